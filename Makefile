@@ -1,0 +1,37 @@
+# Two commands do everything on a fresh Debian/Ubuntu machine: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+DATABASE_URL ?= sqlite:///data/app.db
+export DATABASE_URL
+
+.PHONY: run test bench setup system clean
+
+setup: $(STAMP) system
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+system:
+	@scripts/ensure-chromium
+
+run: setup
+	@mkdir -p data
+	$(PY) -m cardsort demo --if-empty
+	@$(PY) -m cardsort researcher-password --ensure
+	@echo "Open http://localhost:$(PORT)/ (participant link of the demo study: see the app's Studies page)"
+	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache bench/.work

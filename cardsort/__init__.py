@@ -1,0 +1,1 @@
+"""Card sorting: study model, storage, import/export and analysis. Never imports Streamlit."""

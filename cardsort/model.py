@@ -1,0 +1,297 @@
+"""Studies, cards, categories and participants' sorts, as plain dataclasses.
+
+Everything here is validated on construction through :func:`study_from_spec` and
+:func:`sort_from_dict`, which raise :class:`ValueError` naming the problem and the
+allowed values, so storage and the pages never see a half-valid study.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any
+
+KINDS = ("open", "closed", "hybrid")
+STATUSES = ("draft", "open", "closed")
+_LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def utcnow() -> datetime:
+    """Current time, timezone-aware UTC, to the second."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card to sort. ``id`` is unique within its study."""
+
+    id: str
+    label: str
+    description: str | None = None
+    image: str | None = None
+
+
+@dataclass(frozen=True)
+class Category:
+    """A fixed category of a closed or hybrid study."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How participants meet the cards.
+
+    Parameters
+    ----------
+    randomize : bool, default=True
+        Show cards in a random order per participant.
+    subset : int or None, default=None
+        Show each participant only this many cards, chosen so that every card is
+        seen about equally often.
+    require_all_sorted : bool, default=True
+        A sort cannot be submitted while cards are left unsorted.
+    require_names : bool, default=True
+        Groups a participant creates must be named before submitting.
+    max_groups : int or None, default=None
+        Upper bound on the number of groups a participant may use.
+    """
+
+    randomize: bool = True
+    subset: int | None = None
+    require_all_sorted: bool = True
+    require_names: bool = True
+    max_groups: int | None = None
+
+
+@dataclass(frozen=True)
+class Study:
+    """A card-sort study."""
+
+    id: str
+    name: str
+    kind: str
+    language: str = "en"
+    status: str = "open"
+    cards: tuple[Card, ...] = ()
+    categories: tuple[Category, ...] = ()
+    settings: Settings = field(default_factory=Settings)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def participant_path(self) -> str:
+        """The link participants open, relative to the app's address."""
+        return f"/sort?study={self.id}"
+
+    def card_by_id(self) -> dict[str, Card]:
+        return {c.id: c for c in self.cards}
+
+    def to_spec(self) -> dict[str, Any]:
+        """The study as the JSON spec of DESIGN.md, with card and category ids added."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "language": self.language,
+            "status": self.status,
+            "cards": [{k: v for k, v in asdict(c).items() if v is not None} for c in self.cards],
+            "categories": [{"id": c.id, "label": c.label} for c in self.categories],
+            "settings": asdict(self.settings),
+        }
+
+
+@dataclass(frozen=True)
+class Group:
+    """One pile of one participant: its label, the fixed category it is (if any), its cards."""
+
+    label: str
+    cards: tuple[str, ...]
+    category_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A participant's sort: submitted, or a draft still in progress."""
+
+    participant_id: str
+    groups: tuple[Group, ...]
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    answers: dict[str, str] = field(default_factory=dict)
+
+    def placed_cards(self) -> list[str]:
+        return [c for g in self.groups for c in g.cards]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "participant": self.participant_id,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+            "answers": dict(self.answers),
+            "groups": [
+                {"label": g.label, "category_id": g.category_id, "cards": list(g.cards)}
+                for g in self.groups
+            ],
+        }
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t else None
+
+
+def parse_time(value: Any, what: str = "time") -> datetime | None:
+    """Parse an ISO 8601 time (naive times are taken as UTC); ``None``/'' stay ``None``."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        t = value
+    else:
+        try:
+            t = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{what} {value!r} is not an ISO 8601 date and time") from None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def _text(value: Any, what: str, *, required: bool = True) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValueError(f"{what} is empty")
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be text, not {type(value).__name__}")
+    return value.strip()
+
+
+def _positive_int_or_none(value: Any, what: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"settings.{what} must be a positive whole number or null, not {value!r}")
+    return value
+
+
+def settings_from_dict(data: dict[str, Any] | None) -> Settings:
+    """Build :class:`Settings`, refusing unknown keys and wrong types."""
+    data = dict(data or {})
+    known = set(Settings.__dataclass_fields__)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r}; allowed: {', '.join(sorted(known))}")
+    for flag in ("randomize", "require_all_sorted", "require_names"):
+        if flag in data and not isinstance(data[flag], bool):
+            raise ValueError(f"settings.{flag} must be true or false, not {data[flag]!r}")
+    return replace(
+        Settings(),
+        **{k: v for k, v in data.items() if k not in ("subset", "max_groups")},
+        subset=_positive_int_or_none(data.get("subset"), "subset"),
+        max_groups=_positive_int_or_none(data.get("max_groups"), "max_groups"),
+    )
+
+
+def study_from_spec(spec: Any, study_id: str) -> Study:
+    """Validate a study spec (the JSON of DESIGN.md) and build a :class:`Study`.
+
+    Cards may be strings or objects with ``label`` (and optional ``id``,
+    ``description``, ``image``); categories strings or objects with ``label``.
+
+    Raises
+    ------
+    ValueError
+        Naming the first problem: a missing name, an unknown kind or status, a
+        duplicate card label, categories in an open sort, and so on.
+    """
+    if not isinstance(spec, dict):
+        raise ValueError("a study spec must be a JSON object")
+    allowed = {"name", "kind", "language", "status", "cards", "categories", "settings"}
+    unknown = sorted(set(spec) - allowed)
+    if unknown:
+        raise ValueError(f"unknown field {unknown[0]!r} in study spec; allowed: {', '.join(sorted(allowed))}")
+    name = _text(spec.get("name"), "study name")
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    status = spec.get("status", "open")
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    language = spec.get("language", "en")
+    if not isinstance(language, str) or not _LANGUAGE_RE.match(language):
+        raise ValueError(f"language must be a BCP 47 code such as en, fa, ar-EG, not {language!r}")
+
+    raw_cards = spec.get("cards") or []
+    if not isinstance(raw_cards, list) or not raw_cards:
+        raise ValueError("a study needs at least one card")
+    cards: list[Card] = []
+    seen_labels: set[str] = set()
+    seen_ids: set[str] = set()
+    for i, raw in enumerate(raw_cards, start=1):
+        raw = {"label": raw} if isinstance(raw, str) else raw
+        if not isinstance(raw, dict):
+            raise ValueError(f"card {i} must be text or an object with a label")
+        extra = sorted(set(raw) - {"id", "label", "description", "image"})
+        if extra:
+            raise ValueError(f"card {i}: unknown field {extra[0]!r}")
+        label = _text(raw.get("label"), f"card {i} label")
+        if label in seen_labels:
+            raise ValueError(f"card {i}: the label {label!r} is used twice")
+        card_id = str(raw.get("id") or f"c{i}")
+        if card_id in seen_ids:
+            raise ValueError(f"card {i}: the id {card_id!r} is used twice")
+        image = _text(raw.get("image"), f"card {i} image", required=False)
+        if image and not re.match(r"^https?://", image):
+            raise ValueError(f"card {i}: the image must be an http(s) URL, not {image!r}")
+        seen_labels.add(label)
+        seen_ids.add(card_id)
+        cards.append(Card(card_id, label, _text(raw.get("description"), "description", required=False), image))
+
+    raw_categories = spec.get("categories") or []
+    if not isinstance(raw_categories, list):
+        raise ValueError("categories must be a list")
+    if kind == "open" and raw_categories:
+        raise ValueError("an open sort has no fixed categories; use kind 'closed' or 'hybrid'")
+    if kind in ("closed", "hybrid") and not raw_categories:
+        raise ValueError(f"a {kind} sort needs at least one category")
+    categories: list[Category] = []
+    for i, raw in enumerate(raw_categories, start=1):
+        raw = {"label": raw} if isinstance(raw, str) else raw
+        if not isinstance(raw, dict):
+            raise ValueError(f"category {i} must be text or an object with a label")
+        label = _text(raw.get("label"), f"category {i} label")
+        if any(c.label == label for c in categories):
+            raise ValueError(f"category {i}: the label {label!r} is used twice")
+        categories.append(Category(str(raw.get("id") or f"k{i}"), label))
+
+    settings = settings_from_dict(spec.get("settings"))
+    if settings.subset is not None and settings.subset > len(cards):
+        raise ValueError(f"settings.subset ({settings.subset}) is larger than the number of cards ({len(cards)})")
+    return Study(
+        id=study_id, name=name, kind=kind, language=language, status=status,
+        cards=tuple(cards), categories=tuple(categories), settings=settings,
+    )
+
+
+def sort_from_dict(data: Any) -> Sort:
+    """Build a :class:`Sort` from its JSON form (see :meth:`Sort.to_dict`)."""
+    if not isinstance(data, dict):
+        raise ValueError("a sort must be a JSON object")
+    pid = _text(data.get("participant"), "participant id")
+    groups = []
+    for i, g in enumerate(data.get("groups") or [], start=1):
+        if not isinstance(g, dict) or not isinstance(g.get("cards"), list):
+            raise ValueError(f"participant {pid!r}, group {i}: a group needs a list of cards")
+        label = g.get("label") or ""
+        if not isinstance(label, str):
+            raise ValueError(f"participant {pid!r}, group {i}: the label must be text")
+        groups.append(Group(label.strip(), tuple(str(c) for c in g["cards"]), g.get("category_id")))
+    answers = data.get("answers") or {}
+    if not isinstance(answers, dict):
+        raise ValueError(f"participant {pid!r}: answers must be an object")
+    return Sort(
+        participant_id=pid,
+        groups=tuple(groups),
+        started_at=parse_time(data.get("started_at"), "started_at"),
+        finished_at=parse_time(data.get("finished_at"), "finished_at"),
+        answers={str(k): str(v) for k, v in answers.items()},
+    )

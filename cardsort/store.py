@@ -1,0 +1,437 @@
+"""SQLAlchemy tables and every function that reads or writes them.
+
+All database access of the card-sort side lives here, as plain functions taking an
+:class:`~sqlalchemy.engine.Engine`. Each write is one transaction: it lands whole
+or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tomllib
+from collections.abc import Iterable
+from dataclasses import asdict, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from .model import (
+    Card, Category, Group, Settings, Sort, Study, parse_time, settings_from_dict, utcnow,
+)
+
+DEFAULT_DATABASE_URL = "sqlite:///data/app.db"
+SECRETS_FILE = Path(".streamlit/secrets.toml")
+
+metadata = sa.MetaData()
+
+studies = sa.Table(
+    "studies", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("language", sa.String(35), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("settings", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+cards = sa.Table(
+    "cards", metadata,
+    sa.Column("study_id", sa.ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("image", sa.Text),
+)
+categories = sa.Table(
+    "categories", metadata,
+    sa.Column("study_id", sa.ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+)
+drafts = sa.Table(
+    "drafts", metadata,
+    sa.Column("study_id", sa.ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("participant_id", sa.String(200), primary_key=True),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+sorts = sa.Table(
+    "sorts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("study_id", sa.ForeignKey("studies.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("participant_id", sa.String(200), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("answers", sa.Text, nullable=False, default="{}"),
+    sa.Column("excluded", sa.Boolean, nullable=False, default=False),
+    sa.UniqueConstraint("study_id", "participant_id", name="one_sort_per_participant"),
+)
+sort_groups = sa.Table(
+    "sort_groups", metadata,
+    sa.Column("sort_id", sa.ForeignKey("sorts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("category_id", sa.String(100)),
+)
+placements = sa.Table(
+    "placements", metadata,
+    sa.Column("sort_id", sa.ForeignKey("sorts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("card_id", sa.String(100), primary_key=True),
+    sa.Column("group_idx", sa.Integer, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+
+class NotFound(LookupError):
+    """No study with that id."""
+
+
+def database_url(secrets_file: Path = SECRETS_FILE) -> str:
+    """``DATABASE_URL`` from the environment, else from ``.streamlit/secrets.toml``, else SQLite."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    if secrets_file.is_file():
+        value = tomllib.loads(secrets_file.read_text(encoding="utf-8")).get("DATABASE_URL")
+        if value:
+            return str(value)
+    return DEFAULT_DATABASE_URL
+
+
+def make_engine(url: str | None = None, *, schema: str | None = None) -> Engine:
+    """Open the database at ``url`` (default :func:`database_url`) and create missing tables.
+
+    SQLite runs in WAL mode with foreign keys on and its folder is created.
+    ``schema`` (PostgreSQL only) puts the tables in that schema, for isolated tests.
+    """
+    url = url or database_url()
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+    elif schema:
+        kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+    engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    if url.startswith("sqlite"):
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+    elif schema:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    metadata.create_all(engine)
+    return engine
+
+
+def _utc(t: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes: they were stored as UTC."""
+    if t is None:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def new_study_id() -> str:
+    return secrets.token_urlsafe(9)
+
+
+# --- studies -------------------------------------------------------------------------------
+
+def _write_study_rows(conn: sa.Connection, study: Study) -> None:
+    conn.execute(cards.delete().where(cards.c.study_id == study.id))
+    conn.execute(categories.delete().where(categories.c.study_id == study.id))
+    if study.cards:
+        conn.execute(cards.insert(), [
+            {"study_id": study.id, "id": c.id, "position": i, "label": c.label,
+             "description": c.description, "image": c.image}
+            for i, c in enumerate(study.cards)
+        ])
+    if study.categories:
+        conn.execute(categories.insert(), [
+            {"study_id": study.id, "id": c.id, "position": i, "label": c.label}
+            for i, c in enumerate(study.categories)
+        ])
+
+
+def create_study(engine: Engine, study: Study) -> Study:
+    """Store a new study; returns it with its times set."""
+    now = utcnow()
+    study = replace(study, created_at=now, updated_at=now)
+    with engine.begin() as conn:
+        conn.execute(studies.insert().values(
+            id=study.id, name=study.name, kind=study.kind, language=study.language,
+            status=study.status, settings=json.dumps(asdict(study.settings)),
+            created_at=now, updated_at=now,
+        ))
+        _write_study_rows(conn, study)
+    return study
+
+
+def update_study(engine: Engine, study: Study) -> Study:
+    """Replace a study's fields, cards and categories.
+
+    Cards that already have submitted sorts keep their ids, so removing a card
+    leaves earlier sorts readable (their placements of it are ignored in analysis).
+    """
+    now = utcnow()
+    with engine.begin() as conn:
+        result = conn.execute(studies.update().where(studies.c.id == study.id).values(
+            name=study.name, kind=study.kind, language=study.language, status=study.status,
+            settings=json.dumps(asdict(study.settings)), updated_at=now,
+        ))
+        if result.rowcount == 0:
+            raise NotFound(f"no study with id {study.id!r}")
+        _write_study_rows(conn, study)
+    return replace(study, updated_at=now)
+
+
+def set_status(engine: Engine, study_id: str, status: str) -> None:
+    study = get_study(engine, study_id)
+    update_study(engine, replace(study, status=status))
+
+
+def get_study(engine: Engine, study_id: str) -> Study:
+    """Load one study; raises :class:`NotFound` for an unknown id."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(studies).where(studies.c.id == study_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"no study with id {study_id!r}")
+        card_rows = conn.execute(
+            sa.select(cards).where(cards.c.study_id == study_id).order_by(cards.c.position)
+        ).mappings().all()
+        cat_rows = conn.execute(
+            sa.select(categories).where(categories.c.study_id == study_id).order_by(categories.c.position)
+        ).mappings().all()
+    return Study(
+        id=row["id"], name=row["name"], kind=row["kind"], language=row["language"],
+        status=row["status"], settings=settings_from_dict(json.loads(row["settings"])),
+        cards=tuple(Card(r["id"], r["label"], r["description"], r["image"]) for r in card_rows),
+        categories=tuple(Category(r["id"], r["label"]) for r in cat_rows),
+        created_at=_utc(row["created_at"]), updated_at=_utc(row["updated_at"]),
+    )
+
+
+def list_studies(engine: Engine) -> list[dict[str, Any]]:
+    """One row per study: id, name, kind, language, status, cards, participants, updated_at."""
+    n_cards = sa.select(sa.func.count()).where(cards.c.study_id == studies.c.id).scalar_subquery()
+    n_sorts = sa.select(sa.func.count()).where(sorts.c.study_id == studies.c.id).scalar_subquery()
+    query = sa.select(
+        studies.c.id, studies.c.name, studies.c.kind, studies.c.language, studies.c.status,
+        n_cards.label("cards"), n_sorts.label("participants"), studies.c.updated_at,
+    ).order_by(studies.c.created_at.desc(), studies.c.id)
+    with engine.connect() as conn:
+        return [dict(r) | {"updated_at": _utc(r["updated_at"])} for r in conn.execute(query).mappings()]
+
+
+def duplicate_study(engine: Engine, study_id: str, name: str | None = None) -> Study:
+    """Copy a study's set-up (not its sorts) as a new draft study."""
+    study = get_study(engine, study_id)
+    copy = replace(study, id=new_study_id(), name=name or f"{study.name} (copy)", status="draft")
+    return create_study(engine, copy)
+
+
+# --- participants: drafts and submissions ----------------------------------------------------
+
+def save_draft(engine: Engine, study_id: str, participant_id: str, state: dict[str, Any]) -> None:
+    """Insert or replace a participant's in-progress board state (any JSON object)."""
+    now = utcnow()
+    payload = json.dumps(state, ensure_ascii=False)
+    with engine.begin() as conn:
+        if conn.execute(sa.select(sorts.c.id).where(
+            sorts.c.study_id == study_id, sorts.c.participant_id == participant_id
+        )).first():
+            return  # already submitted: a late autosave from another tab changes nothing
+        updated = conn.execute(drafts.update().where(
+            drafts.c.study_id == study_id, drafts.c.participant_id == participant_id
+        ).values(state=payload, updated_at=now)).rowcount
+        if not updated:
+            try:
+                with conn.begin_nested():
+                    conn.execute(drafts.insert().values(
+                        study_id=study_id, participant_id=participant_id, state=payload,
+                        started_at=now, updated_at=now,
+                    ))
+            except sa.exc.IntegrityError:  # another request inserted it first
+                conn.execute(drafts.update().where(
+                    drafts.c.study_id == study_id, drafts.c.participant_id == participant_id
+                ).values(state=payload, updated_at=now))
+
+
+def get_draft(engine: Engine, study_id: str, participant_id: str) -> dict[str, Any] | None:
+    """The saved board state with ``started_at``, or ``None``."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(drafts).where(
+            drafts.c.study_id == study_id, drafts.c.participant_id == participant_id
+        )).mappings().first()
+    if row is None:
+        return None
+    return {"state": json.loads(row["state"]), "started_at": _utc(row["started_at"]),
+            "updated_at": _utc(row["updated_at"])}
+
+
+def check_sort(study: Study, sort: Sort) -> None:
+    """Raise ``ValueError`` if ``sort`` does not fit ``study``.
+
+    Checks: known cards, each card at most once, known categories (closed and
+    hybrid), no own groups in a closed sort.
+    """
+    known = study.card_by_id()
+    cat_ids = {c.id for c in study.categories}
+    seen: set[str] = set()
+    for g in sort.groups:
+        for card in g.cards:
+            if card not in known:
+                raise ValueError(f"participant {sort.participant_id!r}: unknown card {card!r}")
+            if card in seen:
+                raise ValueError(f"participant {sort.participant_id!r}: card {card!r} is placed twice")
+            seen.add(card)
+        if g.category_id is not None and g.category_id not in cat_ids:
+            raise ValueError(f"participant {sort.participant_id!r}: unknown category {g.category_id!r}")
+        if study.kind == "closed" and g.category_id is None:
+            raise ValueError(
+                f"participant {sort.participant_id!r}: the group {g.label!r} is not one of the "
+                "study's categories, and a closed sort has no participant groups"
+            )
+
+
+def _insert_sort(conn: sa.Connection, study_id: str, sort: Sort) -> int:
+    sort_id = conn.execute(sorts.insert().values(
+        study_id=study_id, participant_id=sort.participant_id, started_at=sort.started_at,
+        finished_at=sort.finished_at, answers=json.dumps(sort.answers, ensure_ascii=False),
+        excluded=False,
+    )).inserted_primary_key[0]
+    groups = [g for g in sort.groups if g.cards]
+    if groups:
+        conn.execute(sort_groups.insert(), [
+            {"sort_id": sort_id, "idx": i, "label": g.label, "category_id": g.category_id}
+            for i, g in enumerate(groups)
+        ])
+        conn.execute(placements.insert(), [
+            {"sort_id": sort_id, "card_id": c, "group_idx": i, "position": p}
+            for i, g in enumerate(groups) for p, c in enumerate(g.cards)
+        ])
+    return sort_id
+
+
+def submit_sort(engine: Engine, study_id: str, sort: Sort) -> tuple[int, bool]:
+    """Store a participant's finished sort, exactly once.
+
+    Returns ``(sort_id, created)``. A second submission by the same participant
+    (double click, reload, second tab) returns the first one's id with
+    ``created=False`` and stores nothing. The participant's draft is removed in
+    the same transaction.
+    """
+    study = get_study(engine, study_id)
+    check_sort(study, sort)
+    if sort.finished_at is None:
+        sort = replace(sort, finished_at=utcnow())
+    existing = sa.select(sorts.c.id).where(
+        sorts.c.study_id == study_id, sorts.c.participant_id == sort.participant_id)
+    with engine.begin() as conn:
+        found = conn.execute(existing).scalar()
+        if found is not None:
+            return found, False
+        try:
+            with conn.begin_nested():
+                sort_id = _insert_sort(conn, study_id, sort)
+        except sa.exc.IntegrityError:  # a concurrent submission won the race
+            return conn.execute(existing).scalar_one(), False
+        conn.execute(drafts.delete().where(
+            drafts.c.study_id == study_id, drafts.c.participant_id == sort.participant_id))
+    return sort_id, True
+
+
+def import_sorts(engine: Engine, study_id: str, new_sorts: Iterable[Sort]) -> int:
+    """Store many submitted sorts in one transaction; returns how many.
+
+    Every sort is checked against the study first; a participant who already has
+    a sort in the study is an error. On any error nothing is stored.
+    """
+    study = get_study(engine, study_id)
+    new_sorts = list(new_sorts)
+    for s in new_sorts:
+        check_sort(study, s)
+    with engine.begin() as conn:
+        existing = set(conn.execute(
+            sa.select(sorts.c.participant_id).where(sorts.c.study_id == study_id)).scalars())
+        for s in new_sorts:
+            if s.participant_id in existing:
+                raise ValueError(f"participant {s.participant_id!r} already has a sort in this study")
+            existing.add(s.participant_id)
+            _insert_sort(conn, study_id, s)
+        conn.execute(studies.update().where(studies.c.id == study_id).values(updated_at=utcnow()))
+    return len(new_sorts)
+
+
+def load_sorts(engine: Engine, study_id: str, *, include_excluded: bool = True) -> list[Sort]:
+    """Submitted sorts of a study, oldest first."""
+    query = sa.select(sorts).where(sorts.c.study_id == study_id).order_by(sorts.c.id)
+    if not include_excluded:
+        query = query.where(sorts.c.excluded.is_(False))
+    with engine.connect() as conn:
+        sort_rows = conn.execute(query).mappings().all()
+        ids = [r["id"] for r in sort_rows]
+        group_rows: dict[int, list] = {i: [] for i in ids}
+        card_rows: dict[tuple[int, int], list[str]] = {}
+        if ids:
+            sub = sa.select(sorts.c.id).where(sorts.c.study_id == study_id)
+            for r in conn.execute(sa.select(sort_groups).where(sort_groups.c.sort_id.in_(sub))
+                                  .order_by(sort_groups.c.sort_id, sort_groups.c.idx)):
+                if r.sort_id in group_rows:
+                    group_rows[r.sort_id].append(r)
+            for r in conn.execute(sa.select(placements).where(placements.c.sort_id.in_(sub))
+                                  .order_by(placements.c.sort_id, placements.c.group_idx, placements.c.position)):
+                card_rows.setdefault((r.sort_id, r.group_idx), []).append(r.card_id)
+    return [
+        Sort(
+            participant_id=r["participant_id"],
+            groups=tuple(Group(g.label, tuple(card_rows.get((r["id"], g.idx), ())), g.category_id)
+                         for g in group_rows[r["id"]]),
+            started_at=_utc(r["started_at"]), finished_at=_utc(r["finished_at"]),
+            answers=json.loads(r["answers"] or "{}"),
+        )
+        for r in sort_rows
+    ]
+
+
+def participant_counts(engine: Engine, study_id: str) -> dict[str, int]:
+    """``{"completed": n, "in_progress": n}`` for a study."""
+    with engine.connect() as conn:
+        done = conn.execute(sa.select(sa.func.count()).where(sorts.c.study_id == study_id)).scalar_one()
+        drafting = conn.execute(sa.select(sa.func.count()).where(drafts.c.study_id == study_id)).scalar_one()
+    return {"completed": done, "in_progress": drafting}
+
+
+def set_excluded(engine: Engine, study_id: str, participant_id: str, excluded: bool) -> None:
+    with engine.begin() as conn:
+        n = conn.execute(sorts.update().where(
+            sorts.c.study_id == study_id, sorts.c.participant_id == participant_id
+        ).values(excluded=excluded)).rowcount
+    if not n:
+        raise NotFound(f"no sort by participant {participant_id!r} in study {study_id!r}")
+
+
+def is_empty(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(studies)).scalar_one() == 0
+
+
+__all__ = [
+    "NotFound", "Settings", "check_sort", "create_study", "database_url", "duplicate_study",
+    "get_draft", "get_study", "import_sorts", "is_empty", "list_studies", "load_sorts",
+    "make_engine", "new_study_id", "parse_time", "participant_counts", "save_draft",
+    "set_excluded", "set_status", "submit_sort", "update_study",
+]
