@@ -129,9 +129,13 @@ def normalise_selector(selector: str) -> str:
     """Drop generated class names and ids from a CSS selector, keep the rest."""
     def fix(match: re.Match) -> str:
         return "" if _is_generated(match.group(2)) else match.group(0)
-    out = re.sub(r"([.#])(-?[_A-Za-z][-_A-Za-z0-9]*)", fix, selector)
-    out = re.sub(r"(^|[\s>+~])(?=[\s>+~]|$)", r"\1*", out)  # a step left empty becomes *
-    return re.sub(r"\s+", " ", out).strip()
+    parts = []
+    for part in re.split(r"(\s*[>+~]\s*|\s+)", selector.strip()):
+        if not part.strip() or part.strip() in "> + ~":
+            parts.append(" " + part.strip() + " " if part.strip() else " ")
+            continue
+        parts.append(re.sub(r"([.#])(-?[_A-Za-z][-_A-Za-z0-9]*)", fix, part) or "*")
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
 def normalise_snippet(html: str) -> str:
