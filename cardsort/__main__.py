@@ -1,0 +1,158 @@
+"""Command line: ``python -m cardsort analyze | study ... | demo | researcher-password``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import auth, formats, store
+from .analysis import analyze
+from .clustering import METHODS
+from .model import study_from_spec
+from .table import SortTable
+
+EXIT_BAD_INPUT = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cardsort", description="Card-sort studies and analysis.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("analyze", help="analyse a results file (long CSV, Casolysis CSV or JSON)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--format", default="auto", choices=["auto", *formats.FORMATS])
+    p.add_argument("--method", default="average", choices=METHODS)
+    p.add_argument("--k", type=int, help="number of categories (default: best silhouette)")
+    p.add_argument("--json", action="store_true", help="print the JSON object of DESIGN.md")
+
+    study = sub.add_parser("study", help="create, list, import into and export studies").add_subparsers(
+        dest="study_command", required=True)
+    p = study.add_parser("create", help="create a study from a JSON spec")
+    p.add_argument("spec", type=Path)
+    p = study.add_parser("list", help="list studies")
+    p.add_argument("--json", action="store_true")
+    p = study.add_parser("import", help="import earlier results into a study (one transaction)")
+    p.add_argument("study_id")
+    p.add_argument("file", type=Path)
+    p.add_argument("--format", default="auto", choices=["auto", *formats.FORMATS])
+    p = study.add_parser("export", help="export a study's sorts")
+    p.add_argument("study_id")
+    p.add_argument("--format", default="long", choices=[*formats.FORMATS, "similarity"])
+    p.add_argument("--output", "-o", type=Path, help="write here instead of standard output")
+
+    p = sub.add_parser("demo", help="seed the demo study")
+    p.add_argument("--if-empty", action="store_true", help="only when the database has no study yet")
+
+    p = sub.add_parser("researcher-password", help="make sure a researcher password exists; print the demo one")
+    p.add_argument("--ensure", action="store_true")
+    return parser
+
+
+def _summary(result, source: str) -> str:
+    lines = [f"{source}: {result.n_participants} participants, {len(result.cards)} cards",
+             f"Method: {result.method} linkage; {result.k} categories"
+             + (" (best silhouette)" if result.k_chosen_automatically else " (--k)"), ""]
+    for i, cat in enumerate(result.categories, start=1):
+        alts = ", ".join(f"{a['name']} {a['share']:.0%}" for a in cat.alternatives)
+        lines.append(f"{i}. {cat.name}  (named by {cat.name_share:.0%}; agreement {cat.agreement:.2f})"
+                     + (f"  also: {alts}" if alts else ""))
+        lines.extend(f"     - {card}" for card in cat.cards)
+    return "\n".join(lines)
+
+
+def _analyze(args) -> int:
+    parsed = formats.read_file(args.file, args.format)
+    if parsed.study is not None:
+        order = [(c.id, c.label) for c in parsed.study.cards]
+        table = SortTable.from_frame(parsed.frame, order)
+    else:
+        table = SortTable.from_frame(parsed.frame)
+    if args.k is not None and not 1 <= args.k <= table.n_cards:
+        raise ValueError(f"--k must be between 1 and the number of cards ({table.n_cards}), not {args.k}")
+    result = analyze(table, method=args.method, k=args.k)
+    if args.json:
+        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, separators=(",", ":"))
+        sys.stdout.write("\n")
+    else:
+        print(_summary(result, args.file.name))
+    return 0
+
+
+def _study(args) -> int:
+    engine = store.make_engine()
+    if args.study_command == "create":
+        try:
+            spec = json.loads(args.spec.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError) as err:
+            raise ValueError(f"{args.spec}: cannot read the spec ({err})") from None
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{args.spec}, line {err.lineno}: not valid JSON ({err.msg})") from None
+        try:
+            study = study_from_spec(spec, store.new_study_id())
+        except ValueError as err:
+            raise ValueError(f"{args.spec}: {err}") from None
+        store.create_study(engine, study)
+        print(json.dumps({"study_id": study.id, "participant_path": study.participant_path}))
+    elif args.study_command == "list":
+        rows = store.list_studies(engine)
+        if args.json:
+            print(json.dumps(rows, default=str, ensure_ascii=False))
+        for r in [] if args.json else rows:
+            print(f"{r['id']}  {r['status']:<6} {r['kind']:<6} {r['language']:<5} "
+                  f"{r['cards']:>4} cards {r['participants']:>5} sorts  {r['name']}")
+    elif args.study_command == "import":
+        study = store.get_study(engine, args.study_id)
+        parsed = formats.read_file(args.file, args.format)
+        sorts = formats.sorts_for_study(parsed, study, source=args.file.name)
+        n = store.import_sorts(engine, study.id, sorts)
+        print(f"imported {n} sorts into {study.name!r}")
+    elif args.study_command == "export":
+        study = store.get_study(engine, args.study_id)
+        sorts = store.load_sorts(engine, study.id)
+        if args.format == "similarity":
+            from .similarity import similarity_matrix
+            table = SortTable.from_frame(formats.frame_from_sorts(study, sorts),
+                                         [(c.id, c.label) for c in study.cards])
+            text = formats.export_similarity(list(table.cards), similarity_matrix(table))
+        else:
+            text = formats.export(study, sorts, args.format)
+        if args.output:
+            args.output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    return 0
+
+
+def _demo(args) -> int:
+    from .demo import demo_sorts, demo_study
+    engine = store.make_engine()
+    if args.if_empty and not store.is_empty(engine):
+        return 0
+    study = store.create_study(engine, demo_study(store.new_study_id()))
+    store.import_sorts(engine, study.id, demo_sorts(study))
+    print(f"demo study {study.name!r}: participant link {study.participant_path}")
+    return 0
+
+
+def _password(args) -> int:
+    password = auth.ensure_demo_password(store.SECRETS_FILE, Path("data/researcher-password"))
+    if password:
+        print(f"Researcher password (demo): {password}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers = {"analyze": _analyze, "study": _study, "demo": _demo, "researcher-password": _password}
+    try:
+        return handlers[args.command](args)
+    except (ValueError, store.NotFound) as err:
+        message = err.args[0] if isinstance(err, store.NotFound) else str(err)
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

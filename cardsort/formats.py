@@ -1,0 +1,382 @@
+"""Import and export of card-sort results: long CSV, Kardsort "Casolysis" CSV and our JSON.
+
+Every reader produces one *placements frame*, a :class:`pandas.DataFrame` with one row
+per card placed and these columns (all text):
+
+========================  ==============================================================
+``line``                  line of the input the row came from (int; header is line 1)
+``participant``           participant id
+``card_id``               card id (the label, where the format has no ids)
+``card_label``            card label
+``group_key``             the pile's id within its participant: category id, else label
+``group_label``           the pile's label as the participant wrote it
+``started_at``            optional ISO time ('' when absent)
+``finished_at``           optional ISO time ('' when absent)
+========================  ==============================================================
+
+A group is (participant, ``group_key``): two piles that share a label but not an id stay
+two piles. Readers validate everything before returning and raise :class:`FormatError`
+naming the file, the line and the problem; nothing half-read ever reaches the store.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .model import Group, Sort, Study, parse_time, sort_from_dict, study_from_spec
+
+FORMATS = ("long", "casolysis", "json")
+CASOLYSIS_COLUMNS = ("card_id", "card_label", "category_id", "category_label", "user_id")
+LONG_COLUMNS = ("participant", "card", "category")
+LONG_OPTIONAL = ("category_id", "started_at", "finished_at")
+FRAME_COLUMNS = ("line", "participant", "card_id", "card_label", "group_key", "group_label",
+                 "started_at", "finished_at")
+
+
+class FormatError(ValueError):
+    """Bad input file: ``str(err)`` names the file, the line (when known) and the problem."""
+
+    def __init__(self, source: str, problem: str, line: int | None = None):
+        self.source, self.problem, self.line = source, problem, line
+        where = f"{source}, line {line}" if line else source
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass
+class ParsedFile:
+    """What a reader found: the placements frame, and the study when the format carries one."""
+
+    frame: pd.DataFrame
+    format: str
+    study: Study | None = None
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _decode(data: bytes, source: str) -> str:
+    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise FormatError(source, "the file is empty")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise FormatError(
+            source, f"not UTF-8 text (byte 0x{data[err.start]:02x}); save the file as UTF-8", line
+        ) from None
+
+
+def detect_format(data: bytes, source: str = "input") -> str:
+    """``'json'``, ``'casolysis'`` or ``'long'`` from the file's first bytes and CSV header."""
+    text = _decode(data, source)
+    if text.lstrip().startswith(("{", "[")):
+        return "json"
+    header = {h.strip().lower() for h in next(csv.reader(io.StringIO(text)), [])}
+    if set(CASOLYSIS_COLUMNS) <= header:
+        return "casolysis"
+    if set(LONG_COLUMNS) <= header:
+        return "long"
+    raise FormatError(
+        source,
+        "cannot tell the format from the header; expected the columns "
+        f"{', '.join(LONG_COLUMNS)} (long CSV) or {', '.join(CASOLYSIS_COLUMNS)} (Casolysis CSV)",
+        1,
+    )
+
+
+def read_file(path: str | Path, fmt: str = "auto") -> ParsedFile:
+    """Read a results file; ``fmt`` is ``'auto'`` (detect from the header) or one of :data:`FORMATS`."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise FormatError(str(path), f"cannot read the file ({err.strerror})") from None
+    return read_bytes(data, fmt, source=path.name)
+
+
+def read_bytes(data: bytes, fmt: str = "auto", source: str = "input") -> ParsedFile:
+    """Like :func:`read_file`, for bytes already in memory (an upload)."""
+    if fmt not in ("auto", *FORMATS):
+        raise ValueError(f"format must be one of auto, {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt == "auto":
+        fmt = detect_format(data, source)
+    if fmt == "json":
+        return _read_json(_decode(data, source), source)
+    _decode(data, source)  # encoding and emptiness errors, with the line
+    frame = _read_csv(data, source)
+    if fmt == "casolysis":
+        frame = _from_casolysis(frame, source)
+    else:
+        frame = _from_long(frame, source)
+    _validate(frame, source)
+    return ParsedFile(frame=frame, format=fmt)
+
+
+def _read_csv(data: bytes, source: str) -> pd.DataFrame:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, engine="pyarrow")
+    except Exception as err:  # pyarrow and pandas raise many types for malformed CSV
+        raise FormatError(source, f"not a readable CSV file ({str(err).splitlines()[0]})") from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if frame.empty:
+        raise FormatError(source, "no rows after the header", 1)
+    frame["line"] = pd.RangeIndex(2, len(frame) + 2)
+    return frame
+
+
+def _require(frame: pd.DataFrame, columns: tuple[str, ...], source: str, kind: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise FormatError(source, f"missing column {missing[0]!r} ({kind} CSV needs "
+                          f"{', '.join(columns)})", 1)
+
+
+def _strip(col: pd.Series) -> pd.Series:
+    return col.str.strip()
+
+
+def _from_casolysis(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+    _require(raw, CASOLYSIS_COLUMNS, source, "Casolysis")
+    return pd.DataFrame({
+        "line": raw["line"],
+        "participant": _strip(raw["user_id"]),
+        "card_id": _strip(raw["card_id"]),
+        "card_label": _strip(raw["card_label"]),
+        "group_key": _strip(raw["category_id"]),
+        "group_label": _strip(raw["category_label"]),
+        "started_at": "",
+        "finished_at": "",
+    })
+
+
+def _from_long(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+    _require(raw, LONG_COLUMNS, source, "long")
+    label = _strip(raw["category"])
+    key = _strip(raw["category_id"]) if "category_id" in raw else label
+    key = key.where(key != "", label)
+    card = _strip(raw["card"])
+    return pd.DataFrame({
+        "line": raw["line"],
+        "participant": _strip(raw["participant"]),
+        "card_id": card,
+        "card_label": card,
+        "group_key": key,
+        "group_label": label,
+        "started_at": _strip(raw["started_at"]) if "started_at" in raw else "",
+        "finished_at": _strip(raw["finished_at"]) if "finished_at" in raw else "",
+    })
+
+
+def _first_bad(frame: pd.DataFrame, mask: pd.Series) -> pd.Series | None:
+    if not mask.any():
+        return None
+    return frame.loc[mask.idxmax()] if mask.dtype == bool else None
+
+
+def _validate(frame: pd.DataFrame, source: str) -> None:
+    """Checks shared by every format: empty values, cards placed twice, inconsistent ids."""
+    for col, what in (("participant", "participant id"), ("card_id", "card id"),
+                      ("card_label", "card label"), ("group_label", "category label"),
+                      ("group_key", "category id")):
+        row = _first_bad(frame, frame[col] == "")
+        if row is not None:
+            raise FormatError(source, f"empty {what}", int(row["line"]))
+    dup = frame.duplicated(["participant", "card_id"], keep="first")
+    row = _first_bad(frame, dup)
+    if row is not None:
+        first = frame[(frame["participant"] == row["participant"]) & (frame["card_id"] == row["card_id"])]
+        raise FormatError(
+            source,
+            f"card {row['card_label']!r} is placed twice by participant {row['participant']!r} "
+            f"(first on line {int(first['line'].iloc[0])})",
+            int(row["line"]),
+        )
+    pairs = frame.drop_duplicates(["card_id", "card_label"])
+    row = _first_bad(pairs, pairs.duplicated("card_id", keep="first"))
+    if row is not None:
+        raise FormatError(source, f"card id {row['card_id']!r} has two labels", int(row["line"]))
+    pairs = frame.drop_duplicates(["card_label", "card_id"])
+    row = _first_bad(pairs, pairs.duplicated("card_label", keep="first"))
+    if row is not None:
+        raise FormatError(source, f"card label {row['card_label']!r} has two ids", int(row["line"]))
+    groups = frame.drop_duplicates(["participant", "group_key", "group_label"])
+    row = _first_bad(groups, groups.duplicated(["participant", "group_key"], keep="first"))
+    if row is not None:
+        raise FormatError(
+            source, f"category id {row['group_key']!r} of participant {row['participant']!r} has two labels",
+            int(row["line"]))
+    for col in ("started_at", "finished_at"):
+        values = frame[col]
+        if (values != "").any():
+            for line, value in zip(frame["line"][values != ""], values[values != ""]):
+                try:
+                    parse_time(value, col)
+                except ValueError as err:
+                    raise FormatError(source, str(err), int(line)) from None
+
+
+def _read_json(text: str, source: str) -> ParsedFile:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise FormatError(source, f"not valid JSON ({err.msg})", err.lineno) from None
+    if not isinstance(data, dict) or not isinstance(data.get("study"), dict) \
+            or not isinstance(data.get("sorts"), list):
+        raise FormatError(source, 'expected an object with "study" and "sorts" (our JSON export)')
+    spec = {k: v for k, v in data["study"].items() if k != "id"}
+    try:
+        study = study_from_spec(spec, study_id=str(data["study"].get("id") or "imported"))
+    except ValueError as err:
+        raise FormatError(source, f"study: {err}") from None
+    labels = {c.id: c.label for c in study.cards}
+    rows = []
+    seen_participants: set[str] = set()
+    for i, raw in enumerate(data["sorts"], start=1):
+        try:
+            sort = sort_from_dict(raw)
+        except ValueError as err:
+            raise FormatError(source, f"sort {i}: {err}") from None
+        if sort.participant_id in seen_participants:
+            raise FormatError(source, f"sort {i}: participant {sort.participant_id!r} appears twice")
+        seen_participants.add(sort.participant_id)
+        for g_idx, g in enumerate(sort.groups):
+            label = g.label or next((c.label for c in study.categories if c.id == g.category_id), "")
+            for card in g.cards:
+                if card not in labels:
+                    raise FormatError(source, f"sort {i}: unknown card id {card!r}")
+                rows.append((i, sort.participant_id, card, labels[card], g.category_id or f"g{g_idx + 1}",
+                             label, _iso(sort.started_at), _iso(sort.finished_at)))
+    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+    frame["line"] = frame["line"].astype(int)
+    if not frame.empty:
+        _validate(frame.assign(group_label=frame["group_label"].where(frame["group_label"] != "", "-")),
+                  source)
+    return ParsedFile(frame=frame, format="json", study=study)
+
+
+def _iso(t) -> str:
+    return t.isoformat() if t else ""
+
+
+# --- frame <-> sorts -------------------------------------------------------------------------
+
+def sorts_for_study(parsed: ParsedFile, study: Study, source: str = "input") -> list[Sort]:
+    """Turn a parsed file into :class:`Sort` objects that reference ``study``'s cards and categories.
+
+    Cards are matched by id, else by label; in closed and hybrid studies groups are
+    matched to the study's categories by id, else by label. An unknown card (any
+    study) or an unknown category (closed study) is a :class:`FormatError` naming the line.
+    """
+    frame = parsed.frame
+    by_id = {c.id: c.id for c in study.cards}
+    by_label = {c.label: c.id for c in study.cards}
+    cat_by_id = {c.id: c for c in study.categories}
+    cat_by_label = {c.label: c for c in study.categories}
+    sorts: list[Sort] = []
+    for participant, rows in frame.groupby("participant", sort=False):
+        groups: dict[str, tuple[str, str | None, list[str]]] = {}
+        for line, card_id, card_label, key, label in zip(
+                rows["line"], rows["card_id"], rows["card_label"], rows["group_key"], rows["group_label"]):
+            card = by_id.get(card_id) or by_label.get(card_label)
+            if card is None:
+                raise FormatError(source, f"unknown card {card_label!r}: not a card of study "
+                                  f"{study.name!r}", int(line))
+            category = cat_by_id.get(key) or cat_by_label.get(label)
+            if study.kind == "closed" and category is None:
+                allowed = ", ".join(c.label for c in study.categories)
+                raise FormatError(source, f"unknown category {label!r} in a closed sort (allowed: {allowed})",
+                                  int(line))
+            if key not in groups:
+                groups[key] = (category.label if category else label, category.id if category else None, [])
+            groups[key][2].append(card)
+        first = rows.iloc[0]
+        sorts.append(Sort(
+            participant_id=str(participant),
+            groups=tuple(Group(label, tuple(cards), cat) for label, cat, cards in groups.values()),
+            started_at=parse_time(first["started_at"]), finished_at=parse_time(first["finished_at"]),
+        ))
+    return sorts
+
+
+def _placements(study: Study, sorts: list[Sort]):
+    """One tuple per stored placement: participant, card id, card label, group key, group label, times.
+
+    Cards no longer in the study are skipped; own groups are keyed ``g1, g2, ...`` per participant.
+    """
+    labels = {c.id: c.label for c in study.cards}
+    cats = {c.id: c.label for c in study.categories}
+    for s in sorts:
+        started, finished = _iso(s.started_at), _iso(s.finished_at)
+        for g_idx, g in enumerate(s.groups):
+            key = g.category_id or f"g{g_idx + 1}"
+            label = g.label or cats.get(g.category_id or "", "")
+            for c in g.cards:
+                if c in labels:
+                    yield s.participant_id, c, labels[c], key, label, started, finished
+
+
+def frame_from_sorts(study: Study, sorts: list[Sort]) -> pd.DataFrame:
+    """The placements frame of stored sorts (cards unknown to the study are skipped)."""
+    return pd.DataFrame([(0, *p) for p in _placements(study, sorts)], columns=list(FRAME_COLUMNS))
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Make a text cell safe to open in a spreadsheet: a leading = + - @ tab or CR gets a ``'``."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv(header: list[str], rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([neutralise(v) for v in row] for row in rows)
+    return out.getvalue()
+
+
+def export_long(study: Study, sorts: list[Sort]) -> str:
+    """Long CSV: ``participant, card, category, category_id, started_at, finished_at``."""
+    return _csv([*LONG_COLUMNS, *LONG_OPTIONAL],
+                ((p, label, group, key, t0, t1) for p, _, label, key, group, t0, t1 in _placements(study, sorts)))
+
+
+def export_casolysis(study: Study, sorts: list[Sort]) -> str:
+    """Kardsort's Casolysis CSV: ``card_id, card_label, category_id, category_label, user_id``."""
+    return _csv(list(CASOLYSIS_COLUMNS),
+                ((card, label, key, group, p) for p, card, label, key, group, _, _ in _placements(study, sorts)))
+
+
+def export_json(study: Study, sorts: list[Sort]) -> str:
+    """Our JSON: ``{"format": "cardsort", "version": 1, "study": {...}, "sorts": [...]}``."""
+    return json.dumps({
+        "format": "cardsort", "version": 1,
+        "study": {"id": study.id, **study.to_spec()},
+        "sorts": [s.to_dict() for s in sorts],
+    }, ensure_ascii=False, indent=1)
+
+
+def export(study: Study, sorts: list[Sort], fmt: str) -> str:
+    """Export in one of :data:`FORMATS`."""
+    writers = {"long": export_long, "casolysis": export_casolysis, "json": export_json}
+    if fmt not in writers:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    return writers[fmt](study, sorts)
+
+
+def export_similarity(cards: list[str], similarity) -> str:
+    """The similarity matrix as CSV: a ``card`` column, then one column per card."""
+    return _csv(["card", *cards], ([card, *(f"{v:.4f}" for v in row)] for card, row in zip(cards, similarity)))
