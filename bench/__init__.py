@@ -1,0 +1,1 @@
+"""Benchmarks against peer tools: ``python -m bench [cardsort|a11y|all]`` (see bench/README.md)."""
