@@ -140,7 +140,11 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], source: str, kind: s
 
 
 def _strip(col: pd.Series) -> pd.Series:
-    return col.str.strip()
+    """Trim spaces and undo :func:`neutralise` (a ``'`` before = + - @), so exports round-trip."""
+    col = col.str.strip()
+    if col.str.startswith("'").any():
+        col = col.str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+    return col
 
 
 def _from_casolysis(raw: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -183,8 +187,8 @@ def _first_bad(frame: pd.DataFrame, mask: pd.Series) -> pd.Series | None:
 
 def _validate(frame: pd.DataFrame, source: str) -> None:
     """Checks shared by every format: empty values, cards placed twice, inconsistent ids."""
-    for col, what in (("participant", "participant id"), ("card_id", "card id"),
-                      ("card_label", "card label"), ("group_label", "category label"),
+    for col, what in (("participant", "participant id"), ("card_label", "card label"),
+                      ("card_id", "card id"), ("group_label", "category label"),
                       ("group_key", "category id")):
         row = _first_bad(frame, frame[col] == "")
         if row is not None:
@@ -343,7 +347,7 @@ def neutralise(value: Any) -> Any:
 def _csv(header: list[str], rows) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([neutralise(h) for h in header])
     writer.writerows([neutralise(v) for v in row] for row in rows)
     return out.getvalue()
 

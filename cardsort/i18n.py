@@ -86,6 +86,12 @@ def plural_category(lang: str, n: int) -> str:
     return "one" if n == 1 else "other"
 
 
+def format_number(n: int, digits: str | None = None) -> str:
+    """``n`` written with the ten ``digits`` of a script, e.g. ``'۰۱۲۳۴۵۶۷۸۹'`` (default ASCII)."""
+    text = str(n)
+    return text.translate(str.maketrans("0123456789", digits)) if digits else text
+
+
 def translate(lang: str, key: str, /, count: int | None = None, **values: Any) -> str:
     """The string ``key`` in ``lang`` with ``{placeholders}`` filled in.
 
@@ -117,15 +123,20 @@ def translate(lang: str, key: str, /, count: int | None = None, **values: Any) -
     if count is not None:
         values["count"] = count
 
+    digits = catalog["_meta"].get("digits")
+
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in values:
             raise ValueError(f"message {key!r} needs a value for {{{name}}}")
-        return str(values[name])
+        value = values[name]
+        if digits and isinstance(value, int) and not isinstance(value, bool):
+            return format_number(value, digits)
+        return str(value)
 
     return _PLACEHOLDER_RE.sub(fill, text)
 
 
 __all__ = [
-    "available_languages", "direction", "messages", "plural_category", "resolve_language", "translate",
+    "available_languages", "direction", "format_number", "messages", "plural_category", "resolve_language", "translate",
 ]

@@ -282,6 +282,44 @@ def get_draft(engine: Engine, study_id: str, participant_id: str) -> dict[str, A
             "updated_at": _utc(row["updated_at"])}
 
 
+def has_sort(engine: Engine, study_id: str, participant_id: str) -> bool:
+    """Whether this participant has already submitted a sort in this study."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sorts.c.id).where(
+            sorts.c.study_id == study_id, sorts.c.participant_id == participant_id
+        )).first() is not None
+
+
+def count_card_exposure(engine: Engine, study_id: str) -> dict[str, int]:
+    """How many participants were dealt each card: submitted sorts plus drafts in progress.
+
+    A submitted sort counts the cards it placed; a draft counts every card on its
+    board (``groups`` and ``unsorted`` of the board state). Cards never dealt are
+    absent (read them as 0).
+    """
+    counts: dict[str, int] = {}
+    with engine.connect() as conn:
+        placed = conn.execute(
+            sa.select(placements.c.card_id, sa.func.count())
+            .join(sorts, sorts.c.id == placements.c.sort_id)
+            .where(sorts.c.study_id == study_id)
+            .group_by(placements.c.card_id)
+        ).all()
+        states = conn.execute(sa.select(drafts.c.state).where(drafts.c.study_id == study_id)).scalars().all()
+    for card_id, n in placed:
+        counts[card_id] = counts.get(card_id, 0) + n
+    for raw in states:
+        state = json.loads(raw)
+        if not isinstance(state, dict):
+            continue
+        dealt = {c for g in state.get("groups") or [] if isinstance(g, dict) for c in g.get("cards") or []}
+        dealt.update(state.get("unsorted") or [])
+        for card_id in dealt:
+            if isinstance(card_id, str):
+                counts[card_id] = counts.get(card_id, 0) + 1
+    return counts
+
+
 def check_sort(study: Study, sort: Sort) -> None:
     """Raise ``ValueError`` if ``sort`` does not fit ``study``.
 
@@ -430,8 +468,8 @@ def is_empty(engine: Engine) -> bool:
 
 
 __all__ = [
-    "NotFound", "Settings", "check_sort", "create_study", "database_url", "duplicate_study",
-    "get_draft", "get_study", "import_sorts", "is_empty", "list_studies", "load_sorts",
+    "NotFound", "Settings", "check_sort", "count_card_exposure", "create_study", "database_url",
+    "duplicate_study", "get_draft", "has_sort", "get_study", "import_sorts", "is_empty", "list_studies", "load_sorts",
     "make_engine", "new_study_id", "parse_time", "participant_counts", "save_draft",
     "set_excluded", "set_status", "submit_sort", "update_study",
 ]

@@ -1,0 +1,126 @@
+"""Every import format, every bad-input error, and exports that round-trip."""
+
+import json
+
+import pytest
+
+from cardsort import formats
+from cardsort.formats import FormatError, read_bytes, read_file
+from cardsort.model import Group, Sort, study_from_spec
+from tests.conftest import DATA
+
+CASO = "card_id,card_label,category_id,category_label,user_id\n"
+LONG = "participant,card,category\n"
+
+
+def err(data: str | bytes, fmt="auto") -> str:
+    with pytest.raises(FormatError) as info:
+        read_bytes(data.encode() if isinstance(data, str) else data, fmt, source="f.csv")
+    return str(info.value)
+
+
+def test_long_csv_with_times():
+    data = (LONG[:-1] + ",started_at,finished_at\n"
+            "p1,Opening hours,Visit,2026-11-01T10:00:00Z,2026-11-01T10:12:00Z\n"
+            "p1,Renew a loan,Borrow,2026-11-01T10:00:00Z,2026-11-01T10:12:00Z\n")
+    parsed = read_bytes(data.encode())
+    assert parsed.format == "long"
+    assert parsed.frame[["participant", "card_id", "group_key", "group_label", "line"]].values.tolist() == [
+        ["p1", "Opening hours", "Visit", "Visit", 2], ["p1", "Renew a loan", "Borrow", "Borrow", 3]]
+
+
+def test_casolysis_detected_with_bom_and_multilingual_text_exact():
+    parsed = read_file(DATA / "cardsort" / "multilingual.csv")
+    assert parsed.format == "casolysis"
+    assert parsed.frame["card_label"].tolist() == ["ساعات کاری", "Часы работы", "Çalışma saatleri", "مواعيد العمل"]
+    assert parsed.frame["participant"].tolist() == ["کاربر۱", "کاربر۱", "kullanıcı", "kullanıcı"]
+    assert read_file(DATA / "cardsort" / "same_label_piles.csv").format == "casolysis"
+
+
+def test_format_override_and_unknown_header():
+    assert "cannot tell the format from the header" in err("a,b,c\n1,2,3\n")
+    assert err("a,b,c\n1,2,3\n", fmt="long") == \
+        "f.csv, line 1: missing column 'participant' (long CSV needs participant, card, category)"
+    with pytest.raises(ValueError, match="format must be one of auto, long, casolysis, json, not 'xlsx'"):
+        read_bytes(b"x", "xlsx")
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"", "f.csv: the file is empty"),
+    (b"\xef\xbb\xbf\n  \n", "f.csv: the file is empty"),
+    (LONG.encode(), "f.csv, line 1: no rows after the header"),
+    (LONG.encode() + b"p1,Caf\xe9,Food\n", "f.csv, line 2: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
+    (LONG + "p1,,Visit\n", "f.csv, line 2: empty card label"),
+    (LONG + "p1,Opening hours,\n", "f.csv, line 2: empty category label"),
+    (LONG + ",Opening hours,Visit\n", "f.csv, line 2: empty participant id"),
+    (LONG + "p1,Opening hours,Visit\np2,Opening hours,Visit\np1,Opening hours,Borrow\n",
+     "f.csv, line 4: card 'Opening hours' is placed twice by participant 'p1' (first on line 2)"),
+    (CASO + "1,Opening hours,1,Visit,u1\n1,Hours,2,Other,u2\n", "f.csv, line 3: card id '1' has two labels"),
+    (CASO + "1,Opening hours,1,Visit,u1\n2,Opening hours,2,Other,u2\n",
+     "f.csv, line 3: card label 'Opening hours' has two ids"),
+    (CASO + "1,Opening hours,1,Visit,u1\n2,Loans,1,Borrow,u1\n",
+     "f.csv, line 3: category id '1' of participant 'u1' has two labels"),
+    (LONG[:-1] + ",started_at\np1,A,B,yesterday\n",
+     "f.csv, line 2: started_at 'yesterday' is not an ISO 8601 date and time"),
+])
+def test_bad_input_names_file_line_and_problem(data, message):
+    assert err(data) == message
+
+
+def test_json_round_trip_and_errors():
+    study = study_from_spec({"name": "S", "kind": "hybrid", "cards": ["Opening hours", "Jobs"],
+                             "categories": ["Visit"]}, "s1")
+    sorts = [Sort("p1", (Group("Visit", ("c1",), "k1"), Group("Work", ("c2",))))]
+    parsed = read_bytes(formats.export_json(study, sorts).encode())
+    assert parsed.format == "json" and parsed.study.categories[0].label == "Visit"
+    assert formats.sorts_for_study(parsed, study) == sorts
+    bad = json.loads(formats.export_json(study, sorts))
+    bad["sorts"][0]["groups"][0]["cards"] = ["c9"]
+    assert err(json.dumps(bad)) == "f.csv: sort 1: unknown card id 'c9'"
+    assert err("{\"study\": 1}") == 'f.csv: expected an object with "study" and "sorts" (our JSON export)'
+    assert err("{\n\"study\": }") == "f.csv, line 2: not valid JSON (Expecting value)"
+
+
+def closed_study():
+    return study_from_spec({"name": "Library", "kind": "closed", "cards": ["Opening hours", "Renew a loan"],
+                            "categories": ["Visit", "Borrow"]}, "s1")
+
+
+def test_sorts_for_closed_study_match_categories_by_label():
+    parsed = read_bytes((LONG + "p1,Opening hours,Visit\np1,Renew a loan,Borrow\n").encode())
+    [sort] = formats.sorts_for_study(parsed, closed_study())
+    assert sort == Sort("p1", (Group("Visit", ("c1",), "k1"), Group("Borrow", ("c2",), "k2")))
+
+
+@pytest.mark.parametrize("row,message", [
+    ("p1,Parking,Visit", "f.csv, line 2: unknown card 'Parking': not a card of study 'Library'"),
+    ("p1,Opening hours,Events",
+     "f.csv, line 2: unknown category 'Events' in a closed sort (allowed: Visit, Borrow)"),
+])
+def test_unknown_card_or_category_in_closed_sort(row, message):
+    parsed = read_bytes((LONG + row + "\n").encode())
+    with pytest.raises(FormatError) as info:
+        formats.sorts_for_study(parsed, closed_study(), source="f.csv")
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("fmt", ["long", "casolysis", "json"])
+def test_every_export_round_trips_multilingual_text(fmt):
+    study = study_from_spec({"name": "کتابخانه", "kind": "open", "language": "fa",
+                             "cards": ["ساعات کاری", "Часы работы", "Çalışma saatleri", "=SUM(A1)"]}, "s1")
+    sorts = [Sort("کاربر۱", (Group("بازدید", ("c1", "c2")), Group("İletişim", ("c3", "c4"))))]
+    text = formats.export(study, sorts, fmt)
+    assert formats.sorts_for_study(read_bytes(text.encode("utf-8"), fmt), study) == sorts
+    assert ("'=SUM(A1)" in text) == (fmt != "json")  # neutralised in CSV, and read back exactly
+
+
+def test_csv_exports_neutralise_formulas():
+    study = study_from_spec({"name": "S", "kind": "open", "cards": ["=1+1", "+cmd", "-2", "@SUM(A1)", "ok"]}, "s1")
+    sorts = [Sort("=HYPERLINK(\"x\")", (Group("@evil", ("c1", "c2", "c3", "c4", "c5")),))]
+    for fmt in ("long", "casolysis"):
+        text = formats.export(study, sorts, fmt)
+        for cell in ("'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "'@evil"):
+            assert cell in text
+        assert ",=" not in text and "\n=" not in text
+    sim = formats.export_similarity(["=A", "B"], [[1.0, 0.5], [0.5, 1.0]])
+    assert sim.splitlines() == ["card,'=A,B", "'=A,1.0000,0.5000", "B,0.5000,1.0000"]
