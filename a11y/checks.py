@@ -1,0 +1,455 @@
+"""Checks beyond axe, on Chromium's accessibility tree: what a screen-reader user hits.
+
+Each check is a function ``(PageTree) -> Iterator[Hit]`` registered in :data:`CHECKS`
+under a rule id of :data:`RULES`; :func:`find_issues` runs them all and turns the hits
+into :class:`a11y.findings.Finding` objects with ``source="custom"``. The checks read
+accessible names and name sources as Chromium computed them, so they see what a
+screen reader announces — not what the markup seems to say.
+
+Every check is tuned for zero findings on sound pages: when in doubt it stays quiet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from a11y.findings import Finding, Node, fingerprint
+from a11y.langscript import count_scripts, foreign_share, scripts_for_lang
+
+if TYPE_CHECKING:
+    from a11y.axtree import AXNode, DomNode, PageTree
+
+_UNDERSTANDING = "https://www.w3.org/WAI/WCAG22/Understanding/"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A custom rule: what reporters show next to its findings."""
+
+    id: str
+    impact: str
+    tags: tuple[str, ...]
+    help: str
+    help_url: str
+
+
+RULES: dict[str, Rule] = {r.id: r for r in (
+    Rule("sr-link-text-vague", "serious", ("custom", "wcag2a", "wcag244"),
+         "Link text must say where the link goes, even read out of context",
+         _UNDERSTANDING + "link-purpose-in-context.html"),
+    Rule("sr-link-text-ambiguous", "moderate", ("custom", "wcag2a", "wcag244"),
+         "Links with the same text must go to the same place",
+         _UNDERSTANDING + "link-purpose-in-context.html"),
+    Rule("sr-alt-filename", "serious", ("custom", "wcag2a", "wcag111"),
+         "Image text alternatives must describe the image, not name its file or say 'image'",
+         _UNDERSTANDING + "non-text-content.html"),
+    Rule("sr-placeholder-only", "serious", ("custom", "wcag2a", "wcag131", "wcag332"),
+         "Form fields need a label; a placeholder disappears while typing and is not a label",
+         _UNDERSTANDING + "labels-or-instructions.html"),
+    Rule("sr-fieldset-no-legend", "moderate", ("custom", "wcag2a", "wcag131"),
+         "Radio buttons and checkbox groups need a group name (fieldset with legend, or a named radiogroup)",
+         _UNDERSTANDING + "info-and-relationships.html"),
+    Rule("sr-layout-table", "moderate", ("custom", "wcag2a", "wcag131"),
+         "Tables used for layout must not be exposed as data tables",
+         _UNDERSTANDING + "info-and-relationships.html"),
+    Rule("sr-lang-mismatch", "serious", ("custom", "wcag2a", "wcag311"),
+         "The lang attribute must match the language the text is written in",
+         _UNDERSTANDING + "language-of-page.html"),
+    Rule("sr-lang-of-parts", "moderate", ("custom", "wcag2aa", "wcag312"),
+         "Passages in another language need their own lang attribute",
+         _UNDERSTANDING + "language-of-parts.html"),
+)}
+"""Every custom rule, by id. The engine and the reporters read help texts and impacts from here."""
+
+
+class Hit(NamedTuple):
+    """One element a check flags, with a one-line explanation for the report."""
+
+    rule: str
+    dom: DomNode
+    summary: str
+
+
+# --- text normalisation and word lists ---------------------------------------------------------
+
+_ARABIC_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ـ": None, "\u200c": " ", "\u200d": None})
+
+
+def normalise_text(text: str) -> str:
+    """Case-fold, drop accents and punctuation, fold Arabic/Persian letter variants, collapse spaces.
+
+    ``"Read more »"`` -> ``"read more"``; ``"Más información…"`` -> ``"mas informacion"``;
+    ``"ادامه‌ی مطلب"`` (ZWNJ) -> ``"ادامه ی مطلب"``.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_ARABIC_FOLD))
+    kept = []
+    for char in decomposed:
+        cat = unicodedata.category(char)
+        if cat.startswith("M"):
+            continue
+        kept.append(" " if cat[0] in "PSZC" else char)
+    return " ".join("".join(kept).split())
+
+
+VAGUE_LINK_TEXT: dict[str, tuple[str, ...]] = {
+    "en": ("click here", "click", "here", "click this", "read more", "more", "learn more", "link",
+           "this", "this link", "this page", "go", "go here", "more info", "more information",
+           "more details", "details", "continue reading", "see more", "view more", "find out more",
+           "read this", "info", "website", "page", "start here", "tap here", "press here"),
+    "de": ("hier", "hier klicken", "klicken sie hier", "mehr", "weiter", "weiterlesen", "mehr lesen",
+           "mehr erfahren", "mehr informationen", "details", "link"),
+    "fr": ("ici", "cliquez ici", "clique ici", "en savoir plus", "lire la suite", "plus", "suite",
+           "voir plus", "lien", "details"),
+    "es": ("aqui", "haga clic aqui", "haz clic aqui", "pulse aqui", "leer mas", "mas", "ver mas",
+           "mas informacion", "saber mas", "enlace", "detalles"),
+    "ru": ("здесь", "тут", "нажмите здесь", "нажмите", "подробнее", "читать далее", "далее", "еще",
+           "ещё", "ссылка", "по ссылке", "узнать больше"),
+    "tr": ("burada", "buraya", "buraya tıklayın", "tıklayın", "tıkla", "devamı", "devamını oku",
+           "daha fazla", "detaylar", "ayrıntılar", "bağlantı"),
+    "fa": ("اینجا", "کلیک کنید", "اینجا کلیک کنید", "بیشتر", "ادامه", "ادامه مطلب", "بیشتر بخوانید",
+           "اطلاعات بیشتر", "لینک", "پیوند", "جزئیات"),
+    "ar": ("هنا", "اضغط هنا", "انقر هنا", "المزيد", "اقرأ المزيد", "المزيد من المعلومات", "رابط",
+           "التفاصيل", "تفاصيل"),
+}
+"""Link names that say nothing out of context, per language. Compared after :func:`normalise_text`."""
+
+GENERIC_IMAGE_NAMES: dict[str, tuple[str, ...]] = {
+    "en": ("image", "img", "picture", "pic", "photo", "photograph", "graphic", "icon", "spacer",
+           "placeholder", "untitled", "alt", "alt text", "blank", "thumbnail", "banner"),
+    "de": ("bild", "foto", "grafik", "symbol"),
+    "fr": ("image", "photo", "icone", "illustration"),
+    "es": ("imagen", "foto", "grafico", "icono"),
+    "ru": ("изображение", "картинка", "фото", "рисунок", "иконка"),
+    "tr": ("resim", "görsel", "fotoğraf", "görüntü", "simge"),
+    "fa": ("تصویر", "عکس", "آیکون", "نگاره"),
+    "ar": ("صورة", "رسم", "أيقونة"),
+}
+"""Image names that are no text alternative at all, per language. Compared after :func:`normalise_text`."""
+
+_VAGUE = frozenset(normalise_text(w) for words in VAGUE_LINK_TEXT.values() for w in words)
+_GENERIC_IMAGE = frozenset(normalise_text(w) for words in GENERIC_IMAGE_NAMES.values() for w in words)
+_IMAGE_EXT = r"(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?|heic|ico)"
+_FILE_NAME = re.compile(rf"^[\w\-.,()\[\] ]{{1,100}}\.{_IMAGE_EXT}$|^\S*/\S*\.{_IMAGE_EXT}(?:\?\S*)?$", re.I)
+_CAMERA_NAME = re.compile(
+    r"^(?:img|dsc[nf]?|pxl|mvimg|gopr|sam|wp|vid|pic|photo|image|screenshot|screen shot|scan)"
+    r"[\s_-]*\d[\d\s_.:-]*(?:at[\d\s_.:-]+)?(?:[ap]m)?$"
+    r"|^\d{6,}(?:[\s_-]\d+)*$", re.I)
+
+_IMAGE_ROLES = frozenset({"image", "img", "graphics-document", "graphics-symbol"})
+_TEXT_FIELD_ROLES = frozenset({"textbox", "searchbox", "combobox", "spinbutton"})
+_LANDMARK_ROLES = frozenset({"banner", "navigation", "main", "contentinfo", "complementary", "search",
+                             "form", "region"})
+_TABLE_ROLES = frozenset({"table", "grid", "treegrid", "LayoutTable"})
+_HEADER_ROLES = frozenset({"columnheader", "rowheader"})
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    return '"' + (text if len(text) <= limit else text[: limit - 1] + "…") + '"'
+
+
+# --- the checks --------------------------------------------------------------------------------
+
+def check_link_text_vague(tree: PageTree) -> Iterator[Hit]:
+    """Links whose whole name is a phrase from :data:`VAGUE_LINK_TEXT` ("read more", "اینجا")."""
+    for link in tree.by_role("link"):
+        if link.dom is not None and normalise_text(link.name) in _VAGUE:
+            yield Hit("sr-link-text-vague", link.dom,
+                      f"Link text {_quote(link.name)} says nothing when read out of context, as in a "
+                      "screen reader's list of links: name the destination (e.g. \"Read more about "
+                      "opening hours\"), or extend the name with aria-label or visually hidden text.")
+
+
+def normalise_url(url: str) -> str:
+    """A URL with the differences that do not change the target removed.
+
+    Lower-case scheme and host, no default port, ``/index.html`` and a trailing slash
+    dropped, tracking parameters (``utm_*``, ``gclid``, ``fbclid``) removed, the query
+    sorted, an empty fragment dropped. Non-hierarchical URLs (``mailto:``) are only trimmed.
+    """
+    parts = urlsplit(url.strip())
+    if not parts.netloc:
+        return url.strip()
+    scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    port = parts.port
+    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    path = re.sub(r"/(?:index|default)\.(?:html?|php|aspx?)$", "/", parts.path, flags=re.I)
+    path = path.rstrip("/") or "/"
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                   if not k.lower().startswith("utm_") and k.lower() not in ("gclid", "fbclid"))
+    return urlunsplit((scheme, netloc, path, urlencode(query), parts.fragment))
+
+
+def check_link_text_ambiguous(tree: PageTree) -> Iterator[Hit]:
+    """Links with the same name but different targets (vague names are reported by their own rule)."""
+    groups: dict[str, list[AXNode]] = defaultdict(list)
+    for link in tree.by_role("link"):
+        key = normalise_text(link.name)
+        if key and key not in _VAGUE and link.prop("url") and link.dom is not None:
+            groups[key].append(link)
+    for links in groups.values():
+        targets = list(dict.fromkeys(normalise_url(str(link.prop("url"))) for link in links))
+        if len(targets) < 2:
+            continue
+        shown = ", ".join(targets[:3]) + (", …" if len(targets) > 3 else "")
+        for link in links:
+            yield Hit("sr-link-text-ambiguous", link.dom,
+                      f"{len(links)} links are named {_quote(link.name)} but go to {len(targets)} "
+                      f"different places ({shown}): make each name say where it goes.")
+
+
+def looks_like_file_name(name: str) -> bool:
+    """Whether an image's name is a file name, a camera name or a generic word, not a description.
+
+    ``"IMG_1234.jpg"``, ``"photo.png"``, ``"DSC0001"``, ``"/media/hero.webp"``, ``"image"``,
+    ``"تصویر"``: True. ``"Reading room with long oak tables"``: False.
+    """
+    text = " ".join(name.split())
+    return bool(text) and bool(_FILE_NAME.match(text) or _CAMERA_NAME.match(text)
+                               or normalise_text(text) in _GENERIC_IMAGE)
+
+
+def check_alt_filename(tree: PageTree) -> Iterator[Hit]:
+    """Images (and image buttons) whose accessible name is a file name or a word like "image"."""
+    for node in tree.walk():
+        is_image = node.role in _IMAGE_ROLES
+        is_image_button = (node.role == "button" and node.dom is not None and node.dom.tag == "input"
+                           and (node.dom.attr("type") or "").lower() == "image")
+        if (is_image or is_image_button) and node.dom is not None and looks_like_file_name(node.name):
+            yield Hit("sr-alt-filename", node.dom,
+                      f"A screen reader reads this image as {_quote(node.name)} (from its "
+                      f"{node.name_source}): describe what the image shows or does, or use alt=\"\" "
+                      "if it is decoration.")
+
+
+def check_placeholder_only(tree: PageTree) -> Iterator[Hit]:
+    """Text fields whose accessible name comes from the placeholder and nothing else."""
+    for field_node in tree.walk():
+        if (field_node.role in _TEXT_FIELD_ROLES and field_node.dom is not None
+                and field_node.name_source in ("placeholder", "aria-placeholder")):
+            yield Hit("sr-placeholder-only", field_node.dom,
+                      f"This field is named only by its placeholder {_quote(field_node.name)}, which "
+                      "disappears once the user types: add a <label> (or aria-label / aria-labelledby).")
+
+
+def _form_owner(dom: DomNode) -> tuple:
+    """Which form a field belongs to: its ``form`` attribute, else the nearest <form>, else its scope."""
+    if dom.attr("form"):
+        return ("form-attr", id(dom.scope), dom.attr("form"))
+    node = dom.parent
+    while node is not None and node.kind == "element":
+        if node.tag == "form":
+            return ("form", node.backend_id)
+        node = node.parent
+    return ("scope", id(dom.scope))
+
+
+def _has_group_name(node: AXNode) -> bool:
+    return any(a.role in ("group", "radiogroup") and a.name for a in node.ancestors() if not a.ignored)
+
+
+def check_fieldset_no_legend(tree: PageTree) -> Iterator[Hit]:
+    """Radio buttons and checkboxes sharing a ``name`` (a group of 2+) with no named group around them."""
+    groups: dict[tuple, list[AXNode]] = defaultdict(list)
+    for node in tree.by_role("radio", "checkbox"):
+        dom = node.dom
+        if dom is None or dom.tag != "input" or not dom.attr("name"):
+            continue
+        kind = (dom.attr("type") or "").lower()
+        if kind in ("radio", "checkbox"):
+            groups[(kind, _form_owner(dom), dom.attr("name"))].append(node)
+    for (kind, _owner, name), members in groups.items():
+        if len(members) < 2:
+            continue
+        unnamed = [m for m in members if not _has_group_name(m)]
+        if unnamed:
+            what = "radio buttons" if kind == "radio" else "checkboxes"
+            yield Hit("sr-fieldset-no-legend", unnamed[0].dom,
+                      f"{len(members)} {what} named {_quote(name)} have no group name, so a screen reader "
+                      "reads the options without the question: wrap them in a <fieldset> with a "
+                      "<legend>, or use role=\"radiogroup\"/\"group\" with aria-labelledby.")
+
+
+def _table_content(table: AXNode) -> Iterator[AXNode]:
+    """Descendants of a table, not entering nested tables (which are yielded themselves)."""
+    for child in table.children:
+        yield child
+        if child.role not in _TABLE_ROLES:
+            yield from _table_content(child)
+
+
+def check_layout_table(tree: PageTree) -> Iterator[Hit]:
+    """Native tables Chromium exposes as data tables, without header cells, holding page structure.
+
+    Page structure in a cell — headings, landmarks or another table — marks a layout table;
+    a screen reader still announces "table with 2 columns" and cell coordinates on every move.
+    """
+    for table in tree.by_role("table", "grid"):
+        dom = table.dom
+        if dom is None or dom.tag != "table" or dom.attr("role") or table.name:
+            continue
+        content = list(_table_content(table))
+        if any(n.role in _HEADER_ROLES for n in content):
+            continue
+        signals = sorted({"headings" if n.role == "heading" else "landmarks" if n.role in _LANDMARK_ROLES
+                          else "a nested table" for n in content
+                          if not n.ignored and (n.role == "heading" or n.role in _LANDMARK_ROLES
+                                                or n.role in _TABLE_ROLES)})
+        if signals:
+            yield Hit("sr-layout-table", dom,
+                      f"This table has no header cells and holds {' and '.join(signals)}, so it lays "
+                      "out the page, yet it is exposed as a data table: use CSS layout, or add "
+                      "role=\"presentation\" to the table.")
+
+
+# Text under these is code or markup, written in Latin whatever the page's language.
+_NOT_PROSE_TAGS = frozenset({"code", "pre", "kbd", "samp", "var", "script", "style", "math", "svg"})
+_BLOCK_ROLES = frozenset({"paragraph", "heading", "listitem", "cell", "gridcell", "columnheader",
+                          "rowheader", "blockquote", "caption", "LabelText", "figcaption", "term",
+                          "definition", "LayoutTableCell"})
+PAGE_MIN_LETTERS = 20
+"""A ``lang`` is judged only on at least this many letters."""
+PART_MIN_LETTERS, PART_MIN_WORDS, PART_MIN_SHARE = 25, 5, 0.8
+"""A passage needs its own ``lang`` when it has this many letters and words, this share in a foreign script."""
+
+
+class _LangIndex:
+    """For each DOM element: the element whose ``lang`` applies to it (None: no lang up to its document)."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, DomNode | None] = {}
+
+    def lang_element(self, dom: DomNode | None) -> DomNode | None:
+        if dom is None or dom.kind != "element":
+            return None
+        if dom.backend_id not in self._memo:
+            if "lang" in dom.attrs or "xml:lang" in dom.attrs:
+                found: DomNode | None = dom
+            else:
+                parent = dom.parent
+                # Through shadow roots to their hosts; a framed document does not inherit.
+                if parent is not None and parent.kind == "shadow":
+                    parent = parent.parent
+                found = self.lang_element(parent)
+            self._memo[dom.backend_id] = found
+        return self._memo[dom.backend_id]
+
+
+def _element_of(node: AXNode) -> DomNode | None:
+    """The DOM element behind an AX node (a text node's parent element for StaticText)."""
+    for candidate in (node, *node.ancestors()):
+        if candidate.dom is not None and candidate.dom.kind == "element":
+            return candidate.dom
+    return None
+
+
+def _is_prose(node: AXNode) -> bool:
+    return node.role != "code" and not any(
+        a.role == "code" or (a.dom is not None and a.dom.tag in _NOT_PROSE_TAGS) for a in node.ancestors())
+
+
+def _lang_of(element: DomNode) -> str:
+    return element.attrs.get("lang") or element.attrs.get("xml:lang") or ""
+
+
+def check_lang(tree: PageTree) -> Iterator[Hit]:
+    """``lang`` attributes whose script cannot be right, and long passages in another script without one.
+
+    sr-lang-mismatch: more than half the letters under an element's ``lang`` are in a script
+    that language is not written in (``lang="en"`` over Persian). sr-lang-of-parts: a block
+    (paragraph, heading, list item, cell) of at least :data:`PART_MIN_WORDS` words, at least
+    :data:`PART_MIN_SHARE` in a foreign script, inheriting a ``lang`` that is right elsewhere.
+    """
+    index = _LangIndex()
+    texts = [n for n in tree.walk() if n.role == "StaticText" and n.name.strip() and _is_prose(n)]
+    letters_by_lang: dict[int, Counter] = defaultdict(Counter)
+    elements: dict[int, DomNode] = {}
+    for text in texts:
+        owner = index.lang_element(_element_of(text))
+        if owner is not None:
+            letters_by_lang[owner.backend_id] += count_scripts(text.name)
+            elements[owner.backend_id] = owner
+    wrong = set()
+    for backend_id, counts in letters_by_lang.items():
+        element = elements[backend_id]
+        allowed = scripts_for_lang(_lang_of(element))
+        if allowed is None or sum(counts.values()) < PAGE_MIN_LETTERS:
+            continue
+        script, share = foreign_share(counts, allowed)
+        if script is not None and share > 0.5:
+            wrong.add(backend_id)
+            yield Hit("sr-lang-mismatch", element,
+                      f"lang={_quote(_lang_of(element))} but {share:.0%} of the "
+                      f"{sum(counts.values())} letters under it are in {script} script: a screen reader "
+                      f"reads them with the wrong voice. Set lang to the language of the text.")
+    for block in tree.walk():
+        if block.role not in _BLOCK_ROLES or block.dom is None or not _is_prose(block):
+            continue
+        owner = index.lang_element(block.dom)
+        if owner is None or owner is block.dom or owner.backend_id in wrong:
+            continue
+        allowed = scripts_for_lang(_lang_of(owner))
+        own_text = " ".join(t.name for t in _own_text(block) if _is_prose(t))
+        counts = count_scripts(own_text)
+        if allowed is None or sum(counts.values()) < PART_MIN_LETTERS:
+            continue
+        script, share = foreign_share(counts, allowed)
+        if script is not None and share >= PART_MIN_SHARE and len(own_text.split()) >= PART_MIN_WORDS:
+            yield Hit("sr-lang-of-parts", block.dom,
+                      f"This passage is {share:.0%} {script} script but inherits "
+                      f"lang={_quote(_lang_of(owner))}: give it its own lang attribute.")
+
+
+def _own_text(block: AXNode) -> Iterator[AXNode]:
+    """StaticText of a block, not entering nested blocks (they are judged on their own)."""
+    for child in block.children:
+        if child.role == "StaticText" and not child.ignored:
+            yield child
+        elif child.role not in _BLOCK_ROLES:
+            yield from _own_text(child)
+
+
+CHECKS: tuple[Callable[[PageTree], Iterator[Hit]], ...] = (
+    check_link_text_vague, check_link_text_ambiguous, check_alt_filename, check_placeholder_only,
+    check_fieldset_no_legend, check_layout_table, check_lang,
+)
+"""Every check, in the order its findings are reported."""
+
+
+def find_issues(tree: PageTree, snippet: Callable[[DomNode], str] | None = None) -> list[Finding]:
+    """Run :data:`CHECKS` on a page's tree.
+
+    Parameters
+    ----------
+    tree : PageTree
+        The page, from :func:`a11y.axtree.read_page_tree`.
+    snippet : callable or None, default=None
+        ``DomNode -> str`` giving an element's HTML snippet (the engine passes one that reads
+        ``outerHTML`` over CDP); ``None`` uses the element's opening tag.
+
+    Returns
+    -------
+    list of Finding
+        One per rule that fired, in :data:`RULES` order, with one node per flagged element
+        (target, html, summary, fingerprint), elements in reading order.
+    """
+    snippet = snippet or (lambda dom: dom.opening_tag())
+    nodes_by_rule: dict[str, list[Node]] = defaultdict(list)
+    seen: set[tuple[str, int]] = set()
+    for check in CHECKS:
+        for hit in check(tree):
+            if (hit.rule, hit.dom.backend_id) in seen:
+                continue
+            seen.add((hit.rule, hit.dom.backend_id))
+            target, html = hit.dom.target(), snippet(hit.dom)
+            nodes_by_rule[hit.rule].append(Node(target=target, html=html, summary=hit.summary,
+                                                fingerprint=fingerprint(hit.rule, target, html)))
+    return [Finding(rule=rule.id, impact=rule.impact, tags=list(rule.tags), help=rule.help,
+                    help_url=rule.help_url, screen_reader=True, source="custom",
+                    nodes=nodes_by_rule[rule.id])
+            for rule in RULES.values() if nodes_by_rule.get(rule.id)]
