@@ -1,0 +1,490 @@
+"""Audit pages with axe-core in a real Chromium: every frame, open shadow DOM, checks beyond axe.
+
+One page (:func:`audit_page`, with a driver the caller owns):
+
+1. cookies (CDP ``Network.setCookie``, scoped to the page's host) and extra headers
+   (``Network.setExtraHTTPHeaders``) are set, then the page loads;
+2. a page that did not load becomes an error entry: timeouts, refused connections
+   and DNS failures (Chromium's ``net::ERR_*``), and HTTP errors (status >= 400, read
+   from the Navigation Timing entry's ``responseStatus``: no extra request, and it
+   works on remote sessions too);
+3. axe is injected into the top document and, recursively, into every iframe
+   (``axe.utils.getFrameContexts`` names the frames, Selenium switches into each),
+   ``axe.runPartial`` runs in each frame and ``axe.finishRun`` merges the partial
+   results in the top frame. axe covers open shadow DOM itself. Options always
+   travel as script arguments, never formatted into JavaScript;
+4. the accessibility-tree checks of :mod:`a11y.axtree` are appended to the violations.
+
+Many pages (:func:`audit_urls`): a pool of ``workers`` threads, each with one
+reused browser; results come back in input order. A browser that dies mid-run is
+replaced, the page it was on becomes an error entry and the run goes on. The pool
+closes only the browsers it opened.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import logging
+import queue
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from selenium.common.exceptions import (
+    InvalidSessionIdException, JavascriptException, NoSuchFrameException,
+    StaleElementReferenceException, TimeoutException, WebDriverException,
+)
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from a11y.browser import CdpUnavailableError, cdp, make_driver
+from a11y.crawl import check_url
+from a11y.findings import Finding, PageResult, findings_from_axe
+
+log = logging.getLogger(__name__)
+
+STANDARDS = {
+    "wcag2a": ("wcag2a",),
+    "wcag2aa": ("wcag2a", "wcag2aa"),
+    "wcag21aa": ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa"),
+    "wcag22aa": ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"),
+}
+"""axe tags each ``--standard`` runs; a level includes every lower one."""
+DEFAULT_STANDARD = "wcag22aa"
+SCRIPT_TIMEOUT = 120
+"""Seconds axe may take on one frame before the page becomes an error entry."""
+
+# Messages of WebDriver errors after which the session is gone for good.
+_DEAD_BROWSER = ("tab crashed", "chrome not reachable", "session deleted", "invalid session id",
+                 "disconnected", "target window already closed", "no such window",
+                 "cannot determine loading status", "session not created")
+
+
+class BrowserCrashedError(RuntimeError):
+    """The browser session died; the driver must be replaced."""
+
+
+class PageLoadError(RuntimeError):
+    """A page that could not be loaded (network error, timeout, HTTP error)."""
+
+
+# --- axe build ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AxeScript:
+    """An axe-core build: its source and version."""
+
+    source: str
+    version: str
+    path: str
+
+
+def default_axe_path() -> Path:
+    """``axe.min.js`` inside the installed ``axe_selenium_python`` package."""
+    root = importlib.resources.files("axe_selenium_python")
+    path = Path(str(root.joinpath("node_modules", "axe-core", "axe.min.js")))
+    if not path.is_file():
+        raise FileNotFoundError(f"axe.min.js not found at {path}: reinstall axe-selenium-python "
+                                "or pass --axe-script FILE")
+    return path
+
+
+@lru_cache(maxsize=4)
+def load_axe(path: str | Path | None = None) -> AxeScript:
+    """Read an axe-core build (default: :func:`default_axe_path`) and its version banner.
+
+    Raises ``ValueError`` when the file is unreadable or is not axe-core
+    (no ``axe v<version>`` banner and no ``axe.version`` assignment).
+    """
+    file = Path(path) if path is not None else default_axe_path()
+    try:
+        source = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read axe script {str(file)!r}: {exc}") from None
+    match = (re.search(r"/\*!?\s*axe v(\d+\.\d+\.\d+[\w.-]*)", source[:2000])
+             or re.search(r"""\.version\s*=\s*["'](\d+\.\d+\.\d+[\w.-]*)["']""", source))
+    if not match or "runPartial" not in source:
+        raise ValueError(f"{str(file)!r} is not an axe-core build with runPartial (axe-core >= 4.3 needed)")
+    return AxeScript(source=source, version=match.group(1), path=str(file))
+
+
+def run_options(standard: str = DEFAULT_STANDARD, best_practice: bool = True) -> dict[str, Any]:
+    """axe run options for a standard: ``runOnly`` tags, and only violations and needs-review.
+
+    Raises ``ValueError`` naming the allowed standards.
+    """
+    if standard not in STANDARDS:
+        raise ValueError(f"unknown standard {standard!r}; allowed: {', '.join(STANDARDS)}")
+    tags = list(STANDARDS[standard]) + (["best-practice"] if best_practice else [])
+    return {"runOnly": {"type": "tag", "values": tags},
+            "resultTypes": ["violations", "incomplete"],
+            "elementRef": False, "ancestry": False, "xpath": False, "performanceTimer": False}
+
+
+# --- cookies and headers -----------------------------------------------------------------------
+
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def parse_cookie(text: str) -> tuple[str, str]:
+    """``"NAME=VALUE"`` -> ``(name, value)``; ``ValueError`` for anything else."""
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep or not _TOKEN.match(name) or re.search(r"[;\r\n]", value):
+        raise ValueError(f"bad cookie {text!r}: expected NAME=VALUE (no ';' or line breaks)")
+    return name, value.strip()
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """``"Name: value"`` -> ``(name, value)``; ``ValueError`` for anything else."""
+    name, sep, value = text.partition(":")
+    name = name.strip()
+    if not sep or not _TOKEN.match(name) or re.search(r"[\r\n]", value):
+        raise ValueError(f"bad header {text!r}: expected \"Name: value\" on one line")
+    return name, value.strip()
+
+
+def _pairs(items: Iterable[str | tuple[str, str]], parse: Callable[[str], tuple[str, str]]
+           ) -> tuple[tuple[str, str], ...]:
+    return tuple(parse(i) if isinstance(i, str) else (str(i[0]), str(i[1])) for i in items)
+
+
+def prepare_session(driver: WebDriver, url: str, cookies: Sequence[tuple[str, str]],
+                    headers: Sequence[tuple[str, str]]) -> None:
+    """Give the session the cookies for ``url``'s host and the extra headers, before loading it.
+
+    Cookies go only to the page's own host. Extra headers go with every request the
+    page makes (Chromium has no per-host variant), so prefer cookies for secrets.
+    """
+    if not cookies and not headers:
+        return
+    try:
+        for name, value in cookies:
+            cdp(driver, "Network.setCookie", {"name": name, "value": value, "url": url})
+        if headers:
+            cdp(driver, "Network.enable", {})
+            cdp(driver, "Network.setExtraHTTPHeaders", {"headers": dict(headers)})
+    except CdpUnavailableError:
+        raise ValueError("--cookie and --header need a Chrome/Chromium WebDriver (CDP); "
+                         "this endpoint has none") from None
+
+
+# --- loading a page ----------------------------------------------------------------------------
+
+_PAGE_STATE = """
+const nav = performance.getEntriesByType('navigation')[0];
+const code = document.querySelector('.error-code');
+return {href: location.href, status: nav && nav.responseStatus ? nav.responseStatus : 0,
+        netError: location.protocol === 'chrome-error:' ? (code ? code.textContent.trim() : 'network error') : null};
+"""
+
+
+def _crashed(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, InvalidSessionIdException) or any(m in text for m in _DEAD_BROWSER)
+
+
+def load_page(driver: WebDriver, url: str) -> int:
+    """Navigate to ``url`` and return its HTTP status (0 when the browser does not say).
+
+    Raises
+    ------
+    PageLoadError
+        Timeout, network error (``net::ERR_*``), or HTTP status >= 400.
+    BrowserCrashedError
+        The tab or browser died.
+    """
+    try:
+        driver.get(url)
+    except TimeoutException:
+        _stop_loading(driver)
+        raise PageLoadError("page load timed out") from None
+    except WebDriverException as exc:
+        if _crashed(exc):
+            raise BrowserCrashedError(_first_line(exc)) from exc
+        match = re.search(r"net::(ERR_[A-Z_]+)", str(exc))
+        if match:
+            raise PageLoadError(f"could not load page: {match.group(1)}") from None
+        raise
+    except OSError as exc:  # chromedriver itself is gone (connection refused)
+        raise BrowserCrashedError(f"WebDriver unreachable: {exc}") from exc
+    state = _execute(driver, _PAGE_STATE)
+    if state["netError"]:
+        raise PageLoadError(f"could not load page: {state['netError']}")
+    if state["status"] >= 400:
+        raise PageLoadError(f"HTTP {state['status']}")
+    return state["status"]
+
+
+def _stop_loading(driver: WebDriver) -> None:
+    try:
+        driver.execute_script("window.stop();")
+    except WebDriverException:
+        pass
+
+
+def _first_line(exc: BaseException) -> str:
+    text = getattr(exc, "msg", None) or str(exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def _execute(driver: WebDriver, script: str, *args: Any, asynchronous: bool = False) -> Any:
+    """Run a script; map a dead browser to :class:`BrowserCrashedError`."""
+    try:
+        if asynchronous:
+            return driver.execute_async_script(script, *args)
+        return driver.execute_script(script, *args)
+    except WebDriverException as exc:
+        if _crashed(exc):
+            raise BrowserCrashedError(_first_line(exc)) from exc
+        raise
+    except OSError as exc:
+        raise BrowserCrashedError(f"WebDriver unreachable: {exc}") from exc
+
+
+# --- running axe in every frame ----------------------------------------------------------------
+
+_HAS_AXE = "return !!(window.axe && window.axe.runPartial && window.axe.version === arguments[0]);"
+
+# Runs in one frame: the frames axe wants tested (with their elements, so Selenium
+# can switch into them) and this frame's partial result, serialised once.
+_RUN_PARTIAL = """
+const [context, options, done] = arguments;
+let frames;
+try {
+  frames = axe.utils.getFrameContexts(context, options).map(
+    (f) => ({element: axe.utils.shadowSelect(f.frameSelector), context: f.frameContext}));
+} catch (e) { done({error: 'getFrameContexts: ' + e}); return; }
+axe.runPartial(context, options).then(
+  (partial) => done({partial: JSON.stringify(partial), frames: frames}),
+  (e) => done({error: String(e && e.stack || e)}));
+"""
+
+_FINISH_RUN = """
+const [partials, options, done] = arguments;
+axe.finishRun(JSON.parse(partials), options).then(
+  (r) => done({result: JSON.stringify({violations: r.violations, incomplete: r.incomplete,
+                                       version: r.testEngine && r.testEngine.version})}),
+  (e) => done({error: String(e && e.stack || e)}));
+"""
+
+
+def _inject(driver: WebDriver, axe: AxeScript) -> None:
+    if not _execute(driver, _HAS_AXE, axe.version):
+        _execute(driver, axe.source)
+
+
+def _partials(driver: WebDriver, axe: AxeScript, context: Any, options: dict[str, Any]) -> list[str | None]:
+    """Partial results of this frame and, depth first, its frames (``None`` for a frame that failed)."""
+    _inject(driver, axe)
+    out = _execute(driver, _RUN_PARTIAL, context, options, asynchronous=True)
+    if out.get("error"):
+        raise JavascriptException(f"axe.runPartial failed: {out['error']}")
+    results: list[str | None] = [out["partial"]]
+    for frame in out["frames"]:
+        try:
+            driver.switch_to.frame(frame["element"])
+        except (NoSuchFrameException, StaleElementReferenceException, JavascriptException):
+            results.append(None)  # a frame that vanished: axe reports it as not tested
+            continue
+        except WebDriverException as exc:
+            if _crashed(exc):
+                raise BrowserCrashedError(_first_line(exc)) from exc
+            results.append(None)
+            continue
+        try:
+            results.extend(_partials(driver, axe, frame["context"], options))
+        except (JavascriptException, TimeoutException):
+            results.append(None)  # this frame could not be tested; the rest still is
+        finally:
+            driver.switch_to.parent_frame()
+    return results
+
+
+def run_axe(driver: WebDriver, axe: AxeScript, options: dict[str, Any]) -> dict[str, Any]:
+    """Run axe on the loaded page, all frames included: ``{"violations", "incomplete", "version"}``."""
+    driver.switch_to.default_content()
+    partials = _partials(driver, axe, {"exclude": []}, options)
+    payload = "[" + ",".join("null" if p is None else p for p in partials) + "]"
+    out = _execute(driver, _FINISH_RUN, payload, options, asynchronous=True)
+    if out.get("error"):
+        raise JavascriptException(f"axe.finishRun failed: {out['error']}")
+    return json.loads(out["result"])
+
+
+def _custom_findings(driver: WebDriver) -> list[Finding]:
+    """Checks beyond axe, from the accessibility tree (:func:`a11y.axtree.custom_findings`)."""
+    from a11y import axtree  # imported late: axtree uses this package's browser helpers
+
+    driver.switch_to.default_content()
+    try:
+        return axtree.custom_findings(driver)
+    except CdpUnavailableError:
+        log.warning("this WebDriver endpoint has no CDP: accessibility-tree checks skipped")
+        return []
+
+
+def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
+               best_practice: bool = True, cookies: Sequence[tuple[str, str]] = (),
+               headers: Sequence[tuple[str, str]] = (), axe: AxeScript | None = None,
+               custom_checks: bool = True) -> PageResult:
+    """Audit one page in a browser the caller owns (it is never closed here).
+
+    Parameters
+    ----------
+    driver : WebDriver
+        A Chrome/Chromium session (local or remote); it is reused as is.
+    url : str
+        Page to audit; must pass :func:`a11y.crawl.check_url`.
+    standard : {'wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'}, default='wcag22aa'
+        WCAG level; each includes the lower ones.
+    best_practice : bool, default=True
+        Also run axe's best-practice rules.
+    cookies, headers : sequence of (str, str), default=()
+        Set before loading (see :func:`prepare_session`).
+    axe : AxeScript or None, default=None
+        axe build; ``None`` uses :func:`load_axe`'s default.
+    custom_checks : bool, default=True
+        Append the accessibility-tree checks of :mod:`a11y.axtree`.
+
+    Returns
+    -------
+    PageResult
+        ``status="ok"`` with violations (axe's, then custom) and needs-review
+        findings, or ``status="error"`` with the reason.
+
+    Raises
+    ------
+    BrowserCrashedError
+        The browser died; the caller should replace the driver.
+    """
+    url = check_url(url)
+    options = run_options(standard, best_practice)
+    axe = axe or load_axe()
+    prepare_session(driver, url, cookies, headers)
+    driver.set_script_timeout(SCRIPT_TIMEOUT)
+    try:
+        load_page(driver, url)
+        raw = run_axe(driver, axe, options)
+    except PageLoadError as exc:
+        return PageResult(url=url, status="error", error=str(exc))
+    except TimeoutException:
+        _stop_loading(driver)
+        return PageResult(url=url, status="error", error="axe did not finish within the script timeout")
+    except JavascriptException as exc:
+        return PageResult(url=url, status="error", error=_first_line(exc))
+    violations, incomplete = findings_from_axe(raw)
+    if custom_checks:
+        violations += _custom_findings(driver)
+    return PageResult(url=url, violations=violations, incomplete=incomplete)
+
+
+# --- the pool ----------------------------------------------------------------------------------
+
+Progress = Callable[[int, int, str], None]
+
+
+def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = None,
+               standard: str = DEFAULT_STANDARD, best_practice: bool = True,
+               cookies: Iterable[str | tuple[str, str]] = (), headers: Iterable[str | tuple[str, str]] = (),
+               axe_script: str | Path | None = None, progress: Progress | None = None,
+               page_load_timeout: float = 30, custom_checks: bool = True,
+               driver_factory: Callable[[], WebDriver] | None = None) -> list[PageResult]:
+    """Audit many pages with ``workers`` reused browsers in parallel.
+
+    Parameters
+    ----------
+    urls : sequence of str
+        Pages, checked with :func:`a11y.crawl.check_url` before any browser starts.
+    workers : int, default=1
+        Browsers run in parallel (one thread each); never more than there are URLs.
+    remote : str or None, default=None
+        Remote WebDriver / Selenium Grid URL; ``None`` uses local Chromium.
+    standard, best_practice, custom_checks
+        As for :func:`audit_page`.
+    cookies : iterable of str or (str, str), default=()
+        ``"NAME=VALUE"`` strings (or pairs), set for each page's host before it loads.
+    headers : iterable of str or (str, str), default=()
+        ``"Name: value"`` strings (or pairs), sent with every request.
+    axe_script : str, Path or None, default=None
+        Another axe-core build (e.g. a newer release) instead of the packaged one.
+    progress : callable (done, total, url) or None, default=None
+        Called after each page, from the worker threads but never concurrently.
+    page_load_timeout : float, default=30
+        Seconds a page may take to load.
+    driver_factory : callable returning WebDriver, or None, default=None
+        Makes each worker's browser (default: :func:`a11y.browser.make_driver`);
+        the pool quits every browser it made.
+
+    Returns
+    -------
+    list of PageResult
+        One per URL, in input order.
+    """
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
+    urls = list(urls)
+    for url in urls:
+        check_url(url)
+    run_options(standard, best_practice)  # validates the standard before any browser starts
+    cookie_pairs, header_pairs = _pairs(cookies, parse_cookie), _pairs(headers, parse_header)
+    axe = load_axe(axe_script)
+    factory = driver_factory or (lambda: make_driver(remote, page_load_timeout=page_load_timeout))
+    results: list[PageResult | None] = [None] * len(urls)
+    todo: queue.SimpleQueue[tuple[int, str]] = queue.SimpleQueue()
+    for item in enumerate(urls):
+        todo.put(item)
+    lock, done = threading.Lock(), [0]
+
+    def work() -> None:
+        driver = factory()
+        try:
+            while True:
+                try:
+                    index, url = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    results[index] = audit_page(driver, url, standard=standard, best_practice=best_practice,
+                                                cookies=cookie_pairs, headers=header_pairs, axe=axe,
+                                                custom_checks=custom_checks)
+                except (BrowserCrashedError, WebDriverException) as exc:
+                    # Whatever broke, the page could not be audited; replace the browser if it died.
+                    results[index] = PageResult(url=url, status="error", error=_first_line(exc))
+                    if isinstance(exc, BrowserCrashedError) or not _alive(driver):
+                        results[index].error = f"browser crashed on this page ({_first_line(exc)}); restarted"
+                        _quit(driver)
+                        driver = factory()
+                with lock:
+                    done[0] += 1
+                    if progress:
+                        progress(done[0], len(urls), url)
+        finally:
+            _quit(driver)
+
+    n = min(workers, len(urls))
+    if n:
+        with ThreadPoolExecutor(max_workers=n, thread_name_prefix="a11y-browser") as pool:
+            for future in [pool.submit(work) for _ in range(n)]:
+                future.result()
+    return [r for r in results if r is not None]
+
+
+def _alive(driver: WebDriver) -> bool:
+    try:
+        return driver.execute_script("return 1;") == 1
+    except Exception:  # noqa: BLE001 - any failure means the session is unusable
+        return False
+
+
+def _quit(driver: WebDriver) -> None:
+    try:
+        driver.quit()
+    except Exception:  # noqa: BLE001 - a dead browser may fail to quit; its profile is still removed
+        log.debug("quitting a dead browser failed", exc_info=True)
