@@ -7,11 +7,14 @@ import json
 import sys
 from pathlib import Path
 
-from . import auth, formats, store
+from . import formats
 from .analysis import analyze
 from .clustering import METHODS
 from .model import study_from_spec
 from .table import SortTable
+
+# The store (SQLAlchemy) and auth are imported by the commands that use them, so that
+# `analyze` starts fast.
 
 EXIT_BAD_INPUT = 2
 
@@ -81,6 +84,7 @@ def _analyze(args) -> int:
 
 
 def _study(args) -> int:
+    from . import store
     engine = store.make_engine()
     if args.study_command == "create":
         try:
@@ -126,6 +130,7 @@ def _study(args) -> int:
 
 
 def _demo(args) -> int:
+    from . import store
     from .demo import demo_sorts, demo_study
     engine = store.make_engine()
     if args.if_empty and not store.is_empty(engine):
@@ -137,6 +142,7 @@ def _demo(args) -> int:
 
 
 def _password(args) -> int:
+    from . import auth, store
     password = auth.ensure_demo_password(store.SECRETS_FILE, Path("data/researcher-password"))
     if password:
         print(f"Researcher password (demo): {password}")
@@ -148,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"analyze": _analyze, "study": _study, "demo": _demo, "researcher-password": _password}
     try:
         return handlers[args.command](args)
-    except (ValueError, store.NotFound) as err:
-        message = err.args[0] if isinstance(err, store.NotFound) else str(err)
+    except (ValueError, LookupError) as err:  # LookupError: store.NotFound
+        message = err.args[0] if isinstance(err, LookupError) else str(err)
         print(f"error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

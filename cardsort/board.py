@@ -288,7 +288,7 @@ _BOARD_STRINGS = (
     "category_badge", "new_group", "create_group", "new_group_name", "group_name", "unnamed_group",
     "rename", "save_name", "cancel", "remove_group", "move_to", "move_to_short", "option_unsorted",
     "option_new_group", "drag_handle", "show_description", "group_count", "max_groups_note",
-    "saved", "saving", "live_moved", "live_unsorted", "live_created", "live_created_with",
+    "move", "remove", "rename_group", "take_back", "take_back_short", "new_group_drop", "live_moved", "live_unsorted", "live_created", "live_created_with",
     "live_renamed", "live_removed", "live_max_groups", "progress",
 )
 
