@@ -1,0 +1,164 @@
+"""Participant page: ``/sort?study=<id>&pid=<participant id>``.
+
+Flow: welcome -> sorting board -> optional questions -> thank-you. Where a
+participant is comes from the store (a submitted sort, else the draft's
+``stage``), so a reload or a second tab always lands on the same step. The board
+itself lives in ``app_pages/board/``; what cards, what order and whether the sort
+is complete is decided in :mod:`cardsort.board`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+import streamlit as st
+
+from cardsort import board, store
+from cardsort.i18n import direction, resolve_language, translate
+
+_ASSETS = Path(__file__).resolve().parent / "board"
+_sorting_board = st.components.v2.component(
+    "cardsort_board",
+    html=(_ASSETS / "board.html").read_text(encoding="utf-8"),
+    css=(_ASSETS / "board.css").read_text(encoding="utf-8"),
+    js=(_ASSETS / "board.js").read_text(encoding="utf-8"),
+    isolate_styles=False,
+)
+_page_language = st.components.v2.component(
+    "cardsort_page_language",
+    js=(_ASSETS / "page_language.js").read_text(encoding="utf-8"),
+    isolate_styles=False,
+)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _engine_for(url: str):
+    return store.make_engine(url)
+
+
+def _engine():
+    return _engine_for(store.database_url())
+
+
+def _plain(text: str) -> str:
+    """Text shown through Markdown exactly as written (card and group names are not Markdown)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _stop_with(lang: str, key: str) -> None:
+    _page_language(data={"lang": lang, "dir": direction(lang)}, key="page_language", height=0)
+    st.title(translate(lang, "page_title"))
+    st.info(translate(lang, key))
+    st.stop()
+
+
+def _save(study, pid: str, state: dict, stage: str, answers: dict | None = None) -> dict:
+    draft = dict(board.validate_state(study, state), stage=stage, answers=answers or {})
+    store.save_draft(_engine(), study.id, pid, draft)
+    return draft
+
+
+def _welcome(study, pid: str, lang: str) -> None:
+    n_cards = study.settings.subset or len(study.cards)
+    st.header(translate(lang, "welcome_heading"))
+    st.write(_plain(translate(lang, "welcome_intro", cards=translate(lang, "cards", count=n_cards))))
+    st.subheader(translate(lang, "instructions_heading"))
+    st.write(_plain(translate(lang, f"instructions_{study.kind}")))
+    st.write(_plain(translate(lang, "instructions_how")))
+    if st.button(translate(lang, "start"), type="primary"):
+        exposure = store.count_card_exposure(_engine(), study.id)
+        cards = board.cards_for_participant(study, pid, exposure)
+        _save(study, pid, board.initial_state(study, cards), "sorting")
+        st.rerun()
+
+
+def _sorting(study, pid: str, lang: str, draft: dict) -> None:
+    st.header(translate(lang, "sorting_heading"))
+    instance = f"{study.id}:{pid}"
+    # The board is mounted with the state it started from in this browser session;
+    # afterwards the browser holds the newest state and sends it here.
+    payload_key = f"board_payload:{instance}"
+    if payload_key not in st.session_state:
+        st.session_state[payload_key] = board.board_payload(study, draft, instance=instance)
+    result = _sorting_board(key=f"board:{instance}", data=st.session_state[payload_key],
+                            on_state_change=lambda: None)
+    current = board.validate_state(study, draft)
+    if result.state:
+        try:
+            sent = board.validate_state(study, result.state)
+        except ValueError:
+            sent = None  # a tampered or outdated board: keep the last good draft
+        if sent is not None and sent != current:
+            _save(study, pid, sent, "sorting", draft.get("answers"))
+            current = sent
+    if st.button(translate(lang, "finish"), type="primary"):
+        problems = board.check_requirements(study, current, lang)
+        if problems:
+            st.error("\n".join([f"**{_plain(translate(lang, 'fix_heading'))}**", ""]
+                               + [f"- {_plain(p)}" for p in problems]))
+        else:
+            _save(study, pid, current, "questions", draft.get("answers"))
+            st.rerun()
+
+
+def _questions(study, pid: str, lang: str, draft: dict) -> None:
+    st.header(translate(lang, "questions_heading"))
+    st.write(translate(lang, "questions_intro"))
+    answers = draft.get("answers") or {}
+    with st.form("questions"):
+        comments = st.text_area(translate(lang, "question_comments"), value=answers.get("comments", ""))
+        hard = st.text_area(translate(lang, "question_hard"), value=answers.get("hard_cards", ""))
+        submitted = st.form_submit_button(translate(lang, "submit"), type="primary")
+    if submitted:
+        answers = board.clean_answers({"comments": comments, "hard_cards": hard})
+        stored = store.get_draft(_engine(), study.id, pid)
+        sort = board.state_to_sort(study, draft, pid, answers=answers,
+                                   started_at=stored["started_at"] if stored else None)
+        store.submit_sort(_engine(), study.id, sort)
+        st.rerun()
+    if st.button(translate(lang, "back_to_board")):
+        _save(study, pid, draft, "sorting", draft.get("answers"))
+        st.rerun()
+
+
+def main() -> None:
+    params = st.query_params
+    lang = resolve_language(st.context.locale)
+    study_id = params.get("study")
+    if not study_id:
+        _stop_with(lang, "missing_study")
+    try:
+        study = store.get_study(_engine(), study_id)
+    except store.NotFound:
+        _stop_with(lang, "unknown_study")
+    lang = study.language
+    if study.status != "open":
+        _stop_with(lang, f"{study.status}_study")
+
+    pid = params.get("pid")
+    try:
+        board.validate_participant_id(pid)
+    except ValueError:
+        pid = secrets.token_urlsafe(12)
+        params["pid"] = pid  # in the address bar, so a reload resumes this participant
+
+    st.set_page_config(page_title=f"{study.name} · {translate(lang, 'page_title')}")
+    _page_language(data={"lang": lang, "dir": direction(lang)}, key="page_language", height=0)
+    st.title(_plain(study.name))
+    if store.has_sort(_engine(), study.id, pid):
+        st.header(translate(lang, "thanks_heading"))
+        st.write(translate(lang, "thanks_body"))
+        return
+    draft = store.get_draft(_engine(), study.id, pid)
+    if draft is None:
+        _welcome(study, pid, lang)
+    elif draft["state"].get("stage") == "questions":
+        _questions(study, pid, lang, draft["state"])
+    else:
+        _sorting(study, pid, lang, draft["state"])
+
+
+main()
