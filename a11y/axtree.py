@@ -382,15 +382,21 @@ def custom_findings(driver: WebDriver, tree: PageTree | None = None) -> list[Fin
 
 LANDMARK_ROLES = ("banner", "navigation", "main", "contentinfo", "complementary", "search", "form", "region")
 """Landmark roles; ``form`` and ``region`` count only when named, as screen readers list them."""
+NATIVE_COMPOSITE_ROLES = ("Date", "DateTime", "InputTime", "ColorWell")
+"""Native controls Chromium builds from inner parts (month, day, year, picker button); shown as one."""
 FIELD_ROLES = ("textbox", "searchbox", "combobox", "listbox", "checkbox", "radio", "switch", "slider",
-               "spinbutton")
+               "spinbutton", *NATIVE_COMPOSITE_ROLES)
 IMAGE_ROLES = ("image", "img", "graphics-document", "graphics-symbol")
 # Read as one item ("link, Home"); their content is their name.
 _ATOMIC_ROLES = frozenset({"heading", "link", "button", "textbox", "searchbox", "combobox", "listbox",
                            "checkbox", "radio", "switch", "slider", "spinbutton", "menuitem",
                            "menuitemcheckbox", "menuitemradio", "tab", "option", "treeitem",
-                           *IMAGE_ROLES})
+                           *IMAGE_ROLES, *NATIVE_COMPOSITE_ROLES})
 _NOT_TAB_STOPS = frozenset({"RootWebArea", "option", "MenuListOption", "Iframe"})
+
+
+def _inside_composite(node: AXNode) -> bool:
+    return any(a.role in NATIVE_COMPOSITE_ROLES for a in node.ancestors())
 
 
 def _is_landmark(node: AXNode) -> bool:
@@ -435,6 +441,7 @@ def _tab_order(document_root: AXNode) -> list[AXNode]:
     HTML's rules: positive ``tabindex`` first, ascending, ties in document order; then
     ``tabindex="0"`` and natively focusable elements in document order; negative
     ``tabindex`` never. A radio group is one stop: its checked radio, else its first.
+    A native date or time input is shown as one stop (Chromium tabs through its parts).
     """
     stops: list[tuple[int, int, list[AXNode]]] = []
     radio_groups: dict[tuple, list[int]] = {}
@@ -455,7 +462,8 @@ def _tab_order(document_root: AXNode) -> list[AXNode]:
                     key = (id(child.dom.scope), child.dom.attr("name"))
                     radio_groups.setdefault(key, []).append(len(stops))
                 stops.append((max(tabindex or 0, 0), len(stops), [child]))
-            visit(child)
+            if child.role not in NATIVE_COMPOSITE_ROLES:
+                visit(child)
 
     visit(document_root)
     dropped = set()
@@ -515,7 +523,7 @@ def build_preview(tree: PageTree) -> dict[str, Any]:
         "landmarks": [{"role": n.role, "name": n.name} for n in nodes if _is_landmark(n)],
         "links": [{"name": n.name, "href": n.prop("url") or ""} for n in nodes if n.role == "link"],
         "form_fields": [{"role": n.role, "name": n.name, "name_source": n.name_source}
-                        for n in nodes if n.role in FIELD_ROLES],
+                        for n in nodes if n.role in FIELD_ROLES and not _inside_composite(n)],
         "images": _images(tree),
         "reading_order": reading,
         "tab_order": [{"role": n.role, "name": n.name or n.text()} for n in _tab_order(tree.root)],
