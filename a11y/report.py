@@ -207,8 +207,8 @@ def group_by_component(report: dict[str, Any], *, kind: str = "violations") -> l
     list of dict
         One entry per distinct ``(rule, fingerprint)``: ``{"rule", "impact",
         "screen_reader", "source", "help", "help_url", "fingerprint", "html",
-        "target", "pages", "nodes"}``. ``html`` and ``target`` come from the first
-        page it was seen on; ``pages`` lists page URLs once each, in report order;
+        "target", "summary", "pages", "nodes"}``. ``html``, ``target`` and
+        ``summary`` (what to fix) come from the first page it was seen on; ``pages`` lists page URLs once each, in report order;
         ``nodes`` counts every occurrence; ``impact`` is the most severe seen.
         After :func:`apply_baseline`, also ``"baseline": {"new": int, "unchanged": int}``
         node counts.
@@ -230,7 +230,7 @@ def group_by_component(report: dict[str, Any], *, kind: str = "violations") -> l
                         "source": f.get("source", "axe"), "help": f.get("help", ""),
                         "help_url": f.get("help_url", ""), "fingerprint": node["fingerprint"],
                         "html": node.get("html", ""), "target": list(node.get("target", [])),
-                        "pages": [], "nodes": 0,
+                        "summary": node.get("summary", ""), "pages": [], "nodes": 0,
                     }
                 if impact_rank(f.get("impact")) > impact_rank(group["impact"]):
                     group["impact"] = f.get("impact")

@@ -38,6 +38,7 @@ thead th { background: #f1f3f4; }
 td.num, th.num { text-align: right; }
 code { font: 0.875rem/1.4 ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere; }
 td ul { margin: 0; padding-left: 1.1rem; }
+.fix { margin: 0.4rem 0 0; white-space: pre-line; font-size: 0.875rem; }
 .badge { display: inline-block; padding: 0 0.45rem; border-radius: 0.25rem; color: #ffffff;
          font-size: 0.875rem; font-weight: 600; }
 .impact-critical { background: #a50e0e; }
@@ -84,7 +85,8 @@ def _rule_article(groups: list[dict[str, Any]], anchor: str, review: bool) -> st
     rows = []
     for g in groups:
         page_list = "".join(f"<li>{_link(url)}</li>" for url in g["pages"])
-        cells = [f"<td><code>{escape(g['html'])}</code></td>",
+        fix = f'<p class="fix">{escape(g["summary"].strip())}</p>' if g["summary"].strip() else ""
+        cells = [f"<td><code>{escape(g['html'])}</code>{fix}</td>",
                  f"<td><code>{escape(format_target(g['target']))}</code></td>",
                  f"<td>{plural(len(g['pages']), 'page')}<ul>{page_list}</ul></td>"]
         if has_baseline:

@@ -50,11 +50,13 @@ def _result(finding: dict[str, Any], node: dict[str, Any], url: str, rule_index:
         "kind": "review" if review else "fail",
         "level": "none" if review else level_of(finding.get("impact")),
         "message": {"text": f"{text}\n{summary}" if summary else text},
+        # No physicalLocation.region: SARIF requires a region to give a line or an offset,
+        # and axe knows neither; the element is named by its selector and its snippet.
         "locations": [{
-            "physicalLocation": {"artifactLocation": {"uri": url},
-                                 "region": {"snippet": {"text": node.get("html", "")}}},
+            "physicalLocation": {"artifactLocation": {"uri": url}},
             "logicalLocations": [{"fullyQualifiedName": format_target(node.get("target", [])),
                                   "kind": "element"}],
+            "message": {"text": node.get("html", "")},
         }],
         "partialFingerprints": {FINGERPRINT_KEY: node["fingerprint"]},
         "properties": {"impact": finding.get("impact"),
@@ -74,8 +76,9 @@ def render_sarif(report: dict[str, Any]) -> str:
     ``accessibility`` and ``screen-reader``; ``defaultConfiguration.level`` from the
     most severe impact seen). Each failing element is one result: ``level`` from
     impact (critical, serious: error; moderate: warning; minor: note), location =
-    page URL + element snippet + selector as a logical location, our fingerprint in
-    ``partialFingerprints``, ``baselineState`` after a baseline comparison.
+    page URL (``artifactLocation.uri``), the selector as a logical location of kind
+    ``element`` and the element's HTML snippet as the location's message; our
+    fingerprint in ``partialFingerprints``; ``baselineState`` after a baseline comparison.
     Needs-review elements are results of ``kind`` ``review`` and level ``none``.
     Pages that could not be audited are error notifications of the invocation.
     """

@@ -232,7 +232,8 @@ def test_components_group_the_shared_header_across_pages():
     assert [g["pages"] for g in groups[1:4]] == [[SHOP], [CONTACT], [CONTACT]]
     assert groups[-1]["screen_reader"] is False
     assert list(logo) == ["rule", "impact", "screen_reader", "source", "help", "help_url",
-                          "fingerprint", "html", "target", "pages", "nodes"]
+                          "fingerprint", "html", "target", "summary", "pages", "nodes"]
+    assert logo["summary"].startswith("Fix any of the following:\n  Element does not have an alt attribute")
 
 
 def test_components_count_repeats_on_one_page_and_keep_the_most_severe_impact():
