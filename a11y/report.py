@@ -229,8 +229,8 @@ def group_by_component(report: dict[str, Any], *, kind: str = "violations") -> l
                         "screen_reader": bool(f.get("screen_reader")),
                         "source": f.get("source", "axe"), "help": f.get("help", ""),
                         "help_url": f.get("help_url", ""), "fingerprint": node["fingerprint"],
-                        "html": node.get("html", ""), "target": list(node.get("target", [])),
-                        "summary": node.get("summary", ""), "pages": [], "nodes": 0,
+                        "html": node.get("html") or "", "target": list(node.get("target") or []),
+                        "summary": node.get("summary") or "", "pages": [], "nodes": 0,
                     }
                 if impact_rank(f.get("impact")) > impact_rank(group["impact"]):
                     group["impact"] = f.get("impact")

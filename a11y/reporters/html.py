@@ -93,7 +93,7 @@ def _rule_article(groups: list[dict[str, Any]], anchor: str, review: bool) -> st
             marks = g.get("baseline", {})
             new = marks.get("new", 0)
             cells.append(f'<td><span class="badge new">new</span> {plural(new, "element")}</td>'
-                         if new else "<td>known</td>")
+                         if new else "<td>unchanged</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     baseline_head = '<th scope="col">Baseline</th>' if has_baseline else ""
     label = "needs review" if review else "fails"
