@@ -1,11 +1,25 @@
-"""Entry point: navigation over app_pages/ and nothing else."""
+"""Entry point: navigation over app_pages/ and nothing else.
+
+Signed out, the app has two pages and no menu: the researcher sign-in (default) and the
+participant page at /sort?study=<id>. Researcher pages join the navigation only after
+sign-in; the participant page never shows in the menu.
+"""
 
 import streamlit as st
 
-st.set_page_config(page_title="Cardsort & a11y", layout="wide")
-pages = [
-    st.Page("app_pages/home.py", title="Home", default=True),
-    st.Page("app_pages/sort.py", title="Sort", url_path="sort", visibility="hidden"),
-]
-# A participant link (?study=...) shows no researcher navigation at all.
-st.navigation(pages, position="hidden" if "study" in st.query_params else "sidebar").run()
+from app_pages._common import logout_button, signed_in
+
+st.set_page_config(page_title="Card sorting", layout="wide")
+participant = st.Page("app_pages/sort.py", title="Card sort", url_path="sort", visibility="hidden")
+if signed_in():
+    logout_button()
+    page = st.navigation([
+        st.Page("app_pages/studies.py", title="Studies", url_path="studies", default=True),
+        st.Page("app_pages/results.py", title="Results", url_path="results"),
+        st.Page("app_pages/import_data.py", title="Import results", url_path="import"),
+        participant,
+    ])
+else:
+    page = st.navigation([st.Page("app_pages/login.py", title="Sign in", default=True), participant],
+                         position="hidden")
+page.run()

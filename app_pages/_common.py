@@ -1,0 +1,232 @@
+"""Helpers shared by the researcher pages: the database engine, the login guard, cached analysis.
+
+Kept Streamlit-side on purpose: everything that can be tested without Streamlit lives in
+``cardsort/``. Each researcher page starts with ``require_login()``, so a page opened
+directly (by URL, or run on its own in a test) shows the login form and nothing else.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from dataclasses import dataclass
+from datetime import datetime
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from cardsort import auth, formats, store
+from cardsort.analysis import Analysis, analyze
+from cardsort.model import Sort, Study
+from cardsort.table import SortTable
+
+SESSION_FLAG = "researcher_signed_in"  # never used as a widget key, so a browser cannot set it
+PASSWORD_KEY = "login_password"
+
+
+# --- database ----------------------------------------------------------------------------------
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    return store.make_engine(url)
+
+
+def engine() -> Engine:
+    """The app's database engine (``DATABASE_URL``), one per URL for the whole server."""
+    return _engine_for(store.database_url())
+
+
+# --- login -------------------------------------------------------------------------------------
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _hash_of_env_password(password: str) -> str:
+    return auth.hash_password(password)
+
+
+def configured_hash() -> str | None:
+    """The researcher password hash: environment first, then ``st.secrets``.
+
+    ``RESEARCHER_PASSWORD_HASH`` wins over ``RESEARCHER_PASSWORD`` (hashed once per
+    server), which wins over ``researcher_password_hash`` in ``.streamlit/secrets.toml``.
+    """
+    if os.environ.get("RESEARCHER_PASSWORD_HASH"):
+        return os.environ["RESEARCHER_PASSWORD_HASH"]
+    if os.environ.get("RESEARCHER_PASSWORD"):
+        return _hash_of_env_password(os.environ["RESEARCHER_PASSWORD"])
+    try:
+        value = st.secrets.get(auth.HASH_KEY)
+    except FileNotFoundError:  # no secrets.toml at all
+        return None
+    return str(value) if value else None
+
+
+def signed_in() -> bool:
+    return st.session_state.get(SESSION_FLAG) is True
+
+
+def _check_password() -> None:
+    stored = configured_hash()
+    password = st.session_state.get(PASSWORD_KEY, "")
+    st.session_state[PASSWORD_KEY] = ""
+    if stored and password and auth.verify_password(password, stored):
+        st.session_state[SESSION_FLAG] = True
+        st.session_state.pop("login_error", None)
+    else:
+        # Same message whether the password is empty or wrong; compare_digest keeps timing flat.
+        hmac.compare_digest(b"x", b"y")
+        st.session_state["login_error"] = "That password is not right. Try again."
+
+
+def login_form() -> None:
+    """The researcher login form (a password field and a button; Enter submits)."""
+    if configured_hash() is None:
+        st.error(
+            "No researcher password is set up. Run `make run` (it creates one and prints it), "
+            "or set RESEARCHER_PASSWORD in the environment, or add researcher_password_hash to "
+            ".streamlit/secrets.toml."
+        )
+        return
+    with st.form("login", enter_to_submit=True):
+        st.text_input("Researcher password", type="password", key=PASSWORD_KEY, autocomplete="current-password")
+        st.form_submit_button("Sign in", type="primary", on_click=_check_password)
+    if st.session_state.get("login_error"):
+        st.error(st.session_state["login_error"])
+
+
+def require_login() -> None:
+    """Stop the page unless a researcher is signed in; show the login form instead."""
+    if signed_in():
+        return
+    st.title("Sign in")
+    st.write("This page is for the researchers who run the studies. Sign in with the researcher password.")
+    login_form()
+    st.stop()
+
+
+def logout_button() -> None:
+    """A sign-out button in the sidebar."""
+    def _sign_out() -> None:
+        st.session_state.pop(SESSION_FLAG, None)
+
+    st.sidebar.button("Sign out", on_click=_sign_out, key="sign_out")
+
+
+# --- studies -----------------------------------------------------------------------------------
+
+NEW_STUDY = "__new__"
+
+
+def choose_study_id(rows: list[dict], *, new_label: str | None = None, key: str = "edit_study",
+                    label: str = "Study") -> str | None:
+    """A study picker over ``store.list_studies`` rows, remembered in the URL as ``?study=<id>``.
+
+    With ``new_label``, the first option creates a new study and returns :data:`NEW_STUDY`.
+    Returns ``None`` when there is nothing to choose.
+    """
+    ids = ([NEW_STUDY] if new_label else []) + [r["id"] for r in rows]
+    if not ids:
+        return None
+    names = {NEW_STUDY: new_label} | {r["id"]: f"{r['name']} ({r['status']}, {r['participants']} sorts)"
+                                      for r in rows}
+    if st.session_state.get(key) not in ids:
+        wanted = st.query_params.get("study")
+        st.session_state[key] = wanted if wanted in ids else ids[min(1, len(ids) - 1) if new_label else 0]
+    study_id = st.selectbox(label, ids, format_func=names.__getitem__, key=key)
+    if study_id != NEW_STUDY and st.query_params.get("study") != study_id:
+        st.query_params["study"] = study_id
+    elif study_id == NEW_STUDY and "study" in st.query_params:
+        del st.query_params["study"]
+    return study_id
+
+
+def choose_study(*, key: str = "study_choice") -> Study | None:
+    """Pick one existing study (see :func:`choose_study_id`); ``None``, with a hint, when there is none."""
+    rows = store.list_studies(engine())
+    if not rows:
+        st.info("There is no study yet. Create one on the Studies page.")
+        return None
+    return store.get_study(engine(), choose_study_id(rows, key=key))
+
+
+def participant_link(study: Study) -> str:
+    """The absolute participant link when the browser's address is known, else the path."""
+    url = st.context.url
+    if url and url.startswith(("http://", "https://")):
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://{rest.split('/', 1)[0]}{study.participant_path}"
+    return study.participant_path
+
+
+# --- analysis ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Results:
+    """What the results page shows for one study at one moment."""
+
+    study: Study
+    sorts: list[Sort]
+    table: SortTable | None
+    analysis: Analysis | None
+
+
+@st.cache_data(max_entries=32, show_spinner="Analysing the sorts…")
+def _analysis(study_id: str, updated_at: datetime | None, n_sorts: int, method: str, k: int | None) -> Results:
+    """Cached on the study's id, its last change and its number of sorts: a new sort means a new key."""
+    del updated_at, n_sorts  # part of the cache key only
+    study = store.get_study(engine(), study_id)
+    sorts = store.load_sorts(engine(), study_id, include_excluded=False)
+    if not sorts or len(study.cards) < 2:
+        return Results(study, sorts, None, None)
+    table = SortTable.from_frame(formats.frame_from_sorts(study, sorts), [(c.id, c.label) for c in study.cards])
+    if table.n_participants == 0:
+        return Results(study, sorts, None, None)
+    return Results(study, sorts, table, analyze(table, method=method, k=k))
+
+
+def results(study: Study, method: str = "average", k: int | None = None) -> Results:
+    """Analysis of ``study``'s submitted sorts, recomputed only when a sort or the study changed."""
+    n_sorts = store.participant_counts(engine(), study.id)["completed"]
+    return _analysis(study.id, study.updated_at, n_sorts, method, k)
+
+
+# --- copy button -------------------------------------------------------------------------------
+
+_COPY_HTML = """<button type="button" class="copy">Copy link</button><span class="status" role="status"></span>"""
+_COPY_CSS = """
+.copy { font: inherit; min-height: 2.75rem; padding: 0.4rem 1rem; border-radius: 0.5rem; cursor: pointer;
+        border: 1px solid #5c5f6b; background: #ffffff; color: #1f2330; }
+.copy:hover { border-color: #0b57d0; color: #0b57d0; }
+.copy:focus-visible { outline: 3px solid #0b57d0; outline-offset: 2px; }
+.status { margin-inline-start: 0.75rem; color: #1f2330; }
+"""
+_COPY_JS = """
+export default function ({ data, parentElement }) {
+  const button = parentElement.querySelector("button.copy");
+  const status = parentElement.querySelector(".status");
+  button.onclick = async () => {
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(data.text);
+      copied = true;
+    } catch (err) {  // no Clipboard API (plain http on another host): the old way
+      const area = document.createElement("textarea");
+      area.value = data.text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      try { copied = document.execCommand("copy"); } catch (ignored) { copied = false; }
+      area.remove();
+      button.focus();
+    }
+    status.textContent = copied ? "Link copied." : "Could not copy: select the link and copy it.";
+  };
+}
+"""
+_copy_component = st.components.v2.component("copy_link", html=_COPY_HTML, css=_COPY_CSS, js=_COPY_JS)
+
+
+def copy_button(text: str, *, key: str) -> None:
+    """A "Copy link" button that puts ``text`` on the clipboard and says so in a status message."""
+    _copy_component(data={"text": text}, key=key)

@@ -1,0 +1,141 @@
+"""Live results of a study: progress, similarity matrix, dendrogram, proposed navigation, placements, exports."""
+
+from __future__ import annotations
+
+import re
+import statistics
+
+import pandas as pd
+import streamlit as st
+
+from app_pages._common import choose_study, engine, require_login, results
+from cardsort import charts, formats, store
+from cardsort.clustering import METHODS
+from cardsort.placement import placement_matrix
+from cardsort.model import Sort, Study
+
+require_login()
+
+METHOD_HELP = {"average": "Average linkage (balanced; the usual choice)",
+               "complete": "Complete linkage (tight, small categories)",
+               "single": "Single linkage (chains; shows outliers)"}
+REFRESH_SECONDS = 30
+
+
+def _median_duration(sorts: list[Sort]) -> str:
+    seconds = [(s.finished_at - s.started_at).total_seconds() for s in sorts
+               if s.started_at and s.finished_at and s.finished_at >= s.started_at]
+    if not seconds:
+        return "–"
+    minutes, secs = divmod(round(statistics.median(seconds)), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()[:60] or "study"
+
+
+def _navigation_table(analysis) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Category": [c.name for c in analysis.categories],
+        "Cards": [", ".join(c.cards) for c in analysis.categories],
+        "Number of cards": [len(c.cards) for c in analysis.categories],
+        "Agreement": [f"{c.agreement:.0%}" for c in analysis.categories],
+        "Named so by": [f"{c.name_share:.0%}" for c in analysis.categories],
+        "Other names": ["; ".join(f"{a['name']} ({a['share']:.0%})" for a in c.alternatives) or "–"
+                        for c in analysis.categories],
+    }, index=pd.RangeIndex(1, len(analysis.categories) + 1, name="#"))
+
+
+def _chart_downloads(name: str, chart, stem: str, key: str) -> None:
+    png, svg = st.columns(2)
+    png.download_button(f"{name} as PNG", data=lambda: charts.to_png(chart), file_name=f"{stem}.png",
+                        mime="image/png", on_click="ignore", key=f"png:{key}")
+    svg.download_button(f"{name} as SVG", data=lambda: charts.to_svg(chart), file_name=f"{stem}.svg",
+                        mime="image/svg+xml", on_click="ignore", key=f"svg:{key}")
+
+
+def show_results(study_id: str) -> None:
+    study: Study = store.get_study(engine(), study_id)
+    counts = store.participant_counts(engine(), study.id)
+    st.button("Refresh now", key="refresh")
+    method = st.session_state.get("method", "average")
+    base = results(study, method)
+    done, active, median = st.columns(3)
+    done.metric("Participants completed", counts["completed"])
+    active.metric("In progress", counts["in_progress"])
+    median.metric("Median time to complete", _median_duration(base.sorts))
+    if base.analysis is None:
+        st.info("No sorts to analyse yet. Share the participant link from the Studies page; results appear here "
+                "as participants submit." if len(study.cards) >= 2 else "The study needs at least two cards.")
+        return
+
+    controls = st.columns(2)
+    method = controls[0].selectbox("Clustering method", METHODS, format_func=METHOD_HELP.__getitem__, key="method")
+    base = results(study, method)
+    automatic = base.analysis.k
+    k = controls[1].number_input(
+        f"Number of categories (automatic: {automatic})", min_value=1, max_value=len(study.cards), step=1,
+        value=automatic, key=f"k:{study.id}:{method}",
+        help="The automatic number has the best silhouette: categories tight inside and apart from each other.")
+    shown = base if k == automatic else results(study, method, int(k))
+    analysis, table = shown.analysis, shown.table
+    stem = _slug(study.name)
+
+    heatmap = charts.similarity_heatmap(analysis.cards, analysis.similarity, analysis.order)
+    tree = charts.dendrogram(analysis.cards, analysis.linkage, analysis.clusters, analysis.k)
+    placement = None
+    if study.kind in ("closed", "hybrid"):
+        placement_counts, shares = placement_matrix(table, list(study.categories))
+        placement = charts.placement_heatmap(placement_counts, shares)
+
+    names = ["Proposed navigation", "Dendrogram", "Similarity matrix"]
+    names += ["Placement matrix"] if placement is not None else []
+    tabs = dict(zip(names + ["Export"], st.tabs(names + ["Export"])))
+    with tabs["Proposed navigation"]:
+        st.write(f"{analysis.k} categories from {analysis.n_participants} participants' sorts "
+                 f"({METHOD_HELP[method].split(' (')[0].lower()}). Agreement is how often participants put the "
+                 "category's cards together; names come from the participants' own group names.")
+        st.table(_navigation_table(analysis))
+    with tabs["Dendrogram"]:
+        st.altair_chart(tree, theme=None, width="content",
+                        alt=f"Dendrogram of {len(analysis.cards)} cards cut into {analysis.k} categories; "
+                            "the Proposed navigation tab lists the same categories as a table.")
+    with tabs["Similarity matrix"]:
+        st.write("Share of participants who put two cards in the same group, ordered like the dendrogram. "
+                 "Dark blocks on the diagonal are categories participants agree on.")
+        st.altair_chart(heatmap, theme=None, width="content",
+                        alt="Similarity matrix heatmap; download it as CSV from the Export tab for the numbers.")
+    if placement is not None:
+        with tabs["Placement matrix"]:
+            st.write("How many participants put each card into each of your categories.")
+            st.altair_chart(placement, theme=None, width="content",
+                            alt="Placement matrix heatmap; the table below has the same numbers.")
+            with st.expander("The placement matrix as a table"):
+                st.table(placement_counts)
+    with tabs["Export"]:
+        sorts = shown.sorts
+        st.subheader("Data", anchor=False)
+        data = st.columns(4)
+        for column, (label, fmt, ext, mime) in zip(data, [
+                ("Long CSV", "long", "csv", "text/csv"), ("Casolysis CSV", "casolysis", "csv", "text/csv"),
+                ("JSON", "json", "json", "application/json")]):
+            column.download_button(label, data=lambda fmt=fmt: formats.export(study, sorts, fmt),
+                                   file_name=f"{stem}-{fmt}.{ext}", mime=mime, on_click="ignore", key=f"dl:{fmt}")
+        data[3].download_button("Similarity matrix CSV",
+                                data=lambda: formats.export_similarity(analysis.cards, analysis.similarity),
+                                file_name=f"{stem}-similarity.csv", mime="text/csv", on_click="ignore",
+                                key="dl:similarity")
+        st.subheader("Charts", anchor=False)
+        _chart_downloads("Dendrogram", tree, f"{stem}-dendrogram", "tree")
+        _chart_downloads("Similarity matrix", heatmap, f"{stem}-similarity", "heatmap")
+        if placement is not None:
+            _chart_downloads("Placement matrix", placement, f"{stem}-placement", "placement")
+
+
+st.title("Results")
+study = choose_study()
+if study is None:
+    st.stop()
+live = st.toggle(f"Update every {REFRESH_SECONDS} seconds while this page is open", key="live")
+st.fragment(show_results, run_every=REFRESH_SECONDS if live else None)(study.id)

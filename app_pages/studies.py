@@ -1,0 +1,236 @@
+"""Studies: list, create, edit, duplicate, open and close; the participant link and a board preview."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app_pages._common import (
+    NEW_STUDY, choose_study_id, copy_button, engine, participant_link, require_login,
+)
+from cardsort import board, editing, store
+from cardsort.formats import FormatError
+from cardsort.i18n import direction, resolve_language, translate
+from cardsort.model import KINDS, STATUSES, Study, study_from_spec
+
+require_login()
+
+# The participant's own board (app_pages/board/, see app_pages/sort.py), mounted here as a preview whose
+# moves stay in the browser: its state is never saved.
+_BOARD = Path(__file__).resolve().parent / "board"
+_preview_board = st.components.v2.component(
+    "cardsort_board_preview",
+    html=(_BOARD / "board.html").read_text(encoding="utf-8"),
+    css=(_BOARD / "board.css").read_text(encoding="utf-8"),
+    js=(_BOARD / "board.js").read_text(encoding="utf-8"),
+    isolate_styles=False,
+)
+
+LANGUAGES = {"en": "English", "fa": "Persian (right to left)", "ar": "Arabic (right to left)",
+             "ru": "Russian", "tr": "Turkish", "other": "Another language (BCP 47 code)"}
+KIND_HELP = {"open": "Open: participants make and name their own groups",
+             "closed": "Closed: participants use your categories only",
+             "hybrid": "Hybrid: your categories, plus groups participants make"}
+STATUS_HELP = {"draft": "Draft: participants see “not started yet”",
+               "open": "Open: participants can sort", "closed": "Closed: participants see “this study has ended”"}
+
+
+def _flash(kind: str, message: str) -> None:
+    st.session_state["studies_flash"] = (kind, message)
+
+
+def _show_flash() -> None:
+    kind, message = st.session_state.pop("studies_flash", (None, None))
+    if kind == "error":
+        st.error(message)
+    elif kind:
+        st.success(message)
+
+
+# --- the set-up form -----------------------------------------------------------------------------
+
+def _init_form(prefix: str, study: Study | None) -> None:
+    """Fill the form's session state once per study, so widgets need no ``value=`` and uploads can replace cards."""
+    if st.session_state.get(f"{prefix}:ready"):
+        return
+    settings = asdict(study.settings) if study else {"randomize": True, "subset": None, "require_all_sorted": True,
+                                                      "require_names": True, "max_groups": None}
+    language = study.language if study else "en"
+    st.session_state.update({
+        f"{prefix}:name": study.name if study else "",
+        f"{prefix}:kind": study.kind if study else "open",
+        f"{prefix}:status": study.status if study else "draft",
+        f"{prefix}:language": language if language in LANGUAGES else "other",
+        f"{prefix}:language_code": "" if language in LANGUAGES else language,
+        f"{prefix}:cards": editing.format_card_lines(study.cards) if study else "",
+        f"{prefix}:categories": "\n".join(c.label for c in study.categories) if study else "",
+        **{f"{prefix}:{name}": value for name, value in settings.items()},
+        f"{prefix}:ready": True,
+    })
+
+
+def _read_form(prefix: str, previous: Study | None) -> dict:
+    s = st.session_state
+    language = s[f"{prefix}:language"]
+    return editing.study_spec(
+        name=s[f"{prefix}:name"], kind=s[f"{prefix}:kind"], status=s[f"{prefix}:status"],
+        language=s[f"{prefix}:language_code"] if language == "other" else language,
+        cards_text=s[f"{prefix}:cards"], categories_text=s[f"{prefix}:categories"],
+        settings={name: s[f"{prefix}:{name}"] for name in
+                  ("randomize", "subset", "require_all_sorted", "require_names", "max_groups")},
+        previous=previous,
+    )
+
+
+def _save(prefix: str, study_id: str | None) -> None:
+    previous = store.get_study(engine(), study_id) if study_id else None
+    try:
+        study = study_from_spec(_read_form(prefix, previous), study_id or store.new_study_id())
+    except ValueError as err:
+        _flash("error", f"Not saved: {err}.")
+        return
+    if previous:
+        store.update_study(engine(), study)
+        _flash("success", f"Saved “{study.name}”.")
+    else:
+        store.create_study(engine(), study)
+        st.session_state["edit_study"] = study.id
+        _flash("success", f"Created “{study.name}”. Open it when you are ready for participants.")
+    st.session_state.pop(f"{prefix}:ready", None)  # reload the form from the stored study
+
+
+def _load_cards_csv(prefix: str) -> None:
+    upload = st.session_state.get(f"{prefix}:upload")
+    if upload is None:
+        return
+    try:
+        cards = editing.read_cards_csv(upload.getvalue(), upload.name)
+    except FormatError as err:
+        _flash("error", f"Cards not loaded: {err}.")
+        return
+    st.session_state[f"{prefix}:cards"] = editing.format_card_lines(cards)
+    _flash("success", f"Loaded {len(cards)} cards from {upload.name}. Check them, then save.")
+
+
+def setup_form(study: Study | None) -> None:
+    prefix = f"form:{study.id if study else NEW_STUDY}"
+    _init_form(prefix, study)
+    st.text_input("Study name", key=f"{prefix}:name", max_chars=200)
+    left, right = st.columns(2)
+    with left:
+        kind = st.radio("Kind of sort", KINDS, format_func=KIND_HELP.__getitem__, key=f"{prefix}:kind")
+        language = st.selectbox("Participants' language", list(LANGUAGES), format_func=LANGUAGES.__getitem__,
+                                key=f"{prefix}:language")
+        if language == "other":
+            st.text_input("Language code (BCP 47, for example de, es-MX, ur)", key=f"{prefix}:language_code",
+                          max_chars=35)
+    with right:
+        st.radio("Status", STATUSES, format_func=STATUS_HELP.__getitem__, key=f"{prefix}:status")
+    if study and store.participant_counts(engine(), study.id)["completed"]:
+        st.warning("Participants have already sorted this study. Changing a card's label makes it a new card: "
+                   "earlier sorts keep counting the old one only while its label stays.")
+    st.text_area("Cards, one per line (optionally: label | description | image URL)", key=f"{prefix}:cards",
+                 height=260, placeholder="Opening hours | When each branch is open\nRenew a loan")
+    st.file_uploader("Or load the cards from a CSV file (label, description, image; header optional)",
+                     type=["csv", "txt"], key=f"{prefix}:upload", on_change=_load_cards_csv, args=(prefix,))
+    st.text_area("Categories, one per line (closed and hybrid sorts)", key=f"{prefix}:categories",
+                 height=140, disabled=kind == "open",
+                 help="An open sort has no fixed categories: participants make their own groups.")
+    st.subheader("Settings", anchor=False)
+    a, b = st.columns(2)
+    with a:
+        st.checkbox("Show cards in a random order to each participant", key=f"{prefix}:randomize")
+        st.checkbox("All cards must be sorted before submitting", key=f"{prefix}:require_all_sorted")
+        st.checkbox("Participants must name their groups", key=f"{prefix}:require_names")
+    with b:
+        st.number_input("Cards per participant (empty: all cards)", min_value=1, step=1, value=None,
+                        key=f"{prefix}:subset", placeholder="All cards")
+        st.number_input("Most groups a participant may use (empty: no limit)", min_value=1, step=1, value=None,
+                        key=f"{prefix}:max_groups", placeholder="No limit")
+    label = "Save changes" if study else "Create study"
+    st.button(label, type="primary", on_click=_save, args=(prefix, study.id if study else None),
+              key=f"{prefix}:save")
+
+
+# --- sharing and preview ---------------------------------------------------------------------------
+
+def _set_status(study_id: str, status: str) -> None:
+    store.set_status(engine(), study_id, status)
+    st.session_state.pop(f"form:{study_id}:ready", None)
+    _flash("success", {"open": "The study is open: participants can sort now.",
+                       "closed": "The study is closed: participants can no longer sort.",
+                       "draft": "The study is back in draft."}[status])
+
+
+def _duplicate(study_id: str) -> None:
+    copy = store.duplicate_study(engine(), study_id)
+    st.session_state["edit_study"] = copy.id
+    _flash("success", f"Made “{copy.name}”, a draft with the same cards, categories and settings (no sorts).")
+
+
+def share_panel(study: Study) -> None:
+    counts = store.participant_counts(engine(), study.id)
+    st.write(f"**Status:** {STATUS_HELP[study.status]}. **Sorts:** {counts['completed']} completed, "
+             f"{counts['in_progress']} in progress.")
+    link = participant_link(study)
+    st.text_input("Participant link", value=link, disabled=True, key=f"link:{study.id}")
+    copy_button(link, key=f"copy:{study.id}")
+    columns = st.columns(4)
+    if study.status != "open":
+        columns[0].button("Open the study", type="primary", on_click=_set_status, args=(study.id, "open"),
+                          key=f"open:{study.id}")
+    else:
+        columns[0].button("Close the study", on_click=_set_status, args=(study.id, "closed"),
+                          key=f"close:{study.id}")
+    columns[1].button("Duplicate", on_click=_duplicate, args=(study.id,), key=f"dup:{study.id}")
+    columns[2].page_link("app_pages/results.py", label="See the results", query_params={"study": study.id})
+    columns[3].page_link("app_pages/import_data.py", label="Import results", query_params={"study": study.id})
+
+
+def preview(study: Study) -> None:
+    """What a participant meets: the instructions and the board, in the study's language and direction.
+
+    The board is the participant's own component; moves made here stay in this browser
+    (nothing is saved, so previewing never adds a draft or a sort).
+    """
+    lang = resolve_language(study.language)
+    words = f'lang="{html.escape(study.language)}" dir="{direction(lang)}"'
+    n_cards = translate(lang, "cards", count=study.settings.subset or len(study.cards))
+    st.html(
+        f"<p {words}><strong>{html.escape(translate(lang, 'welcome_heading'))}</strong></p>"
+        f"<p {words}>{html.escape(translate(lang, 'welcome_intro', cards=n_cards))}</p>"
+        f"<p {words}>{html.escape(translate(lang, f'instructions_{study.kind}'))}</p>"
+    )
+    st.caption("Try the board: moves here are not saved. Card order and subset are those of one sample participant.")
+    cards = board.cards_for_participant(study, "preview", exposure={})
+    instance = f"preview:{study.id}:{study.updated_at.isoformat() if study.updated_at else ''}"
+    _preview_board(key=f"preview:{study.id}", data=board.board_payload(study, board.initial_state(study, cards),
+                                                                       instance=instance))
+
+
+# --- the page ---------------------------------------------------------------------------------------
+
+st.title("Studies")
+_show_flash()
+rows = store.list_studies(engine())
+if rows:
+    table = pd.DataFrame(rows)[["name", "status", "kind", "language", "cards", "participants", "updated_at"]]
+    table["updated_at"] = table["updated_at"].map(lambda t: t.strftime("%Y-%m-%d %H:%M UTC") if t else "")
+    table.columns = ["Study", "Status", "Kind", "Language", "Cards", "Sorts", "Last change"]
+    st.table(table.set_index("Study"))
+
+study_id = choose_study_id(rows, new_label="New study", label="Study to work on")
+study = store.get_study(engine(), study_id) if study_id not in (None, NEW_STUDY) else None
+if study:
+    st.header(study.name, anchor=False)
+    share_panel(study)
+    with st.expander("Preview: what participants see first"):
+        preview(study)
+    st.header("Set-up", anchor=False)
+else:
+    st.header("New study", anchor=False)
+setup_form(study)
