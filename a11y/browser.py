@@ -10,9 +10,12 @@ variables).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from typing import Any
+
+import urllib3
 
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
@@ -96,8 +99,13 @@ def make_driver(remote: str | None = None, *, window: tuple[int, int] = (1280, 9
     if remote:
         if not remote.startswith(("http://", "https://")):
             raise ValueError(f"remote WebDriver URL must be http:// or https://, got {remote!r}")
-        driver: WebDriver = webdriver.Remote(command_executor=ChromeRemoteConnection(remote),
-                                             options=options)
+        connection = ChromeRemoteConnection(remote.rstrip("/"))
+        try:
+            driver: WebDriver = webdriver.Remote(command_executor=connection, options=options)
+        except urllib3.exceptions.HTTPError as exc:
+            reason = re.search(r"\[Errno -?\d+\] [^\"')]+", str(exc))
+            raise ConnectionError(f"cannot reach the remote WebDriver at {remote}"
+                                  + (f" ({reason.group(0)})" if reason else "")) from None
     else:
         binary = os.environ.get("A11Y_CHROMIUM", DEFAULT_CHROMIUM)
         chromedriver = os.environ.get("A11Y_CHROMEDRIVER", DEFAULT_CHROMEDRIVER)

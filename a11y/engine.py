@@ -13,6 +13,8 @@ One page (:func:`audit_page`, with a driver the caller owns):
    ``axe.runPartial`` runs in each frame and ``axe.finishRun`` merges the partial
    results in the top frame. axe covers open shadow DOM itself. Options always
    travel as script arguments, never formatted into JavaScript;
+   Sessions the pool owns get axe preloaded into every new document
+   (:func:`preload_axe`), which saves sending it on each page;
 4. the accessibility-tree checks of :mod:`a11y.axtree` are appended to the violations.
 
 Many pages (:func:`audit_urls`): a pool of ``workers`` threads, each with one
@@ -250,12 +252,15 @@ def _execute(driver: WebDriver, script: str, *args: Any, asynchronous: bool = Fa
 
 # --- running axe in every frame ----------------------------------------------------------------
 
-_HAS_AXE = "return !!(window.axe && window.axe.runPartial && window.axe.version === arguments[0]);"
-
 # Runs in one frame: the frames axe wants tested (with their elements, so Selenium
-# can switch into them) and this frame's partial result, serialised once.
+# can switch into them) and this frame's partial result, serialised once. Answers
+# {missing: true} when this frame has no axe of the wanted version yet.
 _RUN_PARTIAL = """
-const [context, options, done] = arguments;
+const [version, context, options, done] = arguments;
+if (!(window.axe && typeof window.axe.runPartial === 'function' && (version === null || window.axe.version === version))) {
+  done({missing: true});
+  return;
+}
 let frames;
 try {
   frames = axe.utils.getFrameContexts(context, options).map(
@@ -275,17 +280,35 @@ axe.finishRun(JSON.parse(partials), options).then(
 """
 
 
-def _inject(driver: WebDriver, axe: AxeScript) -> None:
-    if not _execute(driver, _HAS_AXE, axe.version):
+def preload_axe(driver: WebDriver, axe: AxeScript) -> bool:
+    """Have Chromium evaluate axe in every new document of this session, before its own scripts.
+
+    Saves sending and injecting axe on each page (a large part of the per-page time).
+    Only for sessions the tool owns: it changes every later page load. Frames that
+    still lack axe (e.g. out-of-process cross-site iframes) get it injected as usual.
+    Returns ``False`` when the session has no CDP.
+    """
+    try:
+        cdp(driver, "Page.addScriptToEvaluateOnNewDocument", {"source": axe.source})
+    except CdpUnavailableError:
+        return False
+    return True
+
+
+def _run_partial(driver: WebDriver, axe: AxeScript, context: Any, options: dict[str, Any]) -> dict[str, Any]:
+    out = _execute(driver, _RUN_PARTIAL, axe.version, context, options, asynchronous=True)
+    if out.get("missing"):
         _execute(driver, axe.source)
+        # Now whatever axe the frame has is ours (a custom build may report another version).
+        out = _execute(driver, _RUN_PARTIAL, None, context, options, asynchronous=True)
+    if out.get("missing") or out.get("error"):
+        raise JavascriptException(f"axe.runPartial failed: {out.get('error') or 'axe did not load'}")
+    return out
 
 
 def _partials(driver: WebDriver, axe: AxeScript, context: Any, options: dict[str, Any]) -> list[str | None]:
     """Partial results of this frame and, depth first, its frames (``None`` for a frame that failed)."""
-    _inject(driver, axe)
-    out = _execute(driver, _RUN_PARTIAL, context, options, asynchronous=True)
-    if out.get("error"):
-        raise JavascriptException(f"axe.runPartial failed: {out['error']}")
+    out = _run_partial(driver, axe, context, options)
     results: list[str | None] = [out["partial"]]
     for frame in out["frames"]:
         try:
@@ -442,8 +465,13 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
         todo.put(item)
     lock, done = threading.Lock(), [0]
 
-    def work() -> None:
+    def start() -> WebDriver:
         driver = factory()
+        preload_axe(driver, axe)
+        return driver
+
+    def work() -> None:
+        driver = start()
         try:
             while True:
                 try:
@@ -460,7 +488,7 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                     if isinstance(exc, BrowserCrashedError) or not _alive(driver):
                         results[index].error = f"browser crashed on this page ({_first_line(exc)}); restarted"
                         _quit(driver)
-                        driver = factory()
+                        driver = start()
                 with lock:
                     done[0] += 1
                     if progress:

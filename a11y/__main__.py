@@ -1,0 +1,206 @@
+"""Command line: ``python -m a11y audit URL... | preview URL``.
+
+Exit codes (DESIGN.md): 0 nothing at or above ``--fail-on``; 1 violations at or
+above it; 2 bad input, a refused URL, or a page that could not be audited.
+Progress goes to standard error; the report to ``--output`` or standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from selenium.common.exceptions import WebDriverException
+
+from a11y import crawl
+from a11y.engine import (
+    DEFAULT_STANDARD, STANDARDS, PageLoadError, audit_urls, load_axe, load_page, parse_cookie,
+    parse_header, prepare_session,
+)
+from a11y.report import FAIL_ON, apply_baseline, exit_code, load_report, make_report
+from a11y.reporters import FORMATS, render
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m a11y`` argument parser (subcommands ``audit`` and ``preview``)."""
+    parser = _Parser(prog="python -m a11y",
+                     description="Accessibility audits with axe-core in headless Chromium, "
+                                 "screen-reader issues first.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("audit", help="audit pages and write a report",
+                       description="Audit pages with axe-core (every frame, open shadow DOM) and the "
+                                   "accessibility-tree checks; write a report.")
+    p.add_argument("urls", nargs="*", metavar="URL", help="pages to audit (http or https only)")
+    p.add_argument("--standard", default=DEFAULT_STANDARD, choices=list(STANDARDS),
+                   help=f"WCAG level, including the lower ones (default: {DEFAULT_STANDARD})")
+    p.add_argument("--no-best-practice", dest="best_practice", action="store_false",
+                   help="run only WCAG rules, not axe's best practices")
+    p.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                   help="browsers running in parallel (default: 1)")
+    p.add_argument("--remote", metavar="URL", help="remote WebDriver or Selenium Grid URL")
+    p.add_argument("--urls-file", metavar="F", type=Path,
+                   help="file with one URL a line (blank lines and # comments skipped)")
+    p.add_argument("--sitemap", metavar="U", help="sitemap or sitemap index whose pages to audit")
+    p.add_argument("--crawl", type=_positive_int, metavar="N",
+                   help="follow same-site links from the given pages, up to N pages in all")
+    p.add_argument("--cookie", action="append", default=[], metavar="C",
+                   help="NAME=VALUE cookie for the audited hosts (repeatable)")
+    p.add_argument("--header", action="append", default=[], metavar="H",
+                   help='"Name: value" header sent with every request (repeatable)')
+    p.add_argument("--baseline", metavar="F", type=Path,
+                   help="earlier JSON report: mark findings new, fixed or unchanged")
+    p.add_argument("--axe-script", metavar="F", type=Path, help="another axe-core build (axe.min.js)")
+    p.add_argument("--format", default="json", choices=list(FORMATS), help="report format (default: json)")
+    p.add_argument("--output", metavar="F", type=Path, help="write the report here (default: stdout)")
+    p.add_argument("--fail-on", default="serious", choices=list(FAIL_ON),
+                   help="lowest impact that makes the exit code 1 (default: serious)")
+
+    p = sub.add_parser("preview", help="what a screen reader gets from a page",
+                       description="Headings, landmarks, links, form fields with where their names "
+                                   "come from, images, reading order and tab order.")
+    p.add_argument("url", metavar="URL")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--remote", metavar="URL", help="remote WebDriver or Selenium Grid URL")
+    p.add_argument("--cookie", action="append", default=[], metavar="C", help="NAME=VALUE (repeatable)")
+    p.add_argument("--header", action="append", default=[], metavar="H", help='"Name: value" (repeatable)')
+    return parser
+
+
+class _Progress:
+    """``a11y: [done/total] url`` lines on stderr."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.lock = stream, threading.Lock()
+
+    def __call__(self, done: int, total: int, url: str) -> None:
+        with self.lock:
+            print(f"a11y: [{done}/{total}] {url}", file=self.stream, flush=True)
+
+
+def collect_urls(args: argparse.Namespace, cookies, headers) -> list[str]:
+    """Every page to audit: arguments, ``--urls-file``, ``--sitemap``, then ``--crawl``.
+
+    All given URLs are checked before anything is fetched. Raises ``ValueError``
+    (``RefusedURLError`` for refused URLs) and leaves the network alone until then.
+    """
+    allowed = crawl.allowed_hosts_from_env()
+    given = list(args.urls) + (crawl.read_urls_file(args.urls_file) if args.urls_file else [])
+    urls = crawl.check_urls(given, allowed)
+    if args.sitemap:
+        sitemap = crawl.check_url(args.sitemap, allowed)
+        urls = crawl.check_urls(urls + crawl.fetch_sitemap(sitemap, cookies=cookies, headers=headers,
+                                                            allowed_hosts=allowed), allowed)
+    if args.crawl:
+        if not urls:
+            raise ValueError("--crawl needs start pages: give URLs, --urls-file or --sitemap")
+        urls = crawl.crawl(urls, args.crawl, cookies=cookies, headers=headers, allowed_hosts=allowed)
+    if not urls:
+        raise ValueError("no pages to audit: give URLs, --urls-file or --sitemap")
+    return urls
+
+
+def run_audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """``audit``: collect pages, audit them, write the report; return the exit code."""
+    cookies = [parse_cookie(c) for c in args.cookie]
+    headers = [parse_header(h) for h in args.header]
+    axe = load_axe(args.axe_script)
+    baseline = load_report(args.baseline) if args.baseline else None
+    if args.remote:
+        crawl.check_url(args.remote)
+    urls = collect_urls(args, cookies, headers)
+    workers = min(args.workers, len(urls))
+    print(f"a11y: auditing {len(urls)} page{'s' * (len(urls) != 1)} with {workers} "
+          f"browser{'s' * (workers != 1)} (axe {axe.version}, {args.standard})", file=stderr, flush=True)
+    pages = audit_urls(urls, workers=workers, remote=args.remote, standard=args.standard,
+                       best_practice=args.best_practice, cookies=cookies, headers=headers,
+                       axe_script=args.axe_script, progress=_Progress(stderr))
+    report = make_report(pages, axe_version=axe.version, standard=args.standard)
+    if baseline is not None:
+        report = apply_baseline(report, baseline)
+    text = render(report, args.format)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        stdout.write(text if text.endswith("\n") else text + "\n")
+    code = exit_code(report, args.fail_on)
+    errors = sum(p.status == "error" for p in pages)
+    violations = sum(len(f.nodes) for p in pages for f in p.violations)
+    screen_reader = sum(len(f.nodes) for p in pages for f in p.violations if f.screen_reader)
+    print(f"a11y: {len(pages)} pages, {errors} could not be audited, {violations} failing elements "
+          f"({screen_reader} screen-reader){f' -> {args.output}' if args.output else ''}; exit {code}",
+          file=stderr, flush=True)
+    for page in pages:
+        if page.status == "error":
+            print(f"a11y: not audited: {page.url}: {page.error}", file=stderr, flush=True)
+    return code
+
+
+def run_preview(args: argparse.Namespace, stdout: TextIO) -> int:
+    """``preview``: print the screen-reader preview of one page."""
+    from a11y import axtree
+    from a11y.browser import make_driver
+
+    url = crawl.check_url(args.url, crawl.allowed_hosts_from_env())
+    if args.remote:
+        crawl.check_url(args.remote)
+    cookies = [parse_cookie(c) for c in args.cookie]
+    headers = [parse_header(h) for h in args.header]
+    driver = make_driver(args.remote)
+    try:
+        prepare_session(driver, url, cookies, headers)
+        load_page(driver, url)
+        data = axtree.preview(driver)
+    finally:
+        driver.quit()
+    data.setdefault("url", url)
+    stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n" if args.json
+                 else axtree.format_preview(data).rstrip("\n") + "\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit code instead of exiting (``__main__`` exits with it)."""
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "audit":
+            return run_audit(args, stdout, stderr)
+        return run_preview(args, stdout)
+    except (ValueError, OSError, PageLoadError) as exc:
+        print(f"a11y: error: {exc}", file=stderr)
+        return EXIT_BAD_INPUT
+    except WebDriverException as exc:
+        first = (exc.msg or str(exc)).strip().splitlines()[0] if (exc.msg or str(exc)).strip() else "unknown"
+        print(f"a11y: error: the browser failed: {first}", file=stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
