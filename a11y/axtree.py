@@ -102,7 +102,7 @@ class DomNode:
         if el_id and ids[el_id] == 1:
             if _CSS_IDENT.fullmatch(el_id):
                 return f"#{el_id}", True
-            return f'[id="{el_id}"]', True
+            return '[id="{}"]'.format(el_id.replace("\\", "\\\\").replace('"', '\\"')), True
         if tags[self.tag] == 1:
             return self.tag, True
         siblings = [c for c in (self.parent.children if self.parent else []) if c.tag == self.tag]
@@ -392,6 +392,8 @@ _ATOMIC_ROLES = frozenset({"heading", "link", "button", "textbox", "searchbox", 
                            "checkbox", "radio", "switch", "slider", "spinbutton", "menuitem",
                            "menuitemcheckbox", "menuitemradio", "tab", "option", "treeitem",
                            *IMAGE_ROLES, *NATIVE_COMPOSITE_ROLES})
+# Chromium's internal role names, as the preview shows them.
+_ROLE_NAMES = {"Date": "date", "DateTime": "datetime", "InputTime": "time", "ColorWell": "color"}
 _NOT_TAB_STOPS = frozenset({"RootWebArea", "option", "MenuListOption", "Iframe"})
 
 
@@ -412,7 +414,7 @@ def _reading_order(node: AXNode, out: list[dict[str, Any]]) -> None:
             out.append({"role": "text", "text": node.name})
         return
     elif role in _ATOMIC_ROLES:
-        item: dict[str, Any] = {"role": "image" if role in IMAGE_ROLES else role,
+        item: dict[str, Any] = {"role": "image" if role in IMAGE_ROLES else _ROLE_NAMES.get(role, role),
                                 "text": node.name or node.text()}
         if role == "heading":
             item["level"] = int(node.prop("level") or 2)
@@ -522,11 +524,13 @@ def build_preview(tree: PageTree) -> dict[str, Any]:
                      for n in nodes if n.role == "heading"],
         "landmarks": [{"role": n.role, "name": n.name} for n in nodes if _is_landmark(n)],
         "links": [{"name": n.name, "href": n.prop("url") or ""} for n in nodes if n.role == "link"],
-        "form_fields": [{"role": n.role, "name": n.name, "name_source": n.name_source}
+        "form_fields": [{"role": _ROLE_NAMES.get(n.role, n.role), "name": n.name,
+                         "name_source": n.name_source}
                         for n in nodes if n.role in FIELD_ROLES and not _inside_composite(n)],
         "images": _images(tree),
         "reading_order": reading,
-        "tab_order": [{"role": n.role, "name": n.name or n.text()} for n in _tab_order(tree.root)],
+        "tab_order": [{"role": _ROLE_NAMES.get(n.role, n.role), "name": n.name or n.text()}
+                      for n in _tab_order(tree.root)],
         "unreadable_frames": list(tree.unreadable_frames),
     }
 

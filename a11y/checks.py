@@ -315,7 +315,7 @@ _BLOCK_ROLES = frozenset({"paragraph", "heading", "listitem", "cell", "gridcell"
 PAGE_MIN_LETTERS = 20
 """A ``lang`` is judged only on at least this many letters."""
 PART_MIN_LETTERS, PART_MIN_WORDS, PART_MIN_SHARE = 25, 5, 0.8
-"""A passage needs its own ``lang`` when it has this many letters and words, this share in a foreign script."""
+"""A passage needs its own ``lang`` from this many letters and words, this share in a foreign script."""
 
 
 class _LangIndex:
