@@ -172,8 +172,11 @@ def parse_sitemap(data: bytes) -> tuple[str, list[str]]:
             data = gz.read(MAX_DOCUMENT_BYTES + 1)
         if len(data) > MAX_DOCUMENT_BYTES:
             raise ValueError(f"sitemap is larger than {MAX_DOCUMENT_BYTES} bytes once decompressed")
-    if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
-        raise ValueError("sitemap declares a DOCTYPE or entities, which sitemaps never need")
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        raise ValueError("not a sitemap: got an HTML page")
+    if b"<!ENTITY" in data.upper():
+        raise ValueError("sitemap declares entities, which sitemaps never need")
     try:
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
