@@ -1,0 +1,330 @@
+"""The participant page in a real headless Chromium against the real app (see conftest.py).
+
+Covers what only a browser can show: a sort done with the keyboard alone lands in
+the database with the exact groups, a mouse drag moves a card, a reload resumes the
+autosaved draft, the live region speaks each change, a Persian study is laid out
+right-to-left, and axe-core finds nothing on any participant page.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from selenium.webdriver import ActionChains, Keys
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from a11y.browser import cdp
+from a11y.engine import load_axe, run_axe, run_options
+from cardsort import store
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 20
+OPEN_SPEC = {"name": "Library website", "kind": "open", "language": "en",
+             "cards": [{"label": "Opening hours", "description": "When we are open"}, "Borrowing", "Wi-Fi"],
+             "settings": {"randomize": False}}
+HYBRID_SPEC = {"name": "Shop", "kind": "hybrid", "language": "en",
+               "cards": ["Returns", "Shipping", "Gift cards"], "categories": ["Help", "Shop"],
+               "settings": {"randomize": False}}
+PERSIAN_SPEC = {"name": "کتابخانه", "kind": "open", "language": "fa",
+                "cards": ["ساعات کاری", "امانت کتاب", "رزرو اتاق"], "settings": {"randomize": False}}
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def wait_until(driver: WebDriver, condition, timeout: float = TIMEOUT):
+    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: condition(d))
+
+
+def press(driver: WebDriver, *keys: str) -> None:
+    """Keys to whatever has focus, as a keyboard user would type them."""
+    ActionChains(driver).send_keys(*keys).perform()
+
+
+def accessible_text(el: WebElement) -> str:
+    return (el.get_attribute("aria-label") or el.text or "").strip()
+
+
+def focus_is(driver: WebDriver, tag: str, text: str | None = None, label: str | None = None) -> bool:
+    el = driver.switch_to.active_element
+    if el.tag_name.lower() != tag:
+        return False
+    if text is not None and accessible_text(el) != text:
+        return False
+    if label is not None:
+        return driver.execute_script(
+            "const l = arguments[0].labels; return l && l.length ? l[0].textContent.trim() : null;", el) == label
+    return True
+
+
+def tab_to(driver: WebDriver, tag: str, *, text: str | None = None, label: str | None = None,
+           limit: int = 60) -> WebElement:
+    """Press Tab until the focused element is ``tag`` with that accessible text or label."""
+    for _ in range(limit):
+        if focus_is(driver, tag, text, label):
+            return driver.switch_to.active_element
+        press(driver, Keys.TAB)
+    raise AssertionError(f"Tab never reached <{tag}> {text or label!r}")
+
+
+def wait_for_text(driver: WebDriver, text: str) -> None:
+    wait_until(driver, lambda d: text in d.find_element(By.TAG_NAME, "body").text)
+
+
+def wait_for_board(driver: WebDriver) -> None:
+    wait_until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".csb .csb-cards, .csb .csb-empty"))
+
+
+def start(driver: WebDriver, url: str) -> None:
+    driver.get(url)
+    button = wait_until(driver, lambda d: d.find_elements(By.XPATH, "//button[.//p[text()='Start sorting']]"))
+    button[0].click()
+    wait_for_board(driver)
+
+
+def cards_in(driver: WebDriver, zone: WebElement) -> list[str]:
+    return [b.text for b in zone.find_elements(By.CSS_SELECTOR, ".csb-card-button")]
+
+
+def group_zone(driver: WebDriver, name: str) -> WebElement:
+    for zone in driver.find_elements(By.CSS_SELECTOR, ".csb-group"):
+        if zone.find_element(By.CSS_SELECTOR, "h4").text == name:
+            return zone
+    raise AssertionError(f"no group {name!r}")
+
+
+def draft_state(app_server, study, pid):
+    draft = store.get_draft(app_server.engine, study.id, pid)
+    return draft and draft["state"]
+
+
+def wait_for_draft(driver, app_server, study, pid, predicate):
+    """Autosave is debounced: wait until the stored draft satisfies ``predicate``."""
+    return wait_until(driver, lambda d: (s := draft_state(app_server, study, pid)) and predicate(s) and s)
+
+
+def axe_violations(driver: WebDriver) -> list[tuple[str, list]]:
+    tags = run_options("wcag22aa")  # wcag2a, wcag2aa, wcag21a, wcag21aa, wcag22aa + best-practice
+    assert tags["runOnly"]["values"] == ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa",
+                                         "best-practice"]
+    result = run_axe(driver, load_axe(), tags)
+    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+
+
+# --- tests -------------------------------------------------------------------------------------
+
+def test_keyboard_only_open_sort_is_stored_with_the_exact_groups(app_server, browser):
+    study = app_server.add_study(OPEN_SPEC)
+    browser.get(app_server.participant_url(study, "kb1"))
+    wait_until(browser, lambda d: d.find_elements(By.XPATH, "//button[.//p[text()='Start sorting']]"))
+
+    tab_to(browser, "button", text="Start sorting")
+    press(browser, Keys.ENTER)
+    wait_for_board(browser)
+
+    # Two groups, named in the "new group" field (focus stays there after each).
+    tab_to(browser, "input", label="Name of the new group")
+    press(browser, "Visit", Keys.ENTER)
+    wait_until(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".csb-group")) == 1)
+    assert focus_is(browser, "input", label="Name of the new group")
+    press(browser, "Borrow", Keys.ENTER)
+    wait_until(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".csb-group")) == 2)
+
+    # Opening hours -> Visit: open the card, its "Move to" list has focus, Tab to Move, Enter.
+    tab_to(browser, "button", text="Opening hours", limit=30)
+    press(browser, Keys.ENTER)
+    assert focus_is(browser, "select", label='Move "Opening hours" to')
+    assert "When we are open" in browser.find_element(By.CSS_SELECTOR, ".csb-open .csb-panel").text
+    assert browser.switch_to.active_element.get_attribute("value") != ""
+    press(browser, Keys.TAB)
+    assert focus_is(browser, "button", text="Move")
+    press(browser, Keys.ENTER)
+    # Focus moves on to the next card to sort: Borrowing -> Borrow (second option), Enter on the list.
+    assert focus_is(browser, "button", text="Borrowing")
+    press(browser, Keys.ENTER, Keys.ARROW_DOWN)
+    assert browser.switch_to.active_element.get_attribute("value") == \
+        browser.execute_script("return Array.from(arguments[0].options).find(o => o.text === 'Borrow').value",
+                               browser.switch_to.active_element)
+    press(browser, Keys.ENTER)
+    # Wi-Fi -> Visit
+    assert focus_is(browser, "button", text="Wi-Fi")
+    press(browser, Keys.ENTER, Keys.TAB, Keys.ENTER)
+    assert browser.find_element(By.CSS_SELECTOR, ".csb-progress").text == "3 of 3 cards sorted"
+
+    tab_to(browser, "button", text="I am done sorting")
+    press(browser, Keys.ENTER)
+    wait_for_text(browser, "A few last questions")
+    tab_to(browser, "textarea", label="Anything you would like to tell us about the cards or the groups?")
+    press(browser, "Easy")
+    tab_to(browser, "button", text="Submit my sort")
+    press(browser, Keys.ENTER)
+    wait_for_text(browser, "Thank you!")
+
+    (sort,) = [s for s in store.load_sorts(app_server.engine, study.id)]
+    assert sort.participant_id == "kb1"
+    assert [(g.label, g.cards, g.category_id) for g in sort.groups] == [
+        ("Visit", ("c1", "c3"), None), ("Borrow", ("c2",), None)]
+    assert sort.answers == {"comments": "Easy"}
+
+
+def test_mouse_drag_moves_a_card_and_reload_resumes(app_server, browser):
+    study = app_server.add_study(HYBRID_SPEC)
+    start(browser, app_server.participant_url(study, "drag1"))
+
+    handle = browser.find_element(By.CSS_SELECTOR, ".csb-unsorted [data-drag='c2']")
+    target = group_zone(browser, "Help")
+    (ActionChains(browser).click_and_hold(handle).move_by_offset(20, 10)
+     .move_to_element(target).move_by_offset(0, 5).release().perform())
+    wait_until(browser, lambda d: cards_in(d, group_zone(d, "Help")) == ["Shipping"])
+    unsorted = browser.find_element(By.CSS_SELECTOR, ".csb-unsorted")
+    assert cards_in(browser, unsorted) == ["Returns", "Gift cards"]
+    assert browser.find_element(By.CSS_SELECTOR, ".csb-live").text == 'Moved "Shipping" to "Help".'
+    assert browser.find_elements(By.CSS_SELECTOR, ".csb-ghost") == []
+
+    state = wait_for_draft(browser, app_server, study, "drag1",
+                           lambda s: s["groups"][0]["cards"] == ["c2"])
+    assert state["unsorted"] == ["c1", "c3"]
+
+    browser.refresh()
+    wait_for_board(browser)
+    assert cards_in(browser, group_zone(browser, "Help")) == ["Shipping"]
+    assert cards_in(browser, browser.find_element(By.CSS_SELECTOR, ".csb-unsorted")) == ["Returns", "Gift cards"]
+
+
+def test_live_region_announces_moves_and_new_groups(app_server, browser):
+    study = app_server.add_study(HYBRID_SPEC)
+    start(browser, app_server.participant_url(study, "live1"))
+    live = browser.find_element(By.CSS_SELECTOR, "[aria-live='polite']")
+    assert live.get_attribute("role") == "status"
+
+    browser.find_element(By.XPATH, "//button[@class='csb-card-button'][.='Returns']").click()
+    select = browser.switch_to.active_element
+    browser.execute_script("""
+        const s = arguments[0]; s.value = Array.from(s.options).find(o => o.text === 'Shop').value;""", select)
+    press(browser, Keys.ENTER)
+    wait_until(browser, lambda d: live.text == 'Moved "Returns" to "Shop".')
+
+    # "A new group" from the list creates an unnamed group and puts focus on its name field.
+    browser.find_element(By.XPATH, "//button[@class='csb-card-button'][.='Gift cards']").click()
+    select = browser.switch_to.active_element
+    browser.execute_script("""
+        const s = arguments[0]; s.value = '__new';""", select)
+    press(browser, Keys.ENTER)
+    wait_until(browser, lambda d: live.text == 'Created the group "Unnamed group" with "Gift cards".')
+    assert focus_is(browser, "input", label="Group name")
+    press(browser, "Presents", Keys.ENTER)
+    wait_until(browser, lambda d: live.text == 'Renamed the group to "Presents".')
+    assert focus_is(browser, "button", text="Rename group Presents")
+
+    # Removing the group sends its card back.
+    browser.find_element(By.XPATH, "//button[@aria-label='Remove group Presents']").click()
+    wait_until(browser, lambda d: live.text ==
+               'Removed the group "Presents"; 1 card went back to the cards to sort.')
+    assert cards_in(browser, browser.find_element(By.CSS_SELECTOR, ".csb-unsorted")) == ["Shipping", "Gift cards"]
+
+
+def test_persian_study_is_right_to_left_and_usable_at_320px(app_server, browser):
+    study = app_server.add_study(PERSIAN_SPEC)
+    browser.get(app_server.participant_url(study, "fa1"))
+    button = wait_until(browser, lambda d: d.find_elements(By.XPATH, "//button[.//p[text()='شروع مرتب‌سازی']]"))
+    wait_until(browser, lambda d: d.execute_script("return document.documentElement.dir") == "rtl")
+    assert browser.execute_script("return document.documentElement.lang") == "fa"
+    assert "خوش آمدید" in browser.find_element(By.TAG_NAME, "h2").text
+    button[0].click()
+    wait_for_board(browser)
+    board = browser.find_element(By.CSS_SELECTOR, ".csb")
+    assert board.get_attribute("dir") == "rtl"
+    assert browser.find_element(By.CSS_SELECTOR, ".csb-unsorted h3").text == "کارت‌های مرتب‌نشده"
+    assert browser.find_element(By.CSS_SELECTOR, ".csb-progress").text == "۰ از ۳ کارت مرتب شده است"
+    # Right-to-left: the handle (first in the DOM) sits on the right of the card button.
+    handle = browser.find_element(By.CSS_SELECTOR, ".csb-handle")
+    card_button = browser.find_element(By.CSS_SELECTOR, ".csb-card-button")
+    assert handle.rect["x"] > card_button.rect["x"]
+
+    cdp(browser, "Emulation.setDeviceMetricsOverride",
+        {"width": 320, "height": 800, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        wait_until(browser, lambda d: d.execute_script("return window.innerWidth") == 320)
+        overflow = browser.execute_script("""
+            return Array.from(document.querySelectorAll('.csb *'))
+              .filter(e => { const r = e.getBoundingClientRect();
+                             return r.width && (r.left < -1 || r.right > window.innerWidth + 1); })
+              .map(e => e.className);""")
+        assert overflow == []
+        sizes = browser.execute_script("""
+            return Array.from(document.querySelectorAll('.csb button, .csb select, .csb input, .csb-handle'))
+              .filter(e => e.offsetParent)
+              .map(e => Math.min(e.getBoundingClientRect().width, e.getBoundingClientRect().height));""")
+        assert sizes and min(sizes) >= 44
+    finally:
+        cdp(browser, "Emulation.clearDeviceMetricsOverride")
+
+
+def test_no_axe_violations_on_any_participant_page(app_server, browser):
+    study = app_server.add_study(HYBRID_SPEC)
+    persian = app_server.add_study(PERSIAN_SPEC)
+    closed = app_server.add_study({**OPEN_SPEC, "status": "closed"})
+    seen = {}
+
+    browser.get(f"{app_server.url}/sort?study=does-not-exist")
+    wait_for_text(browser, "We could not find this study")
+    seen["unknown study"] = axe_violations(browser)
+    browser.get(app_server.participant_url(closed, "a1"))
+    wait_for_text(browser, "This study has ended")
+    seen["closed study"] = axe_violations(browser)
+
+    browser.get(app_server.participant_url(study, "axe1"))
+    wait_for_text(browser, "Start sorting")
+    seen["welcome"] = axe_violations(browser)
+    browser.find_element(By.XPATH, "//button[.//p[text()='Start sorting']]").click()
+    wait_for_board(browser)
+    # The board with everything showing: an open card, an own group being renamed, a sorted card.
+    browser.find_element(By.XPATH, "//button[@class='csb-card-button'][.='Returns']").click()
+    press(browser, Keys.ENTER)
+    browser.find_element(By.XPATH, "//button[@class='csb-card-button'][.='Shipping']").click()
+    browser.execute_script("arguments[0].value = '__new'", browser.switch_to.active_element)
+    press(browser, Keys.ENTER)
+    wait_until(browser, lambda d: focus_is(d, "input", label="Group name"))
+    browser.find_element(By.XPATH, "//button[@class='csb-card-button'][.='Gift cards']").click()
+    seen["board"] = axe_violations(browser)
+
+    browser.find_element(By.XPATH, "//button[.//p[text()='I am done sorting']]").click()
+    wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stAlertContentError']"))
+    seen["board with requirement messages"] = axe_violations(browser)
+
+    store.save_draft(app_server.engine, study.id, "axe2", {
+        "groups": [{"id": "k1", "label": "Help", "category_id": "k1", "cards": ["c1", "c2", "c3"]}],
+        "unsorted": [], "stage": "questions"})
+    browser.get(app_server.participant_url(study, "axe2"))
+    wait_for_text(browser, "A few last questions")
+    seen["questions"] = axe_violations(browser)
+    browser.find_element(By.XPATH, "//button[.//p[text()='Submit my sort']]").click()
+    wait_for_text(browser, "Thank you!")
+    seen["thank you"] = axe_violations(browser)
+
+    browser.get(app_server.participant_url(persian, "axe3"))
+    wait_for_text(browser, "شروع مرتب‌سازی")
+    browser.find_element(By.XPATH, "//button[.//p[text()='شروع مرتب‌سازی']]").click()
+    wait_for_board(browser)
+    seen["persian board"] = axe_violations(browser)
+
+    assert seen == {page: [] for page in seen}
+
+
+def test_double_click_on_submit_stores_one_sort(app_server, browser):
+    study = app_server.add_study(OPEN_SPEC)
+    store.save_draft(app_server.engine, study.id, "dbl", {
+        "groups": [{"id": "g-a", "label": "All", "category_id": None, "cards": ["c1", "c2", "c3"]}],
+        "unsorted": [], "stage": "questions"})
+    browser.get(app_server.participant_url(study, "dbl"))
+    submit = wait_until(browser, lambda d: d.find_elements(By.XPATH, "//button[.//p[text()='Submit my sort']]"))[0]
+    ActionChains(browser).double_click(submit).perform()
+    wait_for_text(browser, "Thank you!")
+    browser.refresh()
+    wait_for_text(browser, "Thank you!")
+    time.sleep(0.5)  # let any late rerun of the second click finish before counting
+    assert [s.participant_id for s in store.load_sorts(app_server.engine, study.id)] == ["dbl"]
