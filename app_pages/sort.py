@@ -56,9 +56,10 @@ def _stop_with(lang: str, key: str) -> None:
 
 
 def _save(study, pid: str, state: dict, stage: str, answers: dict | None = None) -> dict:
-    draft = dict(board.validate_state(study, state), stage=stage, answers=answers or {})
-    store.save_draft(_engine(), study.id, pid, draft)
-    return draft
+    """Store the board as the participant's draft, with the step they are on; returns the board."""
+    state = board.validate_state(study, state)
+    store.save_draft(_engine(), study.id, pid, dict(state, stage=stage, answers=answers or {}))
+    return state
 
 
 def _welcome(study, pid: str, lang: str) -> None:
@@ -75,52 +76,47 @@ def _welcome(study, pid: str, lang: str) -> None:
         st.rerun()
 
 
-def _sorting(study, pid: str, lang: str, draft: dict) -> None:
+def _sorting(study, pid: str, lang: str, state: dict, answers: dict) -> None:
     st.header(translate(lang, "sorting_heading"))
     instance = f"{study.id}:{pid}"
     # The board is mounted with the state it started from in this browser session;
     # afterwards the browser holds the newest state and sends it here.
     payload_key = f"board_payload:{instance}"
     if payload_key not in st.session_state:
-        st.session_state[payload_key] = board.board_payload(study, draft, instance=instance)
+        st.session_state[payload_key] = board.board_payload(study, state, instance=instance)
     result = _sorting_board(key=f"board:{instance}", data=st.session_state[payload_key],
                             on_state_change=lambda: None)
-    current = board.validate_state(study, draft)
     if result.state:
         try:
             sent = board.validate_state(study, result.state)
         except ValueError:
             sent = None  # a tampered or outdated board: keep the last good draft
-        if sent is not None and sent != current:
-            _save(study, pid, sent, "sorting", draft.get("answers"))
-            current = sent
+        if sent is not None and sent != state:
+            state = _save(study, pid, sent, "sorting", answers)
     if st.button(translate(lang, "finish"), type="primary"):
-        problems = board.check_requirements(study, current, lang)
+        problems = board.check_requirements(study, state, lang)
         if problems:
             st.error("\n".join([f"**{_plain(translate(lang, 'fix_heading'))}**", ""]
                                + [f"- {_plain(p)}" for p in problems]))
         else:
-            _save(study, pid, current, "questions", draft.get("answers"))
+            _save(study, pid, state, "questions", answers)
             st.rerun()
 
 
-def _questions(study, pid: str, lang: str, draft: dict) -> None:
+def _questions(study, pid: str, lang: str, state: dict, answers: dict, started_at) -> None:
     st.header(translate(lang, "questions_heading"))
     st.write(translate(lang, "questions_intro"))
-    answers = draft.get("answers") or {}
     with st.form("questions"):
         comments = st.text_area(translate(lang, "question_comments"), value=answers.get("comments", ""))
         hard = st.text_area(translate(lang, "question_hard"), value=answers.get("hard_cards", ""))
         submitted = st.form_submit_button(translate(lang, "submit"), type="primary")
     if submitted:
         answers = board.clean_answers({"comments": comments, "hard_cards": hard})
-        stored = store.get_draft(_engine(), study.id, pid)
-        sort = board.state_to_sort(study, draft, pid, answers=answers,
-                                   started_at=stored["started_at"] if stored else None)
+        sort = board.state_to_sort(study, state, pid, answers=answers, started_at=started_at)
         store.submit_sort(_engine(), study.id, sort)
         st.rerun()
     if st.button(translate(lang, "back_to_board")):
-        _save(study, pid, draft, "sorting", draft.get("answers"))
+        _save(study, pid, state, "sorting", answers)
         st.rerun()
 
 
@@ -155,10 +151,14 @@ def main() -> None:
     draft = store.get_draft(_engine(), study.id, pid)
     if draft is None:
         _welcome(study, pid, lang)
-    elif draft["state"].get("stage") == "questions":
-        _questions(study, pid, lang, draft["state"])
+        return
+    saved = draft["state"] if isinstance(draft["state"], dict) else {}
+    state = board.reconcile_state(study, saved)  # the study may have been edited since
+    answers = board.clean_answers(saved.get("answers"))
+    if saved.get("stage") == "questions":
+        _questions(study, pid, lang, state, answers, draft["started_at"])
     else:
-        _sorting(study, pid, lang, draft["state"])
+        _sorting(study, pid, lang, state, answers)
 
 
 main()

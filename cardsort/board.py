@@ -193,6 +193,53 @@ def validate_state(study: Study, state: Any) -> dict[str, Any]:
     return {"groups": fixed + own, "unsorted": rest}
 
 
+def reconcile_state(study: Study, state: Any) -> dict[str, Any]:
+    """Fit a stored draft to the study as it is now, keeping all the participant's work that still fits.
+
+    A study may be edited while participants are sorting: cards that no longer
+    exist are dropped, cards of removed categories (or of own groups, if the study
+    became closed) go back to unsorted, repeated cards keep their first place.
+    Anything unreadable counts as an empty board.
+
+    Returns
+    -------
+    dict
+        A state that :func:`validate_state` accepts.
+    """
+    known = study.card_by_id()
+    categories = {c.id for c in study.categories}
+    seen: set[str] = set()
+
+    def keep(cards: Any) -> list[str]:
+        out = []
+        for card in cards if isinstance(cards, list) else []:
+            if isinstance(card, str) and card in known and card not in seen:
+                seen.add(card)
+                out.append(card)
+        return out
+
+    state = state if isinstance(state, Mapping) else {}
+    groups, back, group_ids = [], [], set()
+    for i, group in enumerate(state.get("groups") if isinstance(state.get("groups"), list) else []):
+        if not isinstance(group, Mapping):
+            continue
+        cards = keep(group.get("cards"))
+        category_id = group.get("category_id")
+        gid = group.get("id") if isinstance(group.get("id"), str) and group.get("id").strip() else f"g{i}"
+        gid = gid.strip()[:MAX_ID_LENGTH]
+        fits = (category_id in categories) if category_id is not None else study.kind != "closed"
+        if not fits or gid in group_ids or (category_id is not None
+                                             and any(g["category_id"] == category_id for g in groups)):
+            back.extend(cards)
+            continue
+        label = group.get("label") if isinstance(group.get("label"), str) else ""
+        group_ids.add(gid)
+        groups.append({"id": gid, "label": label.strip()[:MAX_LABEL_LENGTH],
+                       "category_id": category_id, "cards": cards})
+    unsorted = keep(state.get("unsorted")) + back
+    return validate_state(study, {"groups": groups, "unsorted": unsorted})
+
+
 def shown_cards(state: Mapping[str, Any]) -> list[str]:
     """Every card on the board (grouped and unsorted), in board order."""
     return [c for g in state["groups"] for c in g["cards"]] + list(state["unsorted"])
@@ -332,6 +379,6 @@ def board_payload(study: Study, state: Any, *, instance: str) -> dict[str, Any]:
 
 __all__ = [
     "board_payload", "cards_for_participant", "check_requirements", "choose_cards", "clean_answers",
-    "initial_state", "participant_seed", "shown_cards", "sort_to_state", "state_to_sort",
+    "initial_state", "participant_seed", "reconcile_state", "shown_cards", "sort_to_state", "state_to_sort",
     "validate_participant_id", "validate_state",
 ]

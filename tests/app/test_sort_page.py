@@ -175,3 +175,14 @@ def test_back_from_questions_to_the_board(db):
     at.button[1].click().run()  # Back to the cards
     assert at.header[0].value == "Sort the cards"
     assert store.get_draft(db, "s1", "p1")["state"]["stage"] == "sorting"
+
+
+def test_draft_of_an_edited_study_resumes_with_what_still_fits(db):
+    add_study(db)
+    store.save_draft(db, "s1", "p1", {"groups": [{"id": "g-a", "label": "Visit", "category_id": None,
+                                                  "cards": ["c2", "c7"]}], "unsorted": ["c1", "c9"]})
+    at = open_page(study="s1", pid="p1")
+    assert not at.exception
+    assert board_data(at)["state"] == {
+        "groups": [{"id": "g-a", "label": "Visit", "category_id": None, "cards": ["c2"]}],
+        "unsorted": ["c1"]}

@@ -257,3 +257,33 @@ def test_board_payload_for_the_component():
     assert payload["cards"] == {"c2": {"label": "B", "description": None, "image": None}}
     assert payload["state"]["groups"] == [{"id": "k1", "label": "X", "category_id": "k1", "cards": []}]
     assert payload["strings"]["move"] == "انتقال"
+
+
+# --- drafts of edited studies ------------------------------------------------------------------------
+
+def test_reconcile_keeps_what_still_fits_the_edited_study():
+    study = make_study("hybrid", categories=["Visit"])  # category k2 was removed, card c9 too
+    draft = {"groups": [
+        {"id": "k2", "label": "Borrow", "category_id": "k2", "cards": ["c4"]},
+        {"id": "g-a", "label": " Mine ", "category_id": None, "cards": ["c1", "c9", "c1"]},
+        {"id": "k1", "label": "Visit", "category_id": "k1", "cards": ["c2"]},
+        "not a group",
+    ], "unsorted": ["c3", "c2"], "stage": "sorting"}
+    assert board.reconcile_state(study, draft) == {"groups": [
+        {"id": "k1", "label": "Visit", "category_id": "k1", "cards": ["c2"]},
+        {"id": "g-a", "label": "Mine", "category_id": None, "cards": ["c1"]},
+    ], "unsorted": ["c3", "c4"]}
+
+
+def test_reconcile_sends_own_groups_back_when_the_study_became_closed():
+    study = make_study("closed", categories=["Visit"])
+    draft = {"groups": [{"id": "g-a", "label": "Mine", "category_id": None, "cards": ["c1"]}],
+             "unsorted": ["c2"]}
+    assert board.reconcile_state(study, draft) == {
+        "groups": [{"id": "k1", "label": "Visit", "category_id": "k1", "cards": []}],
+        "unsorted": ["c2", "c1"]}
+
+
+@pytest.mark.parametrize("junk", [None, "text", {"groups": "x", "unsorted": 5}])
+def test_reconcile_reads_junk_as_an_empty_board(junk):
+    assert board.reconcile_state(make_study(), junk) == {"groups": [], "unsorted": []}
