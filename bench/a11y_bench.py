@@ -1,0 +1,529 @@
+"""Accessibility-audit benchmark: our ``python -m a11y audit`` against pa11y-ci and @axe-core/cli.
+
+One run measures, on the same generated pages (:mod:`bench.pages`: about 24 KB each,
+an iframe on every fifth, planted defects) served from this process on 127.0.0.1:
+
+* **pa11y-ci** (axe runner, concurrency 2) and **@axe-core/cli** (all pages in one
+  call), installed by this benchmark from the npm registry into ``bench/.peers/``
+  with ``--ignore-scripts`` and driving Debian's Chromium and chromedriver;
+* **ours** with ``--workers 2`` and ``--workers 1``, plus a one-page run of ours: its
+  time is the fixed cost (interpreter, imports, browser start), and
+  ``(T(n pages) - T(1 page)) / (n - 1)`` is ours' cost per page with one worker;
+* the **reference**: the ``axe.min.js`` ours uses (from the installed
+  ``axe_selenium_python`` package) injected into every frame and run with ``axe.run``
+  and ours' axe options, page after page in one already-open Chromium driven from
+  Python; browser start is not timed. Per page that is navigation + injection +
+  ``axe.run``: the least work any axe-based tool does.
+
+Peers and ours are timed as a user sees them, process start to exit
+(:func:`bench.common.run_process`). Every tool's output is checked against the planted
+defects, so no tool "wins" by auditing nothing. Targets (issue 3): ours with two
+workers at least 2.5 times the pages per minute of each peer; ours' one-worker cost
+per page at most 1.3 times the reference's time per page.
+
+``python -m bench a11y [--repeat N] [--pages N] [--tools LIST]`` prints a side-by-side
+table and writes ``bench/results/a11y.json``. Exit status 0 when every target is met
+and every tool passed its sanity check, 1 otherwise, 2 on bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.server
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    PEERS_DIR, ROOT, WORK_DIR, BenchError, ProcessRun, format_table, log, run_process, verdict, write_results,
+)
+from bench.pages import Site, generate_site
+
+WORK = WORK_DIR / "a11y"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM_FLAGS = (
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-first-run",
+)
+WINDOW = "--window-size=1280,900"
+"""Ours' window size (a11y.browser); the reference and @axe-core/cli get the same."""
+
+PEER_PACKAGES = {"pa11y-ci": "4.1.1", "@axe-core/cli": "4.13.0"}
+"""npm packages of the peers, pinned so that runs on different days compare."""
+
+SPEEDUP_TARGET = 2.5
+OVERHEAD_TARGET = 1.3
+MIN_RECALL = 0.9
+"""Share of the planted top-level defects a tool must report to count as having audited."""
+
+TOOLS = ("pa11y-ci", "axe-cli", "ours-w2", "ours-w1", "reference")
+TIMEOUT_S = 900.0
+
+
+@dataclass
+class Run:
+    """One timed run of one tool over ``n_pages`` pages.
+
+    ``found`` maps each page URL the tool audited to the axe rule ids it reported as
+    violations there (needs-review results and our own custom checks left out).
+    """
+
+    tool: str
+    label: str
+    seconds: float
+    n_pages: int
+    found: dict[str, set[str]] = field(default_factory=dict)
+    error: str | None = None
+    load_before: float = 0.0
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pages_ok(self) -> int:
+        return len(self.found)
+
+    @property
+    def pages_per_minute(self) -> float:
+        return 60.0 * self.n_pages / self.seconds if self.seconds > 0 else 0.0
+
+
+def _process_run(tool: str, label: str, n_pages: int, process: ProcessRun, load: float, **kwargs: Any) -> Run:
+    # Only wall time: CPU time and peak RSS from wait4 miss browser processes their tool did not
+    # reap itself (chromedriver's Chromium under node, for one), so they would not compare.
+    return Run(tool, label, process.wall_s, n_pages, load_before=load, **kwargs)
+
+
+def _failure(process: ProcessRun) -> str:
+    if process.timed_out:
+        return f"timed out after {process.wall_s:.0f} s"
+    lines = [line for line in process.stderr_tail(40).splitlines() if line.strip()]
+    return f"exit {process.returncode}: {lines[-1].strip() if lines else 'no output'}"
+
+
+# -- the local site -----------------------------------------------------------------------
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files without a log line per request (the tools fetch a few hundred)."""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+@contextlib.contextmanager
+def serve(root: Path) -> Iterator[str]:
+    """Serve ``root`` on a free port of 127.0.0.1 from a background thread; yield the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="bench-site", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# -- peers --------------------------------------------------------------------------------
+
+def _installed_version(package_dir: Path) -> str | None:
+    manifest = package_dir / "package.json"
+    if not manifest.is_file():
+        return None
+    return json.loads(manifest.read_text(encoding="utf-8")).get("version")
+
+
+def ensure_peers(peers: Path = PEERS_DIR) -> dict[str, str]:
+    """Install the pinned peers into ``peers`` with npm unless they are there already.
+
+    No install scripts run (``--ignore-scripts``), so Puppeteer and the chromedriver
+    package download nothing: the peers drive Debian's Chromium and chromedriver.
+
+    Returns
+    -------
+    dict
+        Versions of ``pa11y-ci`` and ``@axe-core/cli`` and of the axe-core each bundles
+        (keys ``pa11y-ci axe-core`` and ``@axe-core/cli axe-core``).
+
+    Raises
+    ------
+    BenchError
+        npm is missing or the install failed.
+    """
+    modules = peers / "node_modules"
+    if any(_installed_version(modules / name) != version for name, version in PEER_PACKAGES.items()):
+        npm = shutil.which("npm")
+        if npm is None:
+            raise BenchError("npm not found: install Node.js 20+ and npm (Debian: apt-get install nodejs npm)")
+        peers.mkdir(parents=True, exist_ok=True)
+        (peers / "package.json").write_text(json.dumps(
+            {"name": "a11y-bench-peers", "private": True, "dependencies": PEER_PACKAGES}, indent=2) + "\n")
+        env = {**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1", "CHROMEDRIVER_SKIP_DOWNLOAD": "true"}
+        log(f"installing {', '.join(f'{n}@{v}' for n, v in PEER_PACKAGES.items())} into {peers}")
+        done = subprocess.run([npm, "install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+                              cwd=peers, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
+        if done.returncode != 0:
+            raise BenchError(f"npm install of the peers failed in {peers}:\n{done.stderr[-2000:]}")
+    versions = {name: _installed_version(modules / name) or "?" for name in PEER_PACKAGES}
+    for owner, nested in (("pa11y-ci", modules / "pa11y"), ("@axe-core/cli", modules / "@axe-core" / "cli")):
+        axe = _installed_version(nested / "node_modules" / "axe-core") or _installed_version(modules / "axe-core")
+        versions[f"{owner} axe-core"] = axe or "?"
+    return versions
+
+
+# -- the tools ----------------------------------------------------------------------------
+
+def run_pa11y_ci(urls: list[str], versions: dict[str, str]) -> Run:
+    """pa11y-ci with the axe runner and concurrency 2 (one Chromium launched by Puppeteer)."""
+    report = WORK / "pa11y-ci.json"
+    report.unlink(missing_ok=True)
+    config = WORK / "pa11y-ci.config.json"
+    config.write_text(json.dumps({
+        "defaults": {
+            "runners": ["axe"],
+            "concurrency": 2,
+            "timeout": 120_000,
+            "chromeLaunchConfig": {"executablePath": CHROMIUM, "args": list(CHROMIUM_FLAGS)},
+            # With its default incognito context per page, pa11y-ci 4.1.1 on concurrency 2 loses
+            # about a third of the pages to "Protocol error (Target.closeTarget): No target with
+            # given id found" (Puppeteer 24, Chromium 156). In one shared context every page is
+            # audited, and faster: the peer is measured at its best.
+            "useIncognitoBrowserContext": False,
+            "reporters": [["json", {"fileName": str(report)}]],
+        },
+        "urls": urls,
+    }, indent=2))
+    argv = ["node", PEERS_DIR / "node_modules" / "pa11y-ci" / "bin" / "pa11y-ci.js", "--config", config]
+    label = f"pa11y-ci {versions['pa11y-ci']} (axe {versions['pa11y-ci axe-core']}, concurrency 2)"
+    load = os.getloadavg()[0]
+    process = run_process(argv, output_stem=WORK / "pa11y-ci", cwd=WORK, timeout=TIMEOUT_S)
+    if not report.is_file():  # pa11y-ci exits 2 whenever it finds issues: only a missing report is a failure
+        return _process_run("pa11y-ci", label, len(urls), process, load, error=_failure(process))
+    found: dict[str, set[str]] = {}
+    page_errors: dict[str, str] = {}
+    for url, issues in json.loads(report.read_text()).get("results", {}).items():
+        broken = [issue for issue in issues if "code" not in issue]
+        if broken:  # a page pa11y-ci could not test is recorded as [{"message": ...}]
+            page_errors[url] = broken[0].get("message", "?")
+            continue
+        found[url] = {issue["code"] for issue in issues
+                      if not issue.get("runnerExtras", {}).get("needsFurtherReview")}
+    return _process_run("pa11y-ci", label, len(urls), process, load, found=found,
+                        detail={"returncode": process.returncode, "page_errors": page_errors})
+
+
+def run_axe_cli(urls: list[str], versions: dict[str, str]) -> Run:
+    """@axe-core/cli over all pages in one call (one browser, pages one after another)."""
+    argv = [
+        "node", PEERS_DIR / "node_modules" / "@axe-core" / "cli" / "dist" / "src" / "bin" / "cli.js",
+        *urls, "--stdout", "--chromedriver-path", CHROMEDRIVER, "--chrome-path", CHROMIUM,
+        # --chrome-options is split on commas; each item goes to chromedriver as one argument.
+        "--chrome-options=" + ",".join([*CHROMIUM_FLAGS, WINDOW]),
+    ]
+    label = f"@axe-core/cli {versions['@axe-core/cli']} (axe {versions['@axe-core/cli axe-core']})"
+    load = os.getloadavg()[0]
+    process = run_process(argv, output_stem=WORK / "axe-cli", cwd=WORK, timeout=TIMEOUT_S)
+    try:
+        results = json.loads(process.stdout())
+    except json.JSONDecodeError:
+        return _process_run("axe-cli", label, len(urls), process, load, error=_failure(process))
+    found = {page["url"]: {v["id"] for v in page.get("violations", [])} for page in results}
+    return _process_run("axe-cli", label, len(urls), process, load, found=found,
+                        detail={"returncode": process.returncode})
+
+
+def run_ours(urls: list[str], workers: int) -> Run:
+    """``python -m a11y audit`` with JSON output (the DESIGN.md contract), in a fresh interpreter."""
+    output = WORK / f"ours-w{workers}-{len(urls)}p.json"
+    output.unlink(missing_ok=True)
+    argv = [sys.executable, "-m", "a11y", "audit", *urls, "--workers", str(workers),
+            "--format", "json", "--output", output]
+    tool = f"ours-w{workers}"
+    load = os.getloadavg()[0]
+    process = run_process(argv, output_stem=WORK / f"ours-w{workers}-{len(urls)}p", cwd=ROOT, timeout=TIMEOUT_S)
+    if not output.is_file():  # exit 1 only means "violations found"; no report means it failed
+        return _process_run(tool, f"ours, --workers {workers}", len(urls), process, load, error=_failure(process))
+    report = json.loads(output.read_text())
+    label = f"ours, --workers {workers} (axe {report.get('axe_version', '?')})"
+    found, page_errors = {}, {}
+    for page in report.get("pages", []):
+        if page.get("status") == "ok":
+            found[page["url"]] = {v["rule"] for v in page.get("violations", []) if v.get("source") == "axe"}
+        else:
+            page_errors[page["url"]] = page.get("error")
+    custom = sum(1 for page in report.get("pages", []) for v in page.get("violations", [])
+                 if v.get("source") == "custom")
+    return _process_run(tool, label, len(urls), process, load, found=found,
+                        detail={"returncode": process.returncode, "page_errors": page_errors,
+                                "custom_findings": custom})
+
+
+_AXE_RUN = """
+const [options, done] = arguments;
+axe.run(document, options).then(
+  (r) => done({version: r.testEngine.version, violations: r.violations, incomplete: r.incomplete}),
+  (e) => done({error: String(e)}));
+"""
+
+
+def _inject_everywhere(driver: Any, source: str) -> None:
+    """Run ``source`` in the current document and, depth first, in every iframe."""
+    from selenium.webdriver.common.by import By
+
+    driver.execute_script(source)
+    for frame in driver.find_elements(By.CSS_SELECTOR, "iframe, frame"):
+        driver.switch_to.frame(frame)
+        try:
+            _inject_everywhere(driver, source)
+        finally:
+            driver.switch_to.parent_frame()
+
+
+def run_reference(urls: list[str]) -> Run:
+    """Bare ``axe.run`` page after page in one already-open Chromium; browser start is not timed.
+
+    Same axe build and options as ours (:func:`a11y.engine.default_axe_path`,
+    :func:`a11y.engine.run_options` for ours' default standard), so the comparison is
+    about what the engine adds, not about what axe is asked to do.
+    """
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    from a11y.engine import DEFAULT_STANDARD, default_axe_path, run_options
+
+    source = default_axe_path().read_text(encoding="utf-8")
+    options = run_options(DEFAULT_STANDARD, best_practice=True)
+    chrome = webdriver.ChromeOptions()
+    for flag in (*CHROMIUM_FLAGS, WINDOW):
+        chrome.add_argument(flag)
+    chrome.binary_location = CHROMIUM
+    driver = webdriver.Chrome(options=chrome, service=Service(executable_path=CHROMEDRIVER))
+    found: dict[str, set[str]] = {}
+    phases: dict[str, list[float]] = {"load": [], "inject": [], "axe_run": []}
+    version = "?"
+    try:
+        driver.set_script_timeout(120)
+        load = os.getloadavg()[0]
+        start = time.perf_counter()
+        for url in urls:
+            t0 = time.perf_counter()
+            driver.get(url)
+            t1 = time.perf_counter()
+            _inject_everywhere(driver, source)
+            t2 = time.perf_counter()
+            result = driver.execute_async_script(_AXE_RUN, options)
+            t3 = time.perf_counter()
+            for phase, seconds in zip(phases, (t1 - t0, t2 - t1, t3 - t2)):
+                phases[phase].append(seconds)
+            if "error" not in result:
+                version = result["version"]
+                found[url] = {v["id"] for v in result["violations"]}
+        seconds = time.perf_counter() - start
+    finally:
+        driver.quit()
+    detail = {f"{phase}_mean_s": round(statistics.fmean(times), 4) for phase, times in phases.items()}
+    return Run("reference", f"axe.run alone, 1 open browser (axe {version})", seconds, len(urls),
+               found=found, load_before=load, detail=detail)
+
+
+# -- checking and summarising -------------------------------------------------------------
+
+def check_findings(run: Run, site: Site, base_url: str, *, require_frames: bool = False) -> dict[str, Any]:
+    """Which planted defects the run reported, outside and inside iframes.
+
+    Returns
+    -------
+    dict
+        ``planted_found`` / ``planted_total``: (page, rule) pairs planted outside frames,
+        reported / all; ``frame_found`` / ``frame_total``: the same for the defect planted
+        only inside iframes; ``sane``: the run audited every page and reported at least
+        :data:`MIN_RECALL` of the top-level pairs (and, with ``require_frames``, every
+        defect inside the iframes: ours promises every frame, so it may not skip them).
+    """
+    planted_found = planted_total = frame_found = frame_total = 0
+    for page, url in zip(site.pages, site.urls(base_url)):
+        reported = run.found.get(url, set())
+        for rule in page.planted - page.frame_only:
+            planted_total += 1
+            planted_found += rule in reported
+        for rule in page.frame_only:
+            frame_total += 1
+            frame_found += rule in reported
+    recall = planted_found / planted_total if planted_total else 0.0
+    sane = (run.error is None and run.pages_ok == run.n_pages and recall >= MIN_RECALL
+            and (frame_found == frame_total or not require_frames))
+    return {"planted_found": planted_found, "planted_total": planted_total,
+            "frame_found": frame_found, "frame_total": frame_total, "sane": sane}
+
+
+def median_run(runs: list[Run]) -> Run:
+    """The run of median time (the lower middle one for an even count); failed runs only if all failed."""
+    ok = [r for r in runs if r.error is None] or runs
+    return sorted(ok, key=lambda r: r.seconds)[(len(ok) - 1) // 2]
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a and b else None
+
+
+def summarise(runs: dict[str, Run], one_page: Run | None, site: Site, base_url: str) -> dict[str, Any]:
+    """Per-tool figures, sanity checks and targets: everything the table and the JSON show."""
+    tools: dict[str, Any] = {}
+    for name, run in runs.items():
+        entry = {"label": run.label, "wall_s": round(run.seconds, 3),
+                 "pages": run.n_pages, "pages_audited": run.pages_ok,
+                 "pages_per_minute": round(run.pages_per_minute, 1),
+                 "seconds_per_page": round(run.seconds / run.n_pages, 4),
+                 "load_average_before": round(run.load_before, 2), "error": run.error, **run.detail}
+        entry.update(check_findings(run, site, base_url, require_frames=name.startswith("ours")))
+        tools[name] = entry
+
+    marginal = None
+    w1 = runs.get("ours-w1")
+    if w1 is not None and one_page is not None and w1.error is None and one_page.error is None:
+        marginal = (w1.seconds - one_page.seconds) / (w1.n_pages - 1)
+        tools["ours-w1"].update({"one_page_run_s": round(one_page.seconds, 3),
+                                 "fixed_cost_s": round(one_page.seconds - marginal, 3),
+                                 "marginal_seconds_per_page": round(marginal, 4)})
+    reference = runs.get("reference")
+    reference_per_page = reference.seconds / reference.n_pages if reference and reference.error is None else None
+
+    def ppm(name: str) -> float | None:
+        run = runs.get(name)
+        return run.pages_per_minute if run is not None and run.error is None else None
+
+    targets = [
+        {"name": "ours --workers 2 vs pa11y-ci (pages/min)", "value": _ratio(ppm("ours-w2"), ppm("pa11y-ci")),
+         "target": f">= {SPEEDUP_TARGET}x", "limit": SPEEDUP_TARGET, "higher_is_better": True},
+        {"name": "ours --workers 2 vs @axe-core/cli (pages/min)", "value": _ratio(ppm("ours-w2"), ppm("axe-cli")),
+         "target": f">= {SPEEDUP_TARGET}x", "limit": SPEEDUP_TARGET, "higher_is_better": True},
+        {"name": "ours --workers 1 s/page vs axe.run alone", "value": _ratio(marginal, reference_per_page),
+         "target": f"<= {OVERHEAD_TARGET}x", "limit": OVERHEAD_TARGET, "higher_is_better": False},
+    ]
+    for t in targets:
+        limit, higher, value = t.pop("limit"), t.pop("higher_is_better"), t["value"]
+        t["pass"] = None if value is None else (value >= limit if higher else value <= limit)
+    return {
+        "site": {"pages": len(site.pages), "mean_bytes": round(statistics.fmean(p.size for p in site.pages)),
+                 "iframe_pages": sum(p.has_iframe for p in site.pages),
+                 "planted_pairs": sum(len(p.planted) for p in site.pages)},
+        "tools": tools,
+        "targets": targets,
+    }
+
+
+def render_tables(results: dict[str, Any]) -> str:
+    """The side-by-side table of the tools, then the targets with PASS/MISS."""
+    rows = []
+    for tool in results["tools"].values():
+        if tool["error"]:
+            rows.append([tool["label"], f"{tool['wall_s']:.1f}", "-", "-", "-", "-", "-",
+                         f"FAILED: {tool['error']}"[:70]])
+            continue
+        per_page = f"{tool['seconds_per_page']:.3f}"
+        if "marginal_seconds_per_page" in tool:
+            per_page = f"({tool['marginal_seconds_per_page']:.3f}*) {per_page}"
+        rows.append([tool["label"], f"{tool['wall_s']:.1f}", f"{tool['pages_per_minute']:.1f}", per_page, f"{tool['pages_audited']}/{tool['pages']}",
+                     f"{tool['planted_found']}/{tool['planted_total']}",
+                     f"{tool['frame_found']}/{tool['frame_total']}", "ok" if tool["sane"] else "FAIL"])
+    table = format_table(["tool", "wall s", "pages/min", "s/page", "audited", "planted found",
+                          "in iframes", "sanity"], rows)
+    goals = format_table(["target", "measured", "target", "verdict"],
+                         [[t["name"], "-" if t["value"] is None else f"{t['value']:.2f}x", t["target"],
+                           "n/a" if t["pass"] is None else verdict(t["pass"])] for t in results["targets"]])
+    notes = []
+    if any("marginal_seconds_per_page" in t for t in results["tools"].values()):
+        notes.append("* marginal cost per page of one worker: (T(all pages) - T(1 page)) / (pages - 1); the "
+                     "reference's s/page excludes browser start.")
+    return "\n".join([table, "", *notes, "", goals])
+
+
+# -- entry point --------------------------------------------------------------------------
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench a11y", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=50, help="number of generated pages (default 50)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds over all tools; each tool's median-time run is reported (default 1)")
+    parser.add_argument("--tools", default=",".join(TOOLS),
+                        help=f"comma-separated subset of {','.join(TOOLS)} (default: all)")
+    args = parser.parse_args(argv)
+    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    unknown = sorted(set(tools) - set(TOOLS))
+    if unknown:
+        parser.error(f"unknown tool(s) {', '.join(unknown)}; choose from {', '.join(TOOLS)}")
+    if args.pages < 2:
+        parser.error(f"--pages must be at least 2, got {args.pages}")
+    if args.repeat < 1:
+        parser.error(f"--repeat must be at least 1, got {args.repeat}")
+    args.tools = tools
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark, print the tables, write ``bench/results/a11y.json``; see the module docstring."""
+    args = _parse_args(argv)
+    for binary in (CHROMIUM, CHROMEDRIVER):
+        if not os.access(binary, os.X_OK):
+            raise BenchError(f"{binary} not found: run `make system` (Debian chromium and chromium-driver)")
+    versions = ensure_peers() if {"pa11y-ci", "axe-cli"} & set(args.tools) else {}
+    WORK.mkdir(parents=True, exist_ok=True)
+    site = generate_site(WORK / "site", n_pages=args.pages)
+
+    with serve(site.root) as base_url:
+        urls = site.urls(base_url)
+        plan: dict[str, tuple[int, Callable[[], Run]]] = {
+            "pa11y-ci": (len(urls), lambda: run_pa11y_ci(urls, versions)),
+            "axe-cli": (len(urls), lambda: run_axe_cli(urls, versions)),
+            "ours-w2": (len(urls), lambda: run_ours(urls, workers=2)),
+            "ours-w1": (len(urls), lambda: run_ours(urls, workers=1)),
+            "ours-1-page": (1, lambda: run_ours(urls[:1], workers=1)),
+            "reference": (len(urls), lambda: run_reference(urls)),
+        }
+        order = [t for t in plan if t in args.tools or (t == "ours-1-page" and "ours-w1" in args.tools)]
+        collected: dict[str, list[Run]] = {t: [] for t in order}
+        for round_no in range(1, args.repeat + 1):
+            for tool in order:  # tools take turns, so a busy spell of the machine hits them alike
+                n, measure_tool = plan[tool]
+                log(f"a11y round {round_no}/{args.repeat}: {tool} on {n} page(s), load {os.getloadavg()[0]:.1f}")
+                run = measure_tool()
+                log(f"  {run.seconds:.1f} s" + (f"; FAILED: {run.error}" if run.error else ""))
+                collected[tool].append(run)
+        chosen = {tool: median_run(runs) for tool, runs in collected.items()}
+        one_page = chosen.pop("ours-1-page", None)
+        results = summarise(chosen, one_page, site, base_url)
+    for tool, entry in results["tools"].items():
+        entry["all_wall_s"] = [round(r.seconds, 3) for r in collected[tool]]
+
+    print(f"\nAccessibility audits: {results['site']['pages']} local pages, mean "
+          f"{results['site']['mean_bytes'] / 1024:.1f} KB, {results['site']['iframe_pages']} with an iframe; "
+          f"{os.cpu_count()} CPUs; median of {args.repeat} run(s) per tool\n")
+    print(render_tables(results))
+    loads = [t["load_average_before"] for t in results["tools"].values()]
+    if loads and max(loads) > (os.cpu_count() or 1):
+        print(f"\nNote: load average up to {max(loads):.1f} on {os.cpu_count()} CPUs while measuring; "
+              "wall times are inflated and ratios noisy (use --repeat 3 on a quiet machine).")
+    path = write_results("a11y", {"repeat": args.repeat, "peers": versions, "chromium_flags": list(CHROMIUM_FLAGS),
+                                  **results})
+    print(f"\nWrote {path.relative_to(ROOT)}")
+    ok = all(t["pass"] for t in results["targets"] if t["pass"] is not None) \
+        and all(t["sane"] for t in results["tools"].values())
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
