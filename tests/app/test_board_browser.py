@@ -195,6 +195,31 @@ def test_mouse_drag_moves_a_card_and_reload_resumes(app_server, browser):
     assert cards_in(browser, browser.find_element(By.CSS_SELECTOR, ".csb-unsorted")) == ["Returns", "Gift cards"]
 
 
+def centre(driver: WebDriver, el: WebElement) -> tuple[float, float]:
+    return tuple(driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2];", el))
+
+
+def test_touch_drag_from_the_handle_moves_a_card(app_server, browser):
+    study = app_server.add_study(HYBRID_SPEC)
+    cdp(browser, "Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 1})
+    try:
+        start(browser, app_server.participant_url(study, "touch1"))
+        assert browser.execute_script(
+            "return getComputedStyle(document.querySelector('.csb-handle')).touchAction") == "none"
+        (x0, y0) = centre(browser, browser.find_element(By.CSS_SELECTOR, ".csb-unsorted [data-drag='c3']"))
+        (x1, y1) = centre(browser, group_zone(browser, "Shop"))
+        cdp(browser, "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+        for step in range(1, 6):
+            cdp(browser, "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [
+                {"x": x0 + (x1 - x0) * step / 5, "y": y0 + (y1 - y0) * step / 5}]})
+        cdp(browser, "Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        wait_until(browser, lambda d: cards_in(d, group_zone(d, "Shop")) == ["Gift cards"])
+        assert browser.find_element(By.CSS_SELECTOR, ".csb-live").text == 'Moved "Gift cards" to "Shop".'
+    finally:
+        cdp(browser, "Emulation.setTouchEmulationEnabled", {"enabled": False})
+
+
 def test_live_region_announces_moves_and_new_groups(app_server, browser):
     study = app_server.add_study(HYBRID_SPEC)
     start(browser, app_server.participant_url(study, "live1"))
@@ -225,6 +250,22 @@ def test_live_region_announces_moves_and_new_groups(app_server, browser):
     wait_until(browser, lambda d: live.text ==
                'Removed the group "Presents"; 1 card went back to the cards to sort.')
     assert cards_in(browser, browser.find_element(By.CSS_SELECTOR, ".csb-unsorted")) == ["Shipping", "Gift cards"]
+
+
+def test_finishing_right_after_a_move_uses_the_latest_board(app_server, browser):
+    # Autosave waits ~500 ms after a move; leaving the board (here: pressing the Streamlit
+    # "I am done" button at once) must send the newest board first, or the last move is lost.
+    study = app_server.add_study(OPEN_SPEC)
+    store.save_draft(app_server.engine, study.id, "fast1", {
+        "groups": [{"id": "g-a", "label": "All", "category_id": None, "cards": ["c1", "c2"]}],
+        "unsorted": ["c3"], "stage": "sorting"})
+    browser.get(app_server.participant_url(study, "fast1"))
+    wait_for_board(browser)
+    done = browser.find_element(By.XPATH, "//button[.//p[text()='I am done sorting']]")
+    browser.find_element(By.XPATH, "//button[@class='csb-card-button'][.='Wi-Fi']").click()
+    ActionChains(browser).send_keys(Keys.ENTER).click(done).perform()
+    wait_for_text(browser, "A few last questions")
+    assert draft_state(app_server, study, "fast1")["groups"][0]["cards"] == ["c1", "c2", "c3"]
 
 
 def test_persian_study_is_right_to_left_and_usable_at_320px(app_server, browser):
