@@ -24,13 +24,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .model import Group, Sort, Study, parse_time, sort_from_dict, study_from_spec
+from .table import codes_of
 
 FORMATS = ("long", "casolysis", "json")
 CASOLYSIS_COLUMNS = ("card_id", "card_label", "category_id", "category_label", "user_id")
@@ -60,8 +63,12 @@ class ParsedFile:
 
 # --- reading ---------------------------------------------------------------------------------
 
+def _is_blank(data: bytes) -> bool:
+    return re.match(rb"(?:\xef\xbb\xbf)?\s*\Z", data) is not None
+
+
 def _decode(data: bytes, source: str) -> str:
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+    if _is_blank(data):
         raise FormatError(source, "the file is empty")
     try:
         return data.decode("utf-8-sig")
@@ -74,7 +81,9 @@ def _decode(data: bytes, source: str) -> str:
 
 def detect_format(data: bytes, source: str = "input") -> str:
     """``'json'``, ``'casolysis'`` or ``'long'`` from the file's first bytes and CSV header."""
-    text = _decode(data, source)
+    if _is_blank(data):
+        raise FormatError(source, "the file is empty")
+    text = data[:65536].decode("utf-8-sig", "replace")
     if text.lstrip().startswith(("{", "[")):
         return "json"
     header = {h.strip().lower() for h in next(csv.reader(io.StringIO(text)), [])}
@@ -119,16 +128,30 @@ def read_bytes(data: bytes, fmt: str = "auto", source: str = "input") -> ParsedF
 
 
 def _read_csv(data: bytes, source: str) -> pd.DataFrame:
+    """Parse CSV bytes into a frame of categorical text columns plus ``line``.
+
+    pyarrow parses in parallel and dictionary-encodes every column, so the checks
+    and the factorising that follow work on small integer codes, not millions of strings.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    header = next(csv.reader(io.StringIO(data[:65536].decode("utf-8", "replace"))), [])
+    text_type = pa.dictionary(pa.int32(), pa.string())
     try:
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, engine="pyarrow")
-    except Exception as err:  # pyarrow and pandas raise many types for malformed CSV
-        raise FormatError(source, f"not a readable CSV file ({str(err).splitlines()[0]})") from None
+        table = pacsv.read_csv(io.BytesIO(data), convert_options=pacsv.ConvertOptions(
+            column_types={name: text_type for name in header},
+            strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, ValueError) as err:
+        problem = str(err).splitlines()[0]
+        raise FormatError(source, f"not a readable CSV file ({problem})") from None
+    frame = table.to_pandas()
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if frame.empty:
         raise FormatError(source, "no rows after the header", 1)
-    frame["line"] = pd.RangeIndex(2, len(frame) + 2)
+    frame["line"] = np.arange(2, len(frame) + 2)
     return frame
 
 
@@ -139,92 +162,129 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], source: str, kind: s
                           f"{', '.join(columns)})", 1)
 
 
-def _strip(col: pd.Series) -> pd.Series:
-    """Trim spaces and undo :func:`neutralise` (a ``'`` before = + - @), so exports round-trip."""
-    col = col.str.strip()
-    if col.str.startswith("'").any():
-        col = col.str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
-    return col
+def _clean(col: pd.Series) -> pd.Series:
+    """Trim spaces and undo :func:`neutralise` (a ``'`` before = + - @), so exports round-trip.
+
+    Works on the distinct values of a categorical column, then re-encodes, so the
+    cost does not grow with the number of rows.
+    """
+    col = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
+    values = col.cat.categories.astype(str).str.strip().str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+    new_codes, uniques = pd.factorize(values)
+    codes = col.cat.codes.to_numpy()
+    return pd.Series(pd.Categorical.from_codes(new_codes[codes], categories=uniques), index=col.index)
+
+
+def _constant(value: str, n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
 
 
 def _from_casolysis(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     _require(raw, CASOLYSIS_COLUMNS, source, "Casolysis")
     return pd.DataFrame({
         "line": raw["line"],
-        "participant": _strip(raw["user_id"]),
-        "card_id": _strip(raw["card_id"]),
-        "card_label": _strip(raw["card_label"]),
-        "group_key": _strip(raw["category_id"]),
-        "group_label": _strip(raw["category_label"]),
-        "started_at": "",
-        "finished_at": "",
+        "participant": _clean(raw["user_id"]),
+        "card_id": _clean(raw["card_id"]),
+        "card_label": _clean(raw["card_label"]),
+        "group_key": _clean(raw["category_id"]),
+        "group_label": _clean(raw["category_label"]),
+        "started_at": _constant("", len(raw)),
+        "finished_at": _constant("", len(raw)),
     })
 
 
 def _from_long(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     _require(raw, LONG_COLUMNS, source, "long")
-    label = _strip(raw["category"])
-    key = _strip(raw["category_id"]) if "category_id" in raw else label
-    key = key.where(key != "", label)
-    card = _strip(raw["card"])
+    label = _clean(raw["category"])
+    if "category_id" in raw:
+        key = _clean(raw["category_id"]).astype(str)
+        key = _clean(key.where(key != "", label.astype(str)))
+    else:
+        key = label
+    card = _clean(raw["card"])
     return pd.DataFrame({
         "line": raw["line"],
-        "participant": _strip(raw["participant"]),
+        "participant": _clean(raw["participant"]),
         "card_id": card,
         "card_label": card,
         "group_key": key,
         "group_label": label,
-        "started_at": _strip(raw["started_at"]) if "started_at" in raw else "",
-        "finished_at": _strip(raw["finished_at"]) if "finished_at" in raw else "",
+        "started_at": _clean(raw["started_at"]) if "started_at" in raw else _constant("", len(raw)),
+        "finished_at": _clean(raw["finished_at"]) if "finished_at" in raw else _constant("", len(raw)),
     })
 
 
-def _first_bad(frame: pd.DataFrame, mask: pd.Series) -> pd.Series | None:
-    if not mask.any():
+def _first_duplicate(keys: np.ndarray, rows: np.ndarray | None = None) -> int | None:
+    """Row of the first key already seen earlier (restricted to ``rows`` when given)."""
+    subset = keys if rows is None else keys[rows]
+    dup = pd.Series(subset).duplicated().to_numpy()
+    if not dup.any():
         return None
-    return frame.loc[mask.idxmax()] if mask.dtype == bool else None
+    first = int(dup.argmax())
+    return first if rows is None else int(rows[first])
+
+
+def _first_rows(keys: np.ndarray) -> np.ndarray:
+    """Rows where each distinct key first occurs, in row order."""
+    return np.flatnonzero(~pd.Series(keys).duplicated().to_numpy())
 
 
 def _validate(frame: pd.DataFrame, source: str) -> None:
-    """Checks shared by every format: empty values, cards placed twice, inconsistent ids."""
+    """Checks shared by every format: empty values, cards placed twice, inconsistent ids.
+
+    All checks run on integer codes of the distinct values, so they stay fast on
+    millions of rows; the error names the first offending line.
+    """
+    codes = {col: codes_of(frame[col]) for col in FRAME_COLUMNS if col != "line"}
+    lines = frame["line"].to_numpy()
+
+    def pair(a: str, b: str) -> np.ndarray:
+        return codes[a][0] * (len(codes[b][1]) + 1) + codes[b][0]
+
+    def value(col: str, row: int) -> str:
+        c, v = codes[col]
+        return str(v[c[row]])
+
     for col, what in (("participant", "participant id"), ("card_label", "card label"),
                       ("card_id", "card id"), ("group_label", "category label"),
                       ("group_key", "category id")):
-        row = _first_bad(frame, frame[col] == "")
-        if row is not None:
-            raise FormatError(source, f"empty {what}", int(row["line"]))
-    dup = frame.duplicated(["participant", "card_id"], keep="first")
-    row = _first_bad(frame, dup)
+        c, v = codes[col]
+        empty = np.flatnonzero(v == "")
+        if len(empty):
+            hits = np.flatnonzero(np.isin(c, empty))
+            if len(hits):
+                raise FormatError(source, f"empty {what}", int(lines[hits[0]]))
+    placement = pair("participant", "card_id")
+    row = _first_duplicate(placement)
     if row is not None:
-        first = frame[(frame["participant"] == row["participant"]) & (frame["card_id"] == row["card_id"])]
+        first = int(np.flatnonzero(placement == placement[row])[0])
         raise FormatError(
             source,
-            f"card {row['card_label']!r} is placed twice by participant {row['participant']!r} "
-            f"(first on line {int(first['line'].iloc[0])})",
-            int(row["line"]),
+            f"card {value('card_label', row)!r} is placed twice by participant {value('participant', row)!r} "
+            f"(first on line {int(lines[first])})",
+            int(lines[row]),
         )
-    pairs = frame.drop_duplicates(["card_id", "card_label"])
-    row = _first_bad(pairs, pairs.duplicated("card_id", keep="first"))
+    cards = _first_rows(pair("card_id", "card_label"))
+    row = _first_duplicate(codes["card_id"][0], cards)
     if row is not None:
-        raise FormatError(source, f"card id {row['card_id']!r} has two labels", int(row["line"]))
-    pairs = frame.drop_duplicates(["card_label", "card_id"])
-    row = _first_bad(pairs, pairs.duplicated("card_label", keep="first"))
+        raise FormatError(source, f"card id {value('card_id', row)!r} has two labels", int(lines[row]))
+    row = _first_duplicate(codes["card_label"][0], cards)
     if row is not None:
-        raise FormatError(source, f"card label {row['card_label']!r} has two ids", int(row["line"]))
-    groups = frame.drop_duplicates(["participant", "group_key", "group_label"])
-    row = _first_bad(groups, groups.duplicated(["participant", "group_key"], keep="first"))
+        raise FormatError(source, f"card label {value('card_label', row)!r} has two ids", int(lines[row]))
+    group = pair("participant", "group_key")
+    labelled = _first_rows(group * (len(codes["group_label"][1]) + 1) + codes["group_label"][0])
+    row = _first_duplicate(group, labelled)
     if row is not None:
         raise FormatError(
-            source, f"category id {row['group_key']!r} of participant {row['participant']!r} has two labels",
-            int(row["line"]))
+            source, f"category id {value('group_key', row)!r} of participant {value('participant', row)!r} "
+            "has two labels", int(lines[row]))
     for col in ("started_at", "finished_at"):
-        values = frame[col]
-        if (values != "").any():
-            for line, value in zip(frame["line"][values != ""], values[values != ""]):
-                try:
-                    parse_time(value, col)
-                except ValueError as err:
-                    raise FormatError(source, str(err), int(line)) from None
+        c, v = codes[col]
+        for i, text in enumerate(v):
+            try:
+                parse_time(text, col)
+            except ValueError as err:
+                raise FormatError(source, str(err), int(lines[np.flatnonzero(c == i)[0]])) from None
 
 
 def _read_json(text: str, source: str) -> ParsedFile:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,11 +67,9 @@ def best_groups(table: SortTable, clusters: np.ndarray) -> pd.DataFrame:
         cluster in that group); one row per participant who placed any card of the cluster.
     """
     k = int(clusters.max()) + 1 if len(clusters) else 0
-    g = table.group_matrix()
-    onehot = np.zeros((table.n_cards, k), dtype=np.float32)
-    onehot[np.arange(table.n_cards), clusters] = 1.0
-    overlap = np.asarray(g @ onehot).round().astype(np.int64)  # (n_groups, k)
-    size = np.asarray(g.sum(axis=1)).ravel().round().astype(np.int64)
+    overlap = np.bincount(table.group * k + clusters[table.card],
+                          minlength=table.n_groups * k).reshape(table.n_groups, k)
+    size = table.group_sizes()
     grp, clu = np.nonzero(overlap)
     frame = pd.DataFrame({
         "participant": table.group_participant[grp], "cluster": clu, "group": grp,
@@ -105,35 +102,33 @@ def name_categories(table: SortTable, clusters: np.ndarray, similarity: np.ndarr
     votes = best_groups(table, clusters)
     labels = np.asarray(table.group_labels, dtype=object)
     votes = votes.assign(label=labels[votes["group"].to_numpy()])
-    norm_cache: dict[str, str] = {}
-    votes["key"] = [norm_cache.setdefault(x, normalise_label(x)) for x in votes["label"]]
-    group_sizes = np.bincount(table.group, minlength=table.n_groups)
+    keys = {label: normalise_label(label) for label in set(table.group_labels)}
+    votes["key"] = votes["label"].map(keys)
+    group_sizes = table.group_sizes()
+    spellings = (votes[votes["key"] != ""].groupby(["cluster", "key", "label"], observed=True).size()
+                 .reset_index(name="n").sort_values(["cluster", "key", "n", "label"],
+                                                    ascending=[True, True, False, True]))
+    spelling = {(c, k): label for c, k, label in
+                spellings.drop_duplicates(["cluster", "key"])[["cluster", "key", "label"]].itertuples(index=False)}
+    voters_per_cluster = votes.groupby("cluster").size()
+    key_counts = votes[votes["key"] != ""].groupby(["cluster", "key"]).size()
     out = []
     for c in range(int(clusters.max()) + 1 if len(clusters) else 0):
         members = np.flatnonzero(clusters == c)
-        mine = votes[votes["cluster"] == c]
-        voters = len(mine)
-        named = mine[mine["key"] != ""]
-        counts = Counter(named["key"])
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-
-        def spelling(key: str) -> str:
-            return Counter(named.loc[named["key"] == key, "label"]).most_common(1)[0][0]
-
+        voters = int(voters_per_cluster.get(c, 0))
+        ranked = sorted(key_counts[c].items(), key=lambda kv: (-kv[1], kv[0])) if c in key_counts.index else []
         if len(members) > 1:
             block = similarity[np.ix_(members, members)]
             agreement = float(block[np.triu_indices(len(members), 1)].mean())
         else:
-            card = members[0]
-            placed = table.group[table.card == card]
+            placed = table.group[table.card == members[0]]
             agreement = float(np.mean(group_sizes[placed] == 1)) if len(placed) else 0.0
-        name = spelling(ranked[0][0]) if ranked else f"Category {c + 1}"
         out.append(ProposedCategory(
-            name=name,
+            name=spelling[(c, ranked[0][0])] if ranked else f"Category {c + 1}",
             cards=[table.cards[i] for i in members],
             agreement=agreement,
             name_share=ranked[0][1] / voters if ranked else 0.0,
-            alternatives=[{"name": spelling(key), "share": round(n / voters, 4)}
+            alternatives=[{"name": spelling[(c, key)], "share": round(n / voters, 4)}
                           for key, n in ranked[1:1 + n_alternatives]],
         ))
     return out

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 
 @dataclass(frozen=True)
@@ -53,16 +52,9 @@ class SortTable:
     def placement_participant(self) -> np.ndarray:
         return self.group_participant[self.group]
 
-    def group_matrix(self) -> sparse.csr_matrix:
-        """Binary groups x cards incidence, shape (n_groups, n_cards)."""
-        ones = np.ones(len(self.card), dtype=np.float32)
-        return sparse.csr_matrix((ones, (self.group, self.card)), shape=(self.n_groups, self.n_cards))
-
-    def seen_matrix(self) -> sparse.csr_matrix:
-        """Binary participants x cards: which participant placed (saw) which card."""
-        ones = np.ones(len(self.card), dtype=np.float32)
-        return sparse.csr_matrix((ones, (self.placement_participant, self.card)),
-                                 shape=(self.n_participants, self.n_cards))
+    def group_sizes(self) -> np.ndarray:
+        """Number of cards in each group, shape (n_groups,)."""
+        return np.bincount(self.group, minlength=self.n_groups)
 
     def subset(self, participants: np.ndarray) -> "SortTable":
         """The table restricted to the participants at these indices (cards unchanged).
@@ -96,29 +88,53 @@ class SortTable:
         Parameters
         ----------
         frame : DataFrame
-            Columns ``participant``, ``card_id``, ``card_label``, ``group_key``, ``group_label``.
+            Columns ``participant``, ``card_id``, ``card_label``, ``group_key``,
+            ``group_label``; text or categorical.
         card_order : list of (id, label), optional
             The study's cards, in order; cards nobody placed still get a row and column.
             By default, cards in order of first appearance.
         """
+        card_codes, card_values = codes_of(frame["card_id"])
         if card_order is None:
-            first = frame.drop_duplicates("card_id")
-            card_order = list(zip(first["card_id"], first["card_label"]))
-        card_ids = [c for c, _ in card_order]
-        index = pd.Index(card_ids)
-        card = index.get_indexer(frame["card_id"])
+            first_rows = first_occurrences(pd.factorize(card_codes, sort=False)[0])
+            label_codes, label_values = codes_of(frame["card_label"])
+            card_order = [(str(card_values[card_codes[r]]), str(label_values[label_codes[r]])) for r in first_rows]
+        index = pd.Index([c for c, _ in card_order])
+        position = index.get_indexer(pd.Index(card_values).astype(str))
+        card = position[card_codes]
         if (card < 0).any():
-            raise ValueError(f"card id {frame['card_id'][card < 0].iloc[0]!r} is not among the study's cards")
-        p_codes, participants = pd.factorize(frame["participant"], sort=False)
-        k_codes, _ = pd.factorize(frame["group_key"], sort=False)
-        g_codes, g_uniques = pd.factorize(p_codes.astype(np.int64) * (int(k_codes.max(initial=0)) + 1) + k_codes,
-                                          sort=False)
-        first_rows = pd.Series(np.arange(len(frame))).groupby(g_codes).first().to_numpy()
+            raise ValueError(f"card id {card_values[card_codes[card < 0][0]]!r} is not among the study's cards")
+        p_codes, participants = codes_of(frame["participant"])
+        if np.bincount(p_codes, minlength=len(participants)).all():
+            used = np.arange(len(participants))
+        else:  # drop participants without placements
+            p_codes, used = pd.factorize(p_codes, sort=False)
+        k_codes, keys = codes_of(frame["group_key"])
+        g_codes, _ = pd.factorize(p_codes.astype(np.int64) * (len(keys) + 1) + k_codes, sort=False)
+        first_rows = first_occurrences(g_codes)
+        l_codes, l_values = codes_of(frame["group_label"])
         return cls(
-            card_ids=tuple(card_ids), cards=tuple(label for _, label in card_order),
-            participants=tuple(str(p) for p in participants),
+            card_ids=tuple(c for c, _ in card_order), cards=tuple(label for _, label in card_order),
+            participants=tuple(str(participants[p]) for p in used),
             card=card.astype(np.int64), group=g_codes.astype(np.int64),
             group_participant=p_codes[first_rows].astype(np.int64),
-            group_labels=tuple(frame["group_label"].to_numpy()[first_rows]),
-            group_keys=tuple(frame["group_key"].to_numpy()[first_rows]),
+            group_labels=tuple(str(l_values[c]) for c in l_codes[first_rows]),
+            group_keys=tuple(str(keys[c]) for c in k_codes[first_rows]),
         )
+
+
+def first_occurrences(codes: np.ndarray) -> np.ndarray:
+    """Row where each code first occurs, for codes numbered in order of first appearance
+    (as :func:`pandas.factorize` numbers them): the running maximum steps up exactly there."""
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    running = np.maximum.accumulate(codes)
+    return np.searchsorted(running, np.arange(int(running[-1]) + 1))
+
+
+def codes_of(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes and distinct values of a text or categorical column."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy().astype(np.int64), np.asarray(col.cat.categories, dtype=object)
+    codes, values = pd.factorize(col, sort=False)
+    return codes.astype(np.int64), np.asarray(values, dtype=object)
