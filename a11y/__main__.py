@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from a11y import crawl
 from a11y.engine import (
@@ -124,7 +125,8 @@ def collect_urls(args: argparse.Namespace, cookies, headers) -> list[str]:
     return urls
 
 
-def run_audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+def run_audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO,
+              driver: WebDriver | None = None) -> int:
     """``audit``: collect pages, audit them, write the report; return the exit code."""
     cookies = [parse_cookie(c) for c in args.cookie]
     headers = [parse_header(h) for h in args.header]
@@ -138,7 +140,7 @@ def run_audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
           f"browser{'s' * (workers != 1)} (axe {axe.version}, {args.standard})", file=stderr, flush=True)
     pages = audit_urls(urls, workers=workers, remote=args.remote, standard=args.standard,
                        best_practice=args.best_practice, cookies=cookies, headers=headers,
-                       axe_script=args.axe_script, progress=_Progress(stderr))
+                       axe_script=args.axe_script, progress=_Progress(stderr), driver=driver)
     report = make_report(pages, axe_version=axe.version, standard=args.standard)
     if baseline is not None:
         report = apply_baseline(report, baseline)
@@ -161,7 +163,7 @@ def run_audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return code
 
 
-def run_preview(args: argparse.Namespace, stdout: TextIO) -> int:
+def run_preview(args: argparse.Namespace, stdout: TextIO, driver: WebDriver | None = None) -> int:
     """``preview``: print the screen-reader preview of one page."""
     from a11y import axtree
     from a11y.browser import make_driver
@@ -171,13 +173,15 @@ def run_preview(args: argparse.Namespace, stdout: TextIO) -> int:
         crawl.check_url(args.remote)
     cookies = [parse_cookie(c) for c in args.cookie]
     headers = [parse_header(h) for h in args.header]
-    driver = make_driver(args.remote)
+    own = driver is None
+    driver = make_driver(args.remote) if own else driver
     try:
         prepare_session(driver, url, cookies, headers)
         load_page(driver, url)
         data = axtree.preview(driver)
     finally:
-        driver.quit()
+        if own:
+            driver.quit()
     data.setdefault("url", url)
     stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n" if args.json
                  else axtree.format_preview(data).rstrip("\n") + "\n")
@@ -185,14 +189,18 @@ def run_preview(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
-    """Run the CLI; returns the exit code instead of exiting (``__main__`` exits with it)."""
+         stderr: TextIO | None = None, driver: WebDriver | None = None) -> int:
+    """Run the CLI; returns the exit code instead of exiting (``__main__`` exits with it).
+
+    ``driver`` is a browser the caller owns (e.g. a test's shared one): the first
+    audit worker and the preview use it, and it is left open (``--remote`` is then ignored).
+    """
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     args = build_parser().parse_args(argv)
     try:
         if args.command == "audit":
-            return run_audit(args, stdout, stderr)
-        return run_preview(args, stdout)
+            return run_audit(args, stdout, stderr, driver)
+        return run_preview(args, stdout, driver)
     except (ValueError, OSError, PageLoadError) as exc:
         print(f"a11y: error: {exc}", file=stderr)
         return EXIT_BAD_INPUT

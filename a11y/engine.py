@@ -418,6 +418,7 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                cookies: Iterable[str | tuple[str, str]] = (), headers: Iterable[str | tuple[str, str]] = (),
                axe_script: str | Path | None = None, progress: Progress | None = None,
                page_load_timeout: float = 30, custom_checks: bool = True,
+               driver: WebDriver | None = None,
                driver_factory: Callable[[], WebDriver] | None = None) -> list[PageResult]:
     """Audit many pages with ``workers`` reused browsers in parallel.
 
@@ -441,6 +442,10 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
         Called after each page, from the worker threads but never concurrently.
     page_load_timeout : float, default=30
         Seconds a page may take to load.
+    driver : WebDriver or None, default=None
+        A browser the caller owns, used by the first worker (the others get their
+        own). It is never closed here; if it dies, that worker carries on with a new
+        browser of its own.
     driver_factory : callable returning WebDriver, or None, default=None
         Makes each worker's browser (default: :func:`a11y.browser.make_driver`);
         the pool quits every browser it made.
@@ -470,8 +475,8 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
         preload_axe(driver, axe)
         return driver
 
-    def work() -> None:
-        driver = start()
+    def work(slot: int) -> None:
+        current = driver if slot == 0 and driver is not None else start()
         try:
             while True:
                 try:
@@ -479,27 +484,29 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                 except queue.Empty:
                     return
                 try:
-                    results[index] = audit_page(driver, url, standard=standard, best_practice=best_practice,
+                    results[index] = audit_page(current, url, standard=standard, best_practice=best_practice,
                                                 cookies=cookie_pairs, headers=header_pairs, axe=axe,
                                                 custom_checks=custom_checks)
                 except (BrowserCrashedError, WebDriverException) as exc:
                     # Whatever broke, the page could not be audited; replace the browser if it died.
                     results[index] = PageResult(url=url, status="error", error=_first_line(exc))
-                    if isinstance(exc, BrowserCrashedError) or not _alive(driver):
+                    if isinstance(exc, BrowserCrashedError) or not _alive(current):
                         results[index].error = f"browser crashed on this page ({_first_line(exc)}); restarted"
-                        _quit(driver)
-                        driver = start()
+                        if current is not driver:
+                            _quit(current)
+                        current = start()
                 with lock:
                     done[0] += 1
                     if progress:
                         progress(done[0], len(urls), url)
         finally:
-            _quit(driver)
+            if current is not driver:
+                _quit(current)
 
     n = min(workers, len(urls))
     if n:
         with ThreadPoolExecutor(max_workers=n, thread_name_prefix="a11y-browser") as pool:
-            for future in [pool.submit(work) for _ in range(n)]:
+            for future in [pool.submit(work, slot) for slot in range(n)]:
                 future.result()
     return [r for r in results if r is not None]
 

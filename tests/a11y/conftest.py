@@ -25,6 +25,11 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - keep pytest output quiet
         pass
 
+    def end_headers(self) -> None:
+        # Nothing cached: a page that answered 200 with a cookie must answer 401 without it.
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
     def _send(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8") -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
