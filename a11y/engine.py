@@ -183,6 +183,7 @@ _PAGE_STATE = """
 const nav = performance.getEntriesByType('navigation')[0];
 const code = document.querySelector('.error-code');
 return {href: location.href, status: nav && nav.responseStatus ? nav.responseStatus : 0,
+        contentType: document.contentType,
         netError: location.protocol === 'chrome-error:' ? (code ? code.textContent.trim() : 'network error') : null};
 """
 
@@ -221,6 +222,8 @@ def load_page(driver: WebDriver, url: str) -> int:
         raise PageLoadError(f"could not load page: {state['netError']}")
     if state["status"] >= 400:
         raise PageLoadError(f"HTTP {state['status']}")
+    if state["contentType"] not in ("text/html", "application/xhtml+xml"):
+        raise PageLoadError(f"not an HTML page ({state['contentType']})")
     return state["status"]
 
 

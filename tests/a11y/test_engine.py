@@ -40,6 +40,7 @@ PLANTED = {
     "defects/badlang.html": ({"html-lang-valid": 1, "valid-lang": 1}, {}),
     "frames/index.html": ({"image-alt": 1}, {}),
     "frames/shadow.html": ({"button-name": 1}, {}),
+    "frames/cross-origin.html": ({"image-alt": 1}, {}),
 }
 CLEAN = ["clean/index.html", "clean/about.html", "clean/history.html", "clean/contact.html", "clean/data.html"]
 
@@ -154,6 +155,12 @@ def test_defect_in_nested_iframe_has_frame_path_target(driver, site_url):
 
 
 @pytest.mark.browser
+def test_defect_behind_a_cross_origin_frame_is_found(driver, site_url):
+    [finding] = audit_page(driver, f"{site_url}/frames/cross-origin.html").violations
+    assert [n.target for n in finding.nodes] == [["#xo", "#inner", "#deep"]]
+
+
+@pytest.mark.browser
 def test_defect_in_open_shadow_dom_has_shadow_target(driver, site_url):
     [finding] = audit_page(driver, f"{site_url}/frames/shadow.html").violations
     assert (finding.rule, finding.impact, finding.screen_reader) == ("button-name", "critical", True)
@@ -208,8 +215,9 @@ def test_custom_checks_are_appended_after_axe(driver, site_url):
     ("/status/500", "HTTP 500"),
     ("/clean/missing.html", "HTTP 404"),
     ("/private/account.html", "HTTP 401"),
+    ("/files/report.pdf", "not an HTML page (application/pdf)"),
 ])
-def test_http_errors_become_error_entries(driver, site_url, path, error):
+def test_http_errors_and_non_html_become_error_entries(driver, site_url, path, error):
     result = audit_page(driver, site_url + path)
     assert (result.status, result.error, result.violations) == ("error", error, [])
 
@@ -268,7 +276,7 @@ def test_callers_driver_is_not_closed(driver, site_url):
 
 # --- the pool -----------------------------------------------------------------------------------
 
-MIXED = ["defects/images.html", "status/500", "frames/index.html", "clean/about.html",
+MIXED = ["defects/images.html", "status/500", "frames/cross-origin.html", "clean/about.html",
          "defects/aria.html", "frames/shadow.html"]
 
 
