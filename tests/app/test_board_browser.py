@@ -45,20 +45,19 @@ def press(driver: WebDriver, *keys: str) -> None:
     ActionChains(driver).send_keys(*keys).perform()
 
 
-def accessible_text(el: WebElement) -> str:
-    return (el.get_attribute("aria-label") or el.text or "").strip()
+_FOCUSED = """
+const el = document.activeElement;
+if (!el) return null;
+const label = el.labels && el.labels.length ? el.labels[0].textContent.trim() : null;
+return {tag: el.tagName.toLowerCase(), text: (el.getAttribute('aria-label') || el.innerText || '').trim(), label};
+"""
 
 
 def focus_is(driver: WebDriver, tag: str, text: str | None = None, label: str | None = None) -> bool:
-    el = driver.switch_to.active_element
-    if el.tag_name.lower() != tag:
-        return False
-    if text is not None and accessible_text(el) != text:
-        return False
-    if label is not None:
-        return driver.execute_script(
-            "const l = arguments[0].labels; return l && l.length ? l[0].textContent.trim() : null;", el) == label
-    return True
+    """Whether the focused element is a ``tag`` with that accessible text (aria-label or text) or label."""
+    focused = driver.execute_script(_FOCUSED)
+    return bool(focused) and focused["tag"] == tag \
+        and (text is None or focused["text"] == text) and (label is None or focused["label"] == label)
 
 
 def tab_to(driver: WebDriver, tag: str, *, text: str | None = None, label: str | None = None,
@@ -244,6 +243,14 @@ def test_live_region_announces_moves_and_new_groups(app_server, browser):
     press(browser, "Presents", Keys.ENTER)
     wait_until(browser, lambda d: live.text == 'Renamed the group to "Presents".')
     assert focus_is(browser, "button", text="Rename group Presents")
+
+    # Escape closes an open card and gives focus back to it.
+    browser.find_element(By.XPATH, "//button[@class='csb-card-button'][.='Shipping']").click()
+    assert focus_is(browser, "select", label='Move "Shipping" to')
+    press(browser, Keys.ESCAPE)
+    assert focus_is(browser, "button", text="Shipping")
+    assert browser.switch_to.active_element.get_attribute("aria-expanded") == "false"
+    assert browser.find_elements(By.CSS_SELECTOR, ".csb-panel:not([hidden])") == []
 
     # Removing the group sends its card back.
     browser.find_element(By.XPATH, "//button[@aria-label='Remove group Presents']").click()
