@@ -5,16 +5,16 @@ One page (:func:`audit_page`, with a driver the caller owns):
 1. cookies (CDP ``Network.setCookie``, scoped to the page's host) and extra headers
    (``Network.setExtraHTTPHeaders``) are set, then the page loads;
 2. a page that did not load becomes an error entry: timeouts, refused connections
-   and DNS failures (Chromium's ``net::ERR_*``), and HTTP errors (status >= 400, read
+   and DNS failures (Chromium's ``net::ERR_*``), HTTP errors (status >= 400, read
    from the Navigation Timing entry's ``responseStatus``: no extra request, and it
-   works on remote sessions too);
+   works on remote sessions too) and responses that are not HTML;
 3. axe is injected into the top document and, recursively, into every iframe
    (``axe.utils.getFrameContexts`` names the frames, Selenium switches into each),
    ``axe.runPartial`` runs in each frame and ``axe.finishRun`` merges the partial
    results in the top frame. axe covers open shadow DOM itself. Options always
-   travel as script arguments, never formatted into JavaScript;
-   Sessions the pool owns get axe preloaded into every new document
-   (:func:`preload_axe`), which saves sending it on each page;
+   travel as script arguments, never formatted into JavaScript. Sessions the pool
+   owns get axe preloaded into every new document (:func:`preload_axe`), which
+   saves sending it on each page;
 4. the accessibility-tree checks of :mod:`a11y.axtree` are appended to the violations.
 
 Many pages (:func:`audit_urls`): a pool of ``workers`` threads, each with one
@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from selenium.common.exceptions import (
     InvalidSessionIdException, JavascriptException, NoSuchFrameException,
