@@ -11,6 +11,7 @@ import hmac
 import os
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -170,9 +171,10 @@ class Results:
 
 
 @st.cache_data(max_entries=32, show_spinner="Analysing the sorts…")
-def _analysis(study_id: str, updated_at: datetime | None, n_sorts: int, method: str, k: int | None) -> Results:
-    """Cached on the study's id, its last change and its number of sorts: a new sort means a new key."""
-    del updated_at, n_sorts  # part of the cache key only
+def _analysis(database: str, study_id: str, updated_at: datetime | None, n_sorts: int, method: str,
+              k: int | None) -> Results:
+    """Cached on the database, the study's id, its last change and its number of sorts: a new sort is a new key."""
+    del database, updated_at, n_sorts  # part of the cache key only
     study = store.get_study(engine(), study_id)
     sorts = store.load_sorts(engine(), study_id, include_excluded=False)
     if not sorts or len(study.cards) < 2:
@@ -186,7 +188,7 @@ def _analysis(study_id: str, updated_at: datetime | None, n_sorts: int, method: 
 def results(study: Study, method: str = "average", k: int | None = None) -> Results:
     """Analysis of ``study``'s submitted sorts, recomputed only when a sort or the study changed."""
     n_sorts = store.participant_counts(engine(), study.id)["completed"]
-    return _analysis(study.id, study.updated_at, n_sorts, method, k)
+    return _analysis(store.database_url(), study.id, study.updated_at, n_sorts, method, k)
 
 
 # --- copy button -------------------------------------------------------------------------------
@@ -230,3 +232,46 @@ _copy_component = st.components.v2.component("copy_link", html=_COPY_HTML, css=_
 def copy_button(text: str, *, key: str) -> None:
     """A "Copy link" button that puts ``text`` on the clipboard and says so in a status message."""
     _copy_component(data={"text": text}, key=key)
+
+
+# --- upload fields -----------------------------------------------------------------------------
+
+# Streamlit's upload drop zone is a <section role="presentation" tabindex="-1" aria-label="...">: a
+# presentational element with a name and a tabindex, which axe reports (presentation-role-conflict).
+# As a named group it says what it is: "<label>, group", holding the "Browse files" button.
+_DROPZONE_JS = """
+export default function () {
+  const fix = () => document
+    .querySelectorAll('[data-testid="stFileUploaderDropzone"][role="presentation"]')
+    .forEach((zone) => zone.setAttribute("role", "group"));
+  fix();
+  if (!window.__cardsortDropzoneObserver) {
+    window.__cardsortDropzoneObserver = new MutationObserver(fix);
+    window.__cardsortDropzoneObserver.observe(document.body, {
+      childList: true, subtree: true, attributes: true, attributeFilter: ["role"],
+    });
+  }
+}
+"""
+_dropzone_fix = st.components.v2.component("upload_dropzone_role", js=_DROPZONE_JS)
+
+
+def file_uploader(label: str, **kwargs):
+    """``st.file_uploader`` whose drop zone is exposed as a named group instead of a conflicting presentation."""
+    upload = st.file_uploader(label, **kwargs)
+    _dropzone_fix(key=f"dropzone_fix:{kwargs.get('key', label)}", height=0)
+    return upload
+
+
+# --- the participant's board, as a preview -----------------------------------------------------
+
+# The board of app_pages/board/ (see app_pages/sort.py), registered under its own name: the studies
+# page mounts it with a preview instance and never saves its state.
+_BOARD = Path(__file__).resolve().parent / "board"
+preview_board = st.components.v2.component(
+    "cardsort_board_preview",
+    html=(_BOARD / "board.html").read_text(encoding="utf-8"),
+    css=(_BOARD / "board.css").read_text(encoding="utf-8"),
+    js=(_BOARD / "board.js").read_text(encoding="utf-8"),
+    isolate_styles=False,
+)

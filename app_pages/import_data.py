@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import choose_study, engine, require_login
+from app_pages._common import choose_study, engine, file_uploader, require_login
 from cardsort import formats, store
 from cardsort.formats import FormatError
 
@@ -48,7 +48,7 @@ study = choose_study(key="import_study")
 if study is None:
     st.stop()
 fmt = st.selectbox("Format", list(FORMAT_NAMES), format_func=FORMAT_NAMES.__getitem__, key="import_format")
-upload = st.file_uploader("Results file (CSV or JSON)", type=["csv", "json", "txt"],
+upload = file_uploader("Results file (CSV or JSON)", type=["csv", "json", "txt"],
                           key=f"import_file:{st.session_state.get('import_round', 0)}")
 if upload is None:
     st.stop()
@@ -63,7 +63,7 @@ if not sorts:
     st.warning(f"{upload.name} holds no sorts.")
     st.stop()
 
-st.subheader("Check before importing", anchor=False)
+st.header("Check before importing", anchor=False)
 placed = sum(len(s.placed_cards()) for s in sorts)
 st.write(f"**Format:** {FORMAT_NAMES[parsed.format]}. **Sorts:** {len(sorts)} participants, "
          f"{placed} cards placed, into “{study.name}”.")

@@ -115,7 +115,7 @@ def show_results(study_id: str) -> None:
                 st.table(placement_counts)
     with tabs["Export"]:
         sorts = shown.sorts
-        st.subheader("Data", anchor=False)
+        st.header("Data", anchor=False)
         data = st.columns(4)
         for column, (label, fmt, ext, mime) in zip(data, [
                 ("Long CSV", "long", "csv", "text/csv"), ("Casolysis CSV", "casolysis", "csv", "text/csv"),
@@ -126,7 +126,7 @@ def show_results(study_id: str) -> None:
                                 data=lambda: formats.export_similarity(analysis.cards, analysis.similarity),
                                 file_name=f"{stem}-similarity.csv", mime="text/csv", on_click="ignore",
                                 key="dl:similarity")
-        st.subheader("Charts", anchor=False)
+        st.header("Charts", anchor=False)
         _chart_downloads("Dendrogram", tree, f"{stem}-dendrogram", "tree")
         _chart_downloads("Similarity matrix", heatmap, f"{stem}-similarity", "heatmap")
         if placement is not None:

@@ -3,7 +3,7 @@
 Flow: welcome -> sorting board -> optional questions -> thank-you. Where a
 participant is comes from the store (a submitted sort, else the draft's
 ``stage``), so a reload or a second tab always lands on the same step. The board
-itself lives in ``app_pages/board/``; what cards, what order and whether the sort
+component lives in ``app_pages/board/``; what cards, what order and whether the sort
 is complete is decided in :mod:`cardsort.board`.
 """
 
@@ -11,26 +11,13 @@ from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path
 
 import streamlit as st
 
+from app_pages.board import set_page_language, sorting_board
 from cardsort import board, store
 from cardsort.i18n import direction, resolve_language, translate
 
-_ASSETS = Path(__file__).resolve().parent / "board"
-_sorting_board = st.components.v2.component(
-    "cardsort_board",
-    html=(_ASSETS / "board.html").read_text(encoding="utf-8"),
-    css=(_ASSETS / "board.css").read_text(encoding="utf-8"),
-    js=(_ASSETS / "board.js").read_text(encoding="utf-8"),
-    isolate_styles=False,
-)
-_page_language = st.components.v2.component(
-    "cardsort_page_language",
-    js=(_ASSETS / "page_language.js").read_text(encoding="utf-8"),
-    isolate_styles=False,
-)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 
@@ -49,7 +36,7 @@ def _plain(text: str) -> str:
 
 
 def _stop_with(lang: str, key: str) -> None:
-    _page_language(data={"lang": lang, "dir": direction(lang)}, key="page_language", height=0)
+    set_page_language(lang, direction(lang))
     st.title(translate(lang, "page_title"))
     st.info(translate(lang, key))
     st.stop()
@@ -84,7 +71,7 @@ def _sorting(study, pid: str, lang: str, state: dict, answers: dict) -> None:
     payload_key = f"board_payload:{instance}"
     if payload_key not in st.session_state:
         st.session_state[payload_key] = board.board_payload(study, state, instance=instance)
-    result = _sorting_board(key=f"board:{instance}", data=st.session_state[payload_key],
+    result = sorting_board(key=f"board:{instance}", data=st.session_state[payload_key],
                             on_state_change=lambda: None)
     if result.state:
         try:
@@ -142,7 +129,7 @@ def main() -> None:
         params["pid"] = pid  # in the address bar, so a reload resumes this participant
 
     st.set_page_config(page_title=f"{study.name} · {translate(lang, 'page_title')}")
-    _page_language(data={"lang": lang, "dir": direction(lang)}, key="page_language", height=0)
+    set_page_language(lang, direction(lang))
     st.title(_plain(study.name))
     if store.has_sort(_engine(), study.id, pid):
         st.header(translate(lang, "thanks_heading"))

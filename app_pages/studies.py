@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import asdict
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from app_pages._common import (
-    NEW_STUDY, choose_study_id, copy_button, engine, participant_link, require_login,
+    NEW_STUDY, choose_study_id, copy_button, engine, file_uploader, participant_link, preview_board,
+    require_login,
 )
 from cardsort import board, editing, store
 from cardsort.formats import FormatError
@@ -19,17 +20,6 @@ from cardsort.model import KINDS, STATUSES, Study, study_from_spec
 
 require_login()
 
-# The participant's own board (app_pages/board/, see app_pages/sort.py), mounted here as a preview whose
-# moves stay in the browser: its state is never saved.
-_BOARD = Path(__file__).resolve().parent / "board"
-_preview_board = st.components.v2.component(
-    "cardsort_board_preview",
-    html=(_BOARD / "board.html").read_text(encoding="utf-8"),
-    css=(_BOARD / "board.css").read_text(encoding="utf-8"),
-    js=(_BOARD / "board.js").read_text(encoding="utf-8"),
-    isolate_styles=False,
-)
-
 LANGUAGES = {"en": "English", "fa": "Persian (right to left)", "ar": "Arabic (right to left)",
              "ru": "Russian", "tr": "Turkish", "other": "Another language (BCP 47 code)"}
 KIND_HELP = {"open": "Open: participants make and name their own groups",
@@ -37,6 +27,10 @@ KIND_HELP = {"open": "Open: participants make and name their own groups",
              "hybrid": "Hybrid: your categories, plus groups participants make"}
 STATUS_HELP = {"draft": "Draft: participants see “not started yet”",
                "open": "Open: participants can sort", "closed": "Closed: participants see “this study has ended”"}
+
+
+def _markdown_text(text: str) -> str:
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
 
 
 def _flash(kind: str, message: str) -> None:
@@ -135,7 +129,7 @@ def setup_form(study: Study | None) -> None:
                    "earlier sorts keep counting the old one only while its label stays.")
     st.text_area("Cards, one per line (optionally: label | description | image URL)", key=f"{prefix}:cards",
                  height=260, placeholder="Opening hours | When each branch is open\nRenew a loan")
-    st.file_uploader("Or load the cards from a CSV file (label, description, image; header optional)",
+    file_uploader("Or load the cards from a CSV file (label, description, image; header optional)",
                      type=["csv", "txt"], key=f"{prefix}:upload", on_change=_load_cards_csv, args=(prefix,))
     st.text_area("Categories, one per line (closed and hybrid sorts)", key=f"{prefix}:categories",
                  height=140, disabled=kind == "open",
@@ -177,18 +171,17 @@ def share_panel(study: Study) -> None:
     st.write(f"**Status:** {STATUS_HELP[study.status]}. **Sorts:** {counts['completed']} completed, "
              f"{counts['in_progress']} in progress.")
     link = participant_link(study)
-    st.text_input("Participant link", value=link, disabled=True, key=f"link:{study.id}")
+    st.markdown(f"**Participant link:** [{_markdown_text(link)}]({link})")
     copy_button(link, key=f"copy:{study.id}")
-    columns = st.columns(4)
-    if study.status != "open":
-        columns[0].button("Open the study", type="primary", on_click=_set_status, args=(study.id, "open"),
-                          key=f"open:{study.id}")
-    else:
-        columns[0].button("Close the study", on_click=_set_status, args=(study.id, "closed"),
-                          key=f"close:{study.id}")
-    columns[1].button("Duplicate", on_click=_duplicate, args=(study.id,), key=f"dup:{study.id}")
-    columns[2].page_link("app_pages/results.py", label="See the results", query_params={"study": study.id})
-    columns[3].page_link("app_pages/import_data.py", label="Import results", query_params={"study": study.id})
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if study.status != "open":
+            st.button("Open the study", type="primary", on_click=_set_status, args=(study.id, "open"),
+                      key=f"open:{study.id}")
+        else:
+            st.button("Close the study", on_click=_set_status, args=(study.id, "closed"), key=f"close:{study.id}")
+        st.button("Duplicate", on_click=_duplicate, args=(study.id,), key=f"dup:{study.id}")
+        st.page_link("app_pages/results.py", label="See the results", query_params={"study": study.id})
+        st.page_link("app_pages/import_data.py", label="Import results", query_params={"study": study.id})
 
 
 def preview(study: Study) -> None:
@@ -208,7 +201,7 @@ def preview(study: Study) -> None:
     st.caption("Try the board: moves here are not saved. Card order and subset are those of one sample participant.")
     cards = board.cards_for_participant(study, "preview", exposure={})
     instance = f"preview:{study.id}:{study.updated_at.isoformat() if study.updated_at else ''}"
-    _preview_board(key=f"preview:{study.id}", data=board.board_payload(study, board.initial_state(study, cards),
+    preview_board(key=f"preview:{study.id}", data=board.board_payload(study, board.initial_state(study, cards),
                                                                        instance=instance))
 
 
