@@ -78,7 +78,7 @@ def parse_category_lines(text: str) -> list[str]:
 
 def _is_header(row: list[str]) -> bool:
     names = [c.strip().lower() for c in row if c.strip()]
-    return bool(names) and names[0] in LABEL_NAMES and all(n in _FIELD_OF for n in names)
+    return any(n in LABEL_NAMES for n in names) and all(n in _FIELD_OF for n in names)
 
 
 def read_cards_csv(data: bytes, source: str = "cards.csv") -> list[dict[str, str]]:
