@@ -145,8 +145,8 @@ def cdp(driver: WebDriver, method: str, params: dict[str, Any] | None = None) ->
         return driver.execute(_CDP_COMMAND, {"cmd": method, "params": params or {}})["value"] or {}
     except WebDriverException as exc:
         text = str(exc).lower()
-        if "unknown command" in text or "unknown method" in text or "not supported" in text \
-                or "no such" in text and "command" in text:
+        if any(m in text for m in ("unknown command", "unknown method", "not supported")) \
+                or ("no such" in text and "command" in text):
             raise CdpUnavailableError(f"this WebDriver endpoint does not support CDP ({method})") from exc
         raise
 
