@@ -19,6 +19,7 @@ maximum). So:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -32,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -191,7 +192,12 @@ def run_process(
 
 @dataclass
 class Series:
-    """Repeated runs of one command, summarised by the median (robust on a shared machine).
+    """Repeated runs of one command.
+
+    Times are summarised by the fastest run, as :mod:`timeit` advises: on a shared machine the
+    other runs measure the neighbours' load as much as the command. Memory is summarised by the
+    largest peak, since memory targets are about the worst case. Medians and every run are kept
+    in :meth:`to_dict`.
 
     Attributes
     ----------
@@ -205,24 +211,26 @@ class Series:
 
     @property
     def wall_s(self) -> float:
-        """Median wall-clock seconds."""
-        return statistics.median(r.wall_s for r in self.runs)
+        """Fastest wall-clock seconds."""
+        return min(r.wall_s for r in self.runs)
 
     @property
     def cpu_s(self) -> float:
-        """Median CPU seconds."""
-        return statistics.median(r.cpu_s for r in self.runs)
+        """Smallest CPU seconds."""
+        return min(r.cpu_s for r in self.runs)
 
     @property
     def peak_rss_mb(self) -> float:
-        """Largest peak RSS over the runs, MiB (memory targets are about the worst case)."""
+        """Largest peak RSS over the runs, MiB."""
         return max(r.peak_rss_mb for r in self.runs)
 
     def to_dict(self) -> dict[str, Any]:
         """Summary plus every run's figures, for the results file."""
         return {
-            "wall_s_median": round(self.wall_s, 3),
-            "cpu_s_median": round(self.cpu_s, 3),
+            "wall_s_min": round(self.wall_s, 3),
+            "wall_s_median": round(statistics.median(r.wall_s for r in self.runs), 3),
+            "cpu_s_min": round(self.cpu_s, 3),
+            "cpu_s_median": round(statistics.median(r.cpu_s for r in self.runs), 3),
             "peak_rss_mb_max": round(self.peak_rss_mb, 1),
             "runs": [
                 {"wall_s": round(r.wall_s, 3), "cpu_s": round(r.cpu_s, 3),
@@ -233,41 +241,50 @@ class Series:
         }
 
 
-def measure(name: str, argv: Sequence[str | os.PathLike], *, repeat: int = 3,
-            output_stem: str | os.PathLike | None = None, **kwargs: Any) -> Series:
-    """Run ``argv`` ``repeat`` times (each a fresh, checked process) and collect a :class:`Series`.
+@dataclass(frozen=True)
+class Command:
+    """A command to measure: row name, command line, and keyword arguments for :func:`run_process`."""
 
-    ``kwargs`` go to :func:`run_process`. A failing run raises :class:`BenchError`.
+    name: str
+    argv: Sequence[str | os.PathLike]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def measure(commands: Sequence[Command], *, repeat: int = 3) -> list[Series]:
+    """Run each command ``repeat`` times, interleaved (A B A B ...), each a fresh, checked process.
+
+    Interleaving spreads a shared machine's changing load evenly over the commands being
+    compared. A failing run raises :class:`BenchError`.
+
+    Returns
+    -------
+    list of Series, one per command, in order
     """
-    series = Series(name)
+    series = [Series(c.name) for c in commands]
     for _ in range(repeat):
-        series.runs.append(run_process(argv, output_stem=output_stem, **kwargs).check())
+        for command, runs in zip(commands, series):
+            runs.runs.append(run_process(command.argv, **command.options).check())
     return series
 
 
 class Stopwatch:
-    """In-process timing of named phases: ``with sw.phase("read"): ...``; ``sw.phases`` maps name to seconds."""
+    """In-process timing of named phases: ``with sw.phase("read"): ...``.
+
+    ``sw.wall`` and ``sw.cpu`` map each phase to wall-clock and process CPU seconds.
+    """
 
     def __init__(self) -> None:
-        self.phases: dict[str, float] = {}
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
 
-    def phase(self, name: str) -> "_Phase":
-        return _Phase(self, name)
-
-    @property
-    def total(self) -> float:
-        return sum(self.phases.values())
-
-
-class _Phase:
-    def __init__(self, sw: Stopwatch, name: str) -> None:
-        self.sw, self.name = sw, name
-
-    def __enter__(self) -> None:
-        self.start = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self.sw.phases[self.name] = self.sw.phases.get(self.name, 0.0) + time.perf_counter() - self.start
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.wall[name] = self.wall.get(name, 0.0) + time.perf_counter() - wall
+            self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu
 
 
 def find_python(version: str) -> str:
@@ -382,6 +399,6 @@ def log(message: str) -> None:
 
 __all__ = [
     "BENCH_DIR", "ROOT", "WORK_DIR", "PEERS_DIR", "RESULTS_DIR", "BenchError", "ProcessRun", "Series",
-    "Stopwatch", "run_process", "measure", "find_python", "ensure_venv", "verdict", "format_table",
+    "Command", "Stopwatch", "run_process", "measure", "find_python", "ensure_venv", "verdict", "format_table",
     "machine_info", "write_results", "log",
 ]
