@@ -25,7 +25,9 @@ pytestmark = pytest.mark.browser
 
 TIMEOUT = 20
 OPEN_SPEC = {"name": "Library website", "kind": "open", "language": "en",
-             "cards": [{"label": "Opening hours", "description": "When we are open"}, "Borrowing", "Wi-Fi"],
+             "cards": [{"label": "Opening hours", "description": "When we are open"},
+                       # port 9 (discard) on 127.0.0.1: an image that never loads, but its alt text counts
+                       {"label": "Borrowing", "image": "http://127.0.0.1:9/borrowing.png"}, "Wi-Fi"],
              "settings": {"randomize": False}}
 HYBRID_SPEC = {"name": "Shop", "kind": "hybrid", "language": "en",
                "cards": ["Returns", "Shipping", "Gift cards"], "categories": ["Help", "Shop"],
@@ -124,6 +126,7 @@ def test_keyboard_only_open_sort_is_stored_with_the_exact_groups(app_server, bro
     tab_to(browser, "button", text="Start sorting")
     press(browser, Keys.ENTER)
     wait_for_board(browser)
+    assert [img.get_attribute("alt") for img in browser.find_elements(By.CSS_SELECTOR, ".csb img")] == ["Borrowing"]
 
     # Two groups, named in the "new group" field (focus stays there after each).
     tab_to(browser, "input", label="Name of the new group")
@@ -281,6 +284,7 @@ def test_persian_study_is_right_to_left_and_usable_at_320px(app_server, browser)
     button = wait_until(browser, lambda d: d.find_elements(By.XPATH, "//button[.//p[text()='شروع مرتب‌سازی']]"))
     wait_until(browser, lambda d: d.execute_script("return document.documentElement.dir") == "rtl")
     assert browser.execute_script("return document.documentElement.lang") == "fa"
+    assert browser.title == "کتابخانه · مرتب‌سازی کارت‌ها"
     assert "خوش آمدید" in browser.find_element(By.TAG_NAME, "h2").text
     button[0].click()
     wait_for_board(browser)
