@@ -114,7 +114,7 @@ def logout_button() -> None:
 
 # --- studies -----------------------------------------------------------------------------------
 
-NEW_STUDY = "__new__"
+NEW_STUDY = "+new"  # never a study id (those are URL-safe base64)
 
 
 def choose_study_id(rows: list[dict], *, new_label: str | None = None, key: str = "edit_study",

@@ -1,0 +1,119 @@
+"""Studies page: create, validate, edit (ids kept), open and close, duplicate, cards from CSV, the link."""
+
+from cardsort import store
+from cardsort.model import study_from_spec
+from tests.app._researcher import app_db, open_page, texts
+
+__all__ = ["app_db"]
+NEW = "form:+new"
+
+
+def seed(engine, spec: dict, study_id: str = "s1"):
+    return store.create_study(engine, study_from_spec(spec, study_id))
+
+
+def test_create_an_open_study_from_pasted_cards(app_db):
+    at = open_page("studies.py")
+    assert [o for o in at.selectbox(key="edit_study").options] == ["New study"]
+    at.text_input(key=f"{NEW}:name").input("Library website")
+    at.text_area(key=f"{NEW}:cards").input("Opening hours | When we are open\n\nRenew a loan\nEvents")
+    at.selectbox(key=f"{NEW}:language").select("fa")
+    at.checkbox(key=f"{NEW}:randomize").uncheck()
+    at.number_input(key=f"{NEW}:max_groups").set_value(5)
+    at.button(key=f"{NEW}:save").click().run()
+    assert not at.exception
+    [row] = store.list_studies(app_db)
+    study = store.get_study(app_db, row["id"])
+    assert (study.name, study.kind, study.language, study.status) == ("Library website", "open", "fa", "draft")
+    assert [(c.id, c.label, c.description) for c in study.cards] == [
+        ("c1", "Opening hours", "When we are open"), ("c2", "Renew a loan", None), ("c3", "Events", None)]
+    assert study.settings.randomize is False and study.settings.max_groups == 5
+    assert "Created “Library website”" in texts(at)
+    assert at.selectbox(key="edit_study").value == study.id  # the new study is now the one shown
+    assert f"/sort?study={study.id}" in texts(at)
+
+
+def test_validation_errors_are_shown_and_nothing_is_saved(app_db):
+    at = open_page("studies.py")
+    at.text_input(key=f"{NEW}:name").input("Shop")
+    at.text_area(key=f"{NEW}:cards").input("Shoes\nBags\nShoes")
+    at.button(key=f"{NEW}:save").click().run()
+    assert [e.value for e in at.error] == ["Not saved: card 3: the label 'Shoes' is used twice."]
+    assert store.list_studies(app_db) == []
+
+    at.text_area(key=f"{NEW}:cards").input("Shoes\nBags")
+    at.radio(key=f"{NEW}:kind").set_value("closed")
+    at.button(key=f"{NEW}:save").click().run()
+    assert [e.value for e in at.error] == ["Not saved: a closed sort needs at least one category."]
+    assert store.list_studies(app_db) == []
+
+    at.text_area(key=f"{NEW}:categories").input("Men\nWomen")
+    at.button(key=f"{NEW}:save").click().run()
+    [row] = store.list_studies(app_db)
+    assert [c.label for c in store.get_study(app_db, row["id"]).categories] == ["Men", "Women"]
+
+
+def test_editing_keeps_the_ids_of_unchanged_cards_and_categories(app_db):
+    seed(app_db, {"name": "S", "kind": "hybrid", "status": "open", "cards": ["A", "B", "C"],
+                  "categories": ["X", "Y"]})
+    at = open_page("studies.py", study="s1")
+    form = "form:s1"
+    assert at.text_area(key=f"{form}:cards").value == "A\nB\nC"
+    at.text_area(key=f"{form}:cards").input("C\nD\nA")
+    at.text_area(key=f"{form}:categories").input("Y\nZ")
+    at.text_input(key=f"{form}:name").input("S, second round")
+    at.button(key=f"{form}:save").click().run()
+    study = store.get_study(app_db, "s1")
+    assert study.name == "S, second round" and study.status == "open"
+    assert [(c.id, c.label) for c in study.cards] == [("c3", "C"), ("c4", "D"), ("c1", "A")]
+    assert [(c.id, c.label) for c in study.categories] == [("k2", "Y"), ("k3", "Z")]
+    assert "Saved “S, second round”." in texts(at)
+
+
+def test_open_close_and_duplicate(app_db):
+    seed(app_db, {"name": "Draft study", "kind": "open", "status": "draft", "cards": ["A", "B"],
+                  "settings": {"subset": 1}})
+    at = open_page("studies.py", study="s1")
+    at.button(key="open:s1").click().run()
+    assert store.get_study(app_db, "s1").status == "open"
+    assert at.radio(key="form:s1:status").value == "open"  # the form follows
+    at.button(key="close:s1").click().run()
+    assert store.get_study(app_db, "s1").status == "closed"
+
+    at.button(key="dup:s1").click().run()
+    copies = [r for r in store.list_studies(app_db) if r["id"] != "s1"]
+    assert [(r["name"], r["status"], r["cards"], r["participants"]) for r in copies] == [
+        ("Draft study (copy)", "draft", 2, 0)]
+    assert store.get_study(app_db, copies[0]["id"]).settings.subset == 1
+    assert at.selectbox(key="edit_study").value == copies[0]["id"]
+
+
+def test_cards_from_a_csv_file_fill_the_card_list(app_db):
+    at = open_page("studies.py")
+    at.file_uploader(key=f"{NEW}:upload").upload(
+        "cards.csv", b"label,description\nOpening hours,When we are open\nRenew a loan,\n", "text/csv")
+    at.run()
+    assert at.text_area(key=f"{NEW}:cards").value == "Opening hours | When we are open\nRenew a loan"
+    assert "Loaded 2 cards from cards.csv" in texts(at)
+
+
+def test_a_bad_card_csv_names_the_line(app_db):
+    at = open_page("studies.py")
+    at.file_uploader(key=f"{NEW}:upload").upload("cards.csv", b"label\nok\n,\n x , y , z , w\n", "text/csv")
+    at.run()
+    assert [e.value for e in at.error] == ["Cards not loaded: cards.csv, line 4: 4 columns; expected label, "
+                                           "description, image."]
+    assert at.text_area(key=f"{NEW}:cards").value == ""
+
+
+def test_the_list_shows_every_study_and_the_preview_speaks_the_study_language(app_db):
+    seed(app_db, {"name": "Persian study", "kind": "closed", "language": "fa", "cards": ["کتاب", "قلم"],
+                  "categories": ["خرید"]})
+    at = open_page("studies.py", study="s1")
+    table = at.table[0].value
+    assert list(table.index) == ["Persian study"]
+    assert list(table.loc["Persian study", ["Status", "Kind", "Language", "Cards", "Sorts"]]) == [
+        "open", "closed", "fa", 2, 0]
+    html = at.get("html")[0].proto.body
+    assert 'lang="fa" dir="rtl"' in html
+    assert "/sort?study=s1" in texts(at)
