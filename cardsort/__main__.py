@@ -1,4 +1,4 @@
-"""Command line: ``python -m cardsort analyze | study ... | demo | researcher-password``."""
+"""Command line: ``python -m cardsort analyze | study ... | report | demo | researcher-password``."""
 
 from __future__ import annotations
 
@@ -26,8 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="analyse a results file (long CSV, Casolysis CSV or JSON)")
     p.add_argument("file", type=Path)
     p.add_argument("--format", default="auto", choices=["auto", *formats.FORMATS])
-    p.add_argument("--method", default="average", choices=METHODS)
-    p.add_argument("--k", type=int, help="number of categories (default: best silhouette)")
+    p.add_argument("--method", default="average", choices=[*METHODS, "aam"],
+                   help="linkage method, or aam (Actual Agreement Method: JSON has \"tree\" instead of \"linkage\")")
+    p.add_argument("--k", type=int, help="number of categories (default: best silhouette; not with aam)")
+    p.add_argument("--min-agreement", type=float, default=0.5,
+                   help="aam only: share of participants who must agree on a set to propose it (default 0.5)")
     p.add_argument("--json", action="store_true", help="print the JSON object of DESIGN.md")
 
     study = sub.add_parser("study", help="create, list, import into and export studies").add_subparsers(
@@ -45,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="long", choices=[*formats.FORMATS, "similarity"])
     p.add_argument("--output", "-o", type=Path, help="write here instead of standard output")
 
+    p = sub.add_parser("report", help="write a stakeholder report of a stored study (HTML, CSV or JSON)")
+    p.add_argument("study_id")
+    p.add_argument("--output", "-o", type=Path, required=True, help="file to write")
+    p.add_argument("--format", default="html", choices=["html", "csv", "json"])
+    p.add_argument("--method", default="average", choices=METHODS)
+    p.add_argument("--k", type=int, help="number of categories (default: best silhouette)")
+
     p = sub.add_parser("demo", help="seed the demo study")
     p.add_argument("--if-empty", action="store_true", help="only when the database has no study yet")
 
@@ -54,9 +64,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _summary(result, source: str) -> str:
-    lines = [f"{source}: {result.n_participants} participants, {len(result.cards)} cards",
-             f"Method: {result.method} linkage; {result.k} categories"
-             + (" (best silhouette)" if result.k_chosen_automatically else " (--k)"), ""]
+    if result.method == "aam":
+        method = (f"Method: Actual Agreement Method; {result.k} categories "
+                  f"(sets at least {result.min_height:.0%} of participants made)")
+    else:
+        method = (f"Method: {result.method} linkage; {result.k} categories"
+                  + (" (best silhouette)" if result.k_chosen_automatically else " (--k)"))
+    lines = [f"{source}: {result.n_participants} participants, {len(result.cards)} cards", method, ""]
     for i, cat in enumerate(result.categories, start=1):
         alts = ", ".join(f"{a['name']} {a['share']:.0%}" for a in cat.alternatives)
         lines.append(f"{i}. {cat.name}  (named by {cat.name_share:.0%}; agreement {cat.agreement:.2f})"
@@ -74,12 +88,34 @@ def _analyze(args) -> int:
         table = SortTable.from_frame(parsed.frame)
     if args.k is not None and not 1 <= args.k <= table.n_cards:
         raise ValueError(f"--k must be between 1 and the number of cards ({table.n_cards}), not {args.k}")
-    result = analyze(table, method=args.method, k=args.k)
+    if args.method == "aam":
+        if args.k is not None:
+            raise ValueError("--k does not apply to --method aam; use --min-agreement (0-1) instead")
+        from .aam import analyze_aam
+        result = analyze_aam(table, min_height=args.min_agreement)
+    else:
+        result = analyze(table, method=args.method, k=args.k)
     if args.json:
         json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, separators=(",", ":"))
         sys.stdout.write("\n")
     else:
         print(_summary(result, args.file.name))
+    return 0
+
+
+def _report(args) -> int:
+    from . import store
+    from .report import load_report, render
+    engine = store.make_engine()
+    study = store.get_study(engine, args.study_id)
+    if args.k is not None and not 1 <= args.k <= len(study.cards):
+        raise ValueError(f"--k must be between 1 and the number of cards ({len(study.cards)}), not {args.k}")
+    text = render(load_report(engine, study.id, method=args.method, k=args.k), args.format)
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise ValueError(f"{args.output}: cannot write the report ({err.strerror})") from None
+    print(f"wrote the {args.format} report of {study.name!r} to {args.output}")
     return 0
 
 
@@ -151,7 +187,8 @@ def _password(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"analyze": _analyze, "study": _study, "demo": _demo, "researcher-password": _password}
+    handlers = {"analyze": _analyze, "study": _study, "report": _report, "demo": _demo,
+                "researcher-password": _password}
     try:
         return handlers[args.command](args)
     except (ValueError, LookupError) as err:  # LookupError: store.NotFound

@@ -473,3 +473,116 @@ __all__ = [
     "make_engine", "new_study_id", "parse_time", "participant_counts", "save_draft",
     "set_excluded", "set_status", "submit_sort", "update_study",
 ]
+
+
+# --- analysis decisions: label standardisation, exclusions, notes ----------------------------------
+# Every write below also moves the study's ``updated_at``, so cached analyses keyed on it recompute.
+
+DECISION_STATUSES = ("accepted", "rejected", "edited")
+
+label_decisions = sa.Table(
+    "label_decisions", metadata,
+    sa.Column("study_id", sa.ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("label_key", sa.Text, primary_key=True),
+    sa.Column("standard_label", sa.Text, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+)
+study_notes = sa.Table(
+    "study_notes", metadata,
+    sa.Column("study_id", sa.ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("notes", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def _touch_study(conn: sa.Connection, study_id: str) -> None:
+    if not conn.execute(studies.update().where(studies.c.id == study_id).values(updated_at=utcnow())).rowcount:
+        raise NotFound(f"no study with id {study_id!r}")
+
+
+def save_label_decisions(engine: Engine, study_id: str, decisions: Iterable[dict[str, str]]) -> int:
+    """Insert or replace label decisions, in one transaction; returns how many.
+
+    Each decision is ``{"label_key", "standard_label", "status"}``: ``label_key`` is a
+    :func:`cardsort.naming.normalise_label` key, ``status`` one of :data:`DECISION_STATUSES`.
+    """
+    rows = list(decisions)
+    for d in rows:
+        if d["status"] not in DECISION_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(DECISION_STATUSES)}, not {d['status']!r}")
+        if not d["label_key"]:
+            raise ValueError("label_key must not be empty")
+    now = utcnow()
+    with engine.begin() as conn:
+        _touch_study(conn, study_id)
+        keys = [d["label_key"] for d in rows]
+        if keys:
+            conn.execute(label_decisions.delete().where(
+                label_decisions.c.study_id == study_id, label_decisions.c.label_key.in_(keys)))
+            conn.execute(label_decisions.insert(), [
+                {"study_id": study_id, "label_key": d["label_key"], "standard_label": d["standard_label"],
+                 "status": d["status"], "decided_at": now} for d in rows])
+    return len(rows)
+
+
+def delete_label_decisions(engine: Engine, study_id: str, label_keys: Iterable[str]) -> None:
+    """Forget the decisions on these label keys (undo), so they can be suggested again."""
+    keys = list(label_keys)
+    with engine.begin() as conn:
+        _touch_study(conn, study_id)
+        if keys:
+            conn.execute(label_decisions.delete().where(
+                label_decisions.c.study_id == study_id, label_decisions.c.label_key.in_(keys)))
+
+
+def load_label_decisions(engine: Engine, study_id: str) -> list[dict[str, str]]:
+    """The study's label decisions, ``[{"label_key", "standard_label", "status"}]`` by key."""
+    query = (sa.select(label_decisions.c.label_key, label_decisions.c.standard_label, label_decisions.c.status)
+             .where(label_decisions.c.study_id == study_id).order_by(label_decisions.c.label_key))
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def save_study_notes(engine: Engine, study_id: str, notes: str) -> None:
+    """Store the UX lead's notes on a study (replacing earlier ones)."""
+    now = utcnow()
+    with engine.begin() as conn:
+        _touch_study(conn, study_id)
+        if not conn.execute(study_notes.update().where(study_notes.c.study_id == study_id)
+                            .values(notes=notes, updated_at=now)).rowcount:
+            conn.execute(study_notes.insert().values(study_id=study_id, notes=notes, updated_at=now))
+
+
+def load_study_notes(engine: Engine, study_id: str) -> str:
+    """The UX lead's notes on a study ('' when none)."""
+    with engine.connect() as conn:
+        value = conn.execute(sa.select(study_notes.c.notes).where(study_notes.c.study_id == study_id)).scalar()
+    return value or ""
+
+
+def set_exclusions(engine: Engine, study_id: str, excluded: dict[str, bool]) -> None:
+    """Exclude (``True``) or include (``False``) many participants' sorts in one transaction.
+
+    Raises :class:`NotFound`, changing nothing, when a participant has no sort in the study.
+    """
+    with engine.begin() as conn:
+        _touch_study(conn, study_id)
+        for participant_id, flag in excluded.items():
+            if not conn.execute(sorts.update().where(
+                sorts.c.study_id == study_id, sorts.c.participant_id == participant_id
+            ).values(excluded=bool(flag))).rowcount:
+                raise NotFound(f"no sort by participant {participant_id!r} in study {study_id!r}")
+
+
+def excluded_participants(engine: Engine, study_id: str) -> set[str]:
+    """Ids of the participants whose sorts are excluded from analysis."""
+    with engine.connect() as conn:
+        return set(conn.execute(sa.select(sorts.c.participant_id).where(
+            sorts.c.study_id == study_id, sorts.c.excluded.is_(True))).scalars())
+
+
+__all__ += [
+    "DECISION_STATUSES", "delete_label_decisions", "excluded_participants", "load_label_decisions",
+    "load_study_notes", "save_label_decisions", "save_study_notes", "set_exclusions",
+]
