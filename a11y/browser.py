@@ -70,6 +70,8 @@ def chromium_options(window: tuple[int, int] = (1280, 900)) -> Options:
     options.add_argument(f"--window-size={int(window[0])},{int(window[1])}")
     # Axe needs nothing from the browser's logs; silence them.
     options.add_experimental_option("excludeSwitches", ["enable-logging"])
+    # alert()/confirm() on load would block every later command: dismiss them silently.
+    options.unhandled_prompt_behavior = "dismiss"
     return options
 
 

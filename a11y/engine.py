@@ -39,8 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from selenium.common.exceptions import (
-    InvalidSessionIdException, JavascriptException, NoSuchFrameException,
-    StaleElementReferenceException, TimeoutException, WebDriverException,
+    InvalidSessionIdException, JavascriptException, NoAlertPresentException, NoSuchFrameException,
+    StaleElementReferenceException, TimeoutException, UnexpectedAlertPresentException,
+    WebDriverException,
 )
 from selenium.webdriver.remote.webdriver import WebDriver
 
@@ -239,11 +240,18 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _execute(driver: WebDriver, script: str, *args: Any, asynchronous: bool = False) -> Any:
-    """Run a script; map a dead browser to :class:`BrowserCrashedError`."""
+    """Run a script; dismiss a page's alert once; map a dead browser to :class:`BrowserCrashedError`."""
+    run = driver.execute_async_script if asynchronous else driver.execute_script
     try:
-        if asynchronous:
-            return driver.execute_async_script(script, *args)
-        return driver.execute_script(script, *args)
+        try:
+            return run(script, *args)
+        except UnexpectedAlertPresentException:
+            # A caller's session that does not dismiss prompts itself (ours do, see a11y.browser).
+            try:
+                driver.switch_to.alert.dismiss()
+            except NoAlertPresentException:
+                pass
+            return run(script, *args)
     except WebDriverException as exc:
         if _crashed(exc):
             raise BrowserCrashedError(_first_line(exc)) from exc
@@ -497,6 +505,10 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                         if current is not driver:
                             _quit(current)
                         current = start()
+                except Exception as exc:  # noqa: BLE001 - one page's surprise must not end the run
+                    log.exception("auditing %s failed", url)
+                    results[index] = PageResult(url=url, status="error",
+                                                error=f"internal error: {type(exc).__name__}: {exc}")
                 with lock:
                     done[0] += 1
                     if progress:

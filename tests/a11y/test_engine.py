@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 
-from a11y import engine
+from a11y import axtree, engine
 from a11y.browser import cdp, make_driver
 from a11y.engine import audit_page, audit_urls
 
@@ -269,6 +269,12 @@ def test_cookie_is_scoped_to_the_audited_host(driver, site_url):
 
 
 @pytest.mark.browser
+def test_alert_on_load_does_not_stall_the_audit(driver, site_url):
+    result = audit_page(driver, f"{site_url}/misc/alert.html")
+    assert (result.status, counts(result.violations)) == ("ok", {"image-alt": 1})
+
+
+@pytest.mark.browser
 def test_callers_driver_is_not_closed(driver, site_url):
     audit_page(driver, f"{site_url}/clean/about.html")
     assert driver.execute_script("return 1") == 1
@@ -294,7 +300,7 @@ def test_two_workers_give_the_same_results_in_input_order_and_the_run_goes_on(si
 
 
 @pytest.mark.browser
-def test_a_crashed_browser_is_replaced_and_its_page_reported(site_url):
+def test_a_crashed_browser_is_replaced_and_a_failing_page_does_not_end_the_run(site_url, monkeypatch):
     made = []
 
     def factory():
@@ -308,13 +314,23 @@ def test_a_crashed_browser_is_replaced_and_its_page_reported(site_url):
             except Exception:  # noqa: BLE001 - the tab dies while answering
                 pass
 
-    urls = [f"{site_url}/{p}" for p in ("clean/about.html", "defects/images.html", "defects/lists.html")]
-    pages = audit_urls(urls, progress=crash_after_first, driver_factory=factory, custom_checks=False)
-    assert [p.status for p in pages] == ["ok", "error", "ok"]
+    real_checks = axtree.custom_findings
+
+    def broken_on_lists(driver):
+        if driver.current_url.endswith("/lists.html"):
+            raise RuntimeError("bug in a check")
+        return real_checks(driver)
+
+    monkeypatch.setattr(axtree, "custom_findings", broken_on_lists)
+    urls = [f"{site_url}/{p}" for p in ("clean/about.html", "defects/images.html", "defects/lists.html",
+                                         "defects/headings.html")]
+    pages = audit_urls(urls, progress=crash_after_first, driver_factory=factory)
+    assert [p.status for p in pages] == ["ok", "error", "error", "ok"]
     assert pages[1].error.startswith("browser crashed on this page (tab crashed")
-    assert counts(pages[2].violations) == PLANTED["defects/lists.html"][0]
+    assert pages[2].error == "internal error: RuntimeError: bug in a check"
+    assert counts(pages[3].violations) == PLANTED["defects/headings.html"][0]
     assert len(made) == 2
-    for drv in made:  # both quit by the pool, profiles removed
+    for drv in made:  # both quit by the pool
         assert drv.service.process.poll() is not None
 
 
