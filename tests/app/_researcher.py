@@ -45,7 +45,7 @@ def app(*, signed_in: bool = False) -> AppTest:
 
 def open_page(page: str, **query) -> AppTest:
     """A signed-in app on ``app_pages/<page>``, with query parameters, after its first run."""
-    at = app(signed_in=True)
+    at = app(signed_in=True).run()  # the first run registers the pages switch_page looks up
     at.query_params.update(query)
     at.switch_page(f"app_pages/{page}")
     return at.run()

@@ -1,0 +1,99 @@
+"""Results page on a small hand-computed study: progress, proposed navigation, k override, placements."""
+
+from datetime import datetime, timedelta, timezone
+
+from cardsort import store
+from cardsort.model import Group, Sort, study_from_spec
+from tests.app._researcher import app_db, open_page, texts
+
+__all__ = ["app_db"]
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def sort(pid: str, minutes: float, *groups: tuple[str, list[str], str | None]) -> Sort:
+    return Sort(pid, tuple(Group(label, tuple(cards), cat) for label, cards, cat in groups),
+                started_at=T0, finished_at=T0 + timedelta(minutes=minutes))
+
+
+def seed_open(engine) -> None:
+    """A, B, C, D sorted by three people.
+
+    Similarity: A-B 3/3, C-D 2/3, A-C and B-C 1/3, A-D and B-D 0. Average linkage joins A+B at 0,
+    C+D at 1/3, then both at 5/6; the silhouette is 0.79 for k=2 and 0.5 for k=3, so k=2.
+    """
+    store.create_study(engine, study_from_spec({"name": "Groceries", "kind": "open", "cards": list("ABCD")}, "s1"))
+    store.import_sorts(engine, "s1", [
+        sort("p1", 5, ("Fruit", ["c1", "c2"], None), ("Veg", ["c3", "c4"], None)),
+        sort("p2", 7.5, ("Fruit", ["c2", "c1"], None), ("Vegetables", ["c3", "c4"], None)),
+        sort("p3", 20, ("Food", ["c1", "c2", "c3"], None), ("Vegetables", ["c4"], None)),
+    ])
+
+
+def navigation(at):
+    table = at.table[0].value
+    return [list(table[c]) for c in ("Category", "Cards", "Agreement", "Named so by", "Other names")]
+
+
+def test_progress_and_the_proposed_navigation(app_db):
+    seed_open(app_db)
+    store.save_draft(app_db, "s1", "p4", {"groups": [], "unsorted": ["c1"]})
+    at = open_page("results.py", study="s1")
+    assert not at.exception
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("Participants completed", "3"), ("In progress", "1"), ("Median time to complete", "7 min 30 s")]
+    assert at.number_input(key="k:s1:average").value == 2
+    assert navigation(at) == [
+        ["Fruit", "Vegetables"], ["A, B", "C, D"], ["100%", "67%"], ["67%", "67%"], ["Food (33%)", "Veg (33%)"]]
+    assert [t.label for t in at.tabs] == ["Proposed navigation", "Dendrogram", "Similarity matrix", "Export"]
+    assert len(at.get("vega_lite_chart")) == 2
+    assert [b.label for b in at.get("download_button")] == [
+        "Long CSV", "Casolysis CSV", "JSON", "Similarity matrix CSV", "Dendrogram as PNG", "Dendrogram as SVG",
+        "Similarity matrix as PNG", "Similarity matrix as SVG"]
+
+
+def test_k_override_and_method_choice(app_db):
+    seed_open(app_db)
+    at = open_page("results.py", study="s1")
+    at.number_input(key="k:s1:average").set_value(3).run()
+    # C is never alone (agreement 0), D alone for p3 (1 of 3); C's votes tie and go alphabetically to Food.
+    assert navigation(at)[:3] == [["Fruit", "Food", "Vegetables"], ["A, B", "C", "D"], ["100%", "0%", "33%"]]
+    assert "3 categories from 3 participants' sorts (average linkage)" in texts(at)
+    at.selectbox(key="method").select("complete").run()
+    assert at.number_input(key="k:s1:complete").value == 2  # each method starts from its own automatic k
+    assert "2 categories from 3 participants' sorts (complete linkage)" in texts(at)
+
+
+def test_placement_matrix_of_a_hybrid_sort(app_db):
+    store.create_study(app_db, study_from_spec({"name": "Shop", "kind": "hybrid", "cards": ["Shoes", "Bags", "Hats"],
+                                                "categories": ["Wear", "Carry"]}, "h1"))
+    store.import_sorts(app_db, "h1", [
+        sort("p1", 3, ("Wear", ["c1", "c3"], "k1"), ("Carry", ["c2"], "k2")),
+        sort("p2", 4, ("Wear", ["c1"], "k1"), ("Mine", ["c2", "c3"], None)),
+    ])
+    at = open_page("results.py", study="h1")
+    assert [t.label for t in at.tabs] == ["Proposed navigation", "Dendrogram", "Similarity matrix",
+                                          "Placement matrix", "Export"]
+    counts = at.table[1].value
+    assert list(counts.columns) == ["Wear", "Carry", "(own groups)"]
+    assert counts.loc["Shoes"].tolist() == [2, 0, 0]
+    assert counts.loc["Bags"].tolist() == [0, 1, 1]
+    assert counts.loc["Hats"].tolist() == [1, 0, 1]
+    assert "Placement matrix as SVG" in [b.label for b in at.get("download_button")]
+
+
+def test_a_study_without_sorts_says_what_to_do(app_db):
+    store.create_study(app_db, study_from_spec({"name": "New", "kind": "open", "cards": ["A", "B"]}, "n1"))
+    at = open_page("results.py", study="n1")
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("Participants completed", "0"), ("In progress", "0"), ("Median time to complete", "–")]
+    assert "No sorts to analyse yet" in texts(at)
+    assert len(at.tabs) == 0
+
+
+def test_a_new_sort_shows_after_refresh(app_db):
+    seed_open(app_db)
+    at = open_page("results.py", study="s1")
+    store.import_sorts(app_db, "s1", [sort("p5", 1, ("Fruit", ["c1", "c2"], None), ("Veg", ["c3", "c4"], None))])
+    at.button(key="refresh").click().run()
+    assert at.metric[0].value == "4"
+    assert navigation(at)[2] == ["100%", "75%"]
