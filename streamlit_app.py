@@ -16,6 +16,8 @@ if signed_in():
     page = st.navigation([
         st.Page("app_pages/studies.py", title="Studies", url_path="studies", default=True),
         st.Page("app_pages/results.py", title="Results", url_path="results"),
+        st.Page("app_pages/standardise.py", title="Standardise names", url_path="standardise"),
+        st.Page("app_pages/trust.py", title="Trust the results", url_path="trust"),
         st.Page("app_pages/import_data.py", title="Import results", url_path="import"),
         participant,
     ])

@@ -49,7 +49,7 @@ class AgreedSet:
     children: list["AgreedSet"] = field(default_factory=list)
 
     def to_dict(self, labels: list[str]) -> dict:
-        return {"cards": [labels[i] for i in self.cards], "score": self.score, "height": round(self.height, 6),
+        return {"cards": [labels[i] for i in self.cards], "score": self.score, "height": round(float(self.height), 6),
                 "children": [c.to_dict(labels) for c in self.children]}
 
 

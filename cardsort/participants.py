@@ -115,6 +115,8 @@ class RepresentativeSort:
         Mean edit distance to the other participants.
     groups : list of (str, list of str)
         The sort: group label and card labels, largest group first.
+    max_distance : int
+        The distance ``neighbours`` counts within.
     """
 
     participant: str
@@ -122,6 +124,7 @@ class RepresentativeSort:
     neighbours: int
     mean_distance: float
     groups: list[tuple[str, list[str]]]
+    max_distance: int
 
 
 def default_max_distance(table: SortTable) -> int:
@@ -132,12 +135,12 @@ def default_max_distance(table: SortTable) -> int:
 
 def representative_sorts(table: SortTable, distances: np.ndarray, max_distance: int | None = None,
                          n: int = 3) -> list[RepresentativeSort]:
-    """The ``n`` sorts that stand for the most other sorts, each a different structure.
+    """Up to ``n`` sorts that stand for the most other sorts, each a different structure.
 
     Participants are ranked by how many others lie within ``max_distance`` cards of them
     (ties: smaller mean distance, then table order). After one is chosen, participants
-    within ``max_distance`` of it are passed over, so the next is a different structure;
-    when everyone is covered, the next best remaining participants are taken.
+    within ``max_distance`` of it are passed over, so the next is a different structure.
+    Fewer than ``n`` come back when fewer different structures exist.
 
     Parameters
     ----------
@@ -167,9 +170,8 @@ def representative_sorts(table: SortTable, distances: np.ndarray, max_distance: 
         if not covered[p]:
             chosen.append(int(p))
             covered |= near[p]
-    chosen += [int(p) for p in ranking if int(p) not in chosen][: n - len(chosen)]
     return [RepresentativeSort(table.participants[p], p, int(neighbours[p]), float(mean[p]),
-                               _groups_of(table, p)) for p in chosen]
+                               _groups_of(table, p), int(max_distance)) for p in chosen]
 
 
 def _groups_of(table: SortTable, participant: int) -> list[tuple[str, list[str]]]:

@@ -80,13 +80,9 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
                     n_sorts=len(sorts), flags=exclusions.flag_sorts(sorts),
                     excluded=sorted(excluded & {s.participant_id for s in sorts}), notes=notes,
                     decisions=list(decisions), exclusion_rule=exclusions.describe_thresholds(sorts))
-    included = [s for s in sorts if s.participant_id not in excluded]
-    if not included or len(study.cards) < 2:
+    table = analysis_table(study, sorts, excluded, decisions)
+    if table is None:
         return report
-    table = SortTable.from_frame(formats.frame_from_sorts(study, included), [(c.id, c.label) for c in study.cards])
-    if table.n_participants == 0:
-        return report
-    table = apply_decisions(table, decisions)
     report.table = table
     report.analysis = analyze(table, method=method, k=k)
     report.aam_tree = actual_agreement(table)
@@ -99,6 +95,19 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
         if table.n_cards >= 3:
             report.sample_size = sample_size_curve(table)
     return report
+
+
+def analysis_table(study: Study, sorts: list[Sort], excluded: set[str] | frozenset[str] = frozenset(),
+                   decisions: list[LabelDecision] = ()) -> SortTable | None:
+    """The table every analysis reads: included sorts, label decisions applied.
+
+    ``None`` when there is nothing to analyse (no included placements, or fewer than 2 cards).
+    """
+    included = [s for s in sorts if s.participant_id not in excluded]
+    if not included or len(study.cards) < 2:
+        return None
+    table = SortTable.from_frame(formats.frame_from_sorts(study, included), [(c.id, c.label) for c in study.cards])
+    return apply_decisions(table, decisions) if table.n_participants else None
 
 
 # --- JSON and CSV --------------------------------------------------------------------------------
@@ -144,7 +153,8 @@ def report_dict(report: Report) -> dict:
              "cards": [{"card": c, "count": n} for c, n in row["cards"]]}
             for row in report.standardised.to_dict(orient="records")]
     out["representative_sorts"] = [
-        {"participant": r.participant, "neighbours": r.neighbours, "mean_distance": round(r.mean_distance, 4),
+        {"participant": r.participant, "neighbours": r.neighbours, "max_distance": r.max_distance,
+         "mean_distance": round(r.mean_distance, 4),
          "groups": [{"label": label, "cards": cards} for label, cards in r.groups]}
         for r in report.representatives]
     return out
@@ -366,7 +376,8 @@ def render_html(report: Report) -> str:
                     "(fewest cards to move), each a different structure.</p>")
         for r in report.representatives:
             body.append(f"<h3>Participant {_e(r.participant)}</h3><p>{r.neighbours} other participants are "
-                        f"within a few cards of this sort; on average {r.mean_distance:.1f} cards to move.</p>")
+                        f"within {r.max_distance} {'card' if r.max_distance == 1 else 'cards'} moved of this sort; "
+                        f"on average {r.mean_distance:.1f} cards to move.</p>")
             body.append("<ul>" + "".join(f"<li><strong>{_e(label)}</strong>: {_e(', '.join(cards))}</li>"
                                          for label, cards in r.groups) + "</ul>")
     if report.standardised is not None and len(report.standardised):

@@ -1,0 +1,93 @@
+"""Label standardisation: accept, reject or edit suggestions to merge participants' category names."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages._common import choose_study, engine, require_login
+from cardsort import store
+from cardsort.report import analysis_table
+from cardsort.standardise import DEFAULT_THRESHOLD, decisions_from_rows, standardised_categories, suggest_merges
+
+require_login()
+MAX_SHOWN = 25
+
+
+def _save(study_id: str, decisions, message: str) -> None:
+    store.save_label_decisions(engine(), study_id, [d.to_row() for d in decisions])
+    st.session_state["standardise_message"] = message
+
+
+def _suggestion(study_id: str, i: int, suggestion) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{i}. {len(suggestion.labels)} spellings, {suggestion.groups} groups**")
+        st.text(" · ".join(suggestion.labels))
+        name = st.text_input("Standard name", value=suggestion.standard_label, key=f"name:{study_id}:{i}")
+        keys = st.multiselect("Merge these labels", suggestion.keys, default=list(suggestion.keys),
+                              key=f"keys:{study_id}:{i}")
+        accept, reject = st.columns(2)
+        if accept.button("Accept merge", key=f"accept:{study_id}:{i}", type="primary",
+                         disabled=len(keys) == 0 or not name.strip()):
+            edited = name.strip() != suggestion.standard_label or len(keys) != len(suggestion.keys)
+            _save(study_id, suggestion.decisions("edited" if edited else "accepted", name.strip(), keys),
+                  f"Merged {len(keys)} labels as “{name.strip()}”.")
+            st.rerun()
+        if reject.button("Reject", key=f"reject:{study_id}:{i}"):
+            _save(study_id, suggestion.decisions("rejected"), "Suggestion rejected; the labels stay as written.")
+            st.rerun()
+
+
+st.title("Standardise category names")
+study = choose_study(key="standardise_study")
+if study is None:
+    st.stop()
+if message := st.session_state.pop("standardise_message", None):
+    st.success(message)
+if study.kind == "closed":
+    st.info("This is a closed sort: participants used your categories, so there are no names to standardise.")
+    st.stop()
+
+rows = store.load_label_decisions(engine(), study.id)
+decisions = decisions_from_rows(rows)
+sorts = store.load_sorts(engine(), study.id, include_excluded=False)
+raw = analysis_table(study, sorts)
+if raw is None:
+    st.info("No included sorts yet.")
+    st.stop()
+
+st.write("Participants name the same idea in different ways. Suggestions group names that match after "
+         f"normalising case, spelling variants and punctuation, or that score at least {DEFAULT_THRESHOLD} of 100 "
+         "on fuzzy word matching. Accept, reject, or edit the name and labels first. Every analysis uses your "
+         "decisions.")
+suggestions = suggest_merges(raw.group_labels, decisions)
+st.subheader(f"Suggestions ({len(suggestions)})", anchor=False)
+if not suggestions:
+    st.write("No open suggestions.")
+for i, suggestion in enumerate(suggestions[:MAX_SHOWN], start=1):
+    _suggestion(study.id, i, suggestion)
+if len(suggestions) > MAX_SHOWN:
+    st.caption(f"{len(suggestions) - MAX_SHOWN} more suggestions appear as you decide these.")
+
+st.subheader("Decisions", anchor=False)
+if rows:
+    st.dataframe(pd.DataFrame(rows).rename(columns={"label_key": "Label (normalised)",
+                                                   "standard_label": "Standard name", "status": "Decision"}),
+                 hide_index=True)
+    undo = st.multiselect("Undo decisions on these labels", [r["label_key"] for r in rows], key="undo")
+    if st.button("Undo", key="undo_button", disabled=not undo):
+        store.delete_label_decisions(engine(), study.id, undo)
+        st.session_state["standardise_message"] = f"Undid {len(undo)} decisions."
+        st.rerun()
+else:
+    st.write("No decisions yet.")
+
+st.subheader("Standardised categories", anchor=False)
+st.write("Agreement (Donna Spencer): cards placed ÷ (participants who used the category × distinct cards in it); "
+         "100% means everyone who used the name put exactly the same cards under it.")
+table = standardised_categories(analysis_table(study, sorts, decisions=decisions))
+st.dataframe(pd.DataFrame({
+    "Category": table["category"], "Participants": table["participants"],
+    "Distinct cards": table["distinct_cards"], "Agreement": (table["agreement"] * 100).round(0),
+    "Cards (times placed)": [", ".join(f"{c} ({n})" for c, n in cards) for cards in table["cards"]],
+}), hide_index=True, column_config={"Agreement": st.column_config.NumberColumn("Agreement", format="%d%%")})

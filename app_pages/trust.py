@@ -1,0 +1,235 @@
+"""Can the results be trusted? Exclusions, stability, sample size, representative sorts, cluster map, AAM, report."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_pages._common import choose_study, engine, require_login
+from cardsort import charts, exclusions, store
+from cardsort.aam import AgreedSet, actual_agreement
+from cardsort.analysis import analyze
+from cardsort.clustering import METHODS
+from cardsort.clustermap import cluster_map_chart, cluster_map_frame, map_cards
+from cardsort.participants import default_max_distance, edit_distances, representative_sorts
+from cardsort.report import analysis_table, build_report, render
+from cardsort.stability import bootstrap_stability, sample_size_curve
+from cardsort.standardise import decisions_from_rows
+
+require_login()
+
+
+@st.cache_data(max_entries=16, show_spinner="Analysing the sorts…")
+def _computed(study_id: str, updated_at: datetime | None, n_sorts: int, method: str) -> dict:
+    """Everything this page shows, cached on the study's last change (exclusions and label decisions move it)."""
+    del updated_at, n_sorts  # cache key only
+    study = store.get_study(engine(), study_id)
+    sorts = store.load_sorts(engine(), study_id, include_excluded=True)
+    excluded = store.excluded_participants(engine(), study_id)
+    decisions = decisions_from_rows(store.load_label_decisions(engine(), study_id))
+    out = {"sorts": sorts, "excluded": excluded, "flags": exclusions.flag_sorts(sorts),
+           "rule": exclusions.describe_thresholds(sorts), "table": None}
+    table = analysis_table(study, sorts, excluded, decisions)
+    if table is None:
+        return out
+    analysis = analyze(table, method=method)
+    out.update(table=table, analysis=analysis, aam=actual_agreement(table))
+    if table.n_participants >= 2:
+        out["stability"] = bootstrap_stability(table, analysis.clusters, method)
+        out["distances"] = edit_distances(table)
+        if table.n_cards >= 3:
+            out["sample_size"] = sample_size_curve(table)
+    out["coords"] = map_cards(analysis.similarity)
+    return out
+
+
+def _exclusions(study, data) -> None:
+    st.write(data["rule"] + " Flags only suggest: tick the sorts to leave out, then save. Every analysis "
+             "(this page, Results, the report) then uses only the included sorts.")
+    flags: pd.DataFrame = data["flags"]
+    if flags.empty:
+        st.info("No sorts yet.")
+        return
+    frame = pd.DataFrame({
+        "Participant": flags["participant"], "Cards": flags["cards"], "Groups": flags["groups"],
+        "Minutes": (flags["seconds"] / 60).round(1), "Flags": flags["reasons"].replace("", "–"),
+        "Excluded": flags["participant"].isin(data["excluded"]),
+    })
+    edited = st.data_editor(frame, key=f"exclusions:{study.id}", hide_index=True, disabled=list(frame.columns[:-1]),
+                            column_config={"Excluded": st.column_config.CheckboxColumn(
+                                "Excluded", help="Leave this sort out of every analysis")})
+    save, flagged = st.columns(2)
+    if save.button("Save exclusions", type="primary", key="save_exclusions"):
+        changes = {p: bool(x) for p, x, was in zip(edited["Participant"], edited["Excluded"], frame["Excluded"])
+                   if bool(x) != bool(was)}
+        store.set_exclusions(engine(), study.id, changes)
+        st.session_state["trust_message"] = f"Saved: {len(changes)} sorts changed."
+        st.rerun()
+    n_flagged = int((flags["reasons"] != "").sum())
+    if flagged.button(f"Exclude all {n_flagged} flagged sorts", key="exclude_flagged", disabled=n_flagged == 0):
+        store.set_exclusions(engine(), study.id, {p: True for p in flags.loc[flags["reasons"] != "", "participant"]})
+        st.session_state["trust_message"] = f"Excluded {n_flagged} flagged sorts."
+        st.rerun()
+
+
+def _stability(data) -> None:
+    analysis, stab = data["analysis"], data.get("stability")
+    if stab is None:
+        st.info("Stability needs at least two included sorts.")
+        return
+    st.write(f"Participants were drawn again with replacement {stab.n_resamples} times and each draw was "
+             "clustered the same way. A category's stability is the share of draws in which all its cards stay "
+             "together; a card's is the share in which it stays with most of its category. Below 70%: treat "
+             "with care.")
+    st.table(pd.DataFrame({
+        "Category": [c.name for c in analysis.categories], "Cards": [len(c.cards) for c in analysis.categories],
+        "Agreement": [f"{c.agreement:.0%}" for c in analysis.categories],
+        "Stability": [f"{s:.0%}" for s in stab.category]}, index=pd.RangeIndex(1, analysis.k + 1, name="#")))
+    order = stab.card.argsort(kind="stable")
+    with st.expander("Card stability, least stable first"):
+        st.table(pd.DataFrame({"Card": [analysis.cards[i] for i in order],
+                               "Category": [analysis.categories[analysis.clusters[i]].name for i in order],
+                               "Stability": [f"{stab.card[i]:.0%}" for i in order]}))
+
+
+def _sample_size(data) -> None:
+    ss = data.get("sample_size")
+    if ss is None:
+        st.info("The sample-size curve needs at least two included sorts and three cards.")
+        return
+    st.markdown(f"**{ss.verdict}**")
+    st.write("The curve: how closely the similarity matrix from n random participants matches the one from all "
+             "of them (Tullis and Wood, 2004, found about 0.90 at 15 participants and 0.95 at 30).")
+    curve = ss.curve
+    band = alt.Chart(curve).mark_area(color="#9ec5f4").encode(
+        x=alt.X("n:Q", title="Participants"), y=alt.Y("r_low:Q", title="Correlation r",
+                                                                   scale=alt.Scale(zero=False)), y2="r_high:Q")
+    line = alt.Chart(curve).mark_line(point=True, color="#0b57d0").encode(x="n:Q", y="r:Q")
+    rules = alt.Chart(pd.DataFrame({"r": [0.90, 0.95]})).mark_rule(color="#b3261e", strokeDash=[5, 4]).encode(
+        y="r:Q")
+    st.altair_chart((band + line + rules).properties(width=560, height=320), theme=None,
+                    alt=f"Sample-size curve; {ss.verdict}")
+    with st.expander("The curve as a table"):
+        st.table(curve.rename(columns={"n": "Participants", "r": "Mean r", "r_low": "10th percentile",
+                                       "r_high": "90th percentile"}).round(3))
+
+
+def _representatives(data) -> None:
+    table, distances = data["table"], data.get("distances")
+    if distances is None:
+        st.info("Representative sorts need at least two included sorts.")
+        return
+    limit = st.slider("Within how many cards moved counts as the same structure", 0, table.n_cards,
+                      default_max_distance(table), key="max_distance")
+    st.write("Edit distance: the fewest cards to move to turn one sort into another (Deibel et al., 2005). "
+             "These sorts stand for the most others, each a different structure.")
+    for i, rep in enumerate(representative_sorts(table, distances, limit), start=1):
+        st.subheader(f"{i}. Participant {rep.participant}", anchor=False)
+        st.write(f"{rep.neighbours} of {table.n_participants - 1} other participants are within {limit} "
+                 f"{'card' if limit == 1 else 'cards'} moved; "
+                 f"on average {rep.mean_distance:.1f} cards away.")
+        st.table(pd.DataFrame({"Group": [g for g, _ in rep.groups], "Cards": [", ".join(c) for _, c in rep.groups]}))
+
+
+def _cluster_map(data) -> None:
+    analysis = data["analysis"]
+    frame = cluster_map_frame(analysis.cards, data["coords"], analysis.clusters, [c.name for c in analysis.categories])
+    st.write("Cards often put together sit close; colours are the proposed categories. Distances are approximate "
+             "(multidimensional scaling of 1 − similarity).")
+    st.altair_chart(cluster_map_chart(frame), theme=None,
+                    alt="Cluster map of the cards; the Proposed navigation table on Results lists the categories.")
+
+
+def _tree_lines(nodes: list[AgreedSet], cards, n: int, depth: int = 0) -> list[str]:
+    lines = []
+    for node in nodes:
+        names = ", ".join(cards[i] for i in node.cards)
+        lines.append(f"{'  ' * depth}- **{node.height:.0%}** ({node.score} of {n}): {_md(names)}")
+        lines += _tree_lines(node.children, cards, n, depth + 1)
+    return lines
+
+
+def _md(text: str) -> str:
+    """Participant text shown as plain text in Markdown."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
+
+
+def _aam(data, method: str) -> None:
+    analysis, tree, table = data["analysis"], data["aam"], data["table"]
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Actual Agreement Method", anchor=False)
+        st.write("Only sets of cards participants really made, each with the share of participants who put all "
+                 "of them in one group; partly overlapping sets with less support are left out.")
+        st.markdown("\n".join(_tree_lines(tree, table.cards, table.n_participants))
+                    if tree else "No two cards were put together by anyone.")
+    with right:
+        st.subheader(f"Dendrogram ({method} linkage)", anchor=False)
+        st.altair_chart(charts.dendrogram(analysis.cards, analysis.linkage, analysis.clusters, analysis.k),
+                        theme=None, alt="Linkage dendrogram; the Stability tab lists the same categories.")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()[:60] or "study"
+
+
+def _report(study, method: str) -> None:
+    notes = store.load_study_notes(engine(), study.id)
+    text = st.text_area("Your notes for stakeholders (shown in the report)", value=notes, key=f"notes:{study.id}",
+                        height=150)
+    if st.button("Save notes", key="save_notes"):
+        store.save_study_notes(engine(), study.id, text)
+        st.session_state["trust_message"] = "Notes saved."
+        st.rerun()
+    st.write("The report holds the study, participants, exclusions, proposed navigation, dendrogram, AAM tree, "
+             "similarity matrix, stability, sample size and your notes, in one file that opens anywhere.")
+
+    def make(fmt: str) -> str:
+        report = build_report(study, store.load_sorts(engine(), study.id, include_excluded=True),
+                              store.excluded_participants(engine(), study.id),
+                              decisions_from_rows(store.load_label_decisions(engine(), study.id)),
+                              store.load_study_notes(engine(), study.id), method=method)
+        return render(report, fmt)
+
+    stem = _slug(study.name)
+    for column, (label, fmt, mime) in zip(st.columns(3), [("HTML report", "html", "text/html"),
+                                                          ("CSV", "csv", "text/csv"),
+                                                          ("JSON", "json", "application/json")]):
+        column.download_button(f"Download {label}", data=lambda fmt=fmt: make(fmt), file_name=f"{stem}-report.{fmt}",
+                               mime=mime, on_click="ignore", key=f"report:{fmt}")
+
+
+st.title("Trust the results")
+study = choose_study(key="trust_study")
+if study is None:
+    st.stop()
+if message := st.session_state.pop("trust_message", None):
+    st.success(message)
+method = st.selectbox("Clustering method", METHODS, key="trust_method")
+n_sorts = store.participant_counts(engine(), study.id)["completed"]
+data = _computed(study.id, study.updated_at, n_sorts, method)
+names = ["Exclusions", "Stability", "Sample size", "Representative participants", "Cluster map", "AAM tree", "Report"]
+tabs = dict(zip(names, st.tabs(names)))
+with tabs["Exclusions"]:
+    _exclusions(study, data)
+if data["table"] is None:
+    for name in names[1:-1]:
+        with tabs[name]:
+            st.info("No included sorts to analyse (or fewer than two cards).")
+else:
+    with tabs["Stability"]:
+        _stability(data)
+    with tabs["Sample size"]:
+        _sample_size(data)
+    with tabs["Representative participants"]:
+        _representatives(data)
+    with tabs["Cluster map"]:
+        _cluster_map(data)
+    with tabs["AAM tree"]:
+        _aam(data, method)
+with tabs["Report"]:
+    _report(study, method)
