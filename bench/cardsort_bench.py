@@ -389,11 +389,11 @@ def head_participants(source: Path, n_participants: int) -> Path:
 def run_peer_inside(csv_path: str, out_dir: str) -> None:
     """Time the PyPI ``cardsort`` 0.2.45 pipeline on ``csv_path``; write its figures and results.
 
-    Phases (seconds, ``perf_counter``): ``import`` (pandas, scipy, cardsort, which pulls in
-    matplotlib), ``read_csv``, ``get_distance_matrix`` (which runs the package's own data
-    check first) and ``linkage`` (``scipy.cluster.hierarchy.linkage(d, "average")``, what its
-    ``create_dendrogram`` does before plotting). ``out_dir`` receives ``peer.json`` with the
-    phases and ``peer-similarity.npy`` / ``peer-linkage.npy`` for the agreement checks.
+    Phases, each in wall-clock and process CPU seconds: ``import`` (pandas, scipy, cardsort,
+    which pulls in matplotlib), ``read_csv``, ``get_distance_matrix`` (which runs the package's
+    own data check first) and ``linkage`` (``scipy.cluster.hierarchy.linkage(d, "average")``,
+    what its ``create_dendrogram`` does before plotting). ``out_dir`` receives ``peer.json``
+    with the phases and ``peer-similarity.npy`` / ``peer-linkage.npy`` for the agreement checks.
     """
     # The repository's own ``cardsort`` package sits on sys.path[0] (the working directory):
     # drop it so that the peer's installed package is the one imported.
