@@ -1,7 +1,8 @@
 """``python -m bench [cardsort|a11y|all] [options]``: run the benchmarks against peer tools.
 
 Options after the benchmark's name go to that benchmark (``python -m bench cardsort --help``).
-The exit code is 0 when every target passed, 1 when one was missed, 2 on bad usage.
+The exit code is 0 when every target passed, 1 when one was missed, 2 on bad usage or when a
+benchmark could not run (a peer failed to install, a command failed).
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import inspect
 import sys
 from typing import Sequence
 
+from bench.common import BenchError
+
 BENCHMARKS = {"cardsort": "bench.cardsort_bench", "a11y": "bench.a11y_bench"}
 
 
 def run(name: str, argv: list[str]) -> int:
     """Import ``bench.<name>_bench`` only now (each pulls in its own heavy dependencies) and run its ``main``."""
-    from bench.common import BenchError
-
     main = importlib.import_module(BENCHMARKS[name]).main
     try:
         code = main(argv) if inspect.signature(main).parameters else main()
