@@ -575,9 +575,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench cardsort", description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=10_000, help="participants in the file (default 10000)")
     parser.add_argument("--repeat", type=int, default=3, help="fresh processes per measurement (default 3)")
-    parser.add_argument("--peer-budget", type=float, default=900.0,
+    parser.add_argument("--peer-budget", type=float, default=600.0,
                         help="seconds the peer may take on the whole file before the comparison falls back to "
-                             f"the first {PILOT_PARTICIPANTS:,} participants (default 900)")
+                             f"the first {PILOT_PARTICIPANTS:,} participants (default 600)")
     parser.add_argument("--skip-peer", action="store_true", help="do not install or run cardsort 0.2.45")
     parser.add_argument("--seed", type=int, default=2026, help="generator seed (default 2026)")
     parser.add_argument("--peer-inside", nargs=2, metavar=("CSV", "OUT_DIR"), help=argparse.SUPPRESS)
