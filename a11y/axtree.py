@@ -290,7 +290,8 @@ class PageTree:
     document : DomNode
         The top document (``DOM.getDocument`` with ``pierce=True``).
     unreadable_frames : list of str
-        URLs of frames whose tree could not be read (out-of-process frames on a remote grid).
+        ``src`` of frames whose tree could not be read: cross-site frames, which site
+        isolation puts in another renderer process that the page's CDP session cannot reach.
     """
 
     url: str
@@ -298,14 +299,17 @@ class PageTree:
     document: DomNode
     unreadable_frames: list[str] = field(default_factory=list)
 
-    def walk(self, *, include_ignored: bool = False) -> Iterator[AXNode]:
-        """Every node in reading order; ignored nodes are skipped but their children are not."""
-        for node in self.root.walk():
-            if include_ignored or not node.ignored:
-                yield node
+    @cached_property
+    def nodes(self) -> list[AXNode]:
+        """Every node that is not ignored, in reading order (children of ignored nodes included)."""
+        return [node for node in self.root.walk() if not node.ignored]
+
+    def walk(self) -> Iterator[AXNode]:
+        """Iterate over :attr:`nodes`."""
+        return iter(self.nodes)
 
     def by_role(self, *roles: str) -> list[AXNode]:
-        return [n for n in self.walk() if n.role in roles]
+        return [n for n in self.nodes if n.role in roles]
 
 
 def read_page_tree(driver: WebDriver) -> PageTree:
@@ -330,13 +334,16 @@ def read_page_tree(driver: WebDriver) -> PageTree:
         params = {"frameId": frame_id} if frame_id else {}
         root = _ax_from_cdp(cdp(driver, "Accessibility.getFullAXTree", params)["nodes"], index)
         for node in list(root.walk()):
-            doc = node.dom.content_document if node.dom is not None else None
-            if node.role != "Iframe" or doc is None:
+            if node.role != "Iframe" or node.dom is None:
+                continue
+            doc = node.dom.content_document
+            if doc is None:  # out-of-process (cross-site) frame: another renderer's tree
+                unreadable.append(node.dom.attrs.get("src", ""))
                 continue
             try:
                 sub = frame_tree(doc.frame_id)
             except WebDriverException:
-                unreadable.append(node.dom.attrs.get("src", "") if node.dom else "")
+                unreadable.append(node.dom.attrs.get("src", ""))
                 continue
             sub.parent = node
             node.children.append(sub)

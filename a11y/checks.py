@@ -16,6 +16,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -79,22 +80,20 @@ class Hit(NamedTuple):
 # --- text normalisation and word lists ---------------------------------------------------------
 
 _ARABIC_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ـ": None, "\u200c": " ", "\u200d": None})
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=8192)
 def normalise_text(text: str) -> str:
     """Case-fold, drop accents and punctuation, fold Arabic/Persian letter variants, collapse spaces.
 
     ``"Read more »"`` -> ``"read more"``; ``"Más información…"`` -> ``"mas informacion"``;
     ``"ادامه‌ی مطلب"`` (ZWNJ) -> ``"ادامه ی مطلب"``.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_ARABIC_FOLD))
-    kept = []
-    for char in decomposed:
-        cat = unicodedata.category(char)
-        if cat.startswith("M"):
-            continue
-        kept.append(" " if cat[0] in "PSZC" else char)
-    return " ".join("".join(kept).split())
+    text = text.casefold().translate(_ARABIC_FOLD)
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
 VAGUE_LINK_TEXT: dict[str, tuple[str, ...]] = {
@@ -193,6 +192,8 @@ def check_link_text_ambiguous(tree: PageTree) -> Iterator[Hit]:
         if key and key not in _VAGUE and link.prop("url") and link.dom is not None:
             groups[key].append(link)
     for links in groups.values():
+        if len(links) < 2:
+            continue
         targets = list(dict.fromkeys(normalise_url(str(link.prop("url"))) for link in links))
         if len(targets) < 2:
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 # (first code point, last code point, script), sorted; letters outside every range count as "Other".
 _RANGES: list[tuple[int, int, str]] = sorted([
@@ -77,9 +78,19 @@ def script_of(char: str) -> str:
     return "Other"
 
 
+@lru_cache(maxsize=65536)
+def _letter_script(char: str) -> str | None:
+    return script_of(char) if unicodedata.category(char).startswith("L") else None
+
+
 def count_scripts(text: str) -> Counter:
     """Letters of ``text`` per script; digits, punctuation, marks and spaces are not counted."""
-    return Counter(script_of(c) for c in text if unicodedata.category(c).startswith("L"))
+    counts: Counter = Counter()
+    for char, n in Counter(text).items():
+        script = _letter_script(char)
+        if script is not None:
+            counts[script] += n
+    return counts
 
 
 def scripts_for_lang(lang: str | None) -> frozenset[str] | None:

@@ -165,7 +165,7 @@ MARKED_FILES = {"framed.html": ["framed.html", "framed-inner.html"]}
 
 CLEAN = sorted(
     [f"custom/{p.name}" for p in CUSTOM.glob("clean-*.html")]
-    + ["custom/preview.html", "custom/preview-frame.html"]
+    + ["custom/preview.html", "custom/preview-frame.html", "custom/cross-site.html"]
     + [f"{d}/{p.name}" for d in ("clean", "frames") for p in sorted((SITE / d).glob("*.html"))]
 )
 

@@ -166,3 +166,13 @@ def test_format_preview_of_a_hand_made_preview():
         "Tab order (0)\n  (none)\n\n"
         "Reading order (2)\n  heading level 2\n  Hi\n\n"
         "Frames that could not be read (1)\n  http://other.example/frame\n")
+
+
+@pytest.mark.browser
+def test_cross_site_frames_are_listed_as_unreadable(driver, site_url):
+    driver.get(f"{site_url}/custom/cross-site.html")
+    data = axtree.preview(driver)
+    port = site_url.rsplit(":", 1)[1]
+    assert data["unreadable_frames"] == [f"http://localhost:{port}/custom/preview-frame.html"]
+    assert data["reading_order"][-1] == {"role": "frame", "text": "Map of partner libraries"}
+    assert data["links"] == []
