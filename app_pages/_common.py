@@ -129,14 +129,18 @@ def choose_study_id(rows: list[dict], *, new_label: str | None = None, key: str 
         return None
     names = {NEW_STUDY: new_label} | {r["id"]: f"{r['name']} ({r['status']}, {r['participants']} sorts)"
                                       for r in rows}
-    if st.session_state.get(key) not in ids:
-        wanted = st.query_params.get("study")
-        st.session_state[key] = wanted if wanted in ids else ids[min(1, len(ids) - 1) if new_label else 0]
+    wanted = st.query_params.get("study")
+    synced = f"{key}:in_address"
+    if wanted in ids and wanted != st.session_state.get(synced):
+        st.session_state[key] = wanted  # the address changed (a link, the back button): follow it
+    elif st.session_state.get(key) not in ids:
+        st.session_state[key] = ids[min(1, len(ids) - 1) if new_label else 0]
     study_id = st.selectbox(label, ids, format_func=names.__getitem__, key=key)
-    if study_id != NEW_STUDY and st.query_params.get("study") != study_id:
+    if study_id != NEW_STUDY and wanted != study_id:
         st.query_params["study"] = study_id
     elif study_id == NEW_STUDY and "study" in st.query_params:
         del st.query_params["study"]
+    st.session_state[synced] = st.query_params.get("study")
     return study_id
 
 
