@@ -59,6 +59,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("sr-layout-table", "moderate", ("custom", "wcag2a", "wcag131"),
          "Tables used for layout must not be exposed as data tables",
          _UNDERSTANDING + "info-and-relationships.html"),
+    Rule("sr-label-in-name", "serious", ("custom", "wcag21a", "wcag253"),
+         "A control's accessible name must contain its visible text",
+         _UNDERSTANDING + "label-in-name.html"),
     Rule("sr-lang-mismatch", "serious", ("custom", "wcag2a", "wcag311"),
          "The lang attribute must match the language the text is written in",
          _UNDERSTANDING + "language-of-page.html"),
@@ -236,6 +239,31 @@ def check_placeholder_only(tree: PageTree) -> Iterator[Hit]:
             yield Hit("sr-placeholder-only", field_node.dom,
                       f"This field is named only by its placeholder {_quote(field_node.name)}, which "
                       "disappears once the user types: add a <label> (or aria-label / aria-labelledby).")
+
+
+_LABELLED_CONTROL_ROLES = frozenset({"link", "button", "menuitem", "menuitemcheckbox", "menuitemradio",
+                                     "tab", "checkbox", "radio", "switch", "option", "treeitem"})
+
+
+def check_label_in_name(tree: PageTree) -> Iterator[Hit]:
+    """Links and buttons whose aria-label / aria-labelledby name leaves out the text on screen.
+
+    A screen reader announces "Download, link" for ``<a aria-label="Download">Annual report</a>``,
+    and a voice-control user saying "click annual report" gets nothing. Visible text of one
+    character or only symbols ("×", "X") is an icon, not a label, and is left alone.
+    """
+    for node in tree.nodes:
+        if (node.role not in _LABELLED_CONTROL_ROLES or node.dom is None
+                or node.name_source not in ("aria-label", "aria-labelledby")):
+            continue
+        visible = normalise_text(node.text())
+        if len(visible.replace(" ", "")) <= 1:
+            continue
+        if f" {visible} " not in f" {normalise_text(node.name)} ":
+            yield Hit("sr-label-in-name", node.dom,
+                      f"The {node.role} shows {_quote(node.text())} but is named {_quote(node.name)} "
+                      f"(from {node.name_source}): screen readers announce the name and voice control "
+                      "users say the visible text, so make the name contain the visible words.")
 
 
 def _form_owner(dom: DomNode) -> tuple:
@@ -417,7 +445,7 @@ def _own_text(block: AXNode) -> Iterator[AXNode]:
 
 CHECKS: tuple[Callable[[PageTree], Iterator[Hit]], ...] = (
     check_link_text_vague, check_link_text_ambiguous, check_alt_filename, check_placeholder_only,
-    check_fieldset_no_legend, check_layout_table, check_lang,
+    check_label_in_name, check_fieldset_no_legend, check_layout_table, check_lang,
 )
 """Every check, in the order its findings are reported."""
 

@@ -158,6 +158,7 @@ PLANTED = {
     "layout-table.html": {"sr-layout-table": 2},
     "lang-mismatch.html": {"sr-lang-mismatch": 2},
     "lang-parts.html": {"sr-lang-of-parts": 2},
+    "label-in-name.html": {"sr-label-in-name": 3},
     "framed.html": {"sr-link-text-vague": 2, "sr-placeholder-only": 1},
 }
 # Files whose DEFECT markers belong to a page (a page's frames count with it).
