@@ -31,6 +31,7 @@ import logging
 import queue
 import re
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -66,6 +67,10 @@ SCRIPT_TIMEOUT = 120
 _DEAD_BROWSER = ("tab crashed", "chrome not reachable", "session deleted", "invalid session id",
                  "disconnected", "target window already closed", "no such window",
                  "cannot determine loading status", "session not created")
+
+
+_TIMEOUT_SET: weakref.WeakSet[WebDriver] = weakref.WeakSet()
+"""Sessions whose script timeout is already :data:`SCRIPT_TIMEOUT`."""
 
 
 class BrowserCrashedError(RuntimeError):
@@ -262,28 +267,46 @@ def _execute(driver: WebDriver, script: str, *args: Any, asynchronous: bool = Fa
 
 # --- running axe in every frame ----------------------------------------------------------------
 
-# Runs in one frame: the frames axe wants tested (with their elements, so Selenium
-# can switch into them) and this frame's partial result, serialised once. Answers
-# {missing: true} when this frame has no axe of the wanted version yet.
+# Runs in one frame: lists the frames axe wants tested (with their elements, so
+# Selenium can switch into them) and runs axe.runPartial. A child frame sends its
+# partial result back (serialised once). The top frame keeps its own, the largest,
+# in the page for axe.finishRun; with no frames to visit it finishes at once, so a
+# frameless page costs one round trip. Answers {missing: true} when the frame has
+# no axe of the wanted version yet.
 _RUN_PARTIAL = """
-const [version, context, options, done] = arguments;
+const [version, context, options, isTop, done] = arguments;
+const KEPT = Symbol.for('a11y-audit.top-partial');
 if (!(window.axe && typeof window.axe.runPartial === 'function' && (version === null || window.axe.version === version))) {
   done({missing: true});
   return;
 }
+const fail = (e) => done({error: String(e && e.stack || e)});
 let frames;
 try {
   frames = axe.utils.getFrameContexts(context, options).map(
     (f) => ({element: axe.utils.shadowSelect(f.frameSelector), context: f.frameContext}));
-} catch (e) { done({error: 'getFrameContexts: ' + e}); return; }
-axe.runPartial(context, options).then(
-  (partial) => done({partial: JSON.stringify(partial), frames: frames}),
-  (e) => done({error: String(e && e.stack || e)}));
+} catch (e) { fail(e); return; }
+axe.runPartial(context, options).then((partial) => {
+  if (!isTop) {
+    done({partial: JSON.stringify(partial), frames: frames});
+  } else if (frames.length) {
+    window[KEPT] = partial;
+    done({frames: frames});
+  } else {
+    return axe.finishRun([partial], options).then((r) => done({result: JSON.stringify(
+      {violations: r.violations, incomplete: r.incomplete, version: r.testEngine && r.testEngine.version})}));
+  }
+}).catch(fail);
 """
 
+# Runs in the top frame: merges its kept partial result with the frames' ones.
 _FINISH_RUN = """
-const [partials, options, done] = arguments;
-axe.finishRun(JSON.parse(partials), options).then(
+const [framePartials, options, done] = arguments;
+const KEPT = Symbol.for('a11y-audit.top-partial');
+const top = window[KEPT];
+delete window[KEPT];
+if (!top) { done({error: 'the page navigated while axe ran'}); return; }
+axe.finishRun([top].concat(JSON.parse(framePartials)), options).then(
   (r) => done({result: JSON.stringify({violations: r.violations, incomplete: r.incomplete,
                                        version: r.testEngine && r.testEngine.version})}),
   (e) => done({error: String(e && e.stack || e)}));
@@ -305,22 +328,23 @@ def preload_axe(driver: WebDriver, axe: AxeScript) -> bool:
     return True
 
 
-def _run_partial(driver: WebDriver, axe: AxeScript, context: Any, options: dict[str, Any]) -> dict[str, Any]:
-    out = _execute(driver, _RUN_PARTIAL, axe.version, context, options, asynchronous=True)
+def _run_partial(driver: WebDriver, axe: AxeScript, context: Any, options: dict[str, Any],
+                 is_top: bool) -> dict[str, Any]:
+    out = _execute(driver, _RUN_PARTIAL, axe.version, context, options, is_top, asynchronous=True)
     if out.get("missing"):
         _execute(driver, axe.source)
         # Now whatever axe the frame has is ours (a custom build may report another version).
-        out = _execute(driver, _RUN_PARTIAL, None, context, options, asynchronous=True)
+        out = _execute(driver, _RUN_PARTIAL, None, context, options, is_top, asynchronous=True)
     if out.get("missing") or out.get("error"):
         raise JavascriptException(f"axe.runPartial failed: {out.get('error') or 'axe did not load'}")
     return out
 
 
-def _partials(driver: WebDriver, axe: AxeScript, context: Any, options: dict[str, Any]) -> list[str | None]:
-    """Partial results of this frame and, depth first, its frames (``None`` for a frame that failed)."""
-    out = _run_partial(driver, axe, context, options)
-    results: list[str | None] = [out["partial"]]
-    for frame in out["frames"]:
+def _frame_partials(driver: WebDriver, axe: AxeScript, frames: list[dict[str, Any]],
+                    options: dict[str, Any]) -> list[str | None]:
+    """Partial results of these frames and, depth first, of theirs (``None`` for a frame that failed)."""
+    results: list[str | None] = []
+    for frame in frames:
         try:
             driver.switch_to.frame(frame["element"])
         except (NoSuchFrameException, StaleElementReferenceException, JavascriptException):
@@ -332,7 +356,9 @@ def _partials(driver: WebDriver, axe: AxeScript, context: Any, options: dict[str
             results.append(None)
             continue
         try:
-            results.extend(_partials(driver, axe, frame["context"], options))
+            out = _run_partial(driver, axe, frame["context"], options, is_top=False)
+            results.append(out["partial"])
+            results.extend(_frame_partials(driver, axe, out["frames"], options))
         except (JavascriptException, TimeoutException):
             results.append(None)  # this frame could not be tested; the rest still is
         finally:
@@ -343,11 +369,13 @@ def _partials(driver: WebDriver, axe: AxeScript, context: Any, options: dict[str
 def run_axe(driver: WebDriver, axe: AxeScript, options: dict[str, Any]) -> dict[str, Any]:
     """Run axe on the loaded page, all frames included: ``{"violations", "incomplete", "version"}``."""
     driver.switch_to.default_content()
-    partials = _partials(driver, axe, {"exclude": []}, options)
-    payload = "[" + ",".join("null" if p is None else p for p in partials) + "]"
-    out = _execute(driver, _FINISH_RUN, payload, options, asynchronous=True)
-    if out.get("error"):
-        raise JavascriptException(f"axe.finishRun failed: {out['error']}")
+    out = _run_partial(driver, axe, {"exclude": []}, options, is_top=True)
+    if "result" not in out:
+        partials = _frame_partials(driver, axe, out["frames"], options)
+        payload = "[" + ",".join("null" if p is None else p for p in partials) + "]"
+        out = _execute(driver, _FINISH_RUN, payload, options, asynchronous=True)
+        if out.get("error"):
+            raise JavascriptException(f"axe.finishRun failed: {out['error']}")
     return json.loads(out["result"])
 
 
@@ -401,7 +429,9 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
     options = run_options(standard, best_practice)
     axe = axe or load_axe()
     prepare_session(driver, url, cookies, headers)
-    driver.set_script_timeout(SCRIPT_TIMEOUT)
+    if driver not in _TIMEOUT_SET:  # one round trip per session, not per page
+        driver.set_script_timeout(SCRIPT_TIMEOUT)
+        _TIMEOUT_SET.add(driver)
     try:
         load_page(driver, url)
         raw = run_axe(driver, axe, options)
