@@ -50,3 +50,54 @@ def signed_in_page() -> AppTest:
     at.button[0].click().run()
     assert not at.exception
     return at
+
+
+def test_signed_out_shows_only_the_login_form(db):
+    add_study(db)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.secrets[auth.HASH_KEY] = auth.hash_password(PASSWORD)
+    at.run()
+    assert [t.value for t in at.title] == ["Sign in"] and len(at.tabs) == 0
+
+
+def test_tabs_show_flags_stability_sample_size_and_representatives(db):
+    add_study(db)
+    at = signed_in_page()
+    assert [t.label for t in at.tabs] == ["Exclusions", "Stability", "Sample size", "Representative participants",
+                                          "Cluster map", "AAM tree", "Report"]
+    (editor,) = at.tabs[0].dataframe
+    assert editor.value["Participant"].tolist() == ["p1", "p2", "p3", "p4", "p5", "lazy"]
+    assert editor.value["Flags"].tolist() == ["–"] * 5 + ["one pile, unusually fast"]
+    flags = at.tabs[0].markdown[0].value
+    assert flags.startswith("Flagged: all cards in one pile, or every card on its own (from 3 cards), or finished "
+                            "under a third of the median time (100 s here)")
+    assert at.button(key="exclude_flagged").label == "Exclude all 1 flagged sorts"
+    stability = at.tabs[1].table[0].value
+    assert stability["Category"].tolist() == ["Online", "Visit", "Borrow"]
+    assert at.tabs[2].markdown[0].value.startswith("**You have enough participants.")
+    reps = [m.value for m in at.tabs[3].subheader]
+    assert reps[0] == "1. Participant p1"
+    assert "(1 of 6): Opening hours, Contact us, Borrowing, Renewals, E\\-books, Databases" in \
+        at.tabs[5].markdown[-1].value
+
+
+def test_excluding_flagged_sorts_updates_every_analysis(db):
+    add_study(db)
+    at = signed_in_page()
+    at.button(key="exclude_flagged").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Excluded 1 flagged sorts."
+    assert store.excluded_participants(db, "s1") == {"lazy"}
+    tree = at.tabs[5].markdown[-1].value
+    assert "Everything" not in tree and "(1 of 5)" not in tree and tree.startswith("- **100%** (5 of 5)")
+    assert at.tabs[1].table[0].value["Category"].tolist() == ["Online", "Visit", "Borrow"]
+
+
+def test_notes_are_saved_for_the_report(db):
+    add_study(db)
+    at = signed_in_page()
+    at.text_area(key="notes:s1").input("Navigation looks solid; check Renewals.")
+    at.button(key="save_notes").click().run()
+    assert not at.exception
+    assert store.load_study_notes(db, "s1") == "Navigation looks solid; check Renewals."
+    assert at.success[0].value == "Notes saved."
