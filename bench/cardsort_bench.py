@@ -558,14 +558,15 @@ class Target:
     goal: str
     ok: bool | None  # None: shown for information, no verdict
     unit: str = "x"
+    lower_bound: bool = False  # measured is only known to be at least this
 
     def row(self) -> list[str]:
         fmt = _ratio if self.unit == "x" else (lambda v: f"{v:.0f} MB")
-        return [self.name, fmt(self.measured), fmt(self.by_cpu) if self.by_cpu is not None else "",
+        return [self.name, (">= " if self.lower_bound else "") + fmt(self.measured), fmt(self.by_cpu) if self.by_cpu is not None else "",
                 self.goal, "info" if self.ok is None else verdict(self.ok)]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "measured": round(self.measured, 3),
+        return {"name": self.name, "measured": round(self.measured, 3), "lower_bound": self.lower_bound,
                 "by_cpu": None if self.by_cpu is None else round(self.by_cpu, 3), "target": self.goal,
                 "pass": self.ok}
 
@@ -631,6 +632,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         targets.append(Target(f"cardsort 0.2.45 / ours, first {PILOT_PARTICIPANTS:,} participants", speedup,
                               peer_sample.cpu_s / ours_sample.cpu_s, f">= {TARGET_VS_PEER:.0f}x",
                               None if peer else speedup >= TARGET_VS_PEER))
+    if not args.skip_peer and not peer:
+        # It ran out of budget: its time, and so the speed-up, is at least this much.
+        targets.append(Target(f"cardsort 0.2.45 / ours, {args.participants:,} participants",
+                              args.peer_budget / ours.wall_s, None, f">= {TARGET_VS_PEER:.0f}x",
+                              True if args.peer_budget / ours.wall_s >= TARGET_VS_PEER
+                              else (None if peer_sample else False), lower_bound=True))
 
     size_mb = csv_path.stat().st_size / 1e6
     print(f"\nCard sort: {args.participants:,} participants x {n_cards} cards ({rows:,} rows, {size_mb:.0f} MB "
@@ -655,8 +662,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"cardsort 0.2.45 phases, {name} (wall s): "
                   + ", ".join(f"{k} {_s(v)}" for k, v in run.phases_wall.items()))
     if not args.skip_peer and not peer:
-        print(f"\n* cardsort 0.2.45 did not finish the whole file within {args.peer_budget:.0f} s: the comparison "
-              f"uses the first {PILOT_PARTICIPANTS:,} participants, measured for both tools.")
+        fallback = (f"the verdict is taken on the first {PILOT_PARTICIPANTS:,} participants, measured for both tools"
+                    if peer_sample else f"nor the first {PILOT_PARTICIPANTS:,} participants")
+        print(f"* cardsort 0.2.45 did not finish the whole file within {args.peer_budget:.0f} s; {fallback}.")
     if checks:
         print(f"\nChecks: similarity matrices agree to {checks['similarity_max_abs_diff']:.6f} (ours is rounded to "
               f"4 decimals); adjusted Rand index vs the 16 latent topics at k={checks['k_ours']}: "
