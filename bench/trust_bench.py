@@ -1,0 +1,134 @@
+"""Trust analyses (issue 5): bootstrap stability, edit distances and the Actual Agreement Method at scale.
+
+Targets: 200 bootstrap resamples on 1,000 participants x 100 cards within 10 s; edit distances among
+500 participants x 60 cards within 10 s; AAM on 1,000 participants x 100 cards within 5 s.
+
+The sorts are generated in memory (seeded): cards belong to latent topics (8 cards each); each
+simulated participant uses 4 to 12 groups, files each topic into one of them (so topics merge, as
+people lump), and puts 15% of cards somewhere else at random. Timings are taken in-process (wall and
+CPU seconds of the call alone, after a warm-up import), the best of ``--repeat`` runs; each result is
+checked (distances against the pair-by-pair solver on a sample; AAM tree non-empty and laminar).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+from bench.common import Stopwatch, format_table, log, verdict, write_results
+
+TOPIC_SIZE = 8
+NOISE = 0.15
+
+
+def generate(n_participants: int, n_cards: int, seed: int):
+    """A :class:`~cardsort.table.SortTable` of simulated open sorts (every participant places every card)."""
+    from cardsort.table import SortTable
+
+    rng = np.random.default_rng(seed)
+    topic = np.arange(n_cards) // TOPIC_SIZE
+    n_topics = int(topic.max()) + 1
+    k = rng.integers(4, 13, size=n_participants)
+    group_of_topic = (rng.random((n_participants, n_topics)) * k[:, None]).astype(np.int64)
+    local = group_of_topic[:, topic]
+    noisy = rng.random((n_participants, n_cards)) < NOISE
+    local[noisy] = (rng.random(int(noisy.sum())) * np.repeat(k, noisy.sum(axis=1))).astype(np.int64)
+    participant = np.repeat(np.arange(n_participants), n_cards)
+    keys, group = np.unique(participant * 16 + local.ravel(), return_inverse=True)
+    return SortTable(
+        card_ids=tuple(f"c{i}" for i in range(n_cards)), cards=tuple(f"Card {i}" for i in range(n_cards)),
+        participants=tuple(f"p{i}" for i in range(n_participants)),
+        card=np.tile(np.arange(n_cards), n_participants), group=group.astype(np.int64),
+        group_participant=(keys // 16).astype(np.int64), group_labels=tuple(f"G{g % 16}" for g in keys),
+        group_keys=tuple(str(g % 16) for g in keys),
+    )
+
+
+def bench_bootstrap(repeat: int, seed: int) -> dict:
+    from cardsort.analysis import analyze
+    from cardsort.stability import bootstrap_stability
+
+    table = generate(1000, 100, seed)
+    clusters = analyze(table).clusters
+    best = None
+    for _ in range(repeat):
+        sw = Stopwatch()
+        with sw.phase("run"):
+            result = bootstrap_stability(table, clusters, n_resamples=200)
+        best = min(best or (sw.wall["run"], sw.cpu["run"]), (sw.wall["run"], sw.cpu["run"]))
+    if not (0 <= result.card.min() <= result.card.max() <= 1):
+        raise AssertionError("card stability outside 0..1")
+    return {"name": "Bootstrap, 200 resamples, 1,000 p x 100 cards", "wall": best[0], "cpu": best[1],
+            "target": 10.0, "check": f"{len(result.category)} categories, mean stability "
+                                      f"{result.category.mean():.2f}"}
+
+
+def bench_distances(repeat: int, seed: int) -> dict:
+    from cardsort.participants import edit_distance, edit_distances, participant_card_matrix
+
+    table = generate(500, 60, seed + 1)
+    best = None
+    for _ in range(repeat):
+        sw = Stopwatch()
+        with sw.phase("run"):
+            distances = edit_distances(table)
+        best = min(best or (sw.wall["run"], sw.cpu["run"]), (sw.wall["run"], sw.cpu["run"]))
+    groups = participant_card_matrix(table)
+    rng = np.random.default_rng(seed)
+    for i, j in rng.integers(0, 500, size=(300, 2)):
+        if distances[i, j] != edit_distance(groups[i], groups[j]):
+            raise AssertionError(f"edit distance {i}-{j}: {distances[i, j]} != {edit_distance(groups[i], groups[j])}")
+    return {"name": "Edit distances, 500 p x 60 cards (124,750 pairs)", "wall": best[0], "cpu": best[1],
+            "target": 10.0, "check": f"300 sampled pairs match the solver; mean {distances.mean():.1f} cards"}
+
+
+def bench_aam(repeat: int, seed: int) -> dict:
+    from cardsort.aam import actual_agreement, iterate_sets
+
+    table = generate(1000, 100, seed + 2)
+    best = None
+    for _ in range(repeat):
+        sw = Stopwatch()
+        with sw.phase("run"):
+            tree = actual_agreement(table)
+        best = min(best or (sw.wall["run"], sw.cpu["run"]), (sw.wall["run"], sw.cpu["run"]))
+    sets = [set(node.cards.tolist()) for node in iterate_sets(tree)]
+    if not sets or any(a & b and not (a <= b or b <= a) for a in sets for b in sets):
+        raise AssertionError("AAM tree is empty or not nested")
+    return {"name": "AAM tree, 1,000 p x 100 cards", "wall": best[0], "cpu": best[1], "target": 5.0,
+            "check": f"{len(sets)} accepted sets from {table.n_groups:,} groups"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the three timings; print a table; 0 when every target passes, else 1."""
+    parser = argparse.ArgumentParser(prog="python -m bench trust", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timing, best kept (default 3)")
+    parser.add_argument("--seed", type=int, default=2026, help="generator seed (default 2026)")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    import cardsort.stability  # noqa: F401  warm-up: imports are not part of the timings
+
+    load_before = os.getloadavg()[0]
+    rows = []
+    for bench in (bench_bootstrap, bench_distances, bench_aam):
+        log(f"{bench.__name__}, {args.repeat} runs")
+        rows.append(bench(args.repeat, args.seed))
+    load_after = os.getloadavg()[0]
+    print(format_table(["Analysis", "wall s", "CPU s", "target s", "verdict", "check"],
+                       [[r["name"], f"{r['wall']:.2f}", f"{r['cpu']:.2f}", f"{r['target']:.0f}",
+                         verdict(r["wall"] <= r["target"]), r["check"]] for r in rows]))
+    if max(load_before, load_after) > (os.cpu_count() or 1):
+        print(f"\nNote: load average {max(load_before, load_after):.1f} exceeded the {os.cpu_count()} CPUs while "
+              "measuring; wall times include waiting for other processes (CPU s is the work itself).")
+    path = write_results("trust", {"results": rows, "load_average": [load_before, load_after]})
+    print(f"\nresults: {path}")
+    return 0 if all(r["wall"] <= r["target"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
