@@ -47,6 +47,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("sr-link-text-ambiguous", "moderate", ("custom", "wcag2a", "wcag244"),
          "Links with the same text must go to the same place",
          _UNDERSTANDING + "link-purpose-in-context.html"),
+    Rule("sr-link-adjacent-duplicate", "minor", ("custom", "best-practice"),
+         "Adjacent links to the same place should be one link (image and text in one <a>)",
+         "https://www.w3.org/WAI/WCAG22/Techniques/html/H2"),
     Rule("sr-alt-filename", "serious", ("custom", "wcag2a", "wcag111"),
          "Image text alternatives must describe the image, not name its file or say 'image'",
          _UNDERSTANDING + "non-text-content.html"),
@@ -207,6 +210,45 @@ def check_link_text_ambiguous(tree: PageTree) -> Iterator[Hit]:
                       f"different places ({shown}): make each name say where it goes.")
 
 
+# Roles a screen reader stops on as one item when reading line by line.
+_ITEM_ROLES = frozenset({"link", "button", "heading", "textbox", "searchbox", "combobox", "listbox",
+                         "checkbox", "radio", "switch", "slider", "spinbutton", *_IMAGE_ROLES})
+
+
+def _reading_items(node: AXNode) -> Iterator[AXNode]:
+    """What a screen reader reads one after another: text runs, links, images, headings, controls."""
+    if not node.ignored:
+        if node.role == "StaticText":
+            if node.name.strip():
+                yield node
+            return
+        if node.role in _ITEM_ROLES:
+            yield node
+            return
+    for child in node.children:
+        yield from _reading_items(child)
+
+
+def check_link_adjacent_duplicate(tree: PageTree) -> Iterator[Hit]:
+    """A link followed, with nothing read in between, by another link to the same place.
+
+    The classic case is a product card: the cover image and the title are two links, so a
+    screen reader says "Cover of The Hobbit, link. The Hobbit, link" and tabbing takes two stops.
+    """
+    page = urlsplit(tree.url)._replace(fragment="").geturl()
+    items = list(_reading_items(tree.root))
+    for first, second in zip(items, items[1:]):
+        if first.role != "link" or second.role != "link" or first.dom is None:
+            continue
+        url_a, url_b = str(first.prop("url") or ""), str(second.prop("url") or "")
+        in_page = urlsplit(url_a)._replace(fragment="").geturl() == page
+        if url_a and not in_page and normalise_url(url_a) == normalise_url(url_b):
+            yield Hit("sr-link-adjacent-duplicate", first.dom,
+                      f"The links {_quote(first.name)} and {_quote(second.name)} follow each other and "
+                      f"both go to {normalise_url(url_a)}: put the image and the text in one link, so it "
+                      "is read and tabbed to once.")
+
+
 def looks_like_file_name(name: str) -> bool:
     """Whether an image's name is a file name, a camera name or a generic word, not a description.
 
@@ -279,7 +321,16 @@ def _form_owner(dom: DomNode) -> tuple:
 
 
 def _has_group_name(node: AXNode) -> bool:
-    return any(a.role in ("group", "radiogroup") and a.name for a in node.ancestors() if not a.ignored)
+    """Inside a named group, or in a cell of a data table with header cells (a survey matrix,
+    where the row and column headers are read out as the user moves)."""
+    for ancestor in node.ancestors():
+        if ancestor.ignored:
+            continue
+        if ancestor.role in ("group", "radiogroup") and ancestor.name:
+            return True
+        if ancestor.role in ("table", "grid", "treegrid"):
+            return any(n.role in _HEADER_ROLES for n in _table_content(ancestor))
+    return False
 
 
 def check_fieldset_no_legend(tree: PageTree) -> Iterator[Hit]:
@@ -444,7 +495,7 @@ def _own_text(block: AXNode) -> Iterator[AXNode]:
 
 
 CHECKS: tuple[Callable[[PageTree], Iterator[Hit]], ...] = (
-    check_link_text_vague, check_link_text_ambiguous, check_alt_filename, check_placeholder_only,
+    check_link_text_vague, check_link_text_ambiguous, check_link_adjacent_duplicate, check_alt_filename, check_placeholder_only,
     check_label_in_name, check_fieldset_no_legend, check_layout_table, check_lang,
 )
 """Every check, in the order its findings are reported."""

@@ -159,6 +159,7 @@ PLANTED = {
     "lang-mismatch.html": {"sr-lang-mismatch": 2},
     "lang-parts.html": {"sr-lang-of-parts": 2},
     "label-in-name.html": {"sr-label-in-name": 3},
+    "link-adjacent.html": {"sr-link-adjacent-duplicate": 2},
     "framed.html": {"sr-link-text-vague": 2, "sr-placeholder-only": 1},
 }
 # Files whose DEFECT markers belong to a page (a page's frames count with it).
