@@ -71,6 +71,8 @@ _DEAD_BROWSER = ("tab crashed", "chrome not reachable", "session deleted", "inva
 
 _TIMEOUT_SET: weakref.WeakSet[WebDriver] = weakref.WeakSet()
 """Sessions whose script timeout is already :data:`SCRIPT_TIMEOUT`."""
+_HEADERS_SET: weakref.WeakKeyDictionary[WebDriver, dict[str, str]] = weakref.WeakKeyDictionary()
+"""Extra headers each session currently sends (absent: none)."""
 
 
 class BrowserCrashedError(RuntimeError):
@@ -166,17 +168,21 @@ def prepare_session(driver: WebDriver, url: str, cookies: Sequence[tuple[str, st
                     headers: Sequence[tuple[str, str]]) -> None:
     """Give the session the cookies for ``url``'s host and the extra headers, before loading it.
 
-    Cookies go only to the page's own host. Extra headers go with every request the
-    page makes (Chromium has no per-host variant), so prefer cookies for secrets.
+    Cookies go only to the page's own host and stay in the session's cookie jar.
+    Extra headers go with every request the page makes (Chromium has no per-host
+    variant), so prefer cookies for secrets; headers set for an earlier page and not
+    given now are cleared.
     """
-    if not cookies and not headers:
+    wanted = dict(headers)
+    if not cookies and wanted == _HEADERS_SET.get(driver, {}):
         return
     try:
         for name, value in cookies:
             cdp(driver, "Network.setCookie", {"name": name, "value": value, "url": url})
-        if headers:
+        if wanted != _HEADERS_SET.get(driver, {}):  # set, changed, or to be cleared
             cdp(driver, "Network.enable", {})
-            cdp(driver, "Network.setExtraHTTPHeaders", {"headers": dict(headers)})
+            cdp(driver, "Network.setExtraHTTPHeaders", {"headers": wanted})
+            _HEADERS_SET[driver] = wanted
     except CdpUnavailableError:
         raise ValueError("--cookie and --header need a Chrome/Chromium WebDriver (CDP); "
                          "this endpoint has none") from None
@@ -511,9 +517,9 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
     lock, done = threading.Lock(), [0]
 
     def start() -> WebDriver:
-        driver = factory()
-        preload_axe(driver, axe)
-        return driver
+        new = factory()
+        preload_axe(new, axe)
+        return new
 
     def work(slot: int) -> None:
         current = driver if slot == 0 and driver is not None else start()
@@ -529,12 +535,13 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                                                 custom_checks=custom_checks)
                 except (BrowserCrashedError, WebDriverException) as exc:
                     # Whatever broke, the page could not be audited; replace the browser if it died.
-                    results[index] = PageResult(url=url, status="error", error=_first_line(exc))
+                    reason = _first_line(exc)
                     if isinstance(exc, BrowserCrashedError) or not _alive(current):
-                        results[index].error = f"browser crashed on this page ({_first_line(exc)}); restarted"
+                        reason = f"browser crashed on this page ({reason}); restarted"
                         if current is not driver:
                             _quit(current)
                         current = start()
+                    results[index] = PageResult(url=url, status="error", error=reason)
                 except Exception as exc:  # noqa: BLE001 - one page's surprise must not end the run
                     log.exception("auditing %s failed", url)
                     results[index] = PageResult(url=url, status="error",
