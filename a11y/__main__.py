@@ -18,7 +18,8 @@ from typing import NoReturn, TextIO
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from a11y import crawl
+from a11y import axtree, crawl
+from a11y.browser import make_driver
 from a11y.engine import (
     DEFAULT_STANDARD, STANDARDS, PageLoadError, audit_urls, load_axe, load_page, parse_cookie,
     parse_header, prepare_session,
@@ -165,9 +166,6 @@ def run_audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO,
 
 def run_preview(args: argparse.Namespace, stdout: TextIO, driver: WebDriver | None = None) -> int:
     """``preview``: print the screen-reader preview of one page."""
-    from a11y import axtree
-    from a11y.browser import make_driver
-
     url = crawl.check_url(args.url, crawl.allowed_hosts_from_env())
     if args.remote:
         crawl.check_url(args.remote)
@@ -192,8 +190,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
          stderr: TextIO | None = None, driver: WebDriver | None = None) -> int:
     """Run the CLI; returns the exit code instead of exiting (``__main__`` exits with it).
 
-    ``driver`` is a browser the caller owns (e.g. a test's shared one): the first
-    audit worker and the preview use it, and it is left open (``--remote`` is then ignored).
+    ``driver`` is a browser the caller owns (e.g. a test's shared one): the preview
+    and the first audit worker use it instead of starting one, and it is left open.
     """
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     args = build_parser().parse_args(argv)

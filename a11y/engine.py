@@ -46,6 +46,7 @@ from selenium.common.exceptions import (
 )
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from a11y import axtree
 from a11y.browser import CdpUnavailableError, cdp, make_driver
 from a11y.crawl import check_url
 from a11y.findings import Finding, PageResult, findings_from_axe
@@ -387,8 +388,6 @@ def run_axe(driver: WebDriver, axe: AxeScript, options: dict[str, Any]) -> dict[
 
 def _custom_findings(driver: WebDriver) -> list[Finding]:
     """Checks beyond axe, from the accessibility tree (:func:`a11y.axtree.custom_findings`)."""
-    from a11y import axtree  # imported late: axtree uses this package's browser helpers
-
     driver.switch_to.default_content()
     try:
         return axtree.custom_findings(driver)
