@@ -124,6 +124,37 @@ def test_audit_urls_refuses_bad_input_before_starting_a_browser():
     assert audit_urls([], driver_factory=no_browser) == []
 
 
+class NoCdpSession:
+    """A WebDriver session whose endpoint has no Chrome DevTools (e.g. geckodriver): the answer
+    such endpoints give to chromedriver's ``goog/cdp/execute`` command."""
+
+    class command_executor:  # noqa: N801 - mirrors WebDriver's attribute
+        @staticmethod
+        def get_command(name):
+            return ("POST", "/session/$sessionId/goog/cdp/execute")
+
+    class switch_to:  # noqa: N801
+        @staticmethod
+        def default_content():
+            pass
+
+    def execute(self, command, params):
+        from selenium.common.exceptions import WebDriverException
+        raise WebDriverException("unknown command: POST /session/1/goog/cdp/execute did not match a known command")
+
+
+def test_endpoints_without_cdp_fail_clearly_or_skip_what_needs_it(caplog):
+    session = NoCdpSession()
+    with pytest.raises(engine.CdpUnavailableError, match="does not support CDP"):
+        cdp(session, "Browser.getVersion")
+    with pytest.raises(ValueError, match="--cookie and --header need a Chrome/Chromium WebDriver"):
+        engine.prepare_session(session, "http://127.0.0.1/", [("a", "b")], [])
+    engine.prepare_session(session, "http://127.0.0.1/", [], [])  # nothing to set: no CDP needed
+    assert engine.preload_axe(session, engine.load_axe()) is False
+    assert engine._custom_findings(session) == []
+    assert "accessibility-tree checks skipped" in caplog.text
+
+
 # --- one page, shared browser -------------------------------------------------------------------
 
 @pytest.mark.browser
