@@ -19,7 +19,10 @@ MIN_CELL = 14  # px per card row at 200 cards: 11 px labels with room to breathe
 MAX_CELL = 28
 MIN_FONT = 11
 LABEL_WIDTH = 230  # px for card labels before they are cut with an ellipsis
+MAX_PLOT_WIDTH = 720  # px: with labels and legend, a chart fits a laptop screen beside the sidebar
 GREY = "#6b6b6b"
+# Grow the chart around its cells (labels, legend): never squeeze the cells to fit a container.
+_GROW = alt.AutoSizeParams(type="pad")
 # Okabe-Ito-like categorical palette with every colour at >= 3:1 contrast on white.
 CLUSTER_COLOURS = ("#0064b0", "#c75a00", "#007a5a", "#b8297a", "#5b4fa3", "#8a6d00", "#00738a", "#a63c2c",
                    "#3f7d20", "#7a4f9a")
@@ -76,6 +79,11 @@ def similarity_frame(cards: Sequence[str], similarity: np.ndarray, order: Sequen
 def similarity_heatmap(cards: Sequence[str], similarity: np.ndarray, order: Sequence[int] | None = None) -> alt.Chart:
     """Heatmap of the similarity matrix, rows and columns in ``order`` (the dendrogram's leaf order).
 
+    Rows are :func:`cell_size` high and labelled, so the chart grows downwards with the
+    cards; columns share at most :data:`MAX_PLOT_WIDTH` pixels and are labelled only while
+    a column is at least :data:`MIN_CELL` wide (up to ~51 cards): the page never scrolls
+    sideways and a column's card is named in the tooltip.
+
     Parameters
     ----------
     cards : sequence of str, length n_cards
@@ -86,17 +94,21 @@ def similarity_heatmap(cards: Sequence[str], similarity: np.ndarray, order: Sequ
     n = len(cards)
     frame = similarity_frame(cards, similarity, order)
     sort = list(frame["card"].iloc[::n])
-    side = cell_size(n) * n
+    height = cell_size(n) * n
+    width = min(height, MAX_PLOT_WIDTH)
     font = _font(n)
+    columns_labelled = width / n >= MIN_CELL
+    x_axis = (alt.Axis(orient="top", labelAngle=-60, labelLimit=LABEL_WIDTH, labelFontSize=font)
+              if columns_labelled else alt.Axis(orient="top", labels=False, ticks=False))
     return alt.Chart(frame, title="How often cards were grouped together").mark_rect().encode(
-        x=alt.X("other:N", sort=sort, title=None,
-                axis=alt.Axis(orient="top", labelAngle=-60, labelLimit=LABEL_WIDTH, labelFontSize=font)),
+        x=alt.X("other:N", sort=sort, axis=x_axis,
+                title=None if columns_labelled else "The same cards in the same order (hover for names)"),
         y=alt.Y("card:N", sort=sort, title=None, axis=alt.Axis(labelLimit=LABEL_WIDTH, labelFontSize=font)),
         color=alt.Color("similarity:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"),
                         legend=alt.Legend(title="Grouped together", format=".0%")),
         tooltip=[alt.Tooltip("card:N", title="Card"), alt.Tooltip("other:N", title="With"),
                  alt.Tooltip("similarity:Q", title="Grouped together", format=".0%")],
-    ).properties(width=side, height=side)
+    ).properties(width=width, height=height, autosize=_GROW)
 
 
 # --- dendrogram ------------------------------------------------------------------------------
@@ -227,7 +239,8 @@ def dendrogram(cards: Sequence[str], linkage: np.ndarray, clusters: Sequence[int
         align="left", baseline="top", dx=4, dy=4, color="#b00020", fontSize=12).encode(
         x="x:Q", y=alt.value(0), text="label:N")
     tree_chart = (tree + cut_rule + cut_text).properties(width=460, height=height)
-    return alt.hconcat(labels, tree_chart, spacing=0, title="Dendrogram of the cards").resolve_scale(y="shared")
+    return alt.hconcat(labels, tree_chart, spacing=0, title="Dendrogram of the cards",
+                       autosize=_GROW).resolve_scale(y="shared")
 
 
 # --- placement matrix ------------------------------------------------------------------------
@@ -285,7 +298,7 @@ def placement_heatmap(counts: pd.DataFrame, shares: pd.DataFrame) -> alt.LayerCh
     text = base.mark_text(fontSize=font).encode(
         text=alt.condition("datum.count > 0", alt.Text("count:Q"), alt.value("")),
         color=alt.condition("datum.share > 0.55", alt.value("white"), alt.value("black")))
-    return (rects + text).properties(width=max(70, 56 * counts.shape[1]), height=cell * n)
+    return (rects + text).properties(width=max(70, 56 * counts.shape[1]), height=cell * n, autosize=_GROW)
 
 
 # --- export ----------------------------------------------------------------------------------

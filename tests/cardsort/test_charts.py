@@ -67,6 +67,16 @@ def test_heatmap_encodings_follow_the_leaf_order():
     assert enc["color"]["scale"]["domain"] == [0, 1]
     assert [t["field"] for t in enc["tooltip"]] == ["card", "other", "similarity"]
     assert spec["width"] == spec["height"] == 3 * 28
+    assert enc["x"]["axis"]["labelFontSize"] == 12 and enc["x"].get("title") is None
+
+
+@pytest.mark.parametrize(("n", "width", "labelled"), [(40, 720, True), (51, 714, True), (52, 720, False)])
+def test_heatmap_columns_share_at_most_720_px_and_are_labelled_while_wide_enough(n, width, labelled):
+    cards, sim, linkage = random_study(n)
+    spec = charts.similarity_heatmap(cards, sim, leaf_order(linkage)).to_dict()
+    assert spec["width"] == width
+    assert spec["height"] == charts.cell_size(n) * n
+    assert spec["encoding"]["x"]["axis"].get("labels", True) is labelled
 
 
 def test_cut_height_lies_between_the_merges_that_give_k_clusters():
@@ -160,7 +170,9 @@ def test_charts_at_200_cards_grow_instead_of_shrinking_labels():
         tree = charts.dendrogram(cards, linkage, clusters, 12).to_dict()
         counts = pd.DataFrame(np.arange(800).reshape(200, 4) % 7, index=cards, columns=list("PQRS"))
         place = charts.placement_heatmap(counts, counts / 6).to_dict()
-    assert heat["width"] == heat["height"] == 200 * charts.MIN_CELL == 2800
+    assert heat["height"] == 200 * charts.MIN_CELL == 2800
+    assert heat["width"] == charts.MAX_PLOT_WIDTH == 720
+    assert heat["encoding"]["x"]["axis"]["labels"] is False  # 3.6 px columns: named in the tooltip only
     assert heat["encoding"]["y"]["sort"] == [cards[i] for i in order]
     assert len(heat["datasets"][heat["data"]["name"]]) == 40_000
     assert heat["encoding"]["y"]["axis"]["labelFontSize"] == charts.MIN_FONT == 11
