@@ -61,7 +61,7 @@ st.write("Participants name the same idea in different ways. Suggestions group n
          "on fuzzy word matching. Accept, reject, or edit the name and labels first. Every analysis uses your "
          "decisions.")
 suggestions = suggest_merges(raw.group_labels, decisions)
-st.subheader(f"Suggestions ({len(suggestions)})", anchor=False)
+st.header(f"Suggestions ({len(suggestions)})", anchor=False)
 if not suggestions:
     st.write("No open suggestions.")
 for i, suggestion in enumerate(suggestions[:MAX_SHOWN], start=1):
@@ -69,7 +69,7 @@ for i, suggestion in enumerate(suggestions[:MAX_SHOWN], start=1):
 if len(suggestions) > MAX_SHOWN:
     st.caption(f"{len(suggestions) - MAX_SHOWN} more suggestions appear as you decide these.")
 
-st.subheader("Decisions", anchor=False)
+st.header("Decisions", anchor=False)
 if rows:
     st.dataframe(pd.DataFrame(rows).rename(columns={"label_key": "Label (normalised)",
                                                    "standard_label": "Standard name", "status": "Decision"}),
@@ -82,7 +82,7 @@ if rows:
 else:
     st.write("No decisions yet.")
 
-st.subheader("Standardised categories", anchor=False)
+st.header("Standardised categories", anchor=False)
 st.write("Agreement (Donna Spencer): cards placed ÷ (participants who used the category × distinct cards in it); "
          "100% means everyone who used the name put exactly the same cards under it.")
 table = standardised_categories(analysis_table(study, sorts, decisions=decisions))

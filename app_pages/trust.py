@@ -128,7 +128,7 @@ def _representatives(data) -> None:
     st.write("Edit distance: the fewest cards to move to turn one sort into another (Deibel et al., 2005). "
              "These sorts stand for the most others, each a different structure.")
     for i, rep in enumerate(representative_sorts(table, distances, limit), start=1):
-        st.subheader(f"{i}. Participant {rep.participant}", anchor=False)
+        st.header(f"{i}. Participant {rep.participant}", anchor=False)
         st.write(f"{rep.neighbours} of {table.n_participants - 1} other participants are within {limit} "
                  f"{'card' if limit == 1 else 'cards'} moved; "
                  f"on average {rep.mean_distance:.1f} cards away.")
@@ -162,13 +162,13 @@ def _aam(data, method: str) -> None:
     analysis, tree, table = data["analysis"], data["aam"], data["table"]
     left, right = st.columns(2)
     with left:
-        st.subheader("Actual Agreement Method", anchor=False)
+        st.header("Actual Agreement Method", anchor=False)
         st.write("Only sets of cards participants really made, each with the share of participants who put all "
                  "of them in one group; partly overlapping sets with less support are left out.")
         st.markdown("\n".join(_tree_lines(tree, table.cards, table.n_participants))
                     if tree else "No two cards were put together by anyone.")
     with right:
-        st.subheader(f"Dendrogram ({method} linkage)", anchor=False)
+        st.header(f"Dendrogram ({method} linkage)", anchor=False)
         st.altair_chart(charts.dendrogram(analysis.cards, analysis.linkage, analysis.clusters, analysis.k),
                         theme=None, alt="Linkage dendrogram; the Stability tab lists the same categories.")
 

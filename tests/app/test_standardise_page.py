@@ -49,7 +49,7 @@ def categories(at: AppTest) -> list[tuple[str, int, float]]:
 
 def test_suggestions_and_the_table_before_any_decision(db):
     at = signed_in_page()
-    assert [s.value for s in at.subheader] == ["Suggestions (2)", "Decisions", "Standardised categories"]
+    assert [s.value for s in at.header] == ["Suggestions (2)", "Decisions", "Standardised categories"]
     assert [t.value for t in at.text] == ["Help · Help & support · help!", "Оплата · Оплаты"]
     # "help" (Help, help!): p1 {Returns}, p2 {Returns}: 2 / (2 x 1) = 100%.
     # "оплата": p1 {Cart, Invoices}, p3 {Cart}: 3 / (2 x 2) = 75%.
@@ -66,7 +66,7 @@ def test_accepting_merges_labels_in_every_analysis(db):
         {"label_key": "help & support", "standard_label": "Help", "status": "accepted"}]
     # Help: p1 {Returns}, p2 {Returns}, p3 {Invoices, Returns}: 4 / (3 x 2) = 67%.
     assert categories(at)[0] == ("Help", 3, 67.0)
-    assert [s.value for s in at.subheader][0] == "Suggestions (1)"
+    assert [s.value for s in at.header][0] == "Suggestions (1)"
 
 
 def test_editing_the_name_and_members_is_stored_as_edited_then_undone(db):

@@ -75,7 +75,7 @@ def test_tabs_show_flags_stability_sample_size_and_representatives(db):
     stability = at.tabs[1].table[0].value
     assert stability["Category"].tolist() == ["Online", "Visit", "Borrow"]
     assert at.tabs[2].markdown[0].value.startswith("**You have enough participants.")
-    reps = [m.value for m in at.tabs[3].subheader]
+    reps = [m.value for m in at.tabs[3].header]
     assert reps[0] == "1. Participant p1"
     assert "(1 of 6): Opening hours, Contact us, Borrowing, Renewals, E\\-books, Databases" in \
         at.tabs[5].markdown[-1].value
