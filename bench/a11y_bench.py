@@ -15,8 +15,10 @@ an iframe on every fifth, planted defects) served from this process on 127.0.0.1
   Python; browser start is not timed. Per page that is navigation + injection +
   ``axe.run``: the least work any axe-based tool does.
 
-Peers and ours are timed as a user sees them, process start to exit
-(:func:`bench.common.run_process`). Every tool's output is checked against the planted
+Peers and ours are timed as a user sees them, process start to exit, and the CPU time
+of each tool's whole process tree (browsers included) is sampled from ``/proc``
+(:class:`TreeCpu`): on a shared machine wall time depends on what else runs, CPU
+seconds per page much less. Every tool's output is checked against the planted
 defects, so no tool "wins" by auditing nothing. Targets (issue 3): ours with two
 workers at least 2.5 times the pages per minute of each peer; ours' one-worker cost
 per page at most 1.3 times the reference's time per page.
@@ -35,6 +37,7 @@ import http.server
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -46,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    PEERS_DIR, ROOT, WORK_DIR, BenchError, ProcessRun, format_table, log, run_process, verdict, write_results,
+    PEERS_DIR, ROOT, WORK_DIR, BenchError, ProcessRun, format_table, log, verdict, write_results,
 )
 from bench.pages import Site, generate_site
 
@@ -88,6 +91,7 @@ class Run:
     n_pages: int
     found: dict[str, set[str]] = field(default_factory=dict)
     error: str | None = None
+    cpu_s: float | None = None
     load_before: float = 0.0
     detail: dict[str, Any] = field(default_factory=dict)
 
@@ -101,9 +105,111 @@ class Run:
 
 
 def _process_run(tool: str, label: str, n_pages: int, process: ProcessRun, load: float, **kwargs: Any) -> Run:
-    # Only wall time: CPU time and peak RSS from wait4 miss browser processes their tool did not
-    # reap itself (chromedriver's Chromium under node, for one), so they would not compare.
-    return Run(tool, label, process.wall_s, n_pages, load_before=load, **kwargs)
+    return Run(tool, label, process.wall_s, n_pages, cpu_s=process.cpu_s, load_before=load, **kwargs)
+
+
+# -- measuring a process tree -------------------------------------------------------------
+
+_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+
+
+class TreeCpu:
+    """CPU seconds used by a process and everything it starts, sampled from ``/proc`` (Linux).
+
+    ``wait4`` (what :func:`bench.common.run_process` reports) counts only descendants
+    that were reaped by their own parents; Chromium under chromedriver under node is
+    not, so its CPU would go missing. This follows the tree instead: the processes
+    descending from ``root`` (Puppeteer starts Chromium in a session of its own) plus
+    those still in ``root``'s session (helpers orphaned to init), summing the user +
+    system time each used between entering and leaving the context. A process that
+    ends between two samples loses at most ``interval`` seconds; one that lives
+    shorter than ``interval`` can be missed.
+    """
+
+    def __init__(self, root: int, interval: float = 0.1) -> None:
+        self.root, self.interval = root, interval
+        self._ticks: dict[tuple[int, int], int] = {}  # (pid, start time) -> utime + stime
+        self._before: dict[tuple[int, int], int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="tree-cpu", daemon=True)
+
+    def __enter__(self) -> TreeCpu:
+        self._sample()
+        self._before = dict(self._ticks)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    @property
+    def seconds(self) -> float:
+        return sum(t - self._before.get(k, 0) for k, t in self._ticks.items()) / _TICKS_PER_S
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def _sample(self) -> None:
+        table: dict[int, tuple[int, int, int, int]] = {}  # pid -> (ppid, session, start time, ticks)
+        children: dict[int, list[int]] = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:  # ended meanwhile
+                continue
+            # Fields after the parenthesised command name: state ppid pgrp session ... (proc(5)).
+            fields = stat[stat.rfind(b")") + 2:].split()
+            pid, ppid = int(entry.name), int(fields[1])
+            table[pid] = (ppid, int(fields[3]), int(fields[19]), int(fields[11]) + int(fields[12]))
+            children.setdefault(ppid, []).append(pid)
+        members = {pid for pid, row in table.items() if row[1] == self.root}
+        todo = [self.root]
+        while todo:
+            pid = todo.pop()
+            if pid in table:
+                members.add(pid)
+            todo.extend(children.get(pid, ()))
+        for pid in members:
+            _, _, started, ticks = table[pid]
+            key = (pid, started)
+            self._ticks[key] = max(self._ticks.get(key, 0), ticks)
+
+
+def run_tool(argv: Sequence[str | os.PathLike], *, output_stem: Path, cwd: Path,
+             timeout: float = TIMEOUT_S) -> ProcessRun:
+    """Run one tool in a new session; wall time, and CPU time of its whole process tree.
+
+    Standard output and error go to ``<stem>.out`` and ``<stem>.err``. ``peak_rss_mb`` is
+    not measured (NaN): a sum over browser processes would count shared pages many times.
+    """
+    argv = [os.fspath(a) for a in argv]
+    out_path, err_path = output_stem.with_name(output_stem.name + ".out"), output_stem.with_name(
+        output_stem.name + ".err")
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd,
+                                start_new_session=True)
+        with TreeCpu(proc.pid) as cpu:
+            try:
+                proc.wait(timeout=timeout)
+                timed_out = False
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                timed_out = True
+            wall = time.perf_counter() - start
+            # Whatever the tool left behind in its session (a browser it failed to close) is stopped.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+    return ProcessRun(argv=argv, wall_s=wall, cpu_s=cpu.seconds, peak_rss_mb=float("nan"),
+                      returncode=proc.returncode, timed_out=timed_out,
+                      stdout_path=os.fspath(out_path), stderr_path=os.fspath(err_path))
 
 
 def _failure(process: ProcessRun) -> str:
@@ -210,7 +316,7 @@ def run_pa11y_ci(urls: list[str], versions: dict[str, str]) -> Run:
     argv = ["node", PEERS_DIR / "node_modules" / "pa11y-ci" / "bin" / "pa11y-ci.js", "--config", config]
     label = f"pa11y-ci {versions['pa11y-ci']} (axe {versions['pa11y-ci axe-core']}, concurrency 2)"
     load = os.getloadavg()[0]
-    process = run_process(argv, output_stem=WORK / "pa11y-ci", cwd=WORK, timeout=TIMEOUT_S)
+    process = run_tool(argv, output_stem=WORK / "pa11y-ci", cwd=WORK)
     if not report.is_file():  # pa11y-ci exits 2 whenever it finds issues: only a missing report is a failure
         return _process_run("pa11y-ci", label, len(urls), process, load, error=_failure(process))
     found: dict[str, set[str]] = {}
@@ -236,7 +342,7 @@ def run_axe_cli(urls: list[str], versions: dict[str, str]) -> Run:
     ]
     label = f"@axe-core/cli {versions['@axe-core/cli']} (axe {versions['@axe-core/cli axe-core']})"
     load = os.getloadavg()[0]
-    process = run_process(argv, output_stem=WORK / "axe-cli", cwd=WORK, timeout=TIMEOUT_S)
+    process = run_tool(argv, output_stem=WORK / "axe-cli", cwd=WORK)
     try:
         results = json.loads(process.stdout())
     except json.JSONDecodeError:
@@ -254,7 +360,7 @@ def run_ours(urls: list[str], workers: int) -> Run:
             "--format", "json", "--output", output]
     tool = f"ours-w{workers}"
     load = os.getloadavg()[0]
-    process = run_process(argv, output_stem=WORK / f"ours-w{workers}-{len(urls)}p", cwd=ROOT, timeout=TIMEOUT_S)
+    process = run_tool(argv, output_stem=WORK / f"ours-w{workers}-{len(urls)}p", cwd=ROOT)
     if not output.is_file():  # exit 1 only means "violations found"; no report means it failed
         return _process_run(tool, f"ours, --workers {workers}", len(urls), process, load, error=_failure(process))
     report = json.loads(output.read_text())
@@ -311,33 +417,37 @@ def run_reference(urls: list[str]) -> Run:
     for flag in (*CHROMIUM_FLAGS, WINDOW):
         chrome.add_argument(flag)
     chrome.binary_location = CHROMIUM
-    driver = webdriver.Chrome(options=chrome, service=Service(executable_path=CHROMEDRIVER))
+    service = Service(executable_path=CHROMEDRIVER)
+    driver = webdriver.Chrome(options=chrome, service=service)
     found: dict[str, set[str]] = {}
     phases: dict[str, list[float]] = {"load": [], "inject": [], "axe_run": []}
     version = "?"
     try:
         driver.set_script_timeout(120)
         load = os.getloadavg()[0]
-        start = time.perf_counter()
-        for url in urls:
-            t0 = time.perf_counter()
-            driver.get(url)
-            t1 = time.perf_counter()
-            _inject_everywhere(driver, source)
-            t2 = time.perf_counter()
-            result = driver.execute_async_script(_AXE_RUN, options)
-            t3 = time.perf_counter()
-            for phase, seconds in zip(phases, (t1 - t0, t2 - t1, t3 - t2)):
-                phases[phase].append(seconds)
-            if "error" not in result:
-                version = result["version"]
-                found[url] = {v["id"] for v in result["violations"]}
-        seconds = time.perf_counter() - start
+        with TreeCpu(service.process.pid) as cpu:
+            thread_cpu = time.thread_time()
+            start = time.perf_counter()
+            for url in urls:
+                t0 = time.perf_counter()
+                driver.get(url)
+                t1 = time.perf_counter()
+                _inject_everywhere(driver, source)
+                t2 = time.perf_counter()
+                result = driver.execute_async_script(_AXE_RUN, options)
+                t3 = time.perf_counter()
+                for phase, took in zip(phases, (t1 - t0, t2 - t1, t3 - t2)):
+                    phases[phase].append(took)
+                if "error" not in result:
+                    version = result["version"]
+                    found[url] = {v["id"] for v in result["violations"]}
+            seconds = time.perf_counter() - start
+            thread_cpu = time.thread_time() - thread_cpu
     finally:
         driver.quit()
     detail = {f"{phase}_mean_s": round(statistics.fmean(times), 4) for phase, times in phases.items()}
     return Run("reference", f"axe.run alone, 1 open browser (axe {version})", seconds, len(urls),
-               found=found, load_before=load, detail=detail)
+               found=found, cpu_s=cpu.seconds + thread_cpu, load_before=load, detail=detail)
 
 
 # -- checking and summarising -------------------------------------------------------------
@@ -381,31 +491,44 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 def summarise(runs: dict[str, Run], one_page: Run | None, site: Site, base_url: str) -> dict[str, Any]:
-    """Per-tool figures, sanity checks and targets: everything the table and the JSON show."""
+    """Per-tool figures, sanity checks, targets and the CPU view: all the tables and the JSON show."""
     tools: dict[str, Any] = {}
     for name, run in runs.items():
         entry = {"label": run.label, "wall_s": round(run.seconds, 3),
+                 "cpu_s": None if run.cpu_s is None else round(run.cpu_s, 2),
                  "pages": run.n_pages, "pages_audited": run.pages_ok,
                  "pages_per_minute": round(run.pages_per_minute, 1),
                  "seconds_per_page": round(run.seconds / run.n_pages, 4),
+                 "cpu_seconds_per_page": None if run.cpu_s is None else round(run.cpu_s / run.n_pages, 4),
                  "load_average_before": round(run.load_before, 2), "error": run.error, **run.detail}
         entry.update(check_findings(run, site, base_url, require_frames=name.startswith("ours")))
         tools[name] = entry
 
-    marginal = None
+    marginal = marginal_cpu = None
     w1 = runs.get("ours-w1")
     if w1 is not None and one_page is not None and w1.error is None and one_page.error is None:
         marginal = (w1.seconds - one_page.seconds) / (w1.n_pages - 1)
         tools["ours-w1"].update({"one_page_run_s": round(one_page.seconds, 3),
                                  "fixed_cost_s": round(one_page.seconds - marginal, 3),
                                  "marginal_seconds_per_page": round(marginal, 4)})
-    reference = runs.get("reference")
-    reference_per_page = reference.seconds / reference.n_pages if reference and reference.error is None else None
+        if w1.cpu_s is not None and one_page.cpu_s is not None:
+            marginal_cpu = (w1.cpu_s - one_page.cpu_s) / (w1.n_pages - 1)
+            tools["ours-w1"].update({"one_page_run_cpu_s": round(one_page.cpu_s, 2),
+                                     "marginal_cpu_seconds_per_page": round(marginal_cpu, 4)})
+
+    def ok(name: str) -> Run | None:
+        run = runs.get(name)
+        return run if run is not None and run.error is None else None
 
     def ppm(name: str) -> float | None:
-        run = runs.get(name)
-        return run.pages_per_minute if run is not None and run.error is None else None
+        return ok(name).pages_per_minute if ok(name) else None
 
+    def cpu_per_page(name: str) -> float | None:
+        run = ok(name)
+        return run.cpu_s / run.n_pages if run and run.cpu_s else None
+
+    reference = ok("reference")
+    reference_per_page = reference.seconds / reference.n_pages if reference else None
     targets = [
         {"name": "ours --workers 2 vs pa11y-ci (pages/min)", "value": _ratio(ppm("ours-w2"), ppm("pa11y-ci")),
          "target": f">= {SPEEDUP_TARGET}x", "limit": SPEEDUP_TARGET, "higher_is_better": True},
@@ -417,39 +540,56 @@ def summarise(runs: dict[str, Run], one_page: Run | None, site: Site, base_url: 
     for t in targets:
         limit, higher, value = t.pop("limit"), t.pop("higher_is_better"), t["value"]
         t["pass"] = None if value is None else (value >= limit if higher else value <= limit)
+    # The same comparisons in CPU seconds per page: less sensitive to what else the machine runs.
+    cpu_view = [
+        {"name": "pa11y-ci CPU s/page / ours --workers 2", "value": _ratio(cpu_per_page("pa11y-ci"),
+                                                                            cpu_per_page("ours-w2"))},
+        {"name": "@axe-core/cli CPU s/page / ours --workers 2", "value": _ratio(cpu_per_page("axe-cli"),
+                                                                                 cpu_per_page("ours-w2"))},
+        {"name": "ours --workers 1 marginal CPU s/page / axe.run alone",
+         "value": _ratio(marginal_cpu, cpu_per_page("reference"))},
+    ]
     return {
         "site": {"pages": len(site.pages), "mean_bytes": round(statistics.fmean(p.size for p in site.pages)),
                  "iframe_pages": sum(p.has_iframe for p in site.pages),
                  "planted_pairs": sum(len(p.planted) for p in site.pages)},
         "tools": tools,
         "targets": targets,
+        "cpu_view": cpu_view,
     }
 
 
 def render_tables(results: dict[str, Any]) -> str:
-    """The side-by-side table of the tools, then the targets with PASS/MISS."""
+    """The side-by-side table of the tools, then the targets with PASS/MISS and the CPU view."""
     rows = []
     for tool in results["tools"].values():
         if tool["error"]:
-            rows.append([tool["label"], f"{tool['wall_s']:.1f}", "-", "-", "-", "-", "-",
+            rows.append([tool["label"], f"{tool['wall_s']:.1f}", "-", "-", "-", "-", "-", "-",
                          f"FAILED: {tool['error']}"[:70]])
             continue
-        per_page = f"{tool['seconds_per_page']:.3f}"
+        per_page, cpu_page = f"{tool['seconds_per_page']:.3f}", f"{tool['cpu_seconds_per_page']:.3f}"
         if "marginal_seconds_per_page" in tool:
             per_page = f"({tool['marginal_seconds_per_page']:.3f}*) {per_page}"
-        rows.append([tool["label"], f"{tool['wall_s']:.1f}", f"{tool['pages_per_minute']:.1f}", per_page, f"{tool['pages_audited']}/{tool['pages']}",
+        if "marginal_cpu_seconds_per_page" in tool:
+            cpu_page = f"({tool['marginal_cpu_seconds_per_page']:.3f}*) {cpu_page}"
+        rows.append([tool["label"], f"{tool['wall_s']:.1f}", f"{tool['pages_per_minute']:.1f}", per_page,
+                     cpu_page, f"{tool['pages_audited']}/{tool['pages']}",
                      f"{tool['planted_found']}/{tool['planted_total']}",
                      f"{tool['frame_found']}/{tool['frame_total']}", "ok" if tool["sane"] else "FAIL"])
-    table = format_table(["tool", "wall s", "pages/min", "s/page", "audited", "planted found",
+    table = format_table(["tool", "wall s", "pages/min", "s/page", "CPU s/page", "audited", "planted found",
                           "in iframes", "sanity"], rows)
     goals = format_table(["target", "measured", "target", "verdict"],
                          [[t["name"], "-" if t["value"] is None else f"{t['value']:.2f}x", t["target"],
                            "n/a" if t["pass"] is None else verdict(t["pass"])] for t in results["targets"]])
-    notes = []
+    cpu = format_table(["same comparisons in CPU seconds per page (informative)", "measured"],
+                       [[c["name"], "-" if c["value"] is None else f"{c['value']:.2f}x"]
+                        for c in results["cpu_view"]])
+    notes = ["CPU s/page: user + system CPU of the tool's whole process tree, browsers included "
+             "(the reference: its browser and the Python thread driving it)."]
     if any("marginal_seconds_per_page" in t for t in results["tools"].values()):
         notes.append("* marginal cost per page of one worker: (T(all pages) - T(1 page)) / (pages - 1); the "
                      "reference's s/page excludes browser start.")
-    return "\n".join([table, "", *notes, "", goals])
+    return "\n".join([table, "", *notes, "", goals, "", cpu])
 
 
 # -- entry point --------------------------------------------------------------------------
