@@ -19,7 +19,7 @@ MIN_CELL = 14  # px per card row at 200 cards: 11 px labels with room to breathe
 MAX_CELL = 28
 MIN_FONT = 11
 LABEL_WIDTH = 230  # px for card labels before they are cut with an ellipsis
-MAX_PLOT_WIDTH = 720  # px: with labels and legend, a chart fits a laptop screen beside the sidebar
+MAX_PLOT_WIDTH = 560  # px: with labels and legend, a chart fits a 1280 px screen beside the sidebar
 GREY = "#6b6b6b"
 # Grow the chart around its cells (labels, legend): never squeeze the cells to fit a container.
 _GROW = alt.AutoSizeParams(type="pad")
@@ -81,7 +81,7 @@ def similarity_heatmap(cards: Sequence[str], similarity: np.ndarray, order: Sequ
 
     Rows are :func:`cell_size` high and labelled, so the chart grows downwards with the
     cards; columns share at most :data:`MAX_PLOT_WIDTH` pixels and are labelled only while
-    a column is at least :data:`MIN_CELL` wide (up to ~51 cards): the page never scrolls
+    a column is at least :data:`MIN_CELL` wide (up to 40 cards): the page never scrolls
     sideways and a column's card is named in the tooltip.
 
     Parameters

@@ -70,8 +70,8 @@ def test_heatmap_encodings_follow_the_leaf_order():
     assert enc["x"]["axis"]["labelFontSize"] == 12 and enc["x"].get("title") is None
 
 
-@pytest.mark.parametrize(("n", "width", "labelled"), [(40, 720, True), (51, 714, True), (52, 720, False)])
-def test_heatmap_columns_share_at_most_720_px_and_are_labelled_while_wide_enough(n, width, labelled):
+@pytest.mark.parametrize(("n", "width", "labelled"), [(12, 336, True), (40, 560, True), (41, 560, False)])
+def test_heatmap_columns_share_at_most_560_px_and_are_labelled_while_wide_enough(n, width, labelled):
     cards, sim, linkage = random_study(n)
     spec = charts.similarity_heatmap(cards, sim, leaf_order(linkage)).to_dict()
     assert spec["width"] == width
@@ -171,8 +171,8 @@ def test_charts_at_200_cards_grow_instead_of_shrinking_labels():
         counts = pd.DataFrame(np.arange(800).reshape(200, 4) % 7, index=cards, columns=list("PQRS"))
         place = charts.placement_heatmap(counts, counts / 6).to_dict()
     assert heat["height"] == 200 * charts.MIN_CELL == 2800
-    assert heat["width"] == charts.MAX_PLOT_WIDTH == 720
-    assert heat["encoding"]["x"]["axis"]["labels"] is False  # 3.6 px columns: named in the tooltip only
+    assert heat["width"] == charts.MAX_PLOT_WIDTH == 560
+    assert heat["encoding"]["x"]["axis"]["labels"] is False  # 2.8 px columns: named in the tooltip only
     assert heat["encoding"]["y"]["sort"] == [cards[i] for i in order]
     assert len(heat["datasets"][heat["data"]["name"]]) == 40_000
     assert heat["encoding"]["y"]["axis"]["labelFontSize"] == charts.MIN_FONT == 11
