@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -42,7 +42,7 @@ SNIPPET_MAX = 250
 
 @dataclass(eq=False)
 class DomNode:
-    """An element, document or open shadow root from ``DOM.getDocument(pierce=True)``.
+    """An element, document or shadow root from ``DOM.getDocument(pierce=True)``.
 
     ``parent`` of a shadow root is its host; ``parent`` of an iframe's document is
     the ``<iframe>`` element. Text nodes are not kept (the accessibility tree has the text).
@@ -56,7 +56,7 @@ class DomNode:
     children: list[DomNode] = field(default_factory=list)  # light-DOM element children
     shadow_root: DomNode | None = None
     content_document: DomNode | None = None
-    frame_id: str | None = None  # documents: their frame
+    frame_id: str | None = None  # documents and iframes: the (content) document's frame
 
     def attr(self, name: str, default: str | None = None) -> str | None:
         return self.attrs.get(name, default)
@@ -71,19 +71,24 @@ class DomNode:
 
     def iter_scope(self) -> Iterator[DomNode]:
         """Elements of this tree scope in document order, not entering shadow roots or frames."""
-        for child in self.children:
-            yield child
-            yield from child.iter_scope()
+        stack = list(reversed(self.children))
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
 
     def iter_flat(self) -> Iterator[DomNode]:
-        """Elements in document order, entering open shadow roots and same-process frames."""
-        for child in self.children:
-            yield child
-            if child.shadow_root is not None:
-                yield from child.shadow_root.iter_flat()
-            if child.content_document is not None:
-                yield from child.content_document.iter_flat()
-            yield from child.iter_flat()
+        """Elements in document order, entering shadow roots and same-process frames
+        (a host's shadow tree and an iframe's document come right after the element)."""
+        stack = list(reversed(self.children))
+        while stack:
+            node = stack.pop()
+            if node.kind == "element":
+                yield node
+            stack.extend(reversed(node.children))
+            for inner in (node.content_document, node.shadow_root):
+                if inner is not None:
+                    stack.append(inner)
 
     @cached_property
     def _scope_counts(self) -> tuple[Counter, Counter]:
@@ -143,36 +148,80 @@ class DomNode:
         return f"<{self.tag}{attrs}>"
 
 
-def _dom_from_cdp(raw: dict[str, Any], parent: DomNode | None, index: dict[int, DomNode]) -> DomNode | None:
-    """Build :class:`DomNode` from a CDP ``DOM.Node`` (recursively); None for other node types."""
-    node_type = raw.get("nodeType")
-    if node_type == _ELEMENT:
-        kind, tag = "element", (raw.get("localName") or raw["nodeName"]).lower()
-    elif node_type == _DOCUMENT:
-        kind, tag = "document", "#document"
-    elif node_type == _FRAGMENT and raw.get("shadowRootType") == "open":
-        kind, tag = "shadow", "#shadow-root"
-    else:
-        return None
-    flat = raw.get("attributes") or []
-    node = DomNode(backend_id=raw["backendNodeId"], kind=kind, tag=tag,
-                   attrs=dict(zip(flat[::2], flat[1::2])), parent=parent,
-                   frame_id=raw.get("frameId") if kind == "document" else None)
-    index[node.backend_id] = node
-    for child in raw.get("children", []):
-        built = _dom_from_cdp(child, node, index)
-        if built is not None:
-            node.children.append(built)
-    for shadow in raw.get("shadowRoots", []):
-        built = _dom_from_cdp(shadow, node, index)
-        if built is not None:  # user-agent shadow roots (inputs, images) are skipped
-            node.shadow_root = built
-    if "contentDocument" in raw:
-        doc = _dom_from_cdp(raw["contentDocument"], node, index)
-        if doc is not None:
-            doc.frame_id = raw["contentDocument"].get("frameId") or raw.get("frameId")
-            node.content_document = doc
-    return node
+DOM_CHUNK_DEPTH = 40
+"""Levels of DOM fetched per CDP call. Chromium cannot serialise much deeper nesting in one
+response ("CBOR: stack limit exceeded"), so deeper subtrees are fetched in further calls."""
+
+
+def fetch_dom(driver: WebDriver) -> dict[str, Any]:
+    """The whole DOM as CDP ``DOM.Node`` JSON, frames and shadow roots included, at any depth.
+
+    One ``DOM.getDocument`` for ordinary pages; for subtrees deeper than
+    :data:`DOM_CHUNK_DEPTH`, a ``DOM.describeNode`` each, spliced in.
+    """
+    params = {"depth": DOM_CHUNK_DEPTH, "pierce": True}
+    root = cdp(driver, "DOM.getDocument", params)["root"]
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.get("childNodeCount") and "children" not in node:  # cut off at the depth limit
+            more = cdp(driver, "DOM.describeNode", {"backendNodeId": node["backendNodeId"], **params})
+            node.update(more["node"])
+        stack.extend(node.get("children", []))
+        stack.extend(node.get("shadowRoots", []))
+        if "contentDocument" in node:
+            stack.append(node["contentDocument"])
+    return root
+
+
+def dom_from_cdp(raw: dict[str, Any]) -> tuple[DomNode, dict[int, DomNode]]:
+    """Build :class:`DomNode` objects from CDP ``DOM.Node`` JSON (:func:`fetch_dom`).
+
+    Elements, documents and open or closed shadow roots are kept; text, comments, the
+    doctype and user-agent shadow roots (inside inputs and images) are not.
+
+    Returns
+    -------
+    (DomNode, dict)
+        The top document, and every kept node by ``backendNodeId``.
+    """
+    index: dict[int, DomNode] = {}
+    document: DomNode | None = None
+    stack: list[tuple[dict[str, Any], DomNode | None, str]] = [(raw, None, "child")]
+    while stack:
+        data, parent, relation = stack.pop()
+        node_type = data.get("nodeType")
+        if node_type == _ELEMENT and not data.get("pseudoType"):
+            kind, tag = "element", (data.get("localName") or data["nodeName"]).lower()
+        elif node_type == _DOCUMENT:
+            kind, tag = "document", "#document"
+        elif node_type == _FRAGMENT and data.get("shadowRootType") in ("open", "closed"):
+            kind, tag = "shadow", "#shadow-root"
+        else:
+            continue
+        flat = data.get("attributes") or []
+        node = DomNode(backend_id=data["backendNodeId"], kind=kind, tag=tag,
+                       attrs=dict(zip(flat[::2], flat[1::2])), parent=parent)
+        index[node.backend_id] = node
+        if parent is None:
+            document = node
+        elif relation == "shadow":
+            parent.shadow_root = node
+        elif relation == "frame":
+            node.frame_id = data.get("frameId") or parent.frame_id
+            parent.content_document = node
+        else:
+            parent.children.append(node)
+        if kind == "element" and "contentDocument" in data:
+            node.frame_id = data.get("frameId")  # the iframe's: its document's frame
+        pending = [(child, node, "child") for child in data.get("children", [])]
+        pending += [(shadow, node, "shadow") for shadow in data.get("shadowRoots", [])]
+        if "contentDocument" in data:
+            pending.append((data["contentDocument"], node, "frame"))
+        stack.extend(reversed(pending))
+    if document is None:
+        raise ValueError("DOM.getDocument returned no document")
+    return document, index
 
 
 # --- the accessibility side --------------------------------------------------------------------
@@ -224,11 +273,18 @@ class AXNode:
     def prop(self, name: str, default: Any = None) -> Any:
         return self.properties.get(name, default)
 
-    def walk(self) -> Iterator[AXNode]:
-        """This node and its descendants, depth first, in tree (reading) order."""
-        yield self
-        for child in self.children:
-            yield from child.walk()
+    def walk(self, descend: Callable[[AXNode], bool] | None = None) -> Iterator[AXNode]:
+        """This node and its descendants, depth first, in tree (reading) order.
+
+        ``descend(node)`` False skips that node's subtree (the node itself is still yielded).
+        Iterative, so no nesting depth of a page can overflow Python's stack.
+        """
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            if descend is None or descend(node):
+                stack.extend(reversed(node.children))
 
     def ancestors(self) -> Iterator[AXNode]:
         node = self.parent
@@ -288,7 +344,7 @@ class PageTree:
     root : AXNode
         The top frame's ``RootWebArea``; a framed document's root is a child of its ``Iframe`` node.
     document : DomNode
-        The top document (``DOM.getDocument`` with ``pierce=True``).
+        The top document, frames and shadow roots included (see :func:`dom_from_cdp`).
     unreadable_frames : list of str
         ``src`` of frames whose tree could not be read: cross-site frames, which site
         isolation puts in another renderer process that the page's CDP session cannot reach.
@@ -324,10 +380,7 @@ def read_page_tree(driver: WebDriver) -> PageTree:
     -------
     PageTree
     """
-    raw_doc = cdp(driver, "DOM.getDocument", {"depth": -1, "pierce": True})["root"]
-    index: dict[int, DomNode] = {}
-    document = _dom_from_cdp(raw_doc, None, index)
-    assert document is not None  # a #document node always builds
+    document, index = dom_from_cdp(fetch_dom(driver))
     unreadable: list[str] = []
 
     def frame_tree(frame_id: str | None) -> AXNode:
@@ -350,7 +403,7 @@ def read_page_tree(driver: WebDriver) -> PageTree:
         return root
 
     root = frame_tree(None)
-    url = str(root.prop("url") or raw_doc.get("documentURL", ""))
+    url = str(root.prop("url") or "")
     return PageTree(url=url, root=root, document=document, unreadable_frames=unreadable)
 
 
@@ -412,28 +465,29 @@ def _is_landmark(node: AXNode) -> bool:
     return node.role in LANDMARK_ROLES and (node.role not in ("form", "region") or bool(node.name))
 
 
-def _reading_order(node: AXNode, out: list[dict[str, Any]]) -> None:
-    role = node.role
-    if node.ignored:
-        pass
-    elif role == "StaticText":
-        if node.name.strip():
-            out.append({"role": "text", "text": node.name})
-        return
-    elif role in _ATOMIC_ROLES:
-        item: dict[str, Any] = {"role": "image" if role in IMAGE_ROLES else _ROLE_NAMES.get(role, role),
-                                "text": node.name or node.text()}
-        if role == "heading":
-            item["level"] = int(node.prop("level") or 2)
-        out.append(item)
-        return
-    elif _is_landmark(node):
-        out.append({"role": role, "text": node.name})
-    elif role == "Iframe":
-        out.append({"role": "frame", "text": node.name})
-    for child in node.children:
-        if child.role != "RootWebArea" or role == "Iframe":
-            _reading_order(child, out)
+def _reading_order(root: AXNode) -> list[dict[str, Any]]:
+    """Browse-mode reading: text runs, and one item per link, heading, image or control;
+    landmarks and frames are announced as they start."""
+    out: list[dict[str, Any]] = []
+    for node in root.walk(descend=lambda n: n.ignored or (n.role != "StaticText"
+                                                          and n.role not in _ATOMIC_ROLES)):
+        role = node.role
+        if node.ignored:
+            continue
+        if role == "StaticText":
+            if node.name.strip():
+                out.append({"role": "text", "text": node.name})
+        elif role in _ATOMIC_ROLES:
+            item: dict[str, Any] = {"role": "image" if role in IMAGE_ROLES else _ROLE_NAMES.get(role, role),
+                                    "text": node.name or node.text()}
+            if role == "heading":
+                item["level"] = int(node.prop("level") or 2)
+            out.append(item)
+        elif _is_landmark(node):
+            out.append({"role": role, "text": node.name})
+        elif role == "Iframe":
+            out.append({"role": "frame", "text": node.name})
+    return out
 
 
 def _tabindex(node: AXNode) -> int | None:
@@ -455,26 +509,22 @@ def _tab_order(document_root: AXNode) -> list[AXNode]:
     stops: list[tuple[int, int, list[AXNode]]] = []
     radio_groups: dict[tuple, list[int]] = {}
 
-    def visit(node: AXNode) -> None:
-        for child in node.children:
-            if child.role == "RootWebArea":
-                continue
-            tabindex = _tabindex(child)
-            if child.role == "Iframe":
-                frames = [c for c in child.children if c.role == "RootWebArea"]
-                if frames and (tabindex is None or tabindex >= 0):
-                    stops.append((max(tabindex or 0, 0), len(stops), _tab_order(frames[0])))
-            elif (not child.ignored and child.prop("focusable") and child.role not in _NOT_TAB_STOPS
-                  and (tabindex is None or tabindex >= 0)
-                  and not any(a.role in ("MenuListPopup", "listbox") for a in child.ancestors())):
-                if child.role == "radio" and child.dom is not None and child.dom.attr("name"):
-                    key = (id(child.dom.scope), child.dom.attr("name"))
-                    radio_groups.setdefault(key, []).append(len(stops))
-                stops.append((max(tabindex or 0, 0), len(stops), [child]))
-            if child.role not in NATIVE_COMPOSITE_ROLES:
-                visit(child)
+    # Frames are their own focus scope; a native date input is one stop; options are not stops.
+    opaque = frozenset({"Iframe", "MenuListPopup", "listbox", *NATIVE_COMPOSITE_ROLES})
+    for node in document_root.walk(descend=lambda n: n is document_root or n.role not in opaque):
+        tabindex = _tabindex(node)
+        if tabindex is not None and tabindex < 0:
+            continue
+        if node.role == "Iframe":
+            frames = [c for c in node.children if c.role == "RootWebArea"]
+            if frames:
+                stops.append((max(tabindex or 0, 0), len(stops), _tab_order(frames[0])))
+        elif not node.ignored and node.prop("focusable") and node.role not in _NOT_TAB_STOPS:
+            if node.role == "radio" and node.dom is not None and node.dom.attr("name"):
+                key = (id(node.dom.scope), node.dom.attr("name"))
+                radio_groups.setdefault(key, []).append(len(stops))
+            stops.append((max(tabindex or 0, 0), len(stops), [node]))
 
-    visit(document_root)
     dropped = set()
     for indexes in radio_groups.values():
         checked = [i for i in indexes if str(stops[i][2][0].prop("checked")) == "true"]
@@ -521,8 +571,6 @@ def build_preview(tree: PageTree) -> dict[str, Any]:
     """
     nodes = list(tree.walk())
     html = next((d for d in tree.document.children if d.tag == "html"), None)
-    reading: list[dict[str, Any]] = []
-    _reading_order(tree.root, reading)
     return {
         "url": tree.url,
         "title": tree.root.name,
@@ -535,7 +583,7 @@ def build_preview(tree: PageTree) -> dict[str, Any]:
                          "name_source": n.name_source}
                         for n in nodes if n.role in FIELD_ROLES and not _inside_composite(n)],
         "images": _images(tree),
-        "reading_order": reading,
+        "reading_order": _reading_order(tree.root),
         "tab_order": [{"role": _ROLE_NAMES.get(n.role, n.role), "name": n.name or n.text()}
                       for n in _tab_order(tree.root)],
         "unreadable_frames": list(tree.unreadable_frames),

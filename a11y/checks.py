@@ -215,18 +215,15 @@ _ITEM_ROLES = frozenset({"link", "button", "heading", "textbox", "searchbox", "c
                          "checkbox", "radio", "switch", "slider", "spinbutton", *_IMAGE_ROLES})
 
 
-def _reading_items(node: AXNode) -> Iterator[AXNode]:
+def _is_item(node: AXNode) -> bool:
+    return not node.ignored and (node.role == "StaticText" or node.role in _ITEM_ROLES)
+
+
+def _reading_items(root: AXNode) -> Iterator[AXNode]:
     """What a screen reader reads one after another: text runs, links, images, headings, controls."""
-    if not node.ignored:
-        if node.role == "StaticText":
-            if node.name.strip():
-                yield node
-            return
-        if node.role in _ITEM_ROLES:
+    for node in root.walk(descend=lambda n: not _is_item(n)):
+        if _is_item(node) and (node.role != "StaticText" or node.name.strip()):
             yield node
-            return
-    for child in node.children:
-        yield from _reading_items(child)
 
 
 def check_link_adjacent_duplicate(tree: PageTree) -> Iterator[Hit]:
@@ -357,10 +354,9 @@ def check_fieldset_no_legend(tree: PageTree) -> Iterator[Hit]:
 
 def _table_content(table: AXNode) -> Iterator[AXNode]:
     """Descendants of a table, not entering nested tables (which are yielded themselves)."""
-    for child in table.children:
-        yield child
-        if child.role not in _TABLE_ROLES:
-            yield from _table_content(child)
+    nodes = table.walk(descend=lambda n: n is table or n.role not in _TABLE_ROLES)
+    next(nodes)  # the table itself
+    return nodes
 
 
 def check_layout_table(tree: PageTree) -> Iterator[Hit]:
@@ -405,19 +401,24 @@ class _LangIndex:
         self._memo: dict[int, DomNode | None] = {}
 
     def lang_element(self, dom: DomNode | None) -> DomNode | None:
-        if dom is None or dom.kind != "element":
-            return None
-        if dom.backend_id not in self._memo:
-            if "lang" in dom.attrs or "xml:lang" in dom.attrs:
-                found: DomNode | None = dom
-            else:
-                parent = dom.parent
-                # Through shadow roots to their hosts; a framed document does not inherit.
-                if parent is not None and parent.kind == "shadow":
-                    parent = parent.parent
-                found = self.lang_element(parent)
-            self._memo[dom.backend_id] = found
-        return self._memo[dom.backend_id]
+        chain: list[DomNode] = []
+        found: DomNode | None = None
+        node = dom
+        while node is not None and node.kind == "element":
+            if node.backend_id in self._memo:
+                found = self._memo[node.backend_id]
+                break
+            chain.append(node)
+            if "lang" in node.attrs or "xml:lang" in node.attrs:
+                found = node
+                break
+            node = node.parent
+            # Through shadow roots to their hosts; a framed document does not inherit.
+            if node is not None and node.kind == "shadow":
+                node = node.parent
+        for element in chain:
+            self._memo[element.backend_id] = found
+        return found
 
 
 def _element_of(node: AXNode) -> DomNode | None:
@@ -487,11 +488,9 @@ def check_lang(tree: PageTree) -> Iterator[Hit]:
 
 def _own_text(block: AXNode) -> Iterator[AXNode]:
     """StaticText of a block, not entering nested blocks (they are judged on their own)."""
-    for child in block.children:
-        if child.role == "StaticText" and not child.ignored:
-            yield child
-        elif child.role not in _BLOCK_ROLES:
-            yield from _own_text(child)
+    for node in block.walk(descend=lambda n: n is block or n.role not in _BLOCK_ROLES):
+        if node.role == "StaticText" and not node.ignored:
+            yield node
 
 
 CHECKS: tuple[Callable[[PageTree], Iterator[Hit]], ...] = (

@@ -114,38 +114,6 @@ def test_name_source_of_empty_name_is_none():
     assert axtree.name_source(None) == "none"
 
 
-def _dom(node_id, name, attrs=(), children=(), **extra):
-    return {"nodeType": 1, "nodeName": name.upper(), "localName": name, "backendNodeId": node_id,
-            "attributes": list(attrs), "children": list(children), **extra}
-
-
-def test_dom_targets_through_frames_and_shadow_roots():
-    inner_doc = {"nodeType": 9, "nodeName": "#document", "backendNodeId": 20, "children": [
-        _dom(21, "html", children=[_dom(22, "body", children=[_dom(23, "a"), _dom(24, "a")])])]}
-    shadow = {"nodeType": 11, "nodeName": "#document-fragment", "shadowRootType": "open",
-              "backendNodeId": 30, "children": [_dom(31, "p", children=[_dom(32, "a")])]}
-    ua_shadow = {"nodeType": 11, "nodeName": "#document-fragment", "shadowRootType": "user-agent",
-                 "backendNodeId": 40, "children": [_dom(41, "span")]}
-    root = {"nodeType": 9, "nodeName": "#document", "backendNodeId": 1, "children": [
-        _dom(2, "html", ["lang", "en"], [_dom(3, "body", children=[
-            _dom(4, "div", ["id", "a b"]), _dom(5, "div", ["id", "dup"]), _dom(6, "div", ["id", "dup"], [
-                _dom(7, "ul", children=[
-                    _dom(8, "li"), _dom(9, "li", children=[_dom(10, "input", shadowRoots=[ua_shadow])])])]),
-            _dom(11, "iframe", ["title", "t"], contentDocument=inner_doc, frameId="F2"),
-            _dom(12, "section", ["id", "host"], shadowRoots=[shadow]), _dom(13, "input"),
-        ])])]}
-    index = {}
-    axtree._dom_from_cdp(root, None, index)
-    assert index[4].target() == ['[id="a b"]']  # not a CSS identifier: attribute selector
-    assert index[10].target() == ["ul > li:nth-of-type(2) > input"]  # "ul" is unique, "dup" is not
-    assert index[6].target() == ["body > div:nth-of-type(3)"]
-    assert index[24].target() == ["iframe", "body > a:nth-of-type(2)"]
-    assert index[32].target() == ["#host >>> a"]
-    assert index[20].frame_id == "F2"
-    assert 41 not in index  # user-agent shadow roots are not the page's DOM
-    assert index[10].opening_tag() == "<input>"
-
-
 # --- real Chromium ---------------------------------------------------------------------------
 
 PLANTED = {
@@ -160,6 +128,7 @@ PLANTED = {
     "lang-parts.html": {"sr-lang-of-parts": 2},
     "label-in-name.html": {"sr-label-in-name": 3},
     "link-adjacent.html": {"sr-link-adjacent-duplicate": 2},
+    "deep.html": {"sr-link-text-vague": 1},
     "framed.html": {"sr-link-text-vague": 2, "sr-placeholder-only": 1},
 }
 # Files whose DEFECT markers belong to a page (a page's frames count with it).
@@ -202,6 +171,24 @@ def test_each_check_fires_on_its_planted_page(driver, site_url, page):
 def test_no_custom_finding_on_clean_pages(driver, site_url, page):
     driver.get(f"{site_url}/{page}")
     assert axtree.custom_findings(driver) == []
+
+
+@pytest.mark.browser
+def test_targets_through_frames_and_shadow_roots(driver, site_url):
+    driver.get(f"{site_url}/custom/selectors.html")
+    tree = axtree.read_page_tree(driver)
+    marked = {el.attrs["data-t"]: el for el in tree.document.iter_flat() if "data-t" in el.attrs}
+    assert {name: el.target() for name, el in marked.items()} == {
+        "space-id": ['[id="a b"]'],  # not a CSS identifier: an attribute selector
+        "dup-2": ["body > div:nth-of-type(3)"],  # a duplicate id is no anchor
+        "in-li": ["ul > li:nth-of-type(2) > input"],  # "ul" occurs once, "input" twice
+        "other-input": ["body > input"],
+        "frame-a2": ["iframe", "body > a:nth-of-type(2)"],  # one selector per frame level
+        "shadow-a": ["#host >>> a"],
+        "closed-a": ["#closed-host >>> a"],  # named, though no selector engine can enter it
+    }
+    assert marked["in-li"].opening_tag() == '<input data-t="in-li" aria-label="Two">'
+    assert tree.unreadable_frames == []
 
 
 @pytest.mark.browser
