@@ -178,10 +178,13 @@ def normalise_url(url: str) -> str:
     sorted, an empty fragment dropped. Non-hierarchical URLs (``mailto:``) are only trimmed.
     """
     parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:  # a port that is no number: compare the URL as written
+        return url.strip()
     if not parts.netloc:
         return url.strip()
     scheme, host = parts.scheme.lower(), (parts.hostname or "")
-    port = parts.port
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
     path = re.sub(r"/(?:index|default)\.(?:html?|php|aspx?)$", "/", parts.path, flags=re.I)
     path = path.rstrip("/") or "/"
@@ -242,8 +245,8 @@ def check_link_adjacent_duplicate(tree: PageTree) -> Iterator[Hit]:
         if url_a and not in_page and normalise_url(url_a) == normalise_url(url_b):
             yield Hit("sr-link-adjacent-duplicate", first.dom,
                       f"The links {_quote(first.name)} and {_quote(second.name)} follow each other and "
-                      f"both go to {normalise_url(url_a)}: put the image and the text in one link, so it "
-                      "is read and tabbed to once.")
+                      f"both go to {normalise_url(url_a)}: make them one link (the image and the text in "
+                      "one <a>), so it is read and tabbed to once.")
 
 
 def looks_like_file_name(name: str) -> bool:

@@ -49,6 +49,7 @@ def test_normalise_text(text, expected):
     ("https://example.com:8443/", "https://example.com:8443/"),
     ("https://example.com/?fbclid=abc", "https://example.com/"),
     ("mailto:desk@example.com", "mailto:desk@example.com"),
+    (" http://example.com:port/x ", "http://example.com:port/x"),  # not a port: left as written
 ])
 def test_normalise_url(url, expected):
     assert normalise_url(url) == expected
