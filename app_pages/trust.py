@@ -15,7 +15,7 @@ from cardsort.aam import AgreedSet, actual_agreement
 from cardsort.analysis import analyze
 from cardsort.clustering import METHODS
 from cardsort.clustermap import cluster_map_chart, cluster_map_frame, map_cards
-from cardsort.participants import default_max_distance, edit_distances, representative_sorts
+from cardsort.participants import default_max_distance, edit_distances, representative_sorts, sample_participants
 from cardsort.report import analysis_table, build_report, render
 from cardsort.stability import bootstrap_stability, sample_size_curve
 from cardsort.standardise import decisions_from_rows
@@ -40,7 +40,8 @@ def _computed(study_id: str, updated_at: datetime | None, n_sorts: int, method: 
     out.update(table=table, analysis=analysis, aam=actual_agreement(table))
     if table.n_participants >= 2:
         out["stability"] = bootstrap_stability(table, analysis.clusters, method)
-        out["distances"] = edit_distances(table)
+        out["sample"] = sample_participants(table)
+        out["distances"] = edit_distances(out["sample"])
         if table.n_cards >= 3:
             out["sample_size"] = sample_size_curve(table)
     out["coords"] = map_cards(analysis.similarity)
@@ -119,10 +120,13 @@ def _sample_size(data) -> None:
 
 
 def _representatives(data) -> None:
-    table, distances = data["table"], data.get("distances")
+    table, distances = data.get("sample"), data.get("distances")
     if distances is None:
         st.info("Representative sorts need at least two included sorts.")
         return
+    if table.n_participants < data["table"].n_participants:
+        st.caption(f"Edit distances grow with the square of the participants: these use a random sample of "
+                   f"{table.n_participants} of the {data['table'].n_participants} participants.")
     limit = st.slider("Within how many cards moved counts as the same structure", 0, table.n_cards,
                       default_max_distance(table), key="max_distance")
     st.write("Edit distance: the fewest cards to move to turn one sort into another (Deibel et al., 2005). "

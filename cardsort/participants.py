@@ -17,6 +17,23 @@ from scipy.optimize import linear_sum_assignment
 from .table import SortTable
 
 
+MAX_PARTICIPANTS = 1000  # pairwise distances grow with the square: larger studies use a random sample
+
+
+def sample_participants(table: SortTable, max_participants: int = MAX_PARTICIPANTS,
+                        random_state: int = 0) -> SortTable:
+    """``table`` itself when it has at most ``max_participants``, else a seeded random sample of them.
+
+    The sample keeps the table's participant order, so results read the same way.
+    """
+    if max_participants < 2:
+        raise ValueError(f"max_participants must be at least 2, not {max_participants}")
+    if table.n_participants <= max_participants:
+        return table
+    rng = np.random.default_rng(random_state)
+    return table.subset(np.sort(rng.choice(table.n_participants, max_participants, replace=False)))
+
+
 def participant_card_matrix(table: SortTable) -> np.ndarray:
     """Each participant's group for each card, numbered 0, 1, ... within the participant.
 

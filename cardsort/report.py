@@ -24,7 +24,7 @@ from . import exclusions, formats
 from .aam import AgreedSet, actual_agreement
 from .analysis import Analysis, analyze
 from .model import Sort, Study
-from .participants import RepresentativeSort, edit_distances, representative_sorts
+from .participants import RepresentativeSort, edit_distances, representative_sorts, sample_participants
 from .stability import SampleSize, Stability, bootstrap_stability, sample_size_curve
 from .standardise import LabelDecision, apply_decisions, standardised_categories
 from .table import SortTable
@@ -52,6 +52,7 @@ class Report:
     aam_tree: list[AgreedSet] = field(default_factory=list)
     standardised: pd.DataFrame | None = None
     representatives: list[RepresentativeSort] = field(default_factory=list)
+    representatives_of: int = 0  # participants the representative sorts were chosen from (a sample when large)
     exclusion_rule: str = ""
 
 
@@ -90,8 +91,9 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
         report.standardised = standardised_categories(table)
     if table.n_participants >= 2:
         report.stability = bootstrap_stability(table, report.analysis.clusters, method, n_resamples)
-        distances = edit_distances(table)
-        report.representatives = representative_sorts(table, distances)
+        sample = sample_participants(table)
+        report.representatives = representative_sorts(sample, edit_distances(sample))
+        report.representatives_of = sample.n_participants
         if table.n_cards >= 3:
             report.sample_size = sample_size_curve(table)
     return report
@@ -372,8 +374,10 @@ def render_html(report: Report) -> str:
                            [[str(r.n), f"{r.r:.3f}", f"{r.r_low:.3f}–{r.r_high:.3f}"]
                             for r in ss.curve.itertuples()], numeric={1}))
     if report.representatives:
+        sampled = (f" (chosen among a random sample of {report.representatives_of} participants)"
+                   if a is not None and report.representatives_of < a.n_participants else "")
         body.append("<h2>Representative participants</h2><p>The sorts that stand for the most other sorts "
-                    "(fewest cards to move), each a different structure.</p>")
+                    f"(fewest cards to move), each a different structure{sampled}.</p>")
         for r in report.representatives:
             body.append(f"<h3>Participant {_e(r.participant)}</h3><p>{r.neighbours} other participants are "
                         f"within {r.max_distance} {'card' if r.max_distance == 1 else 'cards'} moved of this sort; "

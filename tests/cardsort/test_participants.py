@@ -6,6 +6,7 @@ import pytest
 
 from cardsort.participants import (
     default_max_distance, edit_distance, edit_distances, participant_card_matrix, representative_sorts,
+    sample_participants,
 )
 from cardsort.table import SortTable
 
@@ -85,3 +86,13 @@ def test_default_distance_and_bad_input():
         representative_sorts(table, np.zeros((3, 3), dtype=int))
     with pytest.raises(ValueError, match="max_distance must be 0 or more"):
         representative_sorts(table, np.zeros((2, 2), dtype=int), -1)
+
+
+def test_large_studies_are_sampled_in_table_order():
+    table = table_of({f"p{i}": {"A": "ab", "B": "c"} for i in range(6)}, "abc")
+    assert sample_participants(table, 6) is table
+    sample = sample_participants(table, 3, random_state=0)
+    assert sample.n_participants == 3 and list(sample.participants) == sorted(sample.participants)
+    assert sample.participants == sample_participants(table, 3, random_state=0).participants
+    with pytest.raises(ValueError, match="max_participants must be at least 2"):
+        sample_participants(table, 1)
