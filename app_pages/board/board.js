@@ -278,6 +278,7 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
     return form;
   }
 
+  let rendering = false;
   function render(focusKey) {
     const s = state();
     const total = s.unsorted.length + s.groups.reduce((n, g) => n + g.cards.length, 0);
@@ -299,7 +300,12 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
     // Keep the live region node (and what it is saying) across re-renders.
     const oldLive = root.querySelector(".csb-live");
     if (oldLive) board.querySelector(".csb-live").replaceWith(oldLive);
-    root.replaceChildren(board);
+    rendering = true;  // removing the focused node fires focusout: that is not leaving the board
+    try {
+      root.replaceChildren(board);
+    } finally {
+      rendering = false;
+    }
     if (focusKey) {
       const target = root.querySelector(`[data-focus="${CSS.escape(focusKey)}"]`);
       if (target) target.focus({ preventScroll: false });
@@ -376,7 +382,7 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
 
   // ---- leaving the board sends the state at once ----------------------------------------------------
   const onDocPointerDown = (e) => { if (!root.contains(e.target)) flush(); };
-  const onFocusOut = (e) => { if (!root.contains(e.relatedTarget)) flush(); };
+  const onFocusOut = (e) => { if (!rendering && !root.contains(e.relatedTarget)) flush(); };
   const onHide = () => { if (document.visibilityState === "hidden") flush(); };
 
   root.addEventListener("keydown", onKeydown);

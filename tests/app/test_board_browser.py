@@ -273,7 +273,8 @@ def test_finishing_right_after_a_move_uses_the_latest_board(app_server, browser)
     wait_for_board(browser)
     done = browser.find_element(By.XPATH, "//button[.//p[text()='I am done sorting']]")
     browser.find_element(By.XPATH, "//button[@class='csb-card-button'][.='Wi-Fi']").click()
-    ActionChains(browser).send_keys(Keys.ENTER).click(done).perform()
+    press(browser, Keys.ENTER)
+    done.click()  # within milliseconds of the move, long before the ~500 ms autosave
     wait_for_text(browser, "A few last questions")
     assert draft_state(app_server, study, "fast1")["groups"][0]["cards"] == ["c1", "c2", "c3"]
 
