@@ -343,7 +343,8 @@ def crawl(seeds: Sequence[str], limit: int, *, cookies: Sequence[tuple[str, str]
                 link = check_url(link, hosts)
             except RefusedURLError:
                 continue
-            if link in queued or _site(link) not in sites or link.lower().endswith(_NOT_HTML_SUFFIXES):
+            if link in queued or _site(link) not in sites \
+                    or urlsplit(link).path.lower().endswith(_NOT_HTML_SUFFIXES):
                 continue
             queued.add(link)
             queue.append(link)
