@@ -175,10 +175,10 @@ class Results:
 
 
 @st.cache_data(max_entries=32, show_spinner="Analysing the sorts…")
-def _analysis(database: str, study_id: str, updated_at: datetime | None, n_sorts: int, method: str,
-              k: int | None) -> Results:
-    """Cached on the database, the study's id, its last change and its number of sorts: a new sort is a new key."""
-    del database, updated_at, n_sorts  # part of the cache key only
+def _analysis(database: str, study_id: str, updated_at: datetime | None, n_sorts: int,
+              excluded: tuple[str, ...], method: str, k: int | None) -> Results:
+    """Cached on the database, the study, its last change, its number of sorts and the excluded participants."""
+    del database, updated_at, n_sorts, excluded  # part of the cache key only
     study = store.get_study(engine(), study_id)
     sorts = store.load_sorts(engine(), study_id, include_excluded=False)
     if not sorts or len(study.cards) < 2:
@@ -192,7 +192,8 @@ def _analysis(database: str, study_id: str, updated_at: datetime | None, n_sorts
 def results(study: Study, method: str = "average", k: int | None = None) -> Results:
     """Analysis of ``study``'s submitted sorts, recomputed only when a sort or the study changed."""
     n_sorts = store.participant_counts(engine(), study.id)["completed"]
-    return _analysis(store.database_url(), study.id, study.updated_at, n_sorts, method, k)
+    excluded = tuple(sorted(store.excluded_participants(engine(), study.id)))
+    return _analysis(store.database_url(), study.id, study.updated_at, n_sorts, excluded, method, k)
 
 
 # --- copy button -------------------------------------------------------------------------------

@@ -125,8 +125,8 @@ def setup_form(study: Study | None) -> None:
     with right:
         st.radio("Status", STATUSES, format_func=STATUS_HELP.__getitem__, key=f"{prefix}:status")
     if study and store.participant_counts(engine(), study.id)["completed"]:
-        st.warning("Participants have already sorted this study. Changing a card's label makes it a new card: "
-                   "earlier sorts keep counting the old one only while its label stays.")
+        st.warning("Participants have already sorted this study. A card whose label you change becomes a new "
+                   "card: earlier sorts of the old label no longer count in the results.")
     st.text_area("Cards, one per line (optionally: label | description | image URL)", key=f"{prefix}:cards",
                  height=260, placeholder="Opening hours | When each branch is open\nRenew a loan")
     file_uploader("Or load the cards from a CSV file (label, description, image; header optional)",
