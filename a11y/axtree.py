@@ -564,8 +564,9 @@ def build_preview(tree: PageTree) -> dict[str, Any]:
     dict
         ``url``, ``title``, ``lang`` (the top document's), and lists in reading order:
         ``headings`` [{level, text}], ``landmarks`` [{role, name}], ``links`` [{name, href}],
-        ``form_fields`` [{role, name, name_source}], ``images`` [{name, alt, role, src}] with
-        role ``"image"``, ``"presentational"`` or ``"hidden"``, ``reading_order``
+        ``form_fields`` [{role, name, name_source, description, required}],
+        ``images`` [{name, alt, role, src}] with role ``"image"``, ``"presentational"`` or
+        ``"hidden"``, ``reading_order``
         [{role, text} (+ ``level`` for headings)] with role ``"text"`` for plain text,
         ``tab_order`` [{role, name}], and ``unreadable_frames`` [url].
     """
@@ -580,7 +581,8 @@ def build_preview(tree: PageTree) -> dict[str, Any]:
         "landmarks": [{"role": n.role, "name": n.name} for n in nodes if _is_landmark(n)],
         "links": [{"name": n.name, "href": n.prop("url") or ""} for n in nodes if n.role == "link"],
         "form_fields": [{"role": _ROLE_NAMES.get(n.role, n.role), "name": n.name,
-                         "name_source": n.name_source}
+                         "name_source": n.name_source, "description": n.description,
+                         "required": n.prop("required") is True}
                         for n in nodes if n.role in FIELD_ROLES and not _inside_composite(n)],
         "images": _images(tree),
         "reading_order": _reading_order(tree.root),
@@ -613,8 +615,11 @@ def format_preview(data: dict[str, Any]) -> str:
                          for h in data["headings"]])
     section("Landmarks", [_line(lm["role"], lm["name"]) for lm in data["landmarks"]])
     section("Links", [f"  {link['name'] or '(no name)'} -> {link['href']}" for link in data["links"]])
-    section("Form fields", [f"  {f['role']}: {f['name'] or '(no name)'} [name from {f['name_source']}]"
-                            for f in data["form_fields"]])
+    section("Form fields", [
+        f"  {f['role']}: {f['name'] or '(no name)'} [name from {f['name_source']}]"
+        + (", required" if f.get("required") else "")
+        + (f" – {f['description']}" if f.get("description") else "")
+        for f in data["form_fields"]])
     section("Images", [f"  {img['role']}: {img['name'] or '(no name)'}" if img["role"] == "image"
                        else f"  {img['role']}: {img['src']}" for img in data["images"]])
     section("Tab order", [f"  {i}. {stop['role']}: {stop['name'] or '(no name)'}"

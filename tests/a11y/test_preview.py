@@ -56,13 +56,15 @@ def test_links_come_from_frames_and_shadow_roots_too(page_preview, site_url):
 
 @pytest.mark.browser
 def test_form_fields_say_where_each_name_comes_from(page_preview):
-    assert page_preview["form_fields"] == [
-        {"role": "textbox", "name": "Your name", "name_source": "label"},
-        {"role": "textbox", "name": "Email", "name_source": "aria-label"},
-        {"role": "spinbutton", "name": "Group size", "name_source": "aria-labelledby"},
-        {"role": "date", "name": "Date of visit", "name_source": "title"},  # one field, not its parts
-        {"role": "radio", "name": "Yes", "name_source": "label"},
-        {"role": "radio", "name": "No", "name_source": "label"}]
+    fields = page_preview["form_fields"]
+    assert [(f["role"], f["name"], f["name_source"]) for f in fields] == [
+        ("textbox", "Your name", "label"), ("textbox", "Email", "aria-label"),
+        ("spinbutton", "Group size", "aria-labelledby"),
+        ("date", "Date of visit", "title"),  # one field, not its month/day/year parts
+        ("radio", "Yes", "label"), ("radio", "No", "label")]
+    assert [(f["required"], f["description"]) for f in fields] == [
+        (False, ""), (True, "We send the confirmation here."), (False, ""), (False, ""),
+        (False, ""), (False, "")]
 
 
 @pytest.mark.browser
@@ -101,7 +103,7 @@ def test_reading_order_is_linear_like_browse_mode(page_preview):
         {"role": "heading", "text": "Book a visit", "level": 2},
         {"role": "form", "text": "Book a visit"},
         {"role": "text", "text": "Your name"}, {"role": "textbox", "text": "Your name"},
-        {"role": "textbox", "text": "Email"},
+        {"role": "textbox", "text": "Email"}, {"role": "text", "text": "We send the confirmation here."},
         {"role": "text", "text": "Group size"}, {"role": "spinbutton", "text": "Group size"},
         {"role": "date", "text": "Date of visit"},
         {"role": "text", "text": "Guided tour"},
@@ -128,6 +130,7 @@ def test_format_preview_of_the_known_page(page_preview, site_url):
     assert ("Headings (4)\n  h1 Visit us\n    h2 Opening hours\n    h2 Book a visit\n"
             "      h3 In the frame\n") in text
     assert "  date: Date of visit [name from title]" in lines
+    assert "  textbox: Email [name from aria-label], required – We send the confirmation here." in lines
     assert "  1. generic: Skip to the booking form" in lines
     assert "  13. link: Accessibility statement" in lines
     assert "  presentational: /img/divider.png" in lines
@@ -140,7 +143,8 @@ def test_preview_of_a_persian_page(driver, site_url):
     assert (data["title"], data["lang"]) == ("ساعت کار – کتابخانهٔ شهر", "fa")
     assert data["headings"] == [{"level": 1, "text": "ساعت کار کتابخانه در بهار"},
                                 {"level": 2, "text": "نشانی"}]
-    assert data["form_fields"] == [{"role": "searchbox", "name": "جست‌وجوی کتاب", "name_source": "label"}]
+    assert data["form_fields"] == [{"role": "searchbox", "name": "جست‌وجوی کتاب", "name_source": "label",
+                                    "description": "", "required": False}]
     assert data["landmarks"] == [{"role": "banner", "name": ""}, {"role": "navigation", "name": "فهرست اصلی"},
                                  {"role": "main", "name": ""}, {"role": "contentinfo", "name": ""}]
 
@@ -150,7 +154,8 @@ def test_format_preview_of_a_hand_made_preview():
         "url": "http://127.0.0.1/x", "title": "", "lang": None,
         "headings": [{"level": 2, "text": ""}], "landmarks": [{"role": "main", "name": ""}],
         "links": [{"name": "", "href": "http://127.0.0.1/y"}],
-        "form_fields": [{"role": "textbox", "name": "Email", "name_source": "placeholder"}],
+        "form_fields": [{"role": "textbox", "name": "Email", "name_source": "placeholder",
+                         "description": "", "required": True}],
         "images": [{"name": "Map", "alt": "Map", "role": "image", "src": "m.png"},
                    {"name": "", "alt": None, "role": "hidden", "src": "h.png"}],
         "reading_order": [{"role": "heading", "text": "", "level": 2}, {"role": "text", "text": "Hi"}],
@@ -161,7 +166,7 @@ def test_format_preview_of_a_hand_made_preview():
         "Headings (1)\n    h2 (empty)\n\n"
         "Landmarks (1)\n  main\n\n"
         "Links (1)\n  (no name) -> http://127.0.0.1/y\n\n"
-        "Form fields (1)\n  textbox: Email [name from placeholder]\n\n"
+        "Form fields (1)\n  textbox: Email [name from placeholder], required\n\n"
         "Images (2)\n  image: Map\n  hidden: h.png\n\n"
         "Tab order (0)\n  (none)\n\n"
         "Reading order (2)\n  heading level 2\n  Hi\n\n"
