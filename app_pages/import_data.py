@@ -24,6 +24,19 @@ def _sorts_preview(sorts) -> pd.DataFrame:
     })
 
 
+def _id_clash(frame: pd.DataFrame, study) -> str | None:
+    """A card id of the file that names another card in this study (a file of another study's set-up)."""
+    labels = {c.id: c.label for c in study.cards}
+    expected = frame["card_id"].astype(str).map(labels)
+    clash = frame[expected.notna() & (frame["card_label"].astype(str) != expected)]
+    if clash.empty:
+        return None
+    row = clash.iloc[0]
+    return (f"line {int(row['line'])}: card id {row['card_id']!r} is {row['card_label']!r} in the file but "
+            f"{labels[row['card_id']]!r} in this study. Import into the study the file came from, or a "
+            "duplicate of it")
+
+
 def _import(study_id: str, sorts, source: str) -> None:
     try:
         n = store.import_sorts(engine(), study_id, sorts)
@@ -58,6 +71,10 @@ try:
     sorts = formats.sorts_for_study(parsed, study, source=upload.name)
 except FormatError as err:
     st.error(f"This file cannot be imported. {err}.")
+    st.stop()
+clash = _id_clash(parsed.frame, study)
+if clash:
+    st.error(f"This file cannot be imported. {upload.name}, {clash}.")
     st.stop()
 if not sorts:
     st.warning(f"{upload.name} holds no sorts.")

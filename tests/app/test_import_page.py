@@ -63,3 +63,14 @@ def test_one_transaction_a_known_participant_stops_the_whole_import(app_db):
     assert [e.value for e in at.error] == [
         "Nothing was imported: participant 'u2' already has a sort in this study."]
     assert [s.participant_id for s in store.load_sorts(app_db, "s1")] == ["u1", "u2"]
+
+
+def test_a_file_whose_card_ids_name_other_cards_is_refused(app_db):
+    seed(app_db)  # c1 Shoes, c2 Bags, c3 Hats
+    data = (b"card_id,card_label,category_id,category_label,user_id\n"
+            b"c1,Shoes,g1,Wear,u1\nc2,Hats,g1,Wear,u1\n")
+    at = upload(open_page("import_data.py", study="s1"), "other-study.csv", data)
+    assert [e.value for e in at.error] == [
+        "This file cannot be imported. other-study.csv, line 3: card id 'c2' is 'Hats' in the file but 'Bags' in "
+        "this study. Import into the study the file came from, or a duplicate of it."]
+    assert store.load_sorts(app_db, "s1") == []
