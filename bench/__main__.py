@@ -14,7 +14,8 @@ from typing import Sequence
 
 from bench.common import BenchError
 
-BENCHMARKS = {"cardsort": "bench.cardsort_bench", "a11y": "bench.a11y_bench", "trust": "bench.trust_bench"}
+BENCHMARKS = {"cardsort": "bench.cardsort_bench", "a11y": "bench.a11y_bench", "trust": "bench.trust_bench",
+              "load": "bench.load_bench"}
 
 
 def run(name: str, argv: list[str]) -> int:
