@@ -18,7 +18,7 @@ import pytest
 from a11y import axtree
 from a11y.browser import make_driver
 from a11y.checks import RULES, find_issues, looks_like_file_name, normalise_text, normalise_url
-from a11y.findings import fingerprint
+from a11y.findings import IMPACTS, fingerprint
 from a11y.langscript import count_scripts, foreign_share, script_of, scripts_for_lang
 
 SITE = Path(__file__).resolve().parent / "site"
@@ -154,6 +154,14 @@ def _markers(page: str) -> dict[str, int]:
 @pytest.mark.parametrize("page", sorted(PLANTED))
 def test_planted_table_agrees_with_the_defect_markers(page):
     assert _markers(page) == PLANTED[page]
+
+
+def test_rules_are_described_for_reporters():
+    for rule in RULES.values():
+        assert re.fullmatch(r"sr-[a-z]+(-[a-z]+)*", rule.id), rule.id
+        assert rule.impact in IMPACTS, rule.id
+        assert rule.tags[0] == "custom" and rule.help.strip(), rule.id
+        assert rule.help_url.startswith("https://www.w3.org/WAI/WCAG22/"), rule.id
 
 
 def test_every_rule_has_a_planted_page():
