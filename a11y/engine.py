@@ -464,7 +464,9 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                axe_script: str | Path | None = None, progress: Progress | None = None,
                page_load_timeout: float = 30, custom_checks: bool = True,
                driver: WebDriver | None = None,
-               driver_factory: Callable[[], WebDriver] | None = None) -> list[PageResult]:
+               driver_factory: Callable[[], WebDriver] | None = None,
+               after_page: Callable[[WebDriver, PageResult], None] | None = None,
+               stop: threading.Event | None = None) -> list[PageResult]:
     """Audit many pages with ``workers`` reused browsers in parallel.
 
     Parameters
@@ -494,11 +496,19 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
     driver_factory : callable returning WebDriver, or None, default=None
         Makes each worker's browser (default: :func:`a11y.browser.make_driver`);
         the pool quits every browser it made.
+    after_page : callable (driver, PageResult) or None, default=None
+        Called by the worker right after each page that was audited (``status="ok"``),
+        while its browser still shows that page (e.g. to take screenshots). It must
+        not navigate away and should handle its own errors; an exception from it
+        turns the page into an error entry.
+    stop : threading.Event or None, default=None
+        When set, workers take no further page (the pages under way finish), so a
+        caller can cancel between pages.
 
     Returns
     -------
     list of PageResult
-        One per URL, in input order.
+        One per URL audited, in input order (all of them unless ``stop`` was set).
     """
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
@@ -523,7 +533,7 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
     def work(slot: int) -> None:
         current = driver if slot == 0 and driver is not None else start()
         try:
-            while True:
+            while stop is None or not stop.is_set():
                 try:
                     index, url = todo.get_nowait()
                 except queue.Empty:
@@ -532,6 +542,8 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                     results[index] = audit_page(current, url, standard=standard, best_practice=best_practice,
                                                 cookies=cookie_pairs, headers=header_pairs, axe=axe,
                                                 custom_checks=custom_checks)
+                    if after_page is not None and results[index].status == "ok":
+                        after_page(current, results[index])
                 except (BrowserCrashedError, WebDriverException) as exc:
                     # Whatever broke, the page could not be audited; replace the browser if it died.
                     reason = _first_line(exc)

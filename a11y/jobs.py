@@ -1,0 +1,355 @@
+"""Audits that run in the background: a thread per job, its state in the database.
+
+The app starts an audit with :func:`start_audit` and gets a job id back at once.
+The job's thread finds the pages (sitemap, crawl), audits them with
+:func:`a11y.engine.audit_urls`, takes a screenshot of each violation's first
+element, and stores the audit with :func:`a11y.history.save_audit`. Everything a
+page needs to show progress lives in the ``audit_jobs`` table, not in a browser
+session: a reload, another tab or another researcher sees the same job.
+
+Lifecycle (``status``)::
+
+    queued -> discovering -> running -> done | cancelled | failed
+
+``queued`` waits for one of :data:`MAX_RUNNING_JOBS` slots (bounded concurrency,
+each job with at most :data:`MAX_WORKERS` browsers). :func:`cancel_job` sets a flag
+that the job checks between pages; the pages under way finish, nothing is stored.
+A job left ``queued``/``discovering``/``running`` by a server that stopped is
+reported as ``interrupted``.
+
+Cookies and headers (often secrets) are kept in memory for the job's thread
+only; the job row stores the rest of the request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from selenium.webdriver.remote.webdriver import WebDriver
+from sqlalchemy.engine import Engine
+
+from a11y import crawl, history
+from a11y.engine import (
+    DEFAULT_STANDARD, audit_urls, load_axe, parse_cookie, parse_header, run_options,
+)
+from a11y.findings import PageResult
+from a11y.report import make_report
+from a11y.screenshots import screenshot_findings
+
+log = logging.getLogger(__name__)
+
+MAX_RUNNING_JOBS = 2
+"""Jobs auditing at the same time in one server; later ones wait as ``queued``."""
+MAX_WORKERS = 2
+"""Most browsers one job may run in parallel."""
+MAX_PAGES = 500
+"""Most pages one job audits (a sitemap or crawl beyond this is cut)."""
+MAX_SCREENSHOTS = 200
+"""Most screenshots stored with one audit."""
+ACTIVE = ("queued", "discovering", "running")
+FINAL = ("done", "cancelled", "failed", "interrupted")
+_PROCESS = uuid.uuid4().hex
+"""This server process; jobs owned by another one that never finished were interrupted."""
+_SLOTS = threading.BoundedSemaphore(MAX_RUNNING_JOBS)
+
+audit_jobs = sa.Table(
+    "audit_jobs", history.metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("site", sa.Text, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("request", sa.Text, nullable=False),
+    sa.Column("done", sa.Integer, nullable=False, default=0),
+    sa.Column("total", sa.Integer, nullable=False, default=0),
+    sa.Column("current_url", sa.Text),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False, default=False),
+    sa.Column("error", sa.Text),
+    sa.Column("audit_id", sa.Integer),
+    sa.Column("owner", sa.String(32), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class AuditRequest:
+    """What to audit and how; build it with :func:`make_request`, which validates everything."""
+
+    urls: tuple[str, ...]
+    sitemap: str | None = None
+    crawl: int | None = None
+    standard: str = DEFAULT_STANDARD
+    best_practice: bool = True
+    workers: int = 1
+    cookies: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    def public(self) -> dict[str, Any]:
+        """The request without cookies and headers (what the job row stores)."""
+        data = asdict(self)
+        data["cookies"] = [name for name, _ in self.cookies]
+        data["headers"] = [name for name, _ in self.headers]
+        return data
+
+
+def _lines(text: str | Iterable[str]) -> list[str]:
+    items = text.splitlines() if isinstance(text, str) else list(text)
+    return [i.strip() for i in items if i.strip() and not i.strip().startswith("#")]
+
+
+def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, crawl_limit: int | None = None,
+                 standard: str = DEFAULT_STANDARD, best_practice: bool = True, workers: int = 1,
+                 cookies: str | Iterable[str] = (), headers: str | Iterable[str] = (),
+                 allowed_hosts: Iterable[str] | None = None) -> AuditRequest:
+    """Check an audit request from a form before anything is fetched.
+
+    Parameters
+    ----------
+    urls : str or iterable of str
+        Pages (one a line when a string; blank lines and ``#`` comments skipped).
+    sitemap : str or None
+        Sitemap or sitemap index whose pages are added.
+    crawl_limit : int or None
+        Follow same-site links from the pages up to this many pages in all.
+    standard : {'wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'}, default='wcag22aa'
+    best_practice : bool, default=True
+    workers : int, default=1
+        Browsers in parallel, 1 to :data:`MAX_WORKERS`.
+    cookies, headers : str or iterable of str
+        ``NAME=VALUE`` / ``Name: value``, one a line when a string.
+    allowed_hosts : iterable of str or None, default=None
+        Host allow-list (``A11Y_ALLOWED_HOSTS``, see :func:`a11y.crawl.allowed_hosts_from_env`).
+
+    Raises
+    ------
+    ValueError
+        Naming the problem: a refused URL (:class:`a11y.crawl.RefusedURLError`:
+        not http(s), or a host outside ``allowed_hosts``), no pages, a crawl
+        without start pages, an unknown standard, a bad cookie or header, or a
+        worker count outside 1..MAX_WORKERS.
+    """
+    hosts = None if allowed_hosts is None else list(allowed_hosts)
+    pages = crawl.check_urls(_lines(urls), hosts)
+    sitemap = sitemap.strip() if sitemap and sitemap.strip() else None
+    if sitemap:
+        sitemap = crawl.check_url(sitemap, hosts)
+    if not pages and not sitemap:
+        raise ValueError("no pages to audit: give page URLs or a sitemap")
+    if crawl_limit is not None:
+        if not isinstance(crawl_limit, int) or not 1 <= crawl_limit <= MAX_PAGES:
+            raise ValueError(f"crawl limit must be a whole number from 1 to {MAX_PAGES}, got {crawl_limit!r}")
+    run_options(standard, best_practice)
+    if not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
+        raise ValueError(f"workers must be a whole number from 1 to {MAX_WORKERS}, got {workers!r}")
+    return AuditRequest(
+        urls=tuple(pages), sitemap=sitemap, crawl=crawl_limit, standard=standard,
+        best_practice=bool(best_practice), workers=workers,
+        cookies=tuple(parse_cookie(c) for c in _lines(cookies)),
+        headers=tuple(parse_header(h) for h in _lines(headers)),
+    )
+
+
+def discover_pages(request: AuditRequest, allowed_hosts: Iterable[str] | None = None) -> list[str]:
+    """Every page of a request: its URLs, the sitemap's pages, then the crawl; at most :data:`MAX_PAGES`."""
+    hosts = None if allowed_hosts is None else list(allowed_hosts)
+    urls = list(request.urls)
+    if request.sitemap:
+        urls = crawl.check_urls(urls + crawl.fetch_sitemap(
+            request.sitemap, cookies=request.cookies, headers=request.headers, allowed_hosts=hosts,
+            max_urls=MAX_PAGES), hosts)
+    if request.crawl:
+        urls = crawl.crawl(urls, request.crawl, cookies=request.cookies, headers=request.headers,
+                           allowed_hosts=hosts)
+    if not urls:
+        raise ValueError("the sitemap lists no pages that may be audited")
+    return urls[:MAX_PAGES]
+
+
+# --- the job table -----------------------------------------------------------------------------
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _update(engine: Engine, job_id: str, **values: Any) -> None:
+    with engine.begin() as conn:
+        conn.execute(audit_jobs.update().where(audit_jobs.c.id == job_id).values(updated_at=_now(), **values))
+
+
+def create_job(engine: Engine, request: AuditRequest) -> str:
+    """Record a new ``queued`` job for ``request`` and return its id (nothing runs yet)."""
+    history.ensure_tables(engine)
+    job_id = uuid.uuid4().hex
+    first = request.urls[0] if request.urls else request.sitemap
+    now = _now()
+    with engine.begin() as conn:
+        conn.execute(audit_jobs.insert().values(
+            id=job_id, site=history.site_of(first), status="queued", request=json.dumps(request.public()),
+            done=0, total=len(request.urls), current_url=None, cancel_requested=False, error=None,
+            audit_id=None, owner=_PROCESS, created_at=now, updated_at=now))
+    return job_id
+
+
+def _job(row: sa.Row) -> dict[str, Any]:
+    job = dict(row._mapping)
+    job["request"] = json.loads(job["request"])
+    for key in ("created_at", "updated_at"):
+        job[key] = history._utc(job[key])
+    if job["status"] in ACTIVE and job.pop("owner") != _PROCESS:
+        job["status"] = "interrupted"
+        job["error"] = "the server stopped before this audit finished; run it again"
+    job.pop("owner", None)
+    return job
+
+
+def get_job(engine: Engine, job_id: str) -> dict[str, Any]:
+    """A job's state.
+
+    Returns
+    -------
+    dict
+        ``id, site, status, request (dict, without cookie and header values), done,
+        total, current_url (the page finished last), cancel_requested, error,
+        audit_id (when done), created_at, updated_at``.
+
+    Raises
+    ------
+    LookupError
+        When there is no such job.
+    """
+    history.ensure_tables(engine)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(audit_jobs).where(audit_jobs.c.id == job_id)).first()
+    if row is None:
+        raise LookupError(f"no audit job with id {job_id!r}")
+    return _job(row)
+
+
+def list_jobs(engine: Engine, *, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest jobs (see :func:`get_job` for the keys), newest first."""
+    history.ensure_tables(engine)
+    query = sa.select(audit_jobs).order_by(audit_jobs.c.created_at.desc()).limit(limit)
+    with engine.connect() as conn:
+        return [_job(r) for r in conn.execute(query)]
+
+
+def cancel_job(engine: Engine, job_id: str) -> None:
+    """Ask a job to stop; it does so before its next page. Finished jobs are left alone."""
+    history.ensure_tables(engine)
+    with engine.begin() as conn:
+        conn.execute(audit_jobs.update()
+                     .where(audit_jobs.c.id == job_id, audit_jobs.c.status.in_(ACTIVE))
+                     .values(cancel_requested=True, updated_at=_now()))
+
+
+def _cancel_requested(engine: Engine, job_id: str) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(sa.select(audit_jobs.c.cancel_requested)
+                                 .where(audit_jobs.c.id == job_id)).scalar())
+
+
+# --- running -----------------------------------------------------------------------------------
+
+def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
+            allowed_hosts: Iterable[str] | None = None, screenshots: bool = True,
+            driver_factory: Callable[[], WebDriver] | None = None) -> str:
+    """Run a created job to its end in the calling thread; return its final status.
+
+    Waits for a free slot (:data:`MAX_RUNNING_JOBS`), discovers the pages, audits
+    them, and stores the audit; every step is written to the job row. Never raises
+    for a failing audit: the job ends ``failed`` with the reason.
+
+    Parameters
+    ----------
+    engine : Engine
+    job_id : str
+        From :func:`create_job`.
+    request : AuditRequest
+        The validated request (with cookies and headers).
+    allowed_hosts : iterable of str or None, default=None
+        Host allow-list applied to discovered pages too.
+    screenshots : bool, default=True
+        Take a screenshot of the first element of each violation.
+    driver_factory : callable returning WebDriver, or None
+        Browser factory for :func:`a11y.engine.audit_urls` (default: local Chromium).
+
+    Returns
+    -------
+    str
+        ``'done'``, ``'cancelled'`` or ``'failed'``.
+    """
+    with _SLOTS:
+        started = _now()
+        try:
+            if _cancel_requested(engine, job_id):
+                _update(engine, job_id, status="cancelled")
+                return "cancelled"
+            _update(engine, job_id, status="discovering")
+            urls = discover_pages(request, allowed_hosts)
+            _update(engine, job_id, status="running", total=len(urls), done=0)
+            pages = _audit(engine, job_id, request, urls, screenshots, driver_factory)
+            if pages is None:
+                _update(engine, job_id, status="cancelled")
+                return "cancelled"
+            results, shots = pages
+            report = make_report(results, axe_version=load_axe().version, standard=request.standard)
+            audit_id = history.save_audit(engine, report, started_at=started, screenshots=shots)
+            _update(engine, job_id, status="done", audit_id=audit_id, current_url=None)
+            return "done"
+        except Exception as exc:  # noqa: BLE001 - the job row is where the reason goes
+            log.exception("audit job %s failed", job_id)
+            _update(engine, job_id, status="failed", error=str(exc) or type(exc).__name__)
+            return "failed"
+
+
+def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[str], screenshots: bool,
+           driver_factory: Callable[[], WebDriver] | None
+           ) -> tuple[list[PageResult], dict[history.ScreenshotKey, bytes]] | None:
+    """The audit itself, with progress, cancel checks and screenshots; ``None`` when cancelled."""
+    stop = threading.Event()
+    shots: dict[history.ScreenshotKey, bytes] = {}
+    lock = threading.Lock()
+
+    def progress(done: int, total: int, url: str) -> None:
+        _update(engine, job_id, done=done, total=total, current_url=url)
+        if _cancel_requested(engine, job_id):
+            stop.set()
+
+    def after_page(driver: WebDriver, page: PageResult) -> None:
+        with lock:
+            room = MAX_SCREENSHOTS - len(shots)
+        if screenshots and room > 0:
+            taken = screenshot_findings(driver, page, limit=room)
+            with lock:
+                shots.update(taken)
+
+    if _cancel_requested(engine, job_id):
+        return None
+    results = audit_urls(urls, workers=min(request.workers, len(urls)), standard=request.standard,
+                         best_practice=request.best_practice, cookies=request.cookies,
+                         headers=request.headers, progress=progress, after_page=after_page, stop=stop,
+                         driver_factory=driver_factory)
+    if stop.is_set() and len(results) < len(urls):
+        return None
+    return results, shots
+
+
+def start_audit(engine: Engine, request: AuditRequest, *, allowed_hosts: Iterable[str] | None = None,
+                screenshots: bool = True, driver_factory: Callable[[], WebDriver] | None = None) -> str:
+    """Create a job and run it in a background thread; return the job id at once.
+
+    See :func:`run_job` for the parameters. The thread is a daemon: it never keeps
+    the server from stopping (the job then shows as ``interrupted``).
+    """
+    job_id = create_job(engine, request)
+    threading.Thread(target=run_job, args=(engine, job_id, request), name=f"audit-job-{job_id[:8]}",
+                     kwargs={"allowed_hosts": allowed_hosts, "screenshots": screenshots,
+                             "driver_factory": driver_factory}, daemon=True).start()
+    return job_id
