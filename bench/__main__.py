@@ -1,4 +1,4 @@
-"""``python -m bench [cardsort|a11y|all] [options]``: run the benchmarks against peer tools.
+"""``python -m bench [NAME|all] [options]``: run the benchmarks (NAME: a key of :data:`BENCHMARKS`).
 
 Options after the benchmark's name go to that benchmark (``python -m bench cardsort --help``).
 The exit code is 0 when every target passed, 1 when one was missed, 2 on bad usage or when a
