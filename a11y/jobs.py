@@ -259,7 +259,7 @@ def _cancel_requested(engine: Engine, job_id: str) -> bool:
 
 def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
             allowed_hosts: Iterable[str] | None = None, screenshots: bool = True,
-            driver_factory: Callable[[], WebDriver] | None = None) -> str:
+            driver_factory: Callable[[], WebDriver] | None = None, driver: WebDriver | None = None) -> str:
     """Run a created job to its end in the calling thread; return its final status.
 
     Waits for a free slot (:data:`MAX_RUNNING_JOBS`), discovers the pages, audits
@@ -279,6 +279,9 @@ def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
         Take a screenshot of the first element of each violation.
     driver_factory : callable returning WebDriver, or None
         Browser factory for :func:`a11y.engine.audit_urls` (default: local Chromium).
+    driver : WebDriver or None, default=None
+        A browser the caller owns for the first worker (left open; the caller must
+        not use it while the job runs).
 
     Returns
     -------
@@ -294,7 +297,7 @@ def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
             _update(engine, job_id, status="discovering")
             urls = discover_pages(request, allowed_hosts)
             _update(engine, job_id, status="running", total=len(urls), done=0)
-            pages = _audit(engine, job_id, request, urls, screenshots, driver_factory)
+            pages = _audit(engine, job_id, request, urls, screenshots, driver_factory, driver)
             if pages is None:
                 _update(engine, job_id, status="cancelled")
                 return "cancelled"
@@ -310,7 +313,7 @@ def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
 
 
 def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[str], screenshots: bool,
-           driver_factory: Callable[[], WebDriver] | None
+           driver_factory: Callable[[], WebDriver] | None, driver: WebDriver | None
            ) -> tuple[list[PageResult], dict[history.ScreenshotKey, bytes]] | None:
     """The audit itself, with progress, cancel checks and screenshots; ``None`` when cancelled."""
     stop = threading.Event()
@@ -322,11 +325,11 @@ def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[st
         if _cancel_requested(engine, job_id):
             stop.set()
 
-    def after_page(driver: WebDriver, page: PageResult) -> None:
+    def after_page(browser: WebDriver, page: PageResult) -> None:
         with lock:
             room = MAX_SCREENSHOTS - len(shots)
         if screenshots and room > 0:
-            taken = screenshot_findings(driver, page, limit=room)
+            taken = screenshot_findings(browser, page, limit=room)
             with lock:
                 shots.update(taken)
 
@@ -335,14 +338,15 @@ def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[st
     results = audit_urls(urls, workers=min(request.workers, len(urls)), standard=request.standard,
                          best_practice=request.best_practice, cookies=request.cookies,
                          headers=request.headers, progress=progress, after_page=after_page, stop=stop,
-                         driver_factory=driver_factory)
+                         driver_factory=driver_factory, driver=driver)
     if stop.is_set() and len(results) < len(urls):
         return None
     return results, shots
 
 
 def start_audit(engine: Engine, request: AuditRequest, *, allowed_hosts: Iterable[str] | None = None,
-                screenshots: bool = True, driver_factory: Callable[[], WebDriver] | None = None) -> str:
+                screenshots: bool = True, driver_factory: Callable[[], WebDriver] | None = None,
+                driver: WebDriver | None = None) -> str:
     """Create a job and run it in a background thread; return the job id at once.
 
     See :func:`run_job` for the parameters. The thread is a daemon: it never keeps
@@ -351,5 +355,5 @@ def start_audit(engine: Engine, request: AuditRequest, *, allowed_hosts: Iterabl
     job_id = create_job(engine, request)
     threading.Thread(target=run_job, args=(engine, job_id, request), name=f"audit-job-{job_id[:8]}",
                      kwargs={"allowed_hosts": allowed_hosts, "screenshots": screenshots,
-                             "driver_factory": driver_factory}, daemon=True).start()
+                             "driver_factory": driver_factory, "driver": driver}, daemon=True).start()
     return job_id

@@ -1,0 +1,156 @@
+"""Background audit jobs against the local test site: request checks, run, progress, screenshots, cancel.
+
+The browser tests share the session's Chromium (``driver`` of conftest.py) as the
+job's caller-owned browser, so no job starts a browser of its own.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from a11y import history, jobs
+from a11y.crawl import RefusedURLError
+from a11y.screenshots import shrink_png
+
+WAIT_SECONDS = 60
+
+
+def wait_until(check, what: str):
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"gave up waiting for {what}")
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+def test_request_from_form_text():
+    request = jobs.make_request(" https://a.example/\n# a comment\n\nhttps://a.example/about\nhttps://a.example/ ",
+                                crawl_limit=10, standard="wcag21aa", best_practice=False, workers=2,
+                                cookies="session=abc\n", headers="X-Token: s3cret")
+    assert request.urls == ("https://a.example/", "https://a.example/about")
+    assert (request.crawl, request.standard, request.best_practice, request.workers) == (10, "wcag21aa", False, 2)
+    assert request.cookies == (("session", "abc"),) and request.headers == (("X-Token", "s3cret"),)
+    public = request.public()
+    assert public["cookies"] == ["session"] and public["headers"] == ["X-Token"]
+    assert "abc" not in repr(request) and "s3cret" not in str(public)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"urls": "file:///etc/passwd"}, RefusedURLError, "only http and https"),
+    ({"urls": "javascript:alert(1)"}, RefusedURLError, "only http and https"),
+    ({"urls": "http://10.0.0.7/admin", "allowed_hosts": ["example.org"]}, RefusedURLError,
+     "host '10.0.0.7' is not in the allowed hosts"),
+    ({"urls": "", "sitemap": "http://intranet.local/sitemap.xml", "allowed_hosts": [".example.org"]},
+     RefusedURLError, "not in the allowed hosts"),
+    ({"urls": "\n# only a comment\n"}, ValueError, "no pages to audit"),
+    ({"urls": "https://a.example/", "crawl_limit": 0}, ValueError, "crawl limit must be a whole number from 1 to 500"),
+    ({"urls": "https://a.example/", "standard": "wcag3"}, ValueError, "allowed: wcag2a, wcag2aa"),
+    ({"urls": "https://a.example/", "workers": 3}, ValueError, "workers must be a whole number from 1 to 2"),
+    ({"urls": "https://a.example/", "cookies": "no equals sign"}, ValueError, "expected NAME=VALUE"),
+    ({"urls": "https://a.example/", "headers": "Bad header"}, ValueError, "Name: value"),
+])
+def test_bad_requests_are_refused_before_anything_runs(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        jobs.make_request(**kwargs)
+
+
+def test_allowed_subdomains_pass():
+    request = jobs.make_request("https://www.example.org/", allowed_hosts=[".example.org"])
+    assert request.urls == ("https://www.example.org/",)
+
+
+def test_sitemap_pages_are_discovered(site_url):
+    request = jobs.make_request(f"{site_url}/defects/images.html", sitemap=f"{site_url}/sitemap.xml")
+    assert jobs.discover_pages(request) == [f"{site_url}/defects/images.html", f"{site_url}/clean/index.html",
+                                            f"{site_url}/clean/about.html"]
+
+
+# --- job records -------------------------------------------------------------------------------
+
+def test_a_new_job_is_queued_and_a_stale_one_is_interrupted(engine):
+    job_id = jobs.create_job(engine, jobs.make_request("http://127.0.0.1:9/a\nhttp://127.0.0.1:9/b"))
+    job = jobs.get_job(engine, job_id)
+    assert (job["status"], job["done"], job["total"], job["site"], job["audit_id"]) == \
+        ("queued", 0, 2, "http://127.0.0.1:9", None)
+    assert job["request"]["urls"] == ["http://127.0.0.1:9/a", "http://127.0.0.1:9/b"]
+    with engine.begin() as conn:  # as if another server process had started it and died
+        conn.execute(jobs.audit_jobs.update().values(owner="gone", status="running"))
+    job = jobs.get_job(engine, job_id)
+    assert job["status"] == "interrupted" and "server stopped" in job["error"]
+    assert [j["id"] for j in jobs.list_jobs(engine)] == [job_id]
+    with pytest.raises(LookupError, match="no audit job"):
+        jobs.get_job(engine, "nope")
+
+
+def test_a_job_cancelled_before_it_starts_runs_nothing(engine):
+    job_id = jobs.create_job(engine, jobs.make_request("http://127.0.0.1:9/never"))
+    jobs.cancel_job(engine, job_id)
+    assert jobs.run_job(engine, job_id, jobs.make_request("http://127.0.0.1:9/never")) == "cancelled"
+    assert jobs.get_job(engine, job_id)["status"] == "cancelled"
+    assert history.list_audits(engine) == []
+
+
+def test_shrink_png_halves_until_it_fits():
+    image = Image.effect_noise((400, 300), 100).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    big = buffer.getvalue()
+    assert len(big) > 100_000
+    small = shrink_png(big, 100_000)
+    assert len(small) <= 100_000
+    assert Image.open(io.BytesIO(small)).width in (200, 100, 50)
+    assert shrink_png(small, 100_000) == small
+    with pytest.raises(ValueError, match="at least 1000"):
+        shrink_png(big, 10)
+
+
+# --- real runs ---------------------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_a_job_audits_the_site_stores_the_audit_and_screenshots(engine, site_url, driver):
+    request = jobs.make_request(f"{site_url}/defects/images.html\n{site_url}/clean/index.html\n{site_url}/status/500")
+    job_id = jobs.create_job(engine, request)
+    assert jobs.run_job(engine, job_id, request, driver=driver) == "done"
+    job = jobs.get_job(engine, job_id)
+    assert (job["status"], job["done"], job["total"], job["error"]) == ("done", 3, 3, None)
+    audit = history.get_audit(engine, job["audit_id"])
+    pages = audit["report"]["pages"]
+    assert [(p["url"].removeprefix(site_url), p["status"]) for p in pages] == [
+        ("/defects/images.html", "ok"), ("/clean/index.html", "ok"), ("/status/500", "error")]
+    assert sorted((f["rule"], len(f["nodes"])) for f in pages[0]["violations"]) == [
+        ("image-alt", 2), ("input-image-alt", 1), ("role-img-alt", 1)]
+    assert pages[1]["violations"] == []
+    assert (audit["pages"], audit["error_pages"], audit["nodes"]) == (3, 1, 4)
+    keys = history.screenshot_keys(engine, job["audit_id"])
+    assert sorted(rule for _, rule, _ in keys) == ["image-alt", "input-image-alt", "role-img-alt"]
+    url, rule, fp = next(k for k in keys if k[1] == "image-alt")
+    assert fp == pages[0]["violations"][[f["rule"] for f in pages[0]["violations"]].index("image-alt")
+                                        ]["nodes"][0]["fingerprint"]
+    png = history.get_screenshot(engine, job["audit_id"], url, rule, fp)
+    picture = Image.open(io.BytesIO(png))
+    assert picture.format == "PNG" and picture.width > 100
+    # the highlight box is gone again: the page has no overlay left
+    assert driver.execute_script("return document.getElementById('a11y-audit-highlight')") is None
+
+
+@pytest.mark.browser
+def test_a_running_job_reports_progress_and_stops_when_cancelled(engine, site_url, driver):
+    urls = [f"{site_url}/clean/about.html", f"{site_url}/slow", f"{site_url}/clean/index.html"]
+    job_id = jobs.start_audit(engine, jobs.make_request("\n".join(urls)), driver=driver, screenshots=False)
+    job = wait_until(lambda: (j := jobs.get_job(engine, job_id))["done"] >= 1 and j, "the first page")
+    assert (job["status"], job["total"], job["current_url"]) == ("running", 3, urls[0])
+    jobs.cancel_job(engine, job_id)
+    job = wait_until(lambda: (j := jobs.get_job(engine, job_id))["status"] in jobs.FINAL and j, "the cancel")
+    assert job["status"] == "cancelled" and job["done"] < 3 and job["cancel_requested"] is True
+    assert history.list_audits(engine) == []
+    jobs.cancel_job(engine, job_id)  # cancelling a finished job changes nothing
+    assert jobs.get_job(engine, job_id)["status"] == "cancelled"
