@@ -1,0 +1,124 @@
+"""Run an accessibility audit: pages, a sitemap or a crawl; it runs in the background with a progress bar.
+
+The job lives in the database (a11y.jobs), so a reload, another tab or a colleague sees the
+same progress; ``?job=<id>`` in the address follows one job.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from a11y import crawl, jobs
+from a11y.engine import DEFAULT_STANDARD, STANDARDS
+from app_pages._common import engine, require_login
+
+require_login()
+
+STANDARD_NAMES = {"wcag2a": "WCAG 2.0 A", "wcag2aa": "WCAG 2.0 AA", "wcag21aa": "WCAG 2.1 AA",
+                  "wcag22aa": "WCAG 2.2 AA"}
+STATUS_TEXT = {"queued": "Waiting for a free browser", "discovering": "Finding the pages",
+               "running": "Auditing", "done": "Finished", "cancelled": "Cancelled", "failed": "Failed",
+               "interrupted": "Interrupted"}
+POLL_SECONDS = 1.0
+
+
+def start(hosts) -> None:
+    """Check the form and start the job; errors are shown above the form."""
+    form = st.session_state
+    try:
+        request = jobs.make_request(
+            form["audit_urls"], sitemap=form["audit_sitemap"],
+            crawl_limit=int(form["audit_crawl_limit"]) if form["audit_crawl"] else None,
+            standard=form["audit_standard"], best_practice=form["audit_best_practice"],
+            workers=int(form["audit_workers"]), cookies=form["audit_cookies"], headers=form["audit_headers"],
+            allowed_hosts=hosts)
+    except ValueError as exc:
+        st.session_state["audit_error"] = str(exc)
+        return
+    st.session_state.pop("audit_error", None)
+    st.query_params["job"] = jobs.start_audit(engine(), request, allowed_hosts=hosts)
+
+
+def show_job(job_id: str) -> None:
+    """Progress of one job, polled while it runs; a link to its results when it is done."""
+    job = jobs.get_job(engine(), job_id)
+    active = job["status"] in jobs.ACTIVE
+
+    @st.fragment(run_every=POLL_SECONDS if active else None)
+    def progress() -> None:
+        current = jobs.get_job(engine(), job_id)
+        if active and current["status"] not in jobs.ACTIVE:
+            st.rerun()  # finished: show the final state without polling any more
+        st.subheader(f"{STATUS_TEXT[current['status']]}: {current['site']}")
+        total = max(current["total"], 1)
+        st.progress(current["done"] / total, text=f"{current['done']} of {current['total']} pages audited")
+        if current["current_url"]:
+            st.caption(f"Last page audited: {current['current_url']}")
+        if current["status"] in jobs.ACTIVE:
+            if current["cancel_requested"]:
+                st.info("Stopping after the page under way…")
+            else:
+                st.button("Cancel the audit", key=f"cancel:{job_id}", on_click=jobs.cancel_job,
+                          args=(engine(), job_id))
+        elif current["status"] == "done":
+            st.success("The audit is stored with the site's history.")
+            st.page_link("app_pages/audit_results.py", label="See the results",
+                         query_params={"audit": str(current["audit_id"])})
+        elif current["status"] == "cancelled":
+            st.info("Nothing was stored. Start the audit again when you are ready.")
+        else:
+            st.error(current["error"] or "The audit stopped.")
+
+    progress()
+
+
+st.title("Audit a site")
+st.write("Checks pages with axe-core in a real browser, plus checks of what a screen reader announces. "
+         "The audit runs in the background: you can leave this page and come back.")
+hosts = crawl.allowed_hosts_from_env()
+if hosts:
+    st.caption(f"This server audits only these hosts: {', '.join(sorted(hosts))}.")
+
+if st.session_state.get("audit_error"):
+    st.error(st.session_state["audit_error"])
+with st.form("audit_form"):
+    st.text_area("Pages to audit", key="audit_urls", height=120,
+                 help="One http:// or https:// address a line. Lines starting with # are skipped.")
+    st.text_input("Sitemap (optional)", key="audit_sitemap",
+                  help="The address of a sitemap.xml or sitemap index; its pages are added.")
+    left, right = st.columns(2)
+    left.checkbox("Follow links from these pages (same site only)", key="audit_crawl")
+    right.number_input("Pages in all when following links", min_value=1, max_value=jobs.MAX_PAGES, value=20,
+                       key="audit_crawl_limit")
+    left.selectbox("Standard", list(STANDARDS), index=list(STANDARDS).index(DEFAULT_STANDARD),
+                   format_func=STANDARD_NAMES.get, key="audit_standard",
+                   help="Each level includes the lower ones.")
+    right.number_input("Browsers in parallel", min_value=1, max_value=jobs.MAX_WORKERS, value=1,
+                       key="audit_workers")
+    st.checkbox("Also check axe's best practices", value=True, key="audit_best_practice")
+    with st.expander("Pages behind a login"):
+        st.text_area("Cookies", key="audit_cookies",
+                     help="NAME=VALUE, one a line, sent to the audited hosts. Kept in memory for this audit "
+                          "only and never stored.")
+        st.text_area("Headers", key="audit_headers",
+                     help="Name: value, one a line (for example Authorization), sent with every request. "
+                          "Kept in memory for this audit only and never stored.")
+    st.form_submit_button("Start the audit", type="primary", on_click=start, args=(hosts,))
+
+recent = jobs.list_jobs(engine(), limit=10)
+job_id = st.query_params.get("job")
+if job_id is None:  # after a reload without ?job=: follow the newest audit still running
+    job_id = next((j["id"] for j in recent if j["status"] in jobs.ACTIVE), None)
+if job_id is not None:
+    try:
+        show_job(job_id)
+    except LookupError:
+        st.warning("That audit job does not exist (any more). Start a new one above.")
+
+if recent:
+    st.subheader("Recent audits")
+    st.dataframe(
+        [{"Started": j["created_at"].strftime("%Y-%m-%d %H:%M UTC"), "Site": j["site"],
+          "Status": STATUS_TEXT[j["status"]], "Pages": f"{j['done']} of {j['total']}",
+          "Audit": j["audit_id"]} for j in recent],
+        hide_index=True)

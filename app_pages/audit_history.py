@@ -1,0 +1,72 @@
+"""Past audits per site: the list, violations over time, and what changed between two audits."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from a11y import explore, history
+from app_pages._common import engine, require_login
+
+require_login()
+
+DIFF_TITLES = {"new": "New since the earlier audit", "fixed": "Fixed since the earlier audit",
+               "unchanged": "Unchanged"}
+
+
+def _label(audit: dict) -> str:
+    return f"{audit['finished_at']:%Y-%m-%d %H:%M} UTC · {audit['nodes']} failing elements (audit {audit['id']})"
+
+
+def _diff_table(items: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{"Page": i["url"], "Rule": i["rule"], "Impact": i["impact"],
+                          "Screen reader": i["screen_reader"], "Element": i["html"]} for i in items])
+
+
+def compare(audits: list[dict]) -> None:
+    st.header("Compare two audits")
+    if len(audits) < 2:
+        st.write("Run a second audit of this site to see what changed.")
+        return
+    by_id = {a["id"]: a for a in audits}
+    ids = list(by_id)
+    left, right = st.columns(2)
+    before = left.selectbox("Earlier audit", ids, index=1, format_func=lambda i: _label(by_id[i]), key="diff_before")
+    after = right.selectbox("Later audit", ids, index=0, format_func=lambda i: _label(by_id[i]), key="diff_after")
+    if before == after:
+        st.info("Choose two different audits.")
+        return
+    diff = history.diff_audits(history.get_audit(engine(), before)["report"],
+                               history.get_audit(engine(), after)["report"])
+    cols = st.columns(3)
+    for col, kind in zip(cols, history.DIFF_KINDS):
+        col.metric(DIFF_TITLES[kind], len(diff[kind]))
+    st.caption("Elements are matched by page, rule and fingerprint (a normalised selector and snippet), so "
+               "renamed generated class names do not count as changes. Only pages audited in both count as fixed.")
+    for kind in ("new", "fixed"):
+        if diff[kind]:
+            st.subheader(DIFF_TITLES[kind])
+            st.dataframe(_diff_table(diff[kind]), hide_index=True)
+
+
+st.title("Audit history")
+sites = history.list_sites(engine())
+if not sites:
+    st.info("No audit is stored yet. Run one on the Audit page.")
+    st.page_link("app_pages/audit.py", label="Audit a site")
+    st.stop()
+site = st.selectbox("Site", sites, key="history_site")
+audits = history.list_audits(engine(), site)
+
+st.header("Violations over time")
+over_time = history.violations_over_time(engine(), site)
+st.altair_chart(explore.history_chart(over_time), theme=None, width="content",
+                alt=f"Line chart of failing elements in {len(over_time)} audits of {site}; "
+                    "the table below has the same numbers.")
+st.dataframe(pd.DataFrame([{
+    "Finished (UTC)": a["finished_at"].strftime("%Y-%m-%d %H:%M"), "Audit": a["id"], "Pages": a["pages"],
+    "Not audited": a["error_pages"], "Failing elements": a["nodes"],
+    "Screen-reader elements": a["screen_reader_nodes"], "Needs review": a["needs_review_nodes"],
+    "Standard": a["standard"]} for a in audits]), hide_index=True)
+st.page_link("app_pages/audit_results.py", label="Open the latest audit", query_params={"audit": str(audits[0]["id"])})
+compare(audits)

@@ -1,0 +1,144 @@
+"""Explore one stored audit: totals, filters, each finding with its screenshot, components, needs review, downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from a11y import explore, history
+from a11y.findings import IMPACTS
+from a11y.report import group_by_component
+from a11y.reporters import EXTENSIONS, FORMATS, render
+from app_pages._common import engine, require_login
+
+require_login()
+
+MAX_DETAILS = 40
+"""Findings shown with their details at once; narrow the filters to see others."""
+FORMAT_NAMES = {"html": "HTML", "json": "JSON", "csv": "CSV", "junit": "JUnit XML", "sarif": "SARIF"}
+MIME = {"html": "text/html", "json": "application/json", "csv": "text/csv", "junit": "application/xml",
+        "sarif": "application/sarif+json"}
+
+
+def choose_audit() -> dict | None:
+    """An audit picker remembered in the address (``?audit=<id>``); newest first."""
+    rows = history.list_audits(engine())
+    if not rows:
+        st.info("No audit is stored yet. Run one on the Audit page.")
+        st.page_link("app_pages/audit.py", label="Audit a site")
+        return None
+    ids = [r["id"] for r in rows]
+    names = {r["id"]: f"{r['site']} · {r['finished_at']:%Y-%m-%d %H:%M} UTC · {r['pages']} pages "
+                      f"(audit {r['id']})" for r in rows}
+    wanted = st.query_params.get("audit")
+    if wanted is not None and wanted.isdigit() and int(wanted) in ids and \
+            st.session_state.get("results_audit_synced") != wanted:
+        st.session_state["results_audit"] = int(wanted)
+    if st.session_state.get("results_audit") not in ids:
+        st.session_state["results_audit"] = ids[0]
+    audit_id = st.selectbox("Audit", ids, format_func=names.__getitem__, key="results_audit")
+    st.query_params["audit"] = str(audit_id)
+    st.session_state["results_audit_synced"] = str(audit_id)
+    return history.get_audit(engine(), audit_id)
+
+
+def totals(report: dict) -> None:
+    s = report["summary"]
+    cols = st.columns(4)
+    cols[0].metric("Pages audited", f"{s['pages']['ok']} of {s['pages']['total']}")
+    cols[1].metric("Failing elements", s["nodes"])
+    cols[2].metric("Screen-reader elements", s["screen_reader"]["nodes"])
+    cols[3].metric("Needs review", s["needs_review"]["nodes"])
+    cols = st.columns(4)
+    for col, impact in zip(cols, reversed(IMPACTS)):
+        col.metric(impact.capitalize(), s["by_impact"][impact]["nodes"])
+    errors = [p for p in report["pages"] if p["status"] == "error"]
+    if errors:
+        st.warning("Not audited: " + "; ".join(f"{p['url']} ({p['error']})" for p in errors))
+
+
+def details(audit: dict, rows) -> None:
+    """Each failing element with its help, snippet, selector and screenshot."""
+    shots = history.screenshot_keys(engine(), audit["id"])
+    for i, row in enumerate(rows.head(MAX_DETAILS).itertuples()):
+        sr = "screen reader" if row.screen_reader else "not screen reader"
+        with st.expander(f"{row.rule} · {row.impact or 'no impact'} · {sr} · {row.page}"):
+            st.markdown(f"**{row.help}** ([how to fix]({row.help_url}))" if row.help_url.startswith("http")
+                        else f"**{row.help}**")
+            if row.summary:
+                st.text(row.summary)
+            st.code(row.html, language="html")
+            st.caption(f"Selector: {row.target} · source: {row.source} · fingerprint {row.fingerprint}")
+            if (row.page, row.rule, row.fingerprint) in shots:
+                png = history.get_screenshot(engine(), audit["id"], row.page, row.rule, row.fingerprint)
+                st.image(png, caption="The element, outlined in magenta",
+                         alt=f"Screenshot of {row.page} with the failing element outlined")
+    if len(rows) > MAX_DETAILS:
+        st.caption(f"Showing {MAX_DETAILS} of {len(rows)} elements; narrow the filters to see the others.")
+
+
+def explorer(audit: dict) -> None:
+    report = audit["report"]
+    frame = explore.findings_frame(report)
+    st.header("Findings")
+    if frame.empty:
+        st.success("No violations found on the audited pages.")
+    else:
+        left, mid, right = st.columns(3)
+        pages = left.multiselect("Pages", sorted(frame["page"].unique()), key="f_pages")
+        rules = mid.multiselect("Rules", sorted(frame["rule"].unique()), key="f_rules")
+        impacts = right.multiselect("Impact", [*reversed(IMPACTS), "none"], key="f_impacts")
+        left, right = st.columns(2)
+        sr = left.radio("Screen-reader relevance", explore.SCREEN_READER_CHOICES, horizontal=True,
+                        format_func={"all": "All", "screen-reader": "Screen-reader issues",
+                                     "other": "Other issues"}.get, key="f_sr")
+        sources = right.multiselect("Source", ["axe", "custom"], key="f_sources",
+                                    format_func={"axe": "axe-core", "custom": "Accessibility-tree checks"}.get)
+        shown = explore.filter_findings(frame, pages=pages, rules=rules, impacts=impacts, screen_reader=sr,
+                                        sources=sources)
+        st.write(f"{len(shown)} of {len(frame)} failing elements match.")
+        st.dataframe(explore.rules_table(shown), hide_index=True, column_config={
+            "rule": "Rule", "impact": "Impact", "screen_reader": st.column_config.CheckboxColumn("Screen reader"),
+            "source": "Source", "pages": "Pages", "elements": "Elements", "help": "What is wrong"})
+        st.subheader("Failing elements")
+        details(audit, shown)
+
+    st.header("Components across pages")
+    groups = group_by_component(report)
+    if groups:
+        st.write("The same element failing on several pages (a shared header, a footer link) is one row: "
+                 "fix it once.")
+        st.dataframe([{"Rule": g["rule"], "Impact": g["impact"], "Screen reader": g["screen_reader"],
+                       "Pages": len(g["pages"]), "Elements": g["nodes"], "Element": g["html"],
+                       "First seen on": g["pages"][0]} for g in groups], hide_index=True)
+    else:
+        st.write("No failing components.")
+
+    st.header("Needs review")
+    review = explore.findings_frame(report, "incomplete")
+    if review.empty:
+        st.write("Nothing needs review.")
+    else:
+        st.write("axe could not decide these; a person should check them. They are not counted as failures.")
+        st.dataframe(review[["page", "rule", "help", "target", "html"]], hide_index=True, column_config={
+            "page": "Page", "rule": "Rule", "help": "What to check", "target": "Selector", "html": "Element"})
+
+
+def downloads(audit: dict) -> None:
+    st.header("Download the report")
+    stem = f"audit-{audit['id']}"
+    cols = st.columns(len(FORMATS))
+    for col, fmt in zip(cols, FORMATS):
+        col.download_button(FORMAT_NAMES[fmt], data=lambda fmt=fmt: render(audit["report"], fmt),
+                            file_name=stem + EXTENSIONS[fmt], mime=MIME[fmt], on_click="ignore",
+                            key=f"download:{fmt}")
+
+
+st.title("Audit results")
+audit = choose_audit()
+if audit is not None:
+    report = audit["report"]
+    st.caption(f"axe-core {report['axe_version']} · {report['standard']} · finished "
+               f"{audit['finished_at']:%Y-%m-%d %H:%M} UTC")
+    totals(report)
+    explorer(audit)
+    downloads(audit)

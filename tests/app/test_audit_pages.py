@@ -1,0 +1,199 @@
+"""The audit pages in AppTest, signed in: the audit form refuses unsafe URLs, a job's progress and cancel,
+the results explorer and its filters, the history and its diff, the preview's URL checks, the site report.
+
+Stored audits are the recorded v1/v2 site of tests/a11y/test_report.py (see tests/a11y/test_history.py
+for its hand-counted totals: v1 has 14 failing elements, 13 of them screen-reader, 6 critical, 7
+serious, 1 moderate, 1 needs review; v2 against v1 is 1 new, 3 fixed, 11 unchanged).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from a11y import history, jobs
+from cardsort import store
+from cardsort.model import Group, Sort, study_from_spec
+from tests.a11y.test_report import SHOP, v1_report, v2_report
+from tests.app._researcher import app_db, open_page, texts
+
+__all__ = ["app_db"]
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def submit_audit(at, urls: str):
+    at.text_area(key="audit_urls").set_value(urls)
+    at.button[0].click()  # the form's submit button
+    return at.run()
+
+
+# --- audit ---------------------------------------------------------------------------------------
+
+def test_audit_form_has_every_choice(app_db):
+    at = open_page("audit.py")
+    assert not at.exception
+    assert [t.label for t in at.text_area] == ["Pages to audit", "Cookies", "Headers"]
+    assert at.selectbox(key="audit_standard").value == "wcag22aa"
+    assert at.selectbox(key="audit_standard").options == ["WCAG 2.0 A", "WCAG 2.0 AA", "WCAG 2.1 AA", "WCAG 2.2 AA"]
+    assert at.checkbox(key="audit_best_practice").value is True
+    assert at.number_input(key="audit_workers").max == 2
+    assert "Recent audits" not in texts(at)
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "javascript:alert(1)", "chrome://settings",
+                                 "data:text/html,<h1>x</h1>"])
+def test_audit_refuses_urls_that_are_not_http(app_db, url):
+    at = submit_audit(open_page("audit.py"), url)
+    assert [e.value for e in at.error] == [
+        f"refused URL {url!r} ({url.split(':')[0]}:): only http and https URLs are audited"]
+    assert jobs.list_jobs(app_db) == []
+
+
+def test_audit_refuses_hosts_outside_the_allow_list(app_db, monkeypatch):
+    monkeypatch.setenv("A11Y_ALLOWED_HOSTS", "example.org, .example.net")
+    at = open_page("audit.py")
+    assert "This server audits only these hosts: .example.net, example.org." in texts(at)
+    at = submit_audit(at, "https://www.example.org/\nhttp://169.254.169.254/latest/meta-data/")
+    assert [e.value for e in at.error] == [
+        "refused URL 'https://www.example.org/': host 'www.example.org' is not in the allowed hosts "
+        "(.example.net, example.org)"]
+    at.text_input(key="audit_sitemap").set_value("http://10.0.0.1/sitemap.xml")
+    at = submit_audit(at, "https://shop.example.net/")
+    assert "host '10.0.0.1' is not in the allowed hosts" in at.error[0].value
+    assert jobs.list_jobs(app_db) == []
+
+
+def test_a_running_job_shows_its_progress_and_can_be_cancelled(app_db):
+    request = jobs.make_request("http://127.0.0.1:9/a\nhttp://127.0.0.1:9/b\nhttp://127.0.0.1:9/c")
+    job_id = jobs.create_job(app_db, request)
+    with app_db.begin() as conn:
+        conn.execute(jobs.audit_jobs.update().values(status="running", done=1, current_url="http://127.0.0.1:9/a"))
+    at = open_page("audit.py")  # no ?job=: the newest running job is followed
+    assert not at.exception
+    assert "Auditing: http://127.0.0.1:9" in texts(at)
+    assert "Last page audited: http://127.0.0.1:9/a" in texts(at)
+    assert at.get("progress")[0].proto.value == 33  # 1 of 3, in percent
+    at.button(key=f"cancel:{job_id}").click().run()
+    assert jobs.get_job(app_db, job_id)["cancel_requested"] is True
+    assert "Stopping after the page under way…" in texts(at)
+
+
+def test_a_finished_job_links_to_its_results(app_db):
+    job_id = jobs.create_job(app_db, jobs.make_request("http://127.0.0.1:8000/shop.html"))
+    audit_id = history.save_audit(app_db, v1_report())
+    with app_db.begin() as conn:
+        conn.execute(jobs.audit_jobs.update().values(status="done", done=5, total=5, audit_id=audit_id))
+    at = open_page("audit.py", job=job_id)
+    assert "Finished: http://127.0.0.1:8000" in texts(at)
+    assert "The audit is stored with the site's history." in texts(at)
+    assert at.get("page_link")[0].proto.label == "See the results"
+    assert "Recent audits" in texts(at)
+
+
+# --- results -------------------------------------------------------------------------------------
+
+def test_results_totals_filters_details_and_downloads(app_db):
+    audit_id = history.save_audit(app_db, v1_report(), finished_at=T0)
+    fp = v1_report()["pages"][0]["violations"][0]["nodes"][0]["fingerprint"]
+    with app_db.begin() as conn:
+        conn.execute(history.audit_screenshots.insert().values(
+            audit_id=audit_id, url=SHOP, rule="image-alt", fingerprint=fp, png=_tiny_png()))
+    at = open_page("audit_results.py", audit=str(audit_id))
+    assert not at.exception
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("Pages audited", "4 of 5"), ("Failing elements", "14"), ("Screen-reader elements", "13"),
+        ("Needs review", "1"), ("Critical", "6"), ("Serious", "7"), ("Moderate", "1"), ("Minor", "0")]
+    assert "Not audited: http://127.0.0.1:8000/gone.html (HTTP 404 Not Found)" in [w.value for w in at.warning]
+    assert "14 of 14 failing elements match." in texts(at)
+    assert len(at.expander) == 14
+    assert [b.label for b in at.get("download_button")] == ["JSON", "HTML", "CSV", "JUnit XML", "SARIF"]
+    # the one stored screenshot, inside the details of the shop logo's image-alt
+    assert [len(e.get("image")) for e in at.expander] == [1] + [0] * 13
+
+    at.radio(key="f_sr").set_value("other").run()
+    assert "1 of 14 failing elements match." in texts(at)
+    assert at.expander[0].label == f"color-contrast · serious · not screen reader · {SHOP}"
+    at.radio(key="f_sr").set_value("all")
+    at.multiselect(key="f_rules").set_value(["label"])
+    at.multiselect(key="f_impacts").set_value(["critical"]).run()
+    assert "3 of 14 failing elements match." in texts(at)
+    at.multiselect(key="f_sources").set_value(["custom"]).run()
+    assert "0 of 14 failing elements match." in texts(at)
+
+
+def _tiny_png() -> bytes:
+    import io
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_results_without_audits_points_to_the_audit_page(app_db):
+    at = open_page("audit_results.py")
+    assert "No audit is stored yet. Run one on the Audit page." in texts(at)
+
+
+# --- history -------------------------------------------------------------------------------------
+
+def test_history_lists_charts_and_compares(app_db):
+    first = history.save_audit(app_db, v1_report(), finished_at=T0)
+    second = history.save_audit(app_db, v2_report(), finished_at=T0 + timedelta(days=7))
+    at = open_page("audit_history.py")
+    assert not at.exception
+    assert at.selectbox(key="history_site").value == "http://127.0.0.1:8000"
+    assert len(at.get("vega_lite_chart")) == 1
+    table = at.dataframe[0].value
+    assert table["Audit"].tolist() == [second, first] and table["Failing elements"].tolist() == [12, 14]
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("New since the earlier audit", "1"), ("Fixed since the earlier audit", "3"), ("Unchanged", "11")]
+    assert at.dataframe[1].value["Rule"].tolist() == ["button-name"]
+    assert at.dataframe[2].value["Rule"].tolist() == ["image-alt", "link-name", "color-contrast"]
+    at.selectbox(key="diff_before").set_value(second).run()
+    assert "Choose two different audits." in texts(at)
+
+
+def test_history_with_one_audit_asks_for_a_second(app_db):
+    history.save_audit(app_db, v1_report(), finished_at=T0)
+    at = open_page("audit_history.py")
+    assert "Run a second audit of this site to see what changed." in texts(at)
+
+
+# --- preview -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("file:///etc/hosts", "only http and https URLs are audited"),
+    ("javascript:alert(1)", "only http and https URLs are audited"),
+    ("http://192.168.1.1/", "host '192.168.1.1' is not in the allowed hosts (example.org)"),
+])
+def test_preview_refuses_unsafe_urls(app_db, monkeypatch, url, message):
+    monkeypatch.setenv("A11Y_ALLOWED_HOSTS", "example.org")
+    at = open_page("preview.py")
+    at.text_input(key="preview_url").set_value(url)
+    at.button[0].click()
+    at.run()
+    assert len(at.error) == 1 and message in at.error[0].value
+    assert "Headings outline" not in texts(at)
+
+
+# --- site report ---------------------------------------------------------------------------------
+
+def test_site_report_page_offers_the_report(app_db):
+    store.create_study(app_db, study_from_spec(
+        {"name": "Library", "kind": "open", "cards": ["Opening hours", "Contact", "Renew a loan", "Fines"]}, "lib"))
+    store.import_sorts(app_db, "lib", [Sort(p, (Group("Visit", ("c1", "c2")), Group("Borrow", ("c3", "c4"))))
+                                       for p in ("p1", "p2")])
+    history.save_audit(app_db, v1_report(), finished_at=T0)
+    at = open_page("site_report.py", study="lib")
+    assert not at.exception
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("Proposed categories", "2"), ("Screen-reader components", "9"), ("Of them way-finding", "4")]
+    assert [b.label for b in at.get("download_button")] == ["Download the site report (HTML)"]
+
+
+def test_site_report_page_without_audits(app_db):
+    store.create_study(app_db, study_from_spec({"name": "Empty", "kind": "open", "cards": ["A", "B"]}, "e1"))
+    at = open_page("site_report.py", study="e1")
+    assert "No audit is stored yet. Run one on the Audit page." in texts(at)
