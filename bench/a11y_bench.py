@@ -119,9 +119,9 @@ class TreeCpu:
     ``wait4`` (what :func:`bench.common.run_process` reports) counts only descendants
     that were reaped by their own parents; Chromium under chromedriver under node is
     not, so its CPU would go missing. This follows the tree instead: the processes
-    descending from ``root`` (Puppeteer starts Chromium in a session of its own) plus
-    those still in ``root``'s session (helpers orphaned to init), summing the user +
-    system time each used between entering and leaving the context. A process that
+    descending from ``root`` plus those left in the process group ``root`` leads
+    (helpers orphaned to init), summing the user + system time each used between
+    entering and leaving the context. A process that
     ends between two samples loses at most ``interval`` seconds; one that lives
     shorter than ``interval`` can be missed.
     """
@@ -153,7 +153,7 @@ class TreeCpu:
             self._sample()
 
     def _sample(self) -> None:
-        table: dict[int, tuple[int, int, int, int]] = {}  # pid -> (ppid, session, start time, ticks)
+        table: dict[int, tuple[int, int, int, int]] = {}  # pid -> (ppid, process group, start time, ticks)
         children: dict[int, list[int]] = {}
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
@@ -166,9 +166,9 @@ class TreeCpu:
             # Fields after the parenthesised command name: state ppid pgrp session ... (proc(5)).
             fields = stat[stat.rfind(b")") + 2:].split()
             pid, ppid = int(entry.name), int(fields[1])
-            table[pid] = (ppid, int(fields[3]), int(fields[19]), int(fields[11]) + int(fields[12]))
+            table[pid] = (ppid, int(fields[2]), int(fields[19]), int(fields[11]) + int(fields[12]))
             children.setdefault(ppid, []).append(pid)
-        members = {pid for pid, row in table.items() if row[1] == self.root}
+        members = {pid for pid, row in table.items() if row[1] == self.root}  # orphans of the group
         todo = [self.root]
         while todo:
             pid = todo.pop()
@@ -183,7 +183,11 @@ class TreeCpu:
 
 def run_tool(argv: Sequence[str | os.PathLike], *, output_stem: Path, cwd: Path,
              timeout: float = TIMEOUT_S) -> ProcessRun:
-    """Run one tool in a new session; wall time, and CPU time of its whole process tree.
+    """Run one tool in a process group of its own; wall time, and CPU time of its whole tree.
+
+    The tool stays in this process's session: with the kernel's autogroup scheduling a
+    new session would be a new CPU-share group, so on a busy machine tools would get
+    different shares depending on how they were started.
 
     Standard output and error go to ``<stem>.out`` and ``<stem>.err``. ``peak_rss_mb`` is
     not measured (NaN): a sum over browser processes would count shared pages many times.
@@ -194,7 +198,7 @@ def run_tool(argv: Sequence[str | os.PathLike], *, output_stem: Path, cwd: Path,
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd,
-                                start_new_session=True)
+                                process_group=0)
         with TreeCpu(proc.pid) as cpu:
             try:
                 proc.wait(timeout=timeout)
@@ -204,7 +208,7 @@ def run_tool(argv: Sequence[str | os.PathLike], *, output_stem: Path, cwd: Path,
                 proc.wait()
                 timed_out = True
             wall = time.perf_counter() - start
-            # Whatever the tool left behind in its session (a browser it failed to close) is stopped.
+            # Whatever the tool left behind in its group (a browser it failed to close) is stopped.
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
     return ProcessRun(argv=argv, wall_s=wall, cpu_s=cpu.seconds, peak_rss_mb=float("nan"),
