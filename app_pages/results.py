@@ -105,7 +105,12 @@ def show_results(study_id: str) -> None:
         st.write("Share of participants who put two cards in the same group, ordered like the dendrogram. "
                  "Dark blocks on the diagonal are categories participants agree on.")
         st.altair_chart(heatmap, theme=None, width="content",
-                        alt="Similarity matrix heatmap; download it as CSV from the Export tab for the numbers.")
+                        alt="Similarity matrix heatmap; the strongest pairs follow as a table, and the Export "
+                            "tab has every number as CSV.")
+        pairs = charts.strongest_pairs(analysis.cards, analysis.similarity)
+        pairs["Grouped together"] = pairs["Grouped together"].map("{:.0%}".format)
+        st.write("**The pairs of cards most often grouped together**")
+        st.table(pairs.set_index(pd.RangeIndex(1, len(pairs) + 1, name="#")))
     if placement is not None:
         with tabs["Placement matrix"]:
             st.write("How many participants put each card into each of your categories.")

@@ -111,6 +111,24 @@ def similarity_heatmap(cards: Sequence[str], similarity: np.ndarray, order: Sequ
     ).properties(width=width, height=height, autosize=_GROW)
 
 
+def strongest_pairs(cards: Sequence[str], similarity: np.ndarray, n: int = 15) -> pd.DataFrame:
+    """The ``n`` pairs of cards most often grouped together: the heatmap's text alternative.
+
+    Ties keep the cards' order (the pair with the smaller first index, then second index, first).
+
+    Returns
+    -------
+    DataFrame, shape (min(n, n_pairs), 3)
+        Columns ``Card``, ``Other card`` and ``Grouped together`` (float 0-1), strongest first.
+    """
+    similarity = np.asarray(similarity, dtype=float)
+    i, j = np.triu_indices(len(cards), 1)
+    values = similarity[i, j]
+    top = np.lexsort((j, i, -values))[:n]
+    return pd.DataFrame({"Card": [cards[k] for k in i[top]], "Other card": [cards[k] for k in j[top]],
+                         "Grouped together": values[top]})
+
+
 # --- dendrogram ------------------------------------------------------------------------------
 
 def cut_height(linkage: np.ndarray, k: int) -> float:

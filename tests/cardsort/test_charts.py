@@ -79,6 +79,13 @@ def test_heatmap_columns_share_at_most_560_px_and_are_labelled_while_wide_enough
     assert spec["encoding"]["x"]["axis"].get("labels", True) is labelled
 
 
+def test_strongest_pairs_first_and_ties_in_card_order():
+    sim = np.array([[1, 0.5, 0.9, 0.5], [0.5, 1, 0.1, 0.5], [0.9, 0.1, 1, 0.0], [0.5, 0.5, 0.0, 1]])
+    pairs = charts.strongest_pairs(list("ABCD"), sim, n=4)
+    assert pairs.values.tolist() == [["A", "C", 0.9], ["A", "B", 0.5], ["A", "D", 0.5], ["B", "D", 0.5]]
+    assert len(charts.strongest_pairs(list("ABCD"), sim, n=15)) == 6
+
+
 def test_cut_height_lies_between_the_merges_that_give_k_clusters():
     assert charts.cut_height(LINKAGE, 2) == pytest.approx(0.55)
     assert charts.cut_height(LINKAGE, 1) == pytest.approx(0.92)
