@@ -117,3 +117,18 @@ def test_the_list_shows_every_study_and_the_preview_speaks_the_study_language(ap
     html = at.get("html")[0].proto.body
     assert 'lang="fa" dir="rtl"' in html
     assert "/sort?study=s1" in texts(at)
+
+
+def test_another_language_takes_a_bcp47_code(app_db):
+    at = open_page("studies.py")
+    at.text_input(key=f"{NEW}:name").input("Umfrage")
+    at.text_area(key=f"{NEW}:cards").input("Öffnungszeiten\nKontakt")
+    at.selectbox(key=f"{NEW}:language").select("other").run()
+    at.text_input(key=f"{NEW}:language_code").input("de CH")
+    at.button(key=f"{NEW}:save").click().run()
+    assert [e.value for e in at.error] == ["Not saved: language must be a BCP 47 code such as en, fa, ar-EG, "
+                                           "not 'de CH'."]
+    at.text_input(key=f"{NEW}:language_code").input("de-CH")
+    at.button(key=f"{NEW}:save").click().run()
+    [row] = store.list_studies(app_db)
+    assert row["language"] == "de-CH"
