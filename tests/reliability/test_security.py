@@ -1,0 +1,245 @@
+"""Security: researcher pages need the login, participants see only their own study, text is escaped,
+audits load only http(s) URLs on allowed hosts, and no secret reaches a page or a log.
+
+The researcher pages are enumerated from ``app_pages/`` (every page but the participant page,
+the sign-in page and the home text), so a page added later is checked without editing this file.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from a11y.crawl import RefusedURLError, check_url
+from a11y.reporters.html import render_html as a11y_html
+from app_pages._common import SESSION_FLAG
+from cardsort import auth, store
+from cardsort.model import Group, Sort, study_from_spec
+from cardsort.report import build_report, render_html as report_html
+
+from .conftest import ROOT
+
+PAGES = ROOT / "app_pages"
+PUBLIC_PAGES = {"sort.py", "login.py", "home.py"}
+RESEARCHER_PAGES = sorted(p.name for p in PAGES.glob("*.py") if not p.name.startswith("_") and p.name not in PUBLIC_PAGES)
+PASSWORD = "Tr0ub4dor&3-reliability"
+PASSWORD_HASH = auth.hash_password(PASSWORD, salt=b"reliability salt")
+SECRET_STUDY = "Secret merger study ZQX"
+SECRET_GROUP = "Confidential pile QJV"
+XSS = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+
+
+def all_text(at: AppTest) -> str:
+    """Every string in the rendered page (all elements' protobufs), for 'does X appear anywhere'."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            out.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(out)
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    """The app's SQLite database with two studies: A (with a sort) and B (with a secret sort)."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    for name in ("RESEARCHER_PASSWORD", "RESEARCHER_PASSWORD_HASH", "A11Y_ALLOWED_HOSTS"):
+        monkeypatch.delenv(name, raising=False)
+    engine = store.make_engine(url)
+    a = store.create_study(engine, study_from_spec({"name": "Public study A", "kind": "open",
+                                                    "cards": ["One", "Two"]}, "studyA"))
+    b = store.create_study(engine, study_from_spec({"name": SECRET_STUDY, "kind": "open",
+                                                    "cards": ["Three", "Four"]}, "studyB"))
+    store.submit_sort(engine, a.id, Sort("alice", (Group(SECRET_GROUP, ("c1", "c2")),)))
+    store.submit_sort(engine, b.id, Sort("bob", (Group(SECRET_GROUP, ("c1", "c2")),)))
+    yield engine
+    engine.dispose()
+
+
+def _app(path: Path) -> AppTest:
+    at = AppTest.from_file(str(path), default_timeout=60)
+    at.secrets[auth.HASH_KEY] = PASSWORD_HASH
+    return at
+
+
+def test_researcher_pages_are_enumerated():
+    assert {"studies.py", "results.py", "import_data.py", "trust.py", "standardise.py"} <= set(RESEARCHER_PAGES)
+
+
+@pytest.mark.parametrize("page", RESEARCHER_PAGES)
+def test_researcher_page_shows_only_the_sign_in_and_refuses_a_wrong_password(app_db, page):
+    at = _app(PAGES / page)
+    at.query_params["study"] = "studyB"
+    at.run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert at.text_input[0].label == "Researcher password"
+    at.text_input[0].input("not the password")
+    at.button[0].click().run()
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert "That password is not right. Try again." in [e.value for e in at.error]
+    text = all_text(at)
+    for secret in (SECRET_STUDY, SECRET_GROUP, "bob", "not the password", PASSWORD_HASH):
+        assert secret not in text, f"{page} shows {secret!r} to a visitor"
+
+
+def test_signed_out_app_offers_no_researcher_page(app_db):
+    at = _app(ROOT / "streamlit_app.py").run()
+    for page in RESEARCHER_PAGES:
+        try:
+            at.switch_page(f"app_pages/{page}").run()
+        except Exception:  # noqa: BLE001 - Streamlit refuses a page that is not in the navigation
+            continue
+        text = all_text(at)
+        assert SECRET_STUDY not in text and SECRET_GROUP not in text, f"{page} reached without sign-in"
+
+
+def test_participant_link_shows_its_own_study_and_no_results(app_db):
+    at = _app(ROOT / "streamlit_app.py")
+    at.query_params.update({"study": "studyA", "pid": "carol"})
+    at.switch_page("app_pages/sort.py")
+    at.run()
+    assert not at.exception, at.exception
+    text = all_text(at)
+    assert "Public study A" in text
+    for secret in (SECRET_STUDY, SECRET_GROUP, "alice", "bob"):
+        assert secret not in text
+    assert SESSION_FLAG not in at.session_state
+
+
+def test_participant_cannot_set_the_researcher_flag_through_the_address(app_db):
+    at = _app(ROOT / "streamlit_app.py")
+    at.query_params.update({"study": "studyB", SESSION_FLAG: "true", "researcher_signed_in": "1"})
+    at.run()
+    assert SECRET_STUDY not in all_text(at) and SECRET_GROUP not in all_text(at)
+
+
+# --- escaping in every HTML report ------------------------------------------------------------
+
+def test_card_sort_report_escapes_participant_and_study_text():
+    study = study_from_spec({"name": XSS, "kind": "open", "cards": [XSS, "B \u202e", "C"]}, "x")
+    sorts = [Sort(f"p{i}", (Group(XSS, ("c1", "c2")), Group("</td><td>", ("c3",))), answers={"comments": XSS})
+             for i in range(3)]
+    page = report_html(build_report(study, sorts, notes=XSS, n_resamples=200))
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "</td><td>" not in page.replace("</td><td", "")  # the label never closes a cell
+    assert html.escape(XSS, quote=True) in page
+
+
+def test_audit_html_report_escapes_page_text():
+    node = {"target": [XSS], "html": XSS, "summary": XSS, "fingerprint": "f1"}
+    finding = {"rule": "image-alt", "impact": "critical", "tags": [], "help": XSS, "help_url": "javascript:alert(1)",
+               "screen_reader": True, "source": "axe", "nodes": [node]}
+    report = {"axe_version": "4.10.2", "standard": "wcag22aa",
+              "pages": [{"url": "http://127.0.0.1/" + XSS, "status": "ok", "error": None,
+                         "violations": [finding], "incomplete": []},
+                        {"url": "javascript:alert(2)", "status": "error", "error": XSS,
+                         "violations": [], "incomplete": []}],
+              "summary": {}}
+    from a11y.report import summarize
+    report["summary"] = summarize(report["pages"])
+    page = a11y_html(report)
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert 'href="javascript:' not in page.lower()
+
+
+def test_a11y_site_report_if_present_escapes_page_text():
+    try:
+        from a11y import site_report  # noqa: F401 - optional module of the audit UI
+    except ImportError:
+        pytest.skip("no a11y site report module")
+
+
+# --- audits: schemes and allowed hosts ----------------------------------------------------------
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd", "javascript:alert(1)", "data:text/html,<h1>x</h1>", "chrome://settings",
+    "about:blank", "view-source:http://127.0.0.1/", "ftp://127.0.0.1/", "ws://127.0.0.1/", "//127.0.0.1/",
+    "http:///nohost", " file:///etc/passwd", "FILE:///etc/passwd",
+])
+def test_audit_refuses_non_http_urls(url):
+    with pytest.raises(RefusedURLError):
+        check_url(url)
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1/", "http://example.org@127.0.0.1/", "http://example.org.evil.test/",
+    "http://evil.test/?example.org", "http://evil.test#example.org", "http://example.org:80@evil.test/",
+    # WHATWG URLs (Chromium) read "\" as "/": the host is 127.0.0.1, whatever Python's urlsplit says.
+    "http://127.0.0.1:9\\@example.org/", "http://127.0.0.1\\.example.org/",
+])
+def test_allowed_hosts_cannot_be_bypassed(url):
+    with pytest.raises(RefusedURLError):
+        check_url(url, frozenset({"example.org", ".example.org"}))
+
+
+class _Recorder(threading.Thread):
+    """A local HTTP server that records whether anything reached it."""
+
+    def __init__(self) -> None:
+        import http.server
+
+        hits = self.hits = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                hits.append(self.path)
+                body = b"<!doctype html><html lang='en'><title>t</title><main><h1>t</h1></main></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        super().__init__(target=self.server.serve_forever, daemon=True)
+
+
+def test_cli_honours_a11y_allowed_hosts_before_any_request(tmp_path):
+    recorder = _Recorder()
+    recorder.start()
+    try:
+        env = dict(os.environ, A11Y_ALLOWED_HOSTS="example.org")
+        for url in (f"http://127.0.0.1:{recorder.port}/", f"http://example.org@127.0.0.1:{recorder.port}/",
+                    "file:///etc/passwd"):
+            done = subprocess.run([sys.executable, "-m", "a11y", "audit", url, "--format", "json",
+                                   "--output", str(tmp_path / "r.json")], cwd=ROOT, env=env,
+                                  capture_output=True, text=True, timeout=120)
+            assert done.returncode == 2, (url, done.stderr)
+            assert "refused URL" in done.stderr
+        assert recorder.hits == []
+    finally:
+        recorder.server.shutdown()
+
+
+# --- secrets never shown ------------------------------------------------------------------------
+
+def test_sign_in_page_never_shows_the_password_or_its_hash(app_db):
+    at = _app(ROOT / "streamlit_app.py").run()
+    at.text_input[0].input("wrong " + PASSWORD)
+    at.button[0].click().run()
+    at.text_input[0].input(PASSWORD)
+    at.button[0].click().run()
+    assert at.session_state[SESSION_FLAG] is True
+    at.run()
+    text = all_text(at)
+    salt_b64, digest_b64 = PASSWORD_HASH.split("$")[1:]
+    for secret in (PASSWORD, digest_b64, salt_b64):
+        assert secret not in text
