@@ -140,27 +140,50 @@ def test_card_sort_report_escapes_participant_and_study_text():
 
 
 def test_audit_html_report_escapes_page_text():
+    page = a11y_html(_hostile_audit_report())
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert 'href="javascript:' not in page.lower()
+
+
+def _hostile_audit_report() -> dict:
     node = {"target": [XSS], "html": XSS, "summary": XSS, "fingerprint": "f1"}
     finding = {"rule": "image-alt", "impact": "critical", "tags": [], "help": XSS, "help_url": "javascript:alert(1)",
                "screen_reader": True, "source": "axe", "nodes": [node]}
     report = {"axe_version": "4.10.2", "standard": "wcag22aa",
               "pages": [{"url": "http://127.0.0.1/" + XSS, "status": "ok", "error": None,
-                         "violations": [finding], "incomplete": []},
+                         "violations": [finding], "incomplete": [finding]},
                         {"url": "javascript:alert(2)", "status": "error", "error": XSS,
-                         "violations": [], "incomplete": []}],
-              "summary": {}}
+                         "violations": [], "incomplete": []}]}
     from a11y.report import summarize
     report["summary"] = summarize(report["pages"])
-    page = a11y_html(report)
+    return report
+
+
+def test_site_report_escapes_study_and_page_text():
+    from datetime import datetime, timezone
+
+    from a11y.site_report import build_site_report, render_site_report
+    from cardsort.analysis import analyze
+    from cardsort.formats import frame_from_sorts  # noqa: F401 - the study's sorts go through the table
+    from cardsort.report import analysis_table
+
+    study = study_from_spec({"name": XSS, "kind": "open", "cards": [XSS, "B", "C"]}, "x")
+    sorts = [Sort(f"p{i}", (Group(XSS, ("c1", "c2")), Group("</td>", ("c3",)))) for i in range(3)]
+    analysis = analyze(analysis_table(study, sorts))
+    when = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    page = render_site_report(build_site_report(study, analysis, _hostile_audit_report(), site="127.0.0.1",
+                                                audit_finished_at=when, generated_at=when))
     assert "<script>alert" not in page and "<img src=x" not in page
     assert 'href="javascript:' not in page.lower()
 
 
-def test_a11y_site_report_if_present_escapes_page_text():
-    try:
-        from a11y import site_report  # noqa: F401 - optional module of the audit UI
-    except ImportError:
-        pytest.skip("no a11y site report module")
+@pytest.mark.parametrize("url", ["http://127.0.0.1/", "file:///etc/passwd", "http://127.0.0.1\\.example.org/"])
+def test_in_app_audit_request_honours_allowed_hosts(url):
+    from a11y import jobs
+
+    with pytest.raises(ValueError):
+        request = jobs.make_request([url], allowed_hosts=["example.org", ".example.org"])
+        jobs.discover_pages(request, ["example.org", ".example.org"])
 
 
 # --- audits: schemes and allowed hosts ----------------------------------------------------------
