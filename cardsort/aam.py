@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from .naming import ProposedCategory, name_categories
 from .similarity import similarity_matrix
@@ -197,6 +198,54 @@ def cut_agreement(tree: list[AgreedSet], n_cards: int, min_height: float = DEFAU
     lone = np.flatnonzero(clusters < 0)
     clusters[lone] = k + np.arange(len(lone))
     return clusters
+
+
+def tree_layout(tree: list[AgreedSet], n_cards: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """Card order and line segments to draw the tree as a dendrogram (distance ``1 - height``).
+
+    Each set becomes a vertical line at ``x = 1 - height`` spanning its children, which are its
+    child sets and the cards directly in it; each child joins it with a horizontal line from the
+    child's own ``x`` (0 for a card). Cards are ordered depth-first, highest sets first, so every
+    set covers consecutive rows; cards in no set come last.
+
+    Returns
+    -------
+    order : ndarray of int, shape (n_cards,)
+        Card index at each row, top to bottom.
+    segments : DataFrame
+        Columns ``x``, ``x2``, ``y``, ``y2`` (rows, 0 at the top) and ``height`` (of the set drawn).
+    """
+    order: list[int] = []
+    seen = np.zeros(n_cards, dtype=bool)
+
+    def place(node: AgreedSet) -> None:
+        for child in node.children:
+            place(child)
+        for card in node.cards:
+            if not seen[card]:
+                seen[card] = True
+                order.append(int(card))
+
+    for root in tree:
+        place(root)
+    order += [int(c) for c in np.flatnonzero(~seen)]
+    row = np.empty(n_cards)
+    row[order] = np.arange(n_cards)
+    segments: list[tuple[float, float, float, float, float]] = []
+
+    def draw(node: AgreedSet) -> float:
+        x = 1.0 - node.height
+        inside = set(int(c) for child in node.children for c in child.cards)
+        joins = [(draw(child), 1.0 - child.height) for child in node.children]
+        joins += [(float(row[c]), 0.0) for c in node.cards if int(c) not in inside]
+        ys = [y for y, _ in joins]
+        segments.extend((cx, x, y, y, node.height) for y, cx in joins)
+        segments.append((x, x, min(ys), max(ys), node.height))
+        return (min(ys) + max(ys)) / 2
+
+    for root in tree:
+        draw(root)
+    return np.array(order, dtype=np.int64), pd.DataFrame(segments, columns=["x", "x2", "y", "y2", "height"])
 
 
 @dataclass

@@ -50,31 +50,84 @@ def map_cards(similarity: np.ndarray, random_state: int = RANDOM_STATE) -> np.nd
     return coords * np.sign(coords[far, [0, 1]] + (coords[far, [0, 1]] == 0))
 
 
+SIZE = 640  # px, square: both axes share one scale so distances are not distorted
+FONT = 12
+CHAR_PX = 7.0  # average width of a 12 px character, generous so boxes do not touch
+LINE_PX = 15.0
+OFFSET_PX = 8.0
+
+
+def map_domain(coords: np.ndarray) -> tuple[np.ndarray, float]:
+    """Lower corner and side of the square data window (both axes one scale, 8% margin)."""
+    lo, hi = coords.min(axis=0), coords.max(axis=0)
+    side = float(max((hi - lo).max(), 1e-9)) * 1.16
+    return (lo + hi) / 2 - side / 2, side
+
+
+def place_labels(coords: np.ndarray, labels: Sequence[str], size: int = SIZE) -> np.ndarray:
+    """Label positions that do not overlap: right of each point, pushed down past labels in the way.
+
+    Labels are placed top to bottom; a label whose box would overlap one already placed moves
+    down by whole lines until it is clear (cards with the same position get a neat column).
+
+    Returns
+    -------
+    ndarray of float, shape (n_cards, 2)
+        Data coordinates of each label's left middle.
+    """
+    corner, side = map_domain(coords)
+    px = (coords[:, 0] - corner[0]) / side * size + OFFSET_PX
+    py = (1 - (coords[:, 1] - corner[1]) / side) * size  # pixels grow downwards
+    placed: list[tuple[float, float, float]] = []  # x0, x1, y
+    out = np.empty_like(coords, dtype=float)
+    for i in np.lexsort((px, py)):
+        x0, x1, y = px[i], px[i] + len(labels[i]) * CHAR_PX, py[i]
+        moved = True
+        while moved:
+            moved = False
+            for bx0, bx1, by in placed:
+                if x0 < bx1 and bx0 < x1 and abs(y - by) < LINE_PX - 1e-6:  # tolerance: y = by + LINE_PX is clear
+                    y, moved = by + LINE_PX, True
+        placed.append((x0, x1, y))
+        out[i] = [corner[0] + x0 / size * side, corner[1] + (1 - y / size) * side]
+    return out
+
+
 def cluster_map_frame(cards: Sequence[str], coords: np.ndarray, clusters: Sequence[int],
-                      names: Sequence[str]) -> pd.DataFrame:
-    """Columns ``card``, ``short`` (label cut at :data:`LABEL_CHARS`), ``x``, ``y``, ``category``."""
+                      names: Sequence[str], size: int = SIZE) -> pd.DataFrame:
+    """One row per card: ``card``, ``short`` (cut at :data:`LABEL_CHARS`), ``x``, ``y``, ``category``,
+    and ``label_x``, ``label_y`` (from :func:`place_labels`)."""
     clusters = np.asarray(clusters)
     short = [c if len(c) <= LABEL_CHARS else c[:LABEL_CHARS - 1] + "…" for c in cards]
+    at = place_labels(coords, short, size)
     return pd.DataFrame({"card": list(cards), "short": short, "x": coords[:, 0], "y": coords[:, 1],
-                         "category": [names[c] for c in clusters]})
+                         "category": [names[c] for c in clusters], "label_x": at[:, 0], "label_y": at[:, 1]})
 
 
-def cluster_map_chart(frame: pd.DataFrame, size: int = 640) -> alt.LayerChart:
-    """Points coloured by category with their labels (12 px) beside them; tooltips give full text."""
+def cluster_map_chart(frame: pd.DataFrame, size: int = SIZE) -> alt.LayerChart:
+    """Points coloured (and shaped) by category, labels (12 px) beside them without overlaps, thin leader
+    lines to labels that had to move; tooltips give the full text."""
     categories = list(dict.fromkeys(frame["category"]))
+    colours = [CLUSTER_COLOURS[i % len(CLUSTER_COLOURS)] for i in range(len(categories))]
     colour = alt.Color("category:N", title="Proposed category", sort=categories,
-                       scale=alt.Scale(domain=categories,
-                                       range=[CLUSTER_COLOURS[i % len(CLUSTER_COLOURS)]
-                                              for i in range(len(categories))]),
+                       scale=alt.Scale(domain=categories, range=colours),
                        legend=alt.Legend(labelFontSize=12, titleFontSize=13, labelLimit=260, orient="bottom",
                                          columns=2))
+    corner, side = map_domain(frame[["x", "y"]].to_numpy())
     axis = alt.Axis(title=None, labels=False, ticks=False, grid=False, domain=False)
-    base = alt.Chart(frame).encode(
-        x=alt.X("x:Q", axis=axis, scale=alt.Scale(zero=False, padding=30)),
-        y=alt.Y("y:Q", axis=axis, scale=alt.Scale(zero=False, padding=30)),
-        tooltip=[alt.Tooltip("card:N", title="Card"), alt.Tooltip("category:N", title="Category")],
-    )
-    points = base.mark_circle(size=90, opacity=1).encode(color=colour, shape=alt.Shape("category:N", legend=None))
-    labels = base.mark_text(align="left", dx=8, dy=-6, fontSize=12, color="#1f2330").encode(text="short:N")
-    return (points + labels).properties(width=size, height=size,
-                                        title="Cluster map: cards often grouped together sit close")
+    x_scale = alt.Scale(domain=[corner[0], corner[0] + side], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[corner[1], corner[1] + side], nice=False, zero=False)
+    x, y = alt.X("x:Q", axis=axis, scale=x_scale), alt.Y("y:Q", axis=axis, scale=y_scale)
+    tooltip = [alt.Tooltip("card:N", title="Card"), alt.Tooltip("category:N", title="Category")]
+    base = alt.Chart(frame)
+    leaders = base.transform_filter(
+        f"abs(datum.label_y - datum.y) > {side * 2 / size}").mark_rule(color="#8a8f9c", strokeWidth=0.75).encode(
+        x=x, y=y, x2="label_x:Q", y2="label_y:Q")
+    points = base.mark_point(size=80, filled=True, opacity=1).encode(
+        x=x, y=y, color=colour, shape=alt.Shape("category:N", title="Proposed category", sort=categories),
+        tooltip=tooltip)  # colour and shape share a title, so Vega-Lite draws one legend with both
+    labels = base.mark_text(align="left", baseline="middle", fontSize=FONT, color="#1f2330").encode(
+        x=alt.X("label_x:Q", scale=x_scale, axis=axis), y=alt.Y("label_y:Q", scale=y_scale, axis=axis), text="short:N",
+        tooltip=tooltip)
+    return (leaders + points + labels).properties(width=size, height=size,
+                                                 title="Cluster map: cards often grouped together sit close")

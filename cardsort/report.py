@@ -31,6 +31,7 @@ from .table import SortTable
 
 FORMATS = ("html", "csv", "json")
 RTL_LANGUAGES = ("ar", "fa", "he", "ur", "ps", "ckb", "yi")
+UNSTABLE = 0.7  # stability below this is called out
 MAX_MATRIX_CARDS = 120  # above this the matrix goes to the CSV/JSON only (a 14,400-cell table helps nobody)
 
 
@@ -213,7 +214,8 @@ thead th { background: #eef0f4; }
 .scroll:focus-visible { outline: 3px solid #0b57d0; }
 .notes { white-space: pre-wrap; border-inline-start: 4px solid #0b57d0; padding: 0.5rem 1rem; background: #f5f7fb; }
 ul.tree { list-style: none; padding-inline-start: 1.25rem; border-inline-start: 1px solid #c4c8d0; }
-.bar { display: inline-block; height: 0.8rem; background: #0b57d0; vertical-align: middle; }
+summary { cursor: pointer; font-weight: 600; margin: 0.75rem 0; }
+summary:focus-visible { outline: 3px solid #0b57d0; outline-offset: 2px; }
 """
 
 
@@ -348,10 +350,14 @@ def render_html(report: Report) -> str:
                            rows, numeric={2, 3}))
         if report.stability is not None:
             order = np.argsort(report.stability.card, kind="stable")
+            unstable = int((report.stability.card < UNSTABLE).sum())
+            body.append(f"<details><summary>Card stability: {unstable} of {len(a.cards)} cards below "
+                        f"{UNSTABLE:.0%}</summary>")
             body.append(_table("Card stability (least stable first): share of resamples in which the card "
                                "stays with most of its category", ["Card", "Category", "Stability"],
                                [[_e(a.cards[i]), _e(a.categories[a.clusters[i]].name), _pct(report.stability.card[i])]
                                 for i in order], numeric={2}))
+            body.append("</details>")
         body.append("<h2>Dendrogram</h2>")
         cut = None
         if 1 < a.k < len(a.cards):

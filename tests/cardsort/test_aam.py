@@ -106,3 +106,16 @@ def test_cli_analyze_method_aam_prints_a_tree(tmp_path, capsys):
     assert out["tree"][0]["children"][0] == {"cards": ["a", "b"], "score": 3, "height": 1.0, "children": []}
     assert main(["analyze", str(path), "--method", "aam", "--k", "2"]) == 2
     assert "--k does not apply to --method aam" in capsys.readouterr().err
+
+
+def test_tree_layout_orders_cards_depth_first_and_draws_each_join():
+    from cardsort.aam import tree_layout
+
+    order, segments = tree_layout(actual_agreement(table_of(THREE)), 5)
+    assert order.tolist() == [0, 1, 2, 3, 4]
+    rows = sorted(map(tuple, segments[["x", "x2", "y", "y2"]].round(4).to_numpy().tolist()))
+    assert rows == sorted([
+        (0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 1.0, 1.0), (0.0, 0.0, 0.0, 1.0),  # ab at height 1: x = 0
+        (0.0, 0.3333, 0.5, 0.5), (0.0, 0.3333, 2.0, 2.0), (0.3333, 0.3333, 0.5, 2.0),  # abc joins ab and c
+        (0.0, 0.3333, 3.0, 3.0), (0.0, 0.3333, 4.0, 4.0), (0.3333, 0.3333, 3.0, 4.0),  # de
+    ])

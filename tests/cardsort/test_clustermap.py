@@ -38,6 +38,18 @@ def test_frame_and_chart_keep_labels_legible():
     spec = cluster_map_chart(frame).to_dict()
     text = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"][0]
     assert text["mark"]["fontSize"] == 12 and text["encoding"]["text"]["field"] == "short"
-    points = [layer for layer in spec["layer"] if layer["mark"]["type"] == "circle"][0]
+    points = [layer for layer in spec["layer"] if layer["mark"]["type"] == "point"][0]
     assert points["encoding"]["color"]["field"] == "category"
     assert {"field": "card", "type": "nominal", "title": "Card"} in points["encoding"]["tooltip"]
+
+
+def test_labels_of_cards_at_one_spot_stack_without_overlapping():
+    from cardsort.clustermap import LINE_PX, OFFSET_PX, place_labels
+
+    # Three cards at (0, 0), one far away at (1, 1): side = 1.16, 640 px -> 551.7 px per unit.
+    coords = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
+    at = place_labels(coords, ["Alpha", "Beta", "Gamma", "Far"], size=640)
+    per_px = 1.16 / 640
+    assert at[:3, 0] == pytest.approx([OFFSET_PX * per_px] * 3)
+    assert sorted(at[:3, 1]) == pytest.approx([-2 * LINE_PX * per_px, -LINE_PX * per_px, 0.0])
+    assert at[3].tolist() == pytest.approx([1.0 + OFFSET_PX * per_px, 1.0])
