@@ -34,7 +34,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/load_bench.py worker ...` from anywhere
@@ -120,11 +120,13 @@ class SubmitRun:
 
 
 def run_submits(engine, study: Study, pids: Sequence[str], *, threads: int | None = None,
-                duplicate: set[str] | frozenset[str] = frozenset()) -> SubmitRun:
+                duplicate: set[str] | frozenset[str] = frozenset(),
+                on_done: Callable[[str], None] | None = None) -> SubmitRun:
     """Every ``pid`` in its own thread, all released at once from one barrier.
 
     ``duplicate`` participants submit twice. Exceptions are collected in ``errors``
-    (as ``"pid: Type: message"``), never raised.
+    (as ``"pid: Type: message"``), never raised. ``on_done(pid)`` is called (under a
+    lock) as soon as a participant's submit has returned, i.e. committed.
     """
     pids = list(pids)
     threads = threads or len(pids)
@@ -148,6 +150,8 @@ def run_submits(engine, study: Study, pids: Sequence[str], *, threads: int | Non
             run.submit_s.extend(out["submit_s"])
             run.submit_calls += len(out["created"])
             run.created += sum(out["created"])
+            if on_done:
+                on_done(pid)
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -248,6 +252,9 @@ def worker_main(argv: Sequence[str]) -> int:
     parser.add_argument("--schema")
     parser.add_argument("--study", required=True)
     parser.add_argument("--start-at", type=float, default=0.0)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--progress", action="store_true",
+                        help="print each participant id once its submit has committed (for kill -9 tests)")
     parser.add_argument("pids", nargs="+")
     args = parser.parse_args(argv)
     engine = store.make_engine(args.url, schema=args.schema)
@@ -255,7 +262,13 @@ def worker_main(argv: Sequence[str]) -> int:
     delay = args.start_at - time.time()
     if delay > 0:
         time.sleep(delay)
-    run = run_submits(engine, study, args.pids)
+    if args.progress:
+        def done(pid: str) -> None:
+            print(pid, flush=True)
+        run_submits(engine, study, args.pids, threads=args.threads, on_done=done)
+        engine.dispose()
+        return 0
+    run = run_submits(engine, study, args.pids, threads=args.threads)
     engine.dispose()
     json.dump(asdict(run), sys.stdout)
     return 0
@@ -319,8 +332,11 @@ BROWSER_SPEC = {"name": "Browser load", "kind": "closed", "language": "en",
                 "settings": {"randomize": False}}
 
 
-def start_app(db_url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
-    """``streamlit run streamlit_app.py`` on a free port; returns the process and its base URL."""
+def start_app(db_url: str, log_path: Path, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """``streamlit run streamlit_app.py`` on a free port; returns the process and its base URL.
+
+    Standard output and error go to ``log_path``; ``extra_env`` is added to the environment.
+    """
     import socket
     import urllib.request
 
@@ -328,8 +344,8 @@ def start_app(db_url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = dict(os.environ, DATABASE_URL=db_url, RESEARCHER_PASSWORD="load-bench-only",
-               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    with log_path.open("wb") as out:
+               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **(extra_env or {}))
+    with log_path.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
