@@ -343,9 +343,9 @@ class _Page:
                            "<option>Oldest first</option></select></p>",
             "list": '<ul class="tags"><div>Tags:</div><li>reading</li><li>community</li></ul>',
             "aria-required-attr": '<div role="slider" tabindex="0" aria-label="Text size">A</div>',
-            "input-button-name": '<form action="page-01.html"><label for="q-{n}">Search the catalogue</label>'
-                                 '<input id="q-{n}" name="q" type="search"><input type="submit" value="">'
-                                 "</form>".replace("{n}", str(self.number)),
+            "input-button-name": f'<form action="page-01.html"><label for="q-{self.number}">Search the '
+                                 f'catalogue</label><input id="q-{self.number}" name="q" type="search">'
+                                 '<input type="submit" value=""></form>',
             "aria-valid-attr-value": '<button type="button" aria-expanded="maybe">Filters</button>',
         }
         parts = ['<section aria-labelledby="tools-h"><h2 id="tools-h">Tools</h2>']
