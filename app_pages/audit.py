@@ -49,7 +49,7 @@ def show_job(job_id: str) -> None:
         current = jobs.get_job(engine(), job_id)
         if active and current["status"] not in jobs.ACTIVE:
             st.rerun()  # finished: show the final state without polling any more
-        st.subheader(f"{STATUS_TEXT[current['status']]}: {current['site']}")
+        st.header(f"{STATUS_TEXT[current['status']]}: {current['site']}")
         total = max(current["total"], 1)
         st.progress(current["done"] / total, text=f"{current['done']} of {current['total']} pages audited")
         if current["current_url"]:
@@ -116,7 +116,7 @@ if job_id is not None:
         st.warning("That audit job does not exist (any more). Start a new one above.")
 
 if recent:
-    st.subheader("Recent audits")
+    st.header("Recent audits")
     st.dataframe(
         [{"Started": j["created_at"].strftime("%Y-%m-%d %H:%M UTC"), "Site": j["site"],
           "Status": STATUS_TEXT[j["status"]], "Pages": f"{j['done']} of {j['total']}",

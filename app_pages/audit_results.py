@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from a11y import explore, history
@@ -61,13 +63,16 @@ def details(audit: dict, rows) -> None:
     shots = history.screenshot_keys(engine(), audit["id"])
     for i, row in enumerate(rows.head(MAX_DETAILS).itertuples()):
         sr = "screen reader" if row.screen_reader else "not screen reader"
-        with st.expander(f"{row.rule} · {row.impact or 'no impact'} · {sr} · {row.page}"):
+        # The page's path, not its URL: Streamlit would turn a URL in the label into a link, and a link
+        # inside the expander's <summary> is a nested interactive element.
+        path = urlsplit(row.page).path or "/"
+        with st.expander(f"{row.rule} · {row.impact or 'no impact'} · {sr} · {path}"):
             st.markdown(f"**{row.help}** ([how to fix]({row.help_url}))" if row.help_url.startswith("http")
                         else f"**{row.help}**")
             if row.summary:
                 st.text(row.summary)
-            st.code(row.html, language="html")
-            st.caption(f"Selector: {row.target} · source: {row.source} · fingerprint {row.fingerprint}")
+            st.code(row.html, language=None)  # plain: the syntax colours fail contrast on the code background
+            st.text(f"Page: {row.page}\nSelector: {row.target}\nSource: {row.source} · fingerprint {row.fingerprint}")
             if (row.page, row.rule, row.fingerprint) in shots:
                 png = history.get_screenshot(engine(), audit["id"], row.page, row.rule, row.fingerprint)
                 st.image(png, caption="The element, outlined in magenta",
