@@ -344,7 +344,8 @@ def start_app(db_url: str, log_path: Path, extra_env: dict[str, str] | None = No
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = dict(os.environ, DATABASE_URL=db_url, RESEARCHER_PASSWORD="load-bench-only",
-               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **(extra_env or {}))
+               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    env.update(extra_env or {})
     with log_path.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
@@ -364,7 +365,7 @@ def start_app(db_url: str, log_path: Path, extra_env: dict[str, str] | None = No
     raise RuntimeError("streamlit did not become healthy in 60 s")
 
 
-def complete_sort_in_browser(driver, url: str, timeout: float = 120) -> None:
+def complete_sort_in_browser(driver, url: str, timeout: float = 300) -> None:
     """Open the participant link and finish a closed sort with clicks: every card to the first category."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -388,8 +389,13 @@ def complete_sort_in_browser(driver, url: str, timeout: float = 120) -> None:
     wait(lambda d: "Thank you!" in d.find_element(By.TAG_NAME, "body").text)
 
 
-def bench_browsers(n: int, workdir: Path) -> dict[str, Any]:
-    """``n`` concurrent headless Chromium sessions completing sorts on one server."""
+def bench_browsers(n: int, workdir: Path, ramp: int = 2) -> dict[str, Any]:
+    """``n`` concurrent headless Chromium sessions completing sorts on one server.
+
+    Browsers start at most ``ramp`` at a time (Chromium's start-up is the costly part on a
+    small machine, and participants never all arrive in the same second); once started,
+    every session sorts at the same time as the others.
+    """
     from a11y.browser import make_driver
 
     db_url = f"sqlite:///{workdir / 'browsers.db'}"
@@ -399,11 +405,14 @@ def bench_browsers(n: int, workdir: Path) -> dict[str, Any]:
     per_session: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
+    starting = threading.Semaphore(ramp)
 
     def session(i: int) -> None:
         driver = None
         try:
-            driver = make_driver(window=(1200, 900), page_load_timeout=120)
+            with starting:
+                driver = make_driver(window=(1200, 900), page_load_timeout=300)
+                driver.command_executor.set_timeout(300)
             t0 = time.perf_counter()
             complete_sort_in_browser(driver, f"{url}{study.participant_path}&pid=browser{i:03d}")
             with lock:

@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from a11y.crawl import RefusedURLError, check_url
@@ -266,3 +267,50 @@ def test_sign_in_page_never_shows_the_password_or_its_hash(app_db):
     salt_b64, digest_b64 = PASSWORD_HASH.split("$")[1:]
     for secret in (PASSWORD, digest_b64, salt_b64):
         assert secret not in text
+
+
+@pytest.mark.browser
+def test_real_server_never_logs_or_shows_the_password_hash_or_database_password(tmp_path):
+    """A real ``streamlit run`` with its output captured; a wrong then a right sign-in in Chromium."""
+    from selenium.webdriver import Keys
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from a11y.browser import make_driver
+    from bench.load_bench import start_app
+
+    from .conftest import PG_URL
+
+    db_secret = "dbpw-Q7ZK-never-logged"
+    if PG_URL:
+        url = sa.engine.make_url(PG_URL).set(password=db_secret)
+        db_url = url.render_as_string(hide_password=False)  # trust auth: the password is sent, never checked
+    else:
+        db_url = f"sqlite:///{tmp_path / 'app.db'}"
+    log = tmp_path / "server.log"
+    proc, base = start_app(db_url, log, {"RESEARCHER_PASSWORD": PASSWORD})
+    driver = make_driver(window=(1200, 900))
+    try:
+        wait = WebDriverWait(driver, 120, poll_frequency=0.2)
+        driver.get(base)
+
+        def sign_in(password: str) -> None:
+            field = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[type=password]"))[0]
+            field.send_keys(password, Keys.ENTER)
+
+        sign_in("wrong-" + PASSWORD)
+        wait.until(lambda d: "That password is not right" in d.find_element(By.TAG_NAME, "body").text)
+        sign_in(PASSWORD)
+        wait.until(lambda d: d.find_elements(By.XPATH, "//h1[normalize-space()='Studies']"))
+        pages = driver.page_source
+        driver.get(base + "/sort?study=nope")
+        wait.until(lambda d: "sort" in d.find_element(By.TAG_NAME, "body").text.lower())
+        pages += driver.page_source
+    finally:
+        driver.quit()
+        proc.terminate()
+        proc.wait(timeout=20)
+    logged = log.read_text(encoding="utf-8", errors="replace")
+    for secret in (PASSWORD, db_secret):
+        assert secret not in logged, f"{secret!r} in the server log"
+        assert secret not in pages, f"{secret!r} in a page"
