@@ -21,7 +21,7 @@ import pandas as pd
 from scipy.cluster import hierarchy
 
 from . import exclusions, formats
-from .aam import AgreedSet, actual_agreement
+from .aam import AgreedSet, actual_agreement, tree_layout
 from .analysis import Analysis, analyze
 from .model import Sort, Study
 from .participants import RepresentativeSort, edit_distances, representative_sorts, sample_participants
@@ -265,6 +265,29 @@ def dendrogram_svg(cards: list[str], linkage: np.ndarray, cut: float | None = No
     return "".join(parts)
 
 
+def aam_svg(cards: tuple[str, ...] | list[str], tree: list[AgreedSet], row: int = 20, label_width: int = 260,
+            plot_width: int = 420) -> str:
+    """The AAM tree as inline SVG, drawn like the dendrogram (x: 1 - share of participants who made the set)."""
+    order, segments = tree_layout(tree, len(cards))
+    height = len(cards) * row + 40
+    x = lambda d: label_width + 10 + d * plot_width  # noqa: E731
+    y = lambda r: 10 + r * row + row / 2  # noqa: E731
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_width + plot_width + 30}" height="{height}" '
+             'role="img" aria-labelledby="aam-title"><title id="aam-title">Actual Agreement Method tree of '
+             f'{len(cards)} cards; the list below gives every set with its share of participants.</title>']
+    for r, card in enumerate(order):
+        parts.append(f'<text x="{label_width}" y="{y(r) + 4:.1f}" text-anchor="end" font-size="13" '
+                     f'fill="#1f2330">{_e(cards[card])}</text>')
+    for s in segments.itertuples():
+        parts.append(f'<line x1="{x(s.x):.1f}" x2="{x(s.x2):.1f}" y1="{y(s.y):.1f}" y2="{y(s.y2):.1f}" '
+                     'stroke="#1f2330" stroke-width="1.5"/>')
+    for tick in (0, 0.25, 0.5, 0.75, 1.0):
+        parts.append(f'<text x="{x(tick):.1f}" y="{height - 8}" text-anchor="middle" font-size="12" '
+                     f'fill="#1f2330">{tick:g}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def _table(caption: str, header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
     """A table with a caption and column headers; the first cell of each row is a row header.
 
@@ -369,8 +392,13 @@ def render_html(report: Report) -> str:
                     "proposed categories.</p>")
         body.append("<h2>Actual Agreement Method</h2><p>Sets of cards that participants really put together, "
                     "with the share of participants who did; nested sets agree more.</p>")
-        body.append(_tree_html(report.aam_tree, report.table.cards, a.n_participants) if report.aam_tree
-                    else "<p>No two cards were put together by any participant.</p>")
+        if report.aam_tree:
+            body.append('<div class="scroll" tabindex="0" role="region" aria-label="AAM tree (scrolls sideways)">'
+                        f"{aam_svg(report.table.cards, report.aam_tree)}</div>"
+                        '<p class="muted">Distance is 1 − the share of participants who made the set.</p>')
+            body.append(_tree_html(report.aam_tree, report.table.cards, a.n_participants))
+        else:
+            body.append("<p>No two cards were put together by any participant.</p>")
         body.append("<h2>Similarity matrix</h2>" + _matrix_html(a))
     if report.sample_size is not None:
         ss = report.sample_size

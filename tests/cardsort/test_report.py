@@ -122,3 +122,13 @@ def test_cli_report_writes_each_format(engine, tmp_path, monkeypatch, capsys):
     assert json.loads((tmp_path / "r.json").read_text())["participants"]["excluded"] == ["pile"]
     assert main(["report", "nope", "-o", str(tmp_path / "x.html")]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == "error: no study with id 'nope'"
+
+
+def test_aam_svg_draws_the_tree_segments(report):
+    from cardsort.report import aam_svg
+
+    svg = aam_svg(report.table.cards, report.aam_tree)
+    # Two sets of 2 and 3 cards, both made by all 5 participants (x = 0): each card joins its set
+    # (5 lines) and each set has one vertical line (2).
+    assert svg.count("<line") == 7 and svg.count("<text") == 5 + 5
+    assert 'aria-labelledby="aam-title"' in svg
