@@ -300,3 +300,26 @@ def test_audit_goes_on_when_the_browser_is_killed_and_when_a_page_times_out():
     assert "browser crashed" in pages[1].error
     assert pages[3].error == "page load timed out"
     assert len(made) == 2  # the killed browser was replaced once, and the pool quit both
+
+
+# --- audit jobs when several replicas share one database -----------------------------------------
+
+def test_audit_job_of_another_replica_is_running_until_it_goes_quiet(tmp_path):
+    """Two replicas share the jobs table. A job another replica updated a moment ago is still running;
+    only one whose owner went quiet (killed, restarted) is interrupted. Today every job of another
+    process shows "interrupted" at once (see the patch proposed in the report)."""
+    from datetime import datetime, timedelta, timezone
+
+    from a11y import jobs
+
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'jobs.db'}")
+    fresh = jobs.create_job(engine, jobs.make_request(["http://127.0.0.1/"]))
+    stale = jobs.create_job(engine, jobs.make_request(["http://127.0.0.1/"]))
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        for job_id, updated in ((fresh, now), (stale, now - timedelta(hours=1))):
+            conn.execute(jobs.audit_jobs.update().where(jobs.audit_jobs.c.id == job_id)
+                         .values(owner="another-replica", status="running", updated_at=updated))
+    assert jobs.get_job(engine, stale)["status"] == "interrupted"
+    assert jobs.get_job(engine, fresh)["status"] == "running"
+    engine.dispose()
