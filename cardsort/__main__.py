@@ -81,11 +81,7 @@ def _summary(result, source: str) -> str:
 
 def _analyze(args) -> int:
     parsed = formats.read_file(args.file, args.format)
-    if parsed.study is not None:
-        order = [(c.id, c.label) for c in parsed.study.cards]
-        table = SortTable.from_frame(parsed.frame, order)
-    else:
-        table = SortTable.from_frame(parsed.frame)
+    table = parsed.table([(c.id, c.label) for c in parsed.study.cards] if parsed.study else None)
     if args.k is not None and not 1 <= args.k <= table.n_cards:
         raise ValueError(f"--k must be between 1 and the number of cards ({table.n_cards}), not {args.k}")
     if args.method == "aam":

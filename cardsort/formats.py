@@ -1,7 +1,7 @@
 """Import and export of card-sort results: long CSV, Kardsort "Casolysis" CSV and our JSON.
 
-Every reader produces one *placements frame*, a :class:`pandas.DataFrame` with one row
-per card placed and these columns (all text):
+Every reader produces the same placements, one per card placed, with these columns
+(all text):
 
 ========================  ==============================================================
 ``line``                  line of the input the row came from (int; header is line 1)
@@ -17,23 +17,32 @@ per card placed and these columns (all text):
 A group is (participant, ``group_key``): two piles that share a label but not an id stay
 two piles. Readers validate everything before returning and raise :class:`FormatError`
 naming the file, the line and the problem; nothing half-read ever reaches the store.
+
+Design for large files: a CSV file goes to pyarrow as bytes (parallel parsing, UTF-8
+checked there; the line of a bad byte is searched for only when pyarrow refuses the
+file), and every text column stays *dictionary-encoded*: integer codes per row plus the
+column's distinct values. Trimming, un-neutralising and every check work on the distinct
+values and the integer codes, so their cost does not grow with the length of the text,
+and :meth:`ParsedFile.table` builds the analysis arrays from the codes directly. The
+pandas frame of :attr:`ParsedFile.frame` is built only when somebody asks for it.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .model import Group, Sort, Study, parse_time, sort_from_dict, study_from_spec
-from .table import codes_of
+from .table import SortTable, codes_of, factorize, first_duplicate
 
 FORMATS = ("long", "casolysis", "json")
 CASOLYSIS_COLUMNS = ("card_id", "card_label", "category_id", "category_label", "user_id")
@@ -41,6 +50,11 @@ LONG_COLUMNS = ("participant", "card", "category")
 LONG_OPTIONAL = ("category_id", "started_at", "finished_at")
 FRAME_COLUMNS = ("line", "participant", "card_id", "card_label", "group_key", "group_label",
                  "started_at", "finished_at")
+TEXT_COLUMNS = FRAME_COLUMNS[1:]
+HEADER_BYTES = 65536  # the header must fit in the first 64 KiB
+
+Coded = tuple[np.ndarray, np.ndarray]
+"""A dictionary-encoded text column: int64 codes, shape (n_rows,), into distinct str values."""
 
 
 class FormatError(ValueError):
@@ -54,11 +68,45 @@ class FormatError(ValueError):
 
 @dataclass
 class ParsedFile:
-    """What a reader found: the placements frame, and the study when the format carries one."""
+    """What a reader found: the placements, and the study when the format carries one.
 
-    frame: pd.DataFrame
+    Attributes
+    ----------
+    format : {'long', 'casolysis', 'json'}
+    columns : dict of str to (codes, values)
+        One dictionary-encoded column per name in :data:`TEXT_COLUMNS`; distinct values
+        within each column.
+    lines : ndarray of int, shape (n_placements,)
+        The input line of each placement.
+    study : Study or None
+    """
+
     format: str
-    study: Study | None = None
+    columns: dict[str, Coded]
+    lines: np.ndarray
+    study: Study | None = field(default=None)
+
+    @classmethod
+    def from_frame(cls, frame, fmt: str, study: Study | None = None) -> "ParsedFile":
+        """From a placements frame with the columns of :data:`FRAME_COLUMNS`."""
+        return cls(format=fmt, columns={col: codes_of(frame[col]) for col in TEXT_COLUMNS},
+                   lines=frame["line"].to_numpy().astype(np.int64), study=study)
+
+    @cached_property
+    def frame(self):
+        """The placements frame: a :class:`pandas.DataFrame` with :data:`FRAME_COLUMNS`
+        (text columns categorical), built on first use."""
+        import pandas as pd
+
+        data = {"line": self.lines}
+        for col in TEXT_COLUMNS:
+            codes, values = self.columns[col]
+            data[col] = pd.Categorical.from_codes(codes, categories=pd.Index(values, dtype=object))
+        return pd.DataFrame(data, columns=list(FRAME_COLUMNS))
+
+    def table(self, card_order: list[tuple[str, str]] | None = None) -> SortTable:
+        """The placements as a :class:`SortTable` (cards in ``card_order``, by default as first seen)."""
+        return SortTable.from_codes(self.columns, card_order)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -73,20 +121,42 @@ def _decode(data: bytes, source: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise FormatError(
-            source, f"not UTF-8 text (byte 0x{data[err.start]:02x}); save the file as UTF-8", line
-        ) from None
+        raise _not_utf8(data, err.start, source) from None
+
+
+def _not_utf8(data: bytes, offset: int, source: str) -> FormatError:
+    line = data[:offset].count(b"\n") + 1
+    return FormatError(source, f"not UTF-8 text (byte 0x{data[offset]:02x}); save the file as UTF-8", line)
+
+
+def _header(data: bytes, source: str) -> list[str]:
+    """Column names of the first CSV record, as written; refuses bad UTF-8 in it.
+
+    The first :data:`HEADER_BYTES` are decoded incrementally, so a character cut at the
+    end of that window is not mistaken for a bad byte.
+    """
+    head = data[3:HEADER_BYTES] if data.startswith(codecs.BOM_UTF8) else data[:HEADER_BYTES]
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=len(data) <= HEADER_BYTES)
+    except UnicodeDecodeError as err:
+        raise _not_utf8(head, err.start, source) from None
+    try:
+        return next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error as err:
+        raise FormatError(source, f"not a readable CSV header ({err})", 1) from None
+
+
+def _column_name(name: str) -> str:
+    return name.strip().lower()
 
 
 def detect_format(data: bytes, source: str = "input") -> str:
     """``'json'``, ``'casolysis'`` or ``'long'`` from the file's first bytes and CSV header."""
     if _is_blank(data):
         raise FormatError(source, "the file is empty")
-    text = data[:65536].decode("utf-8-sig", "replace")
-    if text.lstrip().startswith(("{", "[")):
+    if data[:HEADER_BYTES].decode("utf-8-sig", "replace").lstrip().startswith(("{", "[")):
         return "json"
-    header = {h.strip().lower() for h in next(csv.reader(io.StringIO(text)), [])}
+    header = {_column_name(name) for name in _header(data, source)}
     if set(CASOLYSIS_COLUMNS) <= header:
         return "casolysis"
     if set(LONG_COLUMNS) <= header:
@@ -117,127 +187,140 @@ def read_bytes(data: bytes, fmt: str = "auto", source: str = "input") -> ParsedF
         fmt = detect_format(data, source)
     if fmt == "json":
         return _read_json(_decode(data, source), source)
-    _decode(data, source)  # encoding and emptiness errors, with the line
-    frame = _read_csv(data, source)
-    if fmt == "casolysis":
-        frame = _from_casolysis(frame, source)
-    else:
-        frame = _from_long(frame, source)
-    _validate(frame, source)
-    return ParsedFile(frame=frame, format=fmt)
+    if _is_blank(data):
+        raise FormatError(source, "the file is empty")
+    raw, n_rows = _read_csv(data, source)
+    columns = _from_casolysis(raw, n_rows, source) if fmt == "casolysis" else _from_long(raw, n_rows, source)
+    lines = np.arange(2, n_rows + 2, dtype=np.int64)
+    _validate(columns, lines, source)
+    return ParsedFile(format=fmt, columns=columns, lines=lines)
 
 
-def _read_csv(data: bytes, source: str) -> pd.DataFrame:
-    """Parse CSV bytes into a frame of categorical text columns plus ``line``.
+def _read_csv(data: bytes, source: str) -> tuple[dict[str, Coded], int]:
+    """Parse CSV bytes into dictionary-encoded columns (by stripped, lower-case name) and the row count.
 
-    pyarrow parses in parallel and dictionary-encodes every column, so the checks
-    and the factorising that follow work on small integer codes, not millions of strings.
+    pyarrow parses in parallel, checks the UTF-8 and dictionary-encodes every column;
+    the values are then trimmed and un-neutralised (see :func:`_clean`).
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    header = next(csv.reader(io.StringIO(data[:65536].decode("utf-8", "replace"))), [])
     text_type = pa.dictionary(pa.int32(), pa.string())
+    body = pa.py_buffer(data)
+    if data.startswith(codecs.BOM_UTF8):
+        body = body[len(codecs.BOM_UTF8):]
     try:
-        table = pacsv.read_csv(io.BytesIO(data), convert_options=pacsv.ConvertOptions(
-            column_types={name: text_type for name in header},
+        table = pacsv.read_csv(pa.BufferReader(body), convert_options=pacsv.ConvertOptions(
+            column_types={name: text_type for name in _header(data, source)}, check_utf8=True,
             strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, ValueError) as err:
+    except (pa.ArrowInvalid, ValueError) as err:  # ValueError: also UnicodeDecodeError
+        _decode(data, source)  # a bad byte: name its line
         problem = str(err).splitlines()[0]
         raise FormatError(source, f"not a readable CSV file ({problem})") from None
-    frame = table.to_pandas()
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    if frame.empty:
+    names = [_column_name(name) for name in table.column_names]
+    for i, name in enumerate(names):
+        if name in names[:i] and name in (*CASOLYSIS_COLUMNS, *LONG_COLUMNS, *LONG_OPTIONAL):
+            raise FormatError(source, f"column {name!r} appears twice in the header", 1)
+    if table.num_rows == 0:
         raise FormatError(source, "no rows after the header", 1)
-    frame["line"] = np.arange(2, len(frame) + 2)
-    return frame
+    table = table.unify_dictionaries()
+    columns = {}
+    for name, column in zip(names, table.columns):
+        if name in columns:  # a second copy of a column nobody reads
+            continue
+        if not pa.types.is_dictionary(column.type):  # a name our header parse read differently
+            column = column.cast(pa.string()).dictionary_encode()
+        array = column.combine_chunks()
+        columns[name] = _clean(array.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                               array.dictionary.to_pylist())
+    return columns, table.num_rows
 
 
-def _require(frame: pd.DataFrame, columns: tuple[str, ...], source: str, kind: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
+def _require(raw: dict[str, Coded], columns: tuple[str, ...], source: str, kind: str) -> None:
+    missing = [c for c in columns if c not in raw]
     if missing:
         raise FormatError(source, f"missing column {missing[0]!r} ({kind} CSV needs "
                           f"{', '.join(columns)})", 1)
 
 
-def _clean(col: pd.Series) -> pd.Series:
+_NEUTRALISED = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
+def _merge_equal(codes: np.ndarray, values: list[str]) -> Coded:
+    """Re-encode so that equal values share one code (first spelling's position kept)."""
+    position: dict[str, int] = {}
+    remap = np.array([position.setdefault(v, len(position)) for v in values], dtype=np.int64)
+    distinct = np.empty(len(position), dtype=object)
+    distinct[:] = list(position)
+    if len(position) == len(values) and (remap == np.arange(len(values))).all():
+        return codes, distinct
+    return remap[codes], distinct
+
+
+def _clean(codes: np.ndarray, values: list[str]) -> Coded:
     """Trim spaces and undo :func:`neutralise` (a ``'`` before = + - @), so exports round-trip.
 
-    Works on the distinct values of a categorical column, then re-encodes, so the
-    cost does not grow with the number of rows.
+    Works on the distinct values only; values that become equal share one code.
     """
-    col = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
-    values = col.cat.categories.astype(str).str.strip().str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
-    new_codes, uniques = pd.factorize(values)
-    codes = col.cat.codes.to_numpy()
-    return pd.Series(pd.Categorical.from_codes(new_codes[codes], categories=uniques), index=col.index)
+    return _merge_equal(codes, [_NEUTRALISED.sub("", v.strip()) for v in values])
 
 
-def _constant(value: str, n: int) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
+def _constant(value: str, n: int) -> Coded:
+    return np.zeros(n, dtype=np.int64), np.array([value], dtype=object)
 
 
-def _from_casolysis(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+def _from_casolysis(raw: dict[str, Coded], n: int, source: str) -> dict[str, Coded]:
     _require(raw, CASOLYSIS_COLUMNS, source, "Casolysis")
-    return pd.DataFrame({
-        "line": raw["line"],
-        "participant": _clean(raw["user_id"]),
-        "card_id": _clean(raw["card_id"]),
-        "card_label": _clean(raw["card_label"]),
-        "group_key": _clean(raw["category_id"]),
-        "group_label": _clean(raw["category_label"]),
-        "started_at": _constant("", len(raw)),
-        "finished_at": _constant("", len(raw)),
-    })
+    return {
+        "participant": raw["user_id"],
+        "card_id": raw["card_id"],
+        "card_label": raw["card_label"],
+        "group_key": raw["category_id"],
+        "group_label": raw["category_label"],
+        "started_at": _constant("", n),
+        "finished_at": _constant("", n),
+    }
 
 
-def _from_long(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+def _from_long(raw: dict[str, Coded], n: int, source: str) -> dict[str, Coded]:
     _require(raw, LONG_COLUMNS, source, "long")
-    label = _clean(raw["category"])
-    if "category_id" in raw:
-        key = _clean(raw["category_id"]).astype(str)
-        key = _clean(key.where(key != "", label.astype(str)))
-    else:
-        key = label
-    card = _clean(raw["card"])
-    return pd.DataFrame({
-        "line": raw["line"],
-        "participant": _clean(raw["participant"]),
-        "card_id": card,
-        "card_label": card,
+    label = raw["category"]
+    key = label
+    if "category_id" in raw:  # the id, or the label where the id cell is empty
+        (id_codes, ids), (label_codes, labels) = raw["category_id"], label
+        pairs, first_rows = factorize(id_codes * (len(labels) + 1) + label_codes)
+        key = _merge_equal(pairs, [ids[id_codes[r]] or labels[label_codes[r]] for r in first_rows])
+    return {
+        "participant": raw["participant"],
+        "card_id": raw["card"],
+        "card_label": raw["card"],
         "group_key": key,
         "group_label": label,
-        "started_at": _clean(raw["started_at"]) if "started_at" in raw else _constant("", len(raw)),
-        "finished_at": _clean(raw["finished_at"]) if "finished_at" in raw else _constant("", len(raw)),
-    })
+        "started_at": raw.get("started_at", _constant("", n)),
+        "finished_at": raw.get("finished_at", _constant("", n)),
+    }
 
 
-def _first_duplicate(keys: np.ndarray, rows: np.ndarray | None = None) -> int | None:
+def _first_of_duplicate(keys: np.ndarray, rows: np.ndarray | None = None) -> int | None:
     """Row of the first key already seen earlier (restricted to ``rows`` when given)."""
-    subset = keys if rows is None else keys[rows]
-    dup = pd.Series(subset).duplicated().to_numpy()
-    if not dup.any():
-        return None
-    first = int(dup.argmax())
-    return first if rows is None else int(rows[first])
+    row = first_duplicate(keys if rows is None else keys[rows])
+    if row is None or rows is None:
+        return row
+    return int(rows[row])
 
 
-def _first_rows(keys: np.ndarray) -> np.ndarray:
-    """Rows where each distinct key first occurs, in row order."""
-    return np.flatnonzero(~pd.Series(keys).duplicated().to_numpy())
-
-
-def _validate(frame: pd.DataFrame, source: str) -> None:
+def _validate(codes: dict[str, Coded], lines: np.ndarray, source: str) -> None:
     """Checks shared by every format: empty values, cards placed twice, inconsistent ids.
 
     All checks run on integer codes of the distinct values, so they stay fast on
     millions of rows; the error names the first offending line.
-    """
-    codes = {col: codes_of(frame[col]) for col in FRAME_COLUMNS if col != "line"}
-    lines = frame["line"].to_numpy()
 
+    Parameters
+    ----------
+    codes : dict of str to (codes, values)
+        The columns of :data:`TEXT_COLUMNS`.
+    lines : ndarray of int, shape (n_placements,)
+    """
     def pair(a: str, b: str) -> np.ndarray:
         return codes[a][0] * (len(codes[b][1]) + 1) + codes[b][0]
 
@@ -255,7 +338,7 @@ def _validate(frame: pd.DataFrame, source: str) -> None:
             if len(hits):
                 raise FormatError(source, f"empty {what}", int(lines[hits[0]]))
     placement = pair("participant", "card_id")
-    row = _first_duplicate(placement)
+    row = _first_of_duplicate(placement)
     if row is not None:
         first = int(np.flatnonzero(placement == placement[row])[0])
         raise FormatError(
@@ -264,16 +347,16 @@ def _validate(frame: pd.DataFrame, source: str) -> None:
             f"(first on line {int(lines[first])})",
             int(lines[row]),
         )
-    cards = _first_rows(pair("card_id", "card_label"))
-    row = _first_duplicate(codes["card_id"][0], cards)
+    _, cards = factorize(pair("card_id", "card_label"))
+    row = _first_of_duplicate(codes["card_id"][0], cards)
     if row is not None:
         raise FormatError(source, f"card id {value('card_id', row)!r} has two labels", int(lines[row]))
-    row = _first_duplicate(codes["card_label"][0], cards)
+    row = _first_of_duplicate(codes["card_label"][0], cards)
     if row is not None:
         raise FormatError(source, f"card label {value('card_label', row)!r} has two ids", int(lines[row]))
     group = pair("participant", "group_key")
-    labelled = _first_rows(group * (len(codes["group_label"][1]) + 1) + codes["group_label"][0])
-    row = _first_duplicate(group, labelled)
+    _, labelled = factorize(group * (len(codes["group_label"][1]) + 1) + codes["group_label"][0])
+    row = _first_of_duplicate(group, labelled)
     if row is not None:
         raise FormatError(
             source, f"category id {value('group_key', row)!r} of participant {value('participant', row)!r} "
@@ -318,12 +401,21 @@ def _read_json(text: str, source: str) -> ParsedFile:
                     raise FormatError(source, f"sort {i}: unknown card id {card!r}")
                 rows.append((i, sort.participant_id, card, labels[card], g.category_id or f"g{g_idx + 1}",
                              label, _iso(sort.started_at), _iso(sort.finished_at)))
+    parsed = ParsedFile.from_frame(_frame(rows), "json", study)
+    if rows:
+        label_codes, labels = parsed.columns["group_label"]
+        named = _merge_equal(label_codes, [v or "-" for v in labels])  # unnamed piles are allowed here
+        _validate({**parsed.columns, "group_label": named}, parsed.lines, source)
+    return parsed
+
+
+def _frame(rows: list[tuple]):
+    """A placements frame (:data:`FRAME_COLUMNS`) from row tuples."""
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
     frame["line"] = frame["line"].astype(int)
-    if not frame.empty:
-        _validate(frame.assign(group_label=frame["group_label"].where(frame["group_label"] != "", "-")),
-                  source)
-    return ParsedFile(frame=frame, format="json", study=study)
+    return frame
 
 
 def _iso(t) -> str:
@@ -387,9 +479,9 @@ def _placements(study: Study, sorts: list[Sort]):
                     yield s.participant_id, c, labels[c], key, label, started, finished
 
 
-def frame_from_sorts(study: Study, sorts: list[Sort]) -> pd.DataFrame:
-    """The placements frame of stored sorts (cards unknown to the study are skipped)."""
-    return pd.DataFrame([(0, *p) for p in _placements(study, sorts)], columns=list(FRAME_COLUMNS))
+def frame_from_sorts(study: Study, sorts: list[Sort]):
+    """The placements frame (:class:`pandas.DataFrame`) of stored sorts (cards unknown to the study are skipped)."""
+    return _frame([(0, *p) for p in _placements(study, sorts)])
 
 
 # --- writing ---------------------------------------------------------------------------------

@@ -1,11 +1,15 @@
-"""Placements as integer arrays: the one input of every analysis function."""
+"""Placements as integer arrays: the one input of every analysis function.
+
+NumPy only: pandas is imported only to read a placements frame (:meth:`SortTable.from_frame`),
+so the command-line analysis of a CSV file never loads it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class SortTable:
         )
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, card_order: list[tuple[str, str]] | None = None) -> "SortTable":
+    def from_frame(cls, frame, card_order: list[tuple[str, str]] | None = None) -> "SortTable":
         """Build from a placements frame (see :mod:`cardsort.formats`).
 
         Parameters
@@ -94,33 +98,96 @@ class SortTable:
             The study's cards, in order; cards nobody placed still get a row and column.
             By default, cards in order of first appearance.
         """
-        card_codes, card_values = codes_of(frame["card_id"])
+        columns = ("participant", "card_id", "card_label", "group_key", "group_label")
+        return cls.from_codes({col: codes_of(frame[col]) for col in columns}, card_order)
+
+    @classmethod
+    def from_codes(cls, columns: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                   card_order: list[tuple[str, str]] | None = None) -> "SortTable":
+        """Build from dictionary-encoded placement columns (what the CSV reader produces).
+
+        Parameters
+        ----------
+        columns : mapping of str to (codes, values)
+            For ``participant``, ``card_id``, ``card_label``, ``group_key`` and
+            ``group_label``: int codes, shape (n_placements,), into an array of the
+            column's distinct text values. Values must be distinct within a column.
+        card_order : list of (id, label), optional
+            As in :meth:`from_frame`.
+        """
+        card_codes, card_values = columns["card_id"]
         if card_order is None:
-            first_rows = first_occurrences(pd.factorize(card_codes, sort=False)[0])
-            label_codes, label_values = codes_of(frame["card_label"])
+            _, first_rows = factorize(card_codes)
+            label_codes, label_values = columns["card_label"]
             card_order = [(str(card_values[card_codes[r]]), str(label_values[label_codes[r]])) for r in first_rows]
-        index = pd.Index([c for c, _ in card_order])
-        position = index.get_indexer(pd.Index(card_values).astype(str))
+        index = {card_id: i for i, (card_id, _) in enumerate(card_order)}
+        position = np.array([index.get(str(v), -1) for v in card_values], dtype=np.int64)
         card = position[card_codes]
         if (card < 0).any():
             raise ValueError(f"card id {card_values[card_codes[card < 0][0]]!r} is not among the study's cards")
-        p_codes, participants = codes_of(frame["participant"])
+        p_codes, participants = columns["participant"]
         if np.bincount(p_codes, minlength=len(participants)).all():
             used = np.arange(len(participants))
         else:  # drop participants without placements
-            p_codes, used = pd.factorize(p_codes, sort=False)
-        k_codes, keys = codes_of(frame["group_key"])
-        g_codes, _ = pd.factorize(p_codes.astype(np.int64) * (len(keys) + 1) + k_codes, sort=False)
-        first_rows = first_occurrences(g_codes)
-        l_codes, l_values = codes_of(frame["group_label"])
+            new_codes, first_rows = factorize(p_codes)
+            p_codes, used = new_codes, p_codes[first_rows]
+        k_codes, keys = columns["group_key"]
+        g_codes, first_rows = factorize(p_codes.astype(np.int64) * (len(keys) + 1) + k_codes)
+        l_codes, l_values = columns["group_label"]
         return cls(
             card_ids=tuple(c for c, _ in card_order), cards=tuple(label for _, label in card_order),
             participants=tuple(str(participants[p]) for p in used),
-            card=card.astype(np.int64), group=g_codes.astype(np.int64),
+            card=card.astype(np.int64), group=g_codes,
             group_participant=p_codes[first_rows].astype(np.int64),
             group_labels=tuple(str(l_values[c]) for c in l_codes[first_rows]),
             group_keys=tuple(str(keys[c]) for c in k_codes[first_rows]),
         )
+
+
+def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Number integer keys in order of first appearance (like ``pandas.factorize(sort=False)``).
+
+    Keys spanning a range not much larger than their count are counted in a dense
+    table (linear time, no hashing); others are first compressed with :func:`numpy.unique`.
+
+    Parameters
+    ----------
+    keys : ndarray of int, shape (n,)
+
+    Returns
+    -------
+    codes : ndarray of int64, shape (n,)
+        0 for the first distinct key, 1 for the next new one, and so on.
+    first_rows : ndarray of int64, shape (n_distinct,)
+        The row where each code first occurs (increasing).
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    n = len(keys)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    low = int(keys.min())
+    span = int(keys.max()) - low + 1
+    if span <= 4 * n + 1024:
+        dense = keys - low
+    else:
+        distinct, dense = np.unique(keys, return_inverse=True)
+        span = len(distinct)
+    first = np.full(span, n, dtype=np.int64)
+    np.minimum.at(first, dense, np.arange(n, dtype=np.int64))
+    first_rows = np.sort(first[first < n])
+    rank = np.empty(span, dtype=np.int64)
+    rank[dense[first_rows]] = np.arange(len(first_rows))
+    return rank[dense], first_rows
+
+
+def first_duplicate(keys: np.ndarray) -> int | None:
+    """The first row whose key already occurred in an earlier row, or None."""
+    _, first_rows = factorize(keys)
+    if len(first_rows) == len(keys):
+        return None
+    is_first = np.zeros(len(keys), dtype=bool)
+    is_first[first_rows] = True
+    return int(np.argmin(is_first))
 
 
 def first_occurrences(codes: np.ndarray) -> np.ndarray:
@@ -132,8 +199,10 @@ def first_occurrences(codes: np.ndarray) -> np.ndarray:
     return np.searchsorted(running, np.arange(int(running[-1]) + 1))
 
 
-def codes_of(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes and distinct values of a text or categorical column."""
+def codes_of(col) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes and distinct values of a text or categorical :class:`pandas.Series`."""
+    import pandas as pd
+
     if isinstance(col.dtype, pd.CategoricalDtype):
         return col.cat.codes.to_numpy().astype(np.int64), np.asarray(col.cat.categories, dtype=object)
     codes, values = pd.factorize(col, sort=False)
