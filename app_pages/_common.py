@@ -16,9 +16,11 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from cardsort import auth, formats, store
+from cardsort import auth, store
 from cardsort.analysis import Analysis, analyze
 from cardsort.model import Sort, Study
+from cardsort.report import analysis_table
+from cardsort.standardise import decisions_from_rows
 from cardsort.table import SortTable
 
 SESSION_FLAG = "researcher_signed_in"  # never used as a widget key, so a browser cannot set it
@@ -181,10 +183,9 @@ def _analysis(database: str, study_id: str, updated_at: datetime | None, n_sorts
     del database, updated_at, n_sorts, excluded  # part of the cache key only
     study = store.get_study(engine(), study_id)
     sorts = store.load_sorts(engine(), study_id, include_excluded=False)
-    if not sorts or len(study.cards) < 2:
-        return Results(study, sorts, None, None)
-    table = SortTable.from_frame(formats.frame_from_sorts(study, sorts), [(c.id, c.label) for c in study.cards])
-    if table.n_participants == 0:
+    decisions = decisions_from_rows(store.load_label_decisions(engine(), study_id))
+    table = analysis_table(study, sorts, decisions=decisions)
+    if table is None:
         return Results(study, sorts, None, None)
     return Results(study, sorts, table, analyze(table, method=method, k=k))
 
