@@ -32,6 +32,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -231,9 +232,18 @@ def _read_csv(data: bytes, source: str) -> tuple[dict[str, Coded], int]:
         if not pa.types.is_dictionary(column.type):  # a name our header parse read differently
             column = column.cast(pa.string()).dictionary_encode()
         array = column.combine_chunks()
-        columns[name] = _clean(array.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-                               array.dictionary.to_pylist())
+        columns[name] = _clean(_int_codes(array.indices), array.dictionary.to_pylist())
     return columns, table.num_rows
+
+
+def _int_codes(indices) -> np.ndarray:
+    """A pyarrow int32 array without nulls as an int64 NumPy array.
+
+    Read from the array's data buffer (Arrow's documented layout: validity, then
+    values) because ``Array.to_numpy`` imports pandas, which the analysis never needs.
+    """
+    values = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices) + indices.offset)
+    return values[indices.offset:].astype(np.int64)
 
 
 def _require(raw: dict[str, Coded], columns: tuple[str, ...], source: str, kind: str) -> None:
@@ -243,7 +253,7 @@ def _require(raw: dict[str, Coded], columns: tuple[str, ...], source: str, kind:
                           f"{', '.join(columns)})", 1)
 
 
-_NEUTRALISED = re.compile(r"^'(?=[=+\-@\t\r])")
+_NEUTRALISED = re.compile(r"^'(?='*[=+\-@\t\r])")  # the quote :func:`neutralise` adds
 
 
 def _merge_equal(codes: np.ndarray, values: list[str]) -> Coded:
@@ -487,20 +497,33 @@ def frame_from_sorts(study: Study, sorts: list[Sort]):
 # --- writing ---------------------------------------------------------------------------------
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NEEDS_QUOTE = re.compile(r"'*[=+\-@\t\r]")
 
 
 def neutralise(value: Any) -> Any:
-    """Make a text cell safe to open in a spreadsheet: a leading = + - @ tab or CR gets a ``'``."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """Make a text cell safe to open in a spreadsheet: a leading = + - @ tab or CR gets a ``'``.
+
+    A cell that already starts with quotes before such a character gets one more, so
+    that the importer (which drops one ``'`` there, see :func:`_clean`) reads back
+    exactly what was written: ``'=x`` is exported as ``''=x``.
+    """
+    if isinstance(value, str) and _NEEDS_QUOTE.match(value):
         return "'" + value
     return value
 
 
 def _csv(header: list[str], rows) -> str:
+    """CSV text, one row per line, every cell :func:`neutralise`-d.
+
+    The csv module quotes a cell holding ``\n`` but not one holding a bare ``\r``,
+    which spreadsheets take as the end of a row; rows with such a cell are fully quoted.
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([neutralise(h) for h in header])
-    writer.writerows([neutralise(v) for v in row] for row in rows)
+    plain = csv.writer(out, lineterminator="\n")
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row in itertools.chain([header], rows):
+        cells = [neutralise(v) for v in row]
+        (quoted if any(isinstance(c, str) and "\r" in c for c in cells) else plain).writerow(cells)
     return out.getvalue()
 
 

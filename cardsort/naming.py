@@ -7,7 +7,6 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from .table import SortTable
 
@@ -55,29 +54,30 @@ class ProposedCategory:
                 "name_share": round(self.name_share, 4), "alternatives": self.alternatives}
 
 
-def best_groups(table: SortTable, clusters: np.ndarray) -> pd.DataFrame:
+def best_groups(table: SortTable, clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each participant and cluster, the participant's group that holds most of the cluster.
 
-    Ties go to the group with fewer cards outside the cluster.
+    Ties go to the group with fewer cards outside the cluster, then to the earlier group.
 
     Returns
     -------
-    DataFrame
-        Columns ``participant``, ``cluster``, ``group``, ``overlap`` (cards of the
-        cluster in that group); one row per participant who placed any card of the cluster.
+    participant, cluster, group, overlap : ndarray of int, shape (n_votes,)
+        One entry per participant who placed any card of a cluster, sorted by
+        participant then cluster: the group chosen and its cards of the cluster.
     """
     k = int(clusters.max()) + 1 if len(clusters) else 0
     overlap = np.bincount(table.group * k + clusters[table.card],
                           minlength=table.n_groups * k).reshape(table.n_groups, k)
-    size = table.group_sizes()
     grp, clu = np.nonzero(overlap)
-    frame = pd.DataFrame({
-        "participant": table.group_participant[grp], "cluster": clu, "group": grp,
-        "overlap": overlap[grp, clu], "outside": size[grp] - overlap[grp, clu],
-    })
-    frame = frame.sort_values(["participant", "cluster", "overlap", "outside"],
-                              ascending=[True, True, False, True], kind="stable")
-    return frame.drop_duplicates(["participant", "cluster"])[["participant", "cluster", "group", "overlap"]]
+    participant = table.group_participant[grp]
+    inside = overlap[grp, clu]
+    outside = table.group_sizes()[grp] - inside
+    order = np.lexsort((outside, -inside, clu, participant))  # stable: earlier group wins ties
+    pair = participant[order] * max(k, 1) + clu[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = pair[1:] != pair[:-1]
+    chosen = order[first]
+    return participant[chosen], clu[chosen], grp[chosen], inside[chosen]
 
 
 def name_categories(table: SortTable, clusters: np.ndarray, similarity: np.ndarray,
@@ -86,11 +86,15 @@ def name_categories(table: SortTable, clusters: np.ndarray, similarity: np.ndarr
 
     Each participant who placed cards of a cluster votes with the label of their
     group holding most of it (see :func:`best_groups`); labels are compared after
-    :func:`normalise_label`, and the winner is shown in its most frequent spelling.
-    ``name_share`` and each alternative's ``share`` are votes divided by the
-    participants who placed any card of the cluster. Agreement is the mean
-    similarity over pairs of cards within the category; for a single card, the
-    share of participants who put it in a group of its own.
+    :func:`normalise_label`, and the winner is shown in its most frequent spelling
+    (ties: the first in code-point order). ``name_share`` and each alternative's
+    ``share`` are votes divided by the participants who placed any card of the
+    cluster; names with equal votes are ranked by their normalised key. Agreement is
+    the mean similarity over pairs of cards within the category; for a single card,
+    the share of participants who put it in a group of its own.
+
+    Votes are counted with NumPy on label codes; only the distinct (cluster, label)
+    pairs are visited in Python.
 
     Parameters
     ----------
@@ -99,24 +103,30 @@ def name_categories(table: SortTable, clusters: np.ndarray, similarity: np.ndarr
         Cluster label 0..k-1 of each card.
     similarity : ndarray of float, shape (n_cards, n_cards)
     """
-    votes = best_groups(table, clusters)
-    labels = np.asarray(table.group_labels, dtype=object)
-    votes = votes.assign(label=labels[votes["group"].to_numpy()])
-    keys = {label: normalise_label(label) for label in set(table.group_labels)}
-    votes["key"] = votes["label"].map(keys)
+    k = int(clusters.max()) + 1 if len(clusters) else 0
+    _, vote_cluster, vote_group, _ = best_groups(table, clusters)
+    label_code: dict[str, int] = {}
+    group_label = np.array([label_code.setdefault(label, len(label_code)) for label in table.group_labels],
+                           dtype=np.int64)
+    labels = list(label_code)
+    keys = [normalise_label(label) for label in labels]
+    vote_label = group_label[vote_group] if len(vote_group) else np.zeros(0, dtype=np.int64)
+    voters = np.bincount(vote_cluster, minlength=k)
+    pairs, counts = np.unique(vote_cluster * max(len(labels), 1) + vote_label, return_counts=True)
+    key_votes: list[dict[str, int]] = [{} for _ in range(k)]
+    spelling: list[dict[str, tuple[int, str]]] = [{} for _ in range(k)]  # key -> (-votes, label)
+    for pair, n in zip(pairs.tolist(), counts.tolist()):
+        c, label = divmod(pair, max(len(labels), 1))
+        key = keys[label]
+        if key == "":
+            continue
+        key_votes[c][key] = key_votes[c].get(key, 0) + n
+        spelling[c][key] = min(spelling[c].get(key, (0, labels[label])), (-n, labels[label]))
     group_sizes = table.group_sizes()
-    spellings = (votes[votes["key"] != ""].groupby(["cluster", "key", "label"], observed=True).size()
-                 .reset_index(name="n").sort_values(["cluster", "key", "n", "label"],
-                                                    ascending=[True, True, False, True]))
-    spelling = {(c, k): label for c, k, label in
-                spellings.drop_duplicates(["cluster", "key"])[["cluster", "key", "label"]].itertuples(index=False)}
-    voters_per_cluster = votes.groupby("cluster").size()
-    key_counts = votes[votes["key"] != ""].groupby(["cluster", "key"]).size()
     out = []
-    for c in range(int(clusters.max()) + 1 if len(clusters) else 0):
+    for c in range(k):
         members = np.flatnonzero(clusters == c)
-        voters = int(voters_per_cluster.get(c, 0))
-        ranked = sorted(key_counts[c].items(), key=lambda kv: (-kv[1], kv[0])) if c in key_counts.index else []
+        ranked = sorted(key_votes[c].items(), key=lambda kv: (-kv[1], kv[0]))
         if len(members) > 1:
             block = similarity[np.ix_(members, members)]
             agreement = float(block[np.triu_indices(len(members), 1)].mean())
@@ -124,11 +134,11 @@ def name_categories(table: SortTable, clusters: np.ndarray, similarity: np.ndarr
             placed = table.group[table.card == members[0]]
             agreement = float(np.mean(group_sizes[placed] == 1)) if len(placed) else 0.0
         out.append(ProposedCategory(
-            name=spelling[(c, ranked[0][0])] if ranked else f"Category {c + 1}",
+            name=spelling[c][ranked[0][0]][1] if ranked else f"Category {c + 1}",
             cards=[table.cards[i] for i in members],
             agreement=agreement,
-            name_share=ranked[0][1] / voters if ranked else 0.0,
-            alternatives=[{"name": spelling[(c, key)], "share": round(n / voters, 4)}
+            name_share=ranked[0][1] / int(voters[c]) if ranked else 0.0,
+            alternatives=[{"name": spelling[c][key][1], "share": round(n / int(voters[c]), 4)}
                           for key, n in ranked[1:1 + n_alternatives]],
         ))
     return out

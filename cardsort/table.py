@@ -144,11 +144,35 @@ class SortTable:
         )
 
 
+def _dense(keys: np.ndarray) -> tuple[np.ndarray, int]:
+    """Keys renumbered into ``0..span-1`` (order kept), and ``span``.
+
+    Keys spanning a range not much larger than their count are only shifted (linear
+    time); others are compressed with :func:`numpy.unique`.
+    """
+    low = int(keys.min())
+    span = int(keys.max()) - low + 1
+    if span <= 4 * len(keys) + 1024:
+        return keys - low, span
+    distinct, dense = np.unique(keys, return_inverse=True)
+    return dense.reshape(-1), len(distinct)
+
+
+def _first_row_mask(dense: np.ndarray, span: int) -> np.ndarray:
+    """Boolean mask, shape (n,): True where a key occurs for the first time."""
+    n = len(dense)
+    first = np.full(span, n, dtype=np.int64)
+    np.minimum.at(first, dense, np.arange(n, dtype=np.int64))
+    mask = np.zeros(n, dtype=bool)
+    mask[first[first < n]] = True
+    return mask
+
+
 def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Number integer keys in order of first appearance (like ``pandas.factorize(sort=False)``).
 
-    Keys spanning a range not much larger than their count are counted in a dense
-    table (linear time, no hashing); others are first compressed with :func:`numpy.unique`.
+    Linear time for keys in a compact range (the usual case: products of codes),
+    no hashing and no pandas.
 
     Parameters
     ----------
@@ -162,19 +186,10 @@ def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         The row where each code first occurs (increasing).
     """
     keys = np.asarray(keys, dtype=np.int64)
-    n = len(keys)
-    if n == 0:
+    if len(keys) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    low = int(keys.min())
-    span = int(keys.max()) - low + 1
-    if span <= 4 * n + 1024:
-        dense = keys - low
-    else:
-        distinct, dense = np.unique(keys, return_inverse=True)
-        span = len(distinct)
-    first = np.full(span, n, dtype=np.int64)
-    np.minimum.at(first, dense, np.arange(n, dtype=np.int64))
-    first_rows = np.sort(first[first < n])
+    dense, span = _dense(keys)
+    first_rows = np.flatnonzero(_first_row_mask(dense, span))
     rank = np.empty(span, dtype=np.int64)
     rank[dense[first_rows]] = np.arange(len(first_rows))
     return rank[dense], first_rows
@@ -182,12 +197,13 @@ def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def first_duplicate(keys: np.ndarray) -> int | None:
     """The first row whose key already occurred in an earlier row, or None."""
-    _, first_rows = factorize(keys)
-    if len(first_rows) == len(keys):
+    keys = np.asarray(keys, dtype=np.int64)
+    if len(keys) == 0:
         return None
-    is_first = np.zeros(len(keys), dtype=bool)
-    is_first[first_rows] = True
-    return int(np.argmin(is_first))
+    dense, span = _dense(keys)
+    if np.bincount(dense, minlength=span).max() <= 1:
+        return None
+    return int(np.argmin(_first_row_mask(dense, span)))
 
 
 def first_occurrences(codes: np.ndarray) -> np.ndarray:
