@@ -54,10 +54,14 @@ MAX_PAGES = 500
 """Most pages one job audits (a sitemap or crawl beyond this is cut)."""
 MAX_SCREENSHOTS = 200
 """Most screenshots stored with one audit."""
+HEARTBEAT_SECONDS = 10
+"""How often a job's thread touches its row while it waits or runs."""
+STALE_SECONDS = 120
+"""An active job whose row was not touched for this long lost its server: ``interrupted``."""
 ACTIVE = ("queued", "discovering", "running")
 FINAL = ("done", "cancelled", "failed", "interrupted")
 _PROCESS = uuid.uuid4().hex
-"""This server process; jobs owned by another one that never finished were interrupted."""
+"""This server process, recorded as the job's owner (for people reading the table)."""
 _SLOTS = threading.BoundedSemaphore(MAX_RUNNING_JOBS)
 
 audit_jobs = sa.Table(
@@ -202,10 +206,10 @@ def _job(row: sa.Row) -> dict[str, Any]:
     job["request"] = json.loads(job["request"])
     for key in ("created_at", "updated_at"):
         job[key] = history._utc(job[key])
-    if job["status"] in ACTIVE and job.pop("owner") != _PROCESS:
+    quiet = (_now() - job["updated_at"]).total_seconds()
+    if job["status"] in ACTIVE and quiet > STALE_SECONDS:
         job["status"] = "interrupted"
-        job["error"] = "the server stopped before this audit finished; run it again"
-    job.pop("owner", None)
+        job["error"] = "the server running this audit stopped before it finished; run it again"
     return job
 
 
@@ -217,7 +221,7 @@ def get_job(engine: Engine, job_id: str) -> dict[str, Any]:
     dict
         ``id, site, status, request (dict, without cookie and header values), done,
         total, current_url (the page finished last), cancel_requested, error,
-        audit_id (when done), created_at, updated_at``.
+        audit_id (when done), owner (server process), created_at, updated_at``.
 
     Raises
     ------
@@ -288,6 +292,27 @@ def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
     str
         ``'done'``, ``'cancelled'`` or ``'failed'``.
     """
+    beating = threading.Event()
+    threading.Thread(target=_heartbeat, args=(engine, job_id, beating), name=f"audit-heartbeat-{job_id[:8]}",
+                     daemon=True).start()
+    try:
+        return _run_in_slot(engine, job_id, request, allowed_hosts, screenshots, driver_factory, driver)
+    finally:
+        beating.set()
+
+
+def _heartbeat(engine: Engine, job_id: str, stop: threading.Event) -> None:
+    """Touch the job's row every :data:`HEARTBEAT_SECONDS` until ``stop`` is set."""
+    while not stop.wait(HEARTBEAT_SECONDS):
+        try:
+            _update(engine, job_id, owner=_PROCESS)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the job; the next beat retries
+            log.warning("heartbeat of audit job %s failed", job_id, exc_info=True)
+
+
+def _run_in_slot(engine: Engine, job_id: str, request: AuditRequest, allowed_hosts: Iterable[str] | None,
+                 screenshots: bool, driver_factory: Callable[[], WebDriver] | None,
+                 driver: WebDriver | None) -> str:
     with _SLOTS:
         started = _now()
         try:

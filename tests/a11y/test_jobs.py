@@ -7,7 +7,9 @@ job's caller-owned browser, so no job starts a browser of its own.
 from __future__ import annotations
 
 import io
+import threading
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -82,13 +84,41 @@ def test_a_new_job_is_queued_and_a_stale_one_is_interrupted(engine):
     assert (job["status"], job["done"], job["total"], job["site"], job["audit_id"]) == \
         ("queued", 0, 2, "http://127.0.0.1:9", None)
     assert job["request"]["urls"] == ["http://127.0.0.1:9/a", "http://127.0.0.1:9/b"]
-    with engine.begin() as conn:  # as if another server process had started it and died
-        conn.execute(jobs.audit_jobs.update().values(owner="gone", status="running"))
+    with engine.begin() as conn:  # another replica runs it and touched it a moment ago: still running
+        conn.execute(jobs.audit_jobs.update().values(owner="another replica", status="running"))
+    assert jobs.get_job(engine, job_id)["status"] == "running"
+    quiet = datetime.now(timezone.utc) - timedelta(seconds=jobs.STALE_SECONDS + 5)
+    with engine.begin() as conn:  # ... and then went quiet (killed, restarted)
+        conn.execute(jobs.audit_jobs.update().values(updated_at=quiet))
     job = jobs.get_job(engine, job_id)
-    assert job["status"] == "interrupted" and "server stopped" in job["error"]
+    assert job["status"] == "interrupted" and "server running this audit stopped" in job["error"]
     assert [j["id"] for j in jobs.list_jobs(engine)] == [job_id]
     with pytest.raises(LookupError, match="no audit job"):
         jobs.get_job(engine, "nope")
+
+
+def test_a_waiting_job_keeps_its_row_fresh(engine, monkeypatch):
+    """While a job waits for a free slot, its heartbeat touches the row, so it never looks interrupted."""
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
+    request = jobs.make_request("http://127.0.0.1:9/never")
+    job_id = jobs.create_job(engine, request)
+    old = datetime.now(timezone.utc) - timedelta(hours=1)
+    with engine.begin() as conn:
+        conn.execute(jobs.audit_jobs.update().values(updated_at=old))
+    assert jobs.get_job(engine, job_id)["status"] == "interrupted"
+    for _ in range(jobs.MAX_RUNNING_JOBS):  # every slot taken
+        jobs._SLOTS.acquire()
+    try:
+        thread = threading.Thread(target=jobs.run_job, args=(engine, job_id, request), daemon=True)
+        thread.start()
+        job = wait_until(lambda: (j := jobs.get_job(engine, job_id))["status"] == "queued" and j, "a heartbeat")
+        assert job["updated_at"] > old
+        jobs.cancel_job(engine, job_id)
+    finally:
+        for _ in range(jobs.MAX_RUNNING_JOBS):
+            jobs._SLOTS.release()
+    thread.join(WAIT_SECONDS)
+    assert jobs.get_job(engine, job_id)["status"] == "cancelled"
 
 
 def test_a_job_cancelled_before_it_starts_runs_nothing(engine):
