@@ -479,6 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=200)
     parser.add_argument("--browsers", type=int, default=20, help="concurrent browser sessions (0 skips)")
+    parser.add_argument("--ramp", type=int, default=2, help="browsers starting at once (default 2)")
     parser.add_argument("--audit-pages", type=int, default=24, help="pages for the audit rate (0 skips)")
     parser.add_argument("--only", choices=("submits", "browsers", "audit"))
     args = parser.parse_args(argv)
@@ -502,7 +503,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not pg_url:
             print("PostgreSQL skipped: set TEST_DATABASE_URL")
     if args.only in (None, "browsers") and args.browsers:
-        b = bench_browsers(args.browsers, workdir)
+        b = bench_browsers(args.browsers, workdir, ramp=args.ramp)
         payload["browsers"] = b
         print(f"{b['sessions']} concurrent browser sessions: {b['completed']} completed, {b['stored']} sorts "
               f"stored in {b['wall_s']} s (per session p50 {b['session_p50_s']} s, p95 {b['session_p95_s']} s)")
