@@ -516,6 +516,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for r in rows:
             print(f"audit, {r['workers']} browser(s): {r['pages']} pages ({r['ok']} ok) in {r['wall_s']} s = "
                   f"{r['pages_per_browser_per_min']} pages per browser per minute")
+    if args.only:  # keep the other measurements of an earlier full run
+        from bench.common import RESULTS_DIR
+
+        earlier = RESULTS_DIR / "load.json"
+        if earlier.is_file():
+            kept = json.loads(earlier.read_text(encoding="utf-8"))
+            kept.pop("machine", None)
+            payload = kept | payload
     path = write_results("load", payload)
     print(f"results: {path}")
     return 1 if failed else 0
