@@ -90,6 +90,10 @@ def check_url(url: str, allowed_hosts: Iterable[str] | None = None) -> str:
     if re.search(r"[\x00-\x20\x7f]", url):
         raise RefusedURLError(f"refused URL {url!r}: it contains spaces or control characters")
     parts = urlsplit(url)
+    if "\\" in parts.netloc:
+        # Browsers read a backslash as "/": http://127.0.0.1\.example.org/ loads 127.0.0.1, whatever
+        # urlsplit says the host is.
+        raise RefusedURLError(f"refused URL {url!r}: a backslash in the host part")
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
         shown = f"{scheme}:" if scheme else "no scheme"

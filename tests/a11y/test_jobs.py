@@ -51,6 +51,8 @@ def test_request_from_form_text():
     ({"urls": "javascript:alert(1)"}, RefusedURLError, "only http and https"),
     ({"urls": "http://10.0.0.7/admin", "allowed_hosts": ["example.org"]}, RefusedURLError,
      "host '10.0.0.7' is not in the allowed hosts"),
+    ({"urls": "http://127.0.0.1\\.example.org/", "allowed_hosts": [".example.org"]}, RefusedURLError,
+     "a backslash in the host part"),
     ({"urls": "", "sitemap": "http://intranet.local/sitemap.xml", "allowed_hosts": [".example.org"]},
      RefusedURLError, "not in the allowed hosts"),
     ({"urls": "\n# only a comment\n"}, ValueError, "no pages to audit"),
