@@ -12,7 +12,6 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import sqlalchemy as sa
 from PIL import Image
 
 from a11y import history, jobs

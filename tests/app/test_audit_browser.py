@@ -9,6 +9,7 @@ test site is tests/a11y/conftest.py's, served here on another free port of 127.0
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -26,8 +27,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def site():
-    import threading
-
+    """The local test site of tests/a11y on its own free port."""
     server = SiteServer()
     threading.Thread(target=server.serve_forever, name="test-site", daemon=True).start()
     yield server.url

@@ -8,9 +8,11 @@ serious, 1 moderate, 1 needs review; v2 against v1 is 1 new, 3 fixed, 11 unchang
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from PIL import Image
 
 from a11y import history, jobs
 from cardsort import store
@@ -123,9 +125,6 @@ def test_results_totals_filters_details_and_downloads(app_db):
 
 
 def _tiny_png() -> bytes:
-    import io
-
-    from PIL import Image
     out = io.BytesIO()
     Image.new("RGB", (4, 4), "white").save(out, format="PNG")
     return out.getvalue()
