@@ -210,6 +210,7 @@ def summarise(run: SubmitRun, outcome: dict[str, Any], label: str) -> dict[str, 
         "setup": label, "participants": run.participants, "submit_calls": run.submit_calls,
         "created": run.created, "errors": len(run.errors), "stored": outcome["stored"],
         "lost": len(outcome["lost"]), "duplicated": len(outcome["duplicated"]), "wrong": len(outcome["wrong"]),
+        "drafts_left": len(outcome["drafts_left"]),
         "p50_ms": round(percentile(ms, 50), 1), "p95_ms": round(percentile(ms, 95), 1),
         "max_ms": round(max(ms), 1) if ms else None, "wall_s": round(run.wall_s, 2),
         "submits_per_s": round(run.submit_calls / run.wall_s, 1) if run.wall_s else None,
@@ -497,7 +498,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         payload["submits"] = rows
         for r in rows:
             print(f"{r['setup']:<32} {r['participants']} participants, {r['submit_calls']} submits: "
-                  f"lost {r['lost']}, duplicated {r['duplicated']}, errors {r['errors']}; "
+                  f"lost {r['lost']}, duplicated {r['duplicated']}, errors {r['errors']}, "
+                  f"stale drafts {r['drafts_left']}; "
                   f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, {r['submits_per_s']} submits/s")
             failed |= bool(r["lost"] or r["duplicated"] or r["wrong"] or r["errors"])
         if not pg_url:
