@@ -25,8 +25,9 @@ def figures(request):
     """
     found: dict = {}
     yield found
-    if found:
-        folder = Path(request.config.cache.mkdir("reliability"))
+    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    if found and cache is not None:
+        folder = Path(cache.mkdir("reliability"))
         path = folder / "figures.json"
         old = json.loads(path.read_text()) if path.is_file() else {}
         path.write_text(json.dumps(old | found, indent=2) + "\n", encoding="utf-8")
