@@ -272,7 +272,11 @@ def _clean(codes: np.ndarray, values: list[str]) -> Coded:
 
     Works on the distinct values only; values that become equal share one code.
     """
-    return _merge_equal(codes, [_NEUTRALISED.sub("", v.strip()) for v in values])
+    cleaned = [_NEUTRALISED.sub("", v.strip()) if v[:1].isspace() or v[-1:].isspace() or "'" in v[:1] else v
+               for v in values]
+    if cleaned == values:  # nothing changed: the values are still distinct (pyarrow's dictionary)
+        return codes, np.array(values, dtype=object)
+    return _merge_equal(codes, cleaned)
 
 
 def _constant(value: str, n: int) -> Coded:
@@ -364,10 +368,11 @@ def _validate(codes: dict[str, Coded], lines: np.ndarray, source: str) -> None:
     row = _first_of_duplicate(codes["card_label"][0], cards)
     if row is not None:
         raise FormatError(source, f"card label {value('card_label', row)!r} has two ids", int(lines[row]))
-    group = pair("participant", "group_key")
-    _, labelled = factorize(group * (len(codes["group_label"][1]) + 1) + codes["group_label"][0])
-    row = _first_of_duplicate(group, labelled)
-    if row is not None:
+    group, group_first = factorize(pair("participant", "group_key"))
+    label = codes["group_label"][0]
+    relabelled = label != label[group_first][group]  # a label other than the group's first one
+    if relabelled.any():
+        row = int(np.argmax(relabelled))
         raise FormatError(
             source, f"category id {value('group_key', row)!r} of participant {value('participant', row)!r} "
             "has two labels", int(lines[row]))

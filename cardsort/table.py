@@ -136,11 +136,11 @@ class SortTable:
         l_codes, l_values = columns["group_label"]
         return cls(
             card_ids=tuple(c for c, _ in card_order), cards=tuple(label for _, label in card_order),
-            participants=tuple(str(participants[p]) for p in used),
+            participants=tuple(map(str, np.asarray(participants, dtype=object)[used])),
             card=card.astype(np.int64), group=g_codes,
             group_participant=p_codes[first_rows].astype(np.int64),
-            group_labels=tuple(str(l_values[c]) for c in l_codes[first_rows]),
-            group_keys=tuple(str(keys[c]) for c in k_codes[first_rows]),
+            group_labels=tuple(map(str, np.asarray(l_values, dtype=object)[l_codes[first_rows]])),
+            group_keys=tuple(map(str, np.asarray(keys, dtype=object)[k_codes[first_rows]])),
         )
 
 
