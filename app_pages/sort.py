@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 
+import sqlalchemy as sa
 import streamlit as st
 
 from app_pages.board import set_page_language, sorting_board
@@ -148,4 +149,9 @@ def main() -> None:
         _sorting(study, pid, lang, state, answers)
 
 
-main()
+try:
+    main()
+except sa.exc.OperationalError:  # the database is unreachable for now; what was saved stays saved
+    language = resolve_language(st.context.locale)
+    st.warning(translate(language, "database_unavailable"))
+    st.button(translate(language, "try_again"))

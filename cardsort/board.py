@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from .i18n import direction, messages, resolve_language, translate
-from .model import Group, Sort, Study
+from .model import Group, Sort, Study, check_no_nul
 
 MAX_ID_LENGTH = 100
 MAX_LABEL_LENGTH = 200
@@ -123,7 +123,7 @@ def initial_state(study: Study, card_ids: Sequence[str]) -> dict[str, Any]:
 def _text(value: Any, what: str, limit: int) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{what} must be text, not {type(value).__name__}")
-    value = value.strip()
+    value = check_no_nul(value, what).strip()
     if len(value) > limit:
         raise ValueError(f"{what} is longer than {limit} characters")
     return value

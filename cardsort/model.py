@@ -162,7 +162,15 @@ def _text(value: Any, what: str, *, required: bool = True) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"{what} must be text, not {type(value).__name__}")
+    check_no_nul(value, what)
     return value.strip()
+
+
+def check_no_nul(value: str, what: str) -> str:
+    """Refuse NUL characters: no database stores them in text, and no person typed one."""
+    if "\x00" in value:
+        raise ValueError(f"{what} contains a NUL character")
+    return value
 
 
 def _positive_int_or_none(value: Any, what: str) -> int | None:
@@ -261,7 +269,10 @@ def study_from_spec(spec: Any, study_id: str) -> Study:
         label = _text(raw.get("label"), f"category {i} label")
         if any(c.label == label for c in categories):
             raise ValueError(f"category {i}: the label {label!r} is used twice")
-        categories.append(Category(str(raw.get("id") or f"k{i}"), label))
+        category_id = str(raw.get("id") or f"k{i}")
+        if any(c.id == category_id for c in categories):
+            raise ValueError(f"category {i}: the id {category_id!r} is used twice")
+        categories.append(Category(category_id, label))
 
     settings = settings_from_dict(spec.get("settings"))
     if settings.subset is not None and settings.subset > len(cards):
@@ -284,6 +295,7 @@ def sort_from_dict(data: Any) -> Sort:
         label = g.get("label") or ""
         if not isinstance(label, str):
             raise ValueError(f"participant {pid!r}, group {i}: the label must be text")
+        check_no_nul(label, f"participant {pid!r}, group {i}: the label")
         groups.append(Group(label.strip(), tuple(str(c) for c in g["cards"]), g.get("category_id")))
     answers = data.get("answers") or {}
     if not isinstance(answers, dict):

@@ -305,7 +305,8 @@ def count_card_exposure(engine: Engine, study_id: str) -> dict[str, int]:
             .where(sorts.c.study_id == study_id)
             .group_by(placements.c.card_id)
         ).all()
-        states = conn.execute(sa.select(drafts.c.state).where(drafts.c.study_id == study_id)).scalars().all()
+        states = conn.execute(sa.select(drafts.c.state).where(
+            drafts.c.study_id == study_id, ~_has_submitted(drafts))).scalars().all()
     for card_id, n in placed:
         counts[card_id] = counts.get(card_id, 0) + n
     for raw in states:
@@ -380,7 +381,9 @@ def submit_sort(engine: Engine, study_id: str, sort: Sort) -> tuple[int, bool]:
         sorts.c.study_id == study_id, sorts.c.participant_id == sort.participant_id)
     with engine.begin() as conn:
         found = conn.execute(existing).scalar()
-        if found is not None:
+        if found is not None:  # also clear a draft a late autosave of another process may have left
+            conn.execute(drafts.delete().where(
+                drafts.c.study_id == study_id, drafts.c.participant_id == sort.participant_id))
             return found, False
         try:
             with conn.begin_nested():
@@ -449,8 +452,15 @@ def participant_counts(engine: Engine, study_id: str) -> dict[str, int]:
     """``{"completed": n, "in_progress": n}`` for a study."""
     with engine.connect() as conn:
         done = conn.execute(sa.select(sa.func.count()).where(sorts.c.study_id == study_id)).scalar_one()
-        drafting = conn.execute(sa.select(sa.func.count()).where(drafts.c.study_id == study_id)).scalar_one()
+        drafting = conn.execute(sa.select(sa.func.count()).where(
+            drafts.c.study_id == study_id, ~_has_submitted(drafts))).scalar_one()
     return {"completed": done, "in_progress": drafting}
+
+
+def _has_submitted(table: sa.Table) -> sa.ColumnElement[bool]:
+    """Whether the participant of a drafts row already submitted (a stale draft is not "in progress")."""
+    return sa.exists().where(sorts.c.study_id == table.c.study_id,
+                             sorts.c.participant_id == table.c.participant_id)
 
 
 def set_excluded(engine: Engine, study_id: str, participant_id: str, excluded: bool) -> None:
