@@ -4,7 +4,7 @@ The tree is built here with NumPy (the Lance-Williams recurrence: merge the clos
 pair, update that row) instead of :func:`scipy.cluster.hierarchy.linkage`: with a few
 hundred cards it takes milliseconds, and the command-line analysis does not pay for
 importing scipy. The output is SciPy's linkage-matrix format and, on distances without
-ties, the same merges and heights (``tests/cardsort/test_analysis.py`` compares them);
+ties, the same merges and heights (``tests/cardsort/test_linkage.py`` compares them);
 SciPy's plotting helpers such as ``dendrogram`` accept it as they are.
 """
 
