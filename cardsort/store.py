@@ -464,12 +464,8 @@ def _has_submitted(table: sa.Table) -> sa.ColumnElement[bool]:
 
 
 def set_excluded(engine: Engine, study_id: str, participant_id: str, excluded: bool) -> None:
-    with engine.begin() as conn:
-        n = conn.execute(sorts.update().where(
-            sorts.c.study_id == study_id, sorts.c.participant_id == participant_id
-        ).values(excluded=excluded)).rowcount
-    if not n:
-        raise NotFound(f"no sort by participant {participant_id!r} in study {study_id!r}")
+    """Exclude or include one participant's sort (see :func:`set_exclusions`)."""
+    set_exclusions(engine, study_id, {participant_id: excluded})
 
 
 def is_empty(engine: Engine) -> bool:

@@ -104,7 +104,7 @@ def test_a_new_sort_shows_after_refresh(app_db):
 def test_excluding_a_participant_changes_the_results_at_once(app_db):
     seed_open(app_db)
     at = open_page("results.py", study="s1")
-    store.set_excluded(app_db, "s1", "p3", True)  # no change to the study's time stamp or sort count
+    store.set_excluded(app_db, "s1", "p3", True)
     at.button(key="refresh").click().run()
     # Without p3, C and D were always together; "Veg" and "Vegetables" tie 1-1 and go alphabetically.
     assert navigation(at)[:3] == [["Fruit", "Veg"], ["A, B", "C, D"], ["100%", "100%"]]

@@ -28,7 +28,7 @@ from cardsort.report import build_report, render_html as report_html
 from .conftest import ROOT
 
 PAGES = ROOT / "app_pages"
-PUBLIC_PAGES = {"sort.py", "login.py", "home.py"}
+PUBLIC_PAGES = {"sort.py", "login.py"}
 RESEARCHER_PAGES = sorted(p.name for p in PAGES.glob("*.py") if not p.name.startswith("_") and p.name not in PUBLIC_PAGES)
 PASSWORD = "Tr0ub4dor&3-reliability"
 PASSWORD_HASH = auth.hash_password(PASSWORD, salt=b"reliability salt")
