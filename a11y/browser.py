@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from typing import Any
 
 import urllib3
@@ -23,6 +24,8 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.remote_connection import ChromeRemoteConnection
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
+
+from a11y.crawl import allowed_hosts_from_env
 
 CHROMIUM_FLAGS = (
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -75,8 +78,28 @@ def chromium_options(window: tuple[int, int] = (1280, 900)) -> Options:
     return options
 
 
+_FROM_ENV: Any = object()
+
+
+def allow_list_flags(allowed_hosts: Iterable[str] | None) -> list[str]:
+    """Chromium flags that let the browser reach only ``allowed_hosts`` (``A11Y_ALLOWED_HOSTS`` entries).
+
+    Every request goes to a proxy address where nothing listens, except requests to
+    the allowed hosts, which bypass it; ``<-loopback>`` removes Chromium's implicit
+    bypass of localhost. So a page, a redirect or a subresource pointing at any other
+    host (an internal address included) fails in the browser itself.
+    """
+    if allowed_hosts is None:
+        return []
+    bypass = ["<-loopback>"]
+    for entry in sorted(allowed_hosts):
+        entry = entry.strip().lower()
+        bypass += [entry[1:], f"*{entry}"] if entry.startswith(".") else [entry]
+    return ["--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=" + ";".join(bypass)]
+
+
 def make_driver(remote: str | None = None, *, window: tuple[int, int] = (1280, 900),
-                page_load_timeout: float = 30) -> WebDriver:
+                page_load_timeout: float = 30, allowed_hosts: Iterable[str] | None = _FROM_ENV) -> WebDriver:
     """Start a WebDriver session for audits.
 
     Parameters
@@ -89,6 +112,8 @@ def make_driver(remote: str | None = None, *, window: tuple[int, int] = (1280, 9
         Window width and height in CSS pixels.
     page_load_timeout : float, default=30
         Seconds a page may take to load before ``TimeoutException``.
+    allowed_hosts : iterable of str or None, default: ``A11Y_ALLOWED_HOSTS``
+        Hosts the browser may reach at all (see :func:`allow_list_flags`); ``None``: any.
 
     Returns
     -------
@@ -98,6 +123,10 @@ def make_driver(remote: str | None = None, *, window: tuple[int, int] = (1280, 9
     if page_load_timeout <= 0:
         raise ValueError(f"page_load_timeout must be > 0 seconds, got {page_load_timeout!r}")
     options = chromium_options(window)
+    if allowed_hosts is _FROM_ENV:
+        allowed_hosts = allowed_hosts_from_env()
+    for flag in allow_list_flags(allowed_hosts):
+        options.add_argument(flag)
     if remote:
         if not remote.startswith(("http://", "https://")):
             raise ValueError(f"remote WebDriver URL must be http:// or https://, got {remote!r}")

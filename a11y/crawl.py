@@ -17,6 +17,7 @@ import gzip
 import io
 import os
 import re
+import urllib.error
 import urllib.request
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -150,11 +151,30 @@ def _read_limited(resp, limit: int, what: str) -> bytes:
     return data
 
 
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to a URL :func:`check_url` accepts (http(s), allowed host)."""
+
+    def __init__(self, allowed_hosts: Iterable[str] | None) -> None:
+        self.allowed_hosts = allowed_hosts
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        try:
+            check_url(urljoin(req.full_url, newurl), self.allowed_hosts)
+        except RefusedURLError as exc:
+            raise urllib.error.URLError(f"refused redirect: {exc}") from None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def fetch(url: str, *, cookies: Sequence[tuple[str, str]] = (), headers: Sequence[tuple[str, str]] = (),
-          accept: str = "*/*", timeout: float = 30, max_bytes: int = MAX_DOCUMENT_BYTES
-          ) -> tuple[str, str, bytes]:
-    """GET a URL: ``(final_url, content_type, body)``; HTTP and network errors raise ``OSError``."""
-    with urllib.request.urlopen(_request(url, cookies, headers, accept), timeout=timeout) as resp:
+          accept: str = "*/*", timeout: float = 30, max_bytes: int = MAX_DOCUMENT_BYTES,
+          allowed_hosts: Iterable[str] | None = None) -> tuple[str, str, bytes]:
+    """GET a URL: ``(final_url, content_type, body)``; HTTP and network errors raise ``OSError``.
+
+    Redirects are followed only to URLs that :func:`check_url` accepts with ``allowed_hosts``;
+    another redirect is an ``OSError`` like any failed request.
+    """
+    opener = urllib.request.build_opener(_CheckedRedirects(allowed_hosts))
+    with opener.open(_request(url, cookies, headers, accept), timeout=timeout) as resp:
         ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
         return resp.geturl(), ctype, _read_limited(resp, max_bytes, url)
 
@@ -241,7 +261,7 @@ def fetch_sitemap(url: str, *, cookies: Sequence[tuple[str, str]] = (),
         seen_maps.add(current)
         try:
             _, _, body = fetch(current, cookies=cookies, headers=headers, timeout=timeout,
-                               accept="application/xml, text/xml;q=0.9, */*;q=0.1")
+                               accept="application/xml, text/xml;q=0.9, */*;q=0.1", allowed_hosts=hosts)
         except (OSError, ValueError) as exc:
             raise ValueError(f"cannot fetch sitemap {current}: {exc}") from None
         kind, locs = parse_sitemap(body)
@@ -330,7 +350,8 @@ def crawl(seeds: Sequence[str], limit: int, *, cookies: Sequence[tuple[str, str]
         attempts += 1
         try:
             final, ctype, body = fetch(url, cookies=cookies, headers=headers, timeout=timeout,
-                                       accept="text/html, application/xhtml+xml;q=0.9, */*;q=0.1")
+                                       accept="text/html, application/xhtml+xml;q=0.9, */*;q=0.1",
+                                       allowed_hosts=hosts)
         except (OSError, ValueError):
             continue
         final = urldefrag(final)[0]
