@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages._common import SESSION_FLAG
+from app_pages._common import PASSWORD_KEY, SESSION_FLAG
 from cardsort import auth, store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +49,18 @@ def open_page(page: str, **query) -> AppTest:
     at.query_params.update(query)
     at.switch_page(f"app_pages/{page}")
     return at.run()
+
+
+def sign_in_on(page: str, **query) -> AppTest:
+    """``app_pages/<page>`` run on its own, signed in through the sign-in form it shows first."""
+    at = AppTest.from_file(str(PAGES / page), default_timeout=TIMEOUT)
+    at.secrets[auth.HASH_KEY] = PASSWORD_HASH
+    at.query_params.update(query)
+    at.run()
+    at.text_input(key=PASSWORD_KEY).input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    return at
 
 
 def texts(at: AppTest) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from cardsort import store
 from cardsort.model import Study, study_from_spec
+from tests.app._researcher import app_db  # noqa: F401 - the AppTests' database fixture, for every test here
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 60

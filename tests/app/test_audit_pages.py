@@ -18,9 +18,8 @@ from a11y import history, jobs
 from cardsort import store
 from cardsort.model import Group, Sort, study_from_spec
 from tests.a11y.test_report import SHOP, v1_report, v2_report
-from tests.app._researcher import app_db, open_page, texts
+from tests.app._researcher import open_page, texts
 
-__all__ = ["app_db"]
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 
 

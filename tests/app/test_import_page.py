@@ -2,9 +2,8 @@
 
 from cardsort import store
 from cardsort.model import study_from_spec
-from tests.app._researcher import app_db, open_page, texts
+from tests.app._researcher import open_page, texts
 
-__all__ = ["app_db"]
 CASOLYSIS = (b"card_id,card_label,category_id,category_label,user_id\n"
              b"1,Shoes,10,Wear,u1\n2,Bags,11,Carry,u1\n3,Hats,10,Wear,u1\n"
              b"1,Shoes,20,Clothes,u2\n3,Hats,20,Clothes,u2\n2,Bags,21,Bags,u2\n")

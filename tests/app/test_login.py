@@ -4,9 +4,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages._common import SESSION_FLAG
-from tests.app._researcher import PAGES, PASSWORD, PASSWORD_HASH, RESEARCHER_PAGES, TIMEOUT, app, app_db, texts
+from tests.app._researcher import PAGES, PASSWORD, PASSWORD_HASH, RESEARCHER_PAGES, TIMEOUT, app, texts
 
-__all__ = ["app_db"]
 
 
 @pytest.mark.parametrize("page", RESEARCHER_PAGES)

@@ -4,9 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 from cardsort import store
 from cardsort.model import Group, Sort, study_from_spec
-from tests.app._researcher import app_db, open_page, texts
+from tests.app._researcher import open_page, texts
 
-__all__ = ["app_db"]
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
 

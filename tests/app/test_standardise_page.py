@@ -1,45 +1,26 @@
 """The "Standardise names" page in AppTest: accept, edit, reject, undo; the categories table follows."""
 
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages._common import PASSWORD_KEY
-from cardsort import auth, store
+from cardsort import store
 from cardsort.model import Group, Sort, study_from_spec
-
-PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "standardise.py")
-PASSWORD = "standardise-page-password"
+from tests.app._researcher import sign_in_on
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.delenv("RESEARCHER_PASSWORD", raising=False)
-    monkeypatch.delenv("RESEARCHER_PASSWORD_HASH", raising=False)
-    engine = store.make_engine(url)
-    store.create_study(engine, study_from_spec(
+def db(app_db):
+    store.create_study(app_db, study_from_spec(
         {"name": "Shop", "kind": "open", "cards": ["Cart", "Invoices", "Returns"]}, "s1"))
-    store.import_sorts(engine, "s1", [
+    store.import_sorts(app_db, "s1", [
         Sort("p1", (Group("Оплата", ("c1", "c2")), Group("Help", ("c3",)))),
         Sort("p2", (Group("Оплаты", ("c1", "c2")), Group("help!", ("c3",)))),
         Sort("p3", (Group("Оплата", ("c1",)), Group("Help & support", ("c2", "c3")))),
     ])
-    yield engine
-    engine.dispose()
+    return app_db
 
 
-def signed_in_page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.secrets[auth.HASH_KEY] = auth.hash_password(PASSWORD)
-    at.query_params["study"] = "s1"
-    at.run()
-    at.text_input(key=PASSWORD_KEY).input(PASSWORD)
-    at.button[0].click().run()
-    assert not at.exception
-    return at
 
 
 def categories(at: AppTest) -> list[tuple[str, int, float]]:
@@ -48,7 +29,7 @@ def categories(at: AppTest) -> list[tuple[str, int, float]]:
 
 
 def test_suggestions_and_the_table_before_any_decision(db):
-    at = signed_in_page()
+    at = sign_in_on("standardise.py", study="s1")
     assert [s.value for s in at.header] == ["Suggestions (2)", "Decisions", "Standardised categories"]
     assert [t.value for t in at.text] == ["Help · Help & support · help!", "Оплата · Оплаты"]
     # "help" (Help, help!): p1 {Returns}, p2 {Returns}: 2 / (2 x 1) = 100%.
@@ -58,7 +39,7 @@ def test_suggestions_and_the_table_before_any_decision(db):
 
 
 def test_accepting_merges_labels_in_every_analysis(db):
-    at = signed_in_page()
+    at = sign_in_on("standardise.py", study="s1")
     at.button(key="accept:s1:1").click().run()
     assert not at.exception and at.success[0].value == "Merged 2 labels as “Help”."
     assert store.load_label_decisions(db, "s1") == [
@@ -70,7 +51,7 @@ def test_accepting_merges_labels_in_every_analysis(db):
 
 
 def test_editing_the_name_and_members_is_stored_as_edited_then_undone(db):
-    at = signed_in_page()
+    at = sign_in_on("standardise.py", study="s1")
     at.text_input(key="name:s1:2").input("Payment")
     at.button(key="accept:s1:2").click().run()
     assert store.load_label_decisions(db, "s1") == [
@@ -83,7 +64,7 @@ def test_editing_the_name_and_members_is_stored_as_edited_then_undone(db):
 
 
 def test_rejecting_keeps_labels_and_hides_the_suggestion(db):
-    at = signed_in_page()
+    at = sign_in_on("standardise.py", study="s1")
     at.button(key="reject:s1:2").click().run()
     assert {r["status"] for r in store.load_label_decisions(db, "s1")} == {"rejected"}
     assert [t.value for t in at.text] == ["Help · Help & support · help!"]

@@ -2,9 +2,8 @@
 
 from cardsort import store
 from cardsort.model import study_from_spec
-from tests.app._researcher import app_db, open_page, texts
+from tests.app._researcher import open_page, texts
 
-__all__ = ["app_db"]
 NEW = "form:+new"
 
 

@@ -1,28 +1,13 @@
 """The "Trust the results" page in AppTest: exclusions change every analysis, tabs render, notes are saved."""
 
-from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages._common import PASSWORD_KEY
 from cardsort import auth, store
 from cardsort.model import Group, Sort, study_from_spec, utcnow
+from tests.app._researcher import PAGES, PASSWORD_HASH, TIMEOUT, sign_in_on
 
-PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "trust.py")
-PASSWORD = "trust-page-password"
 CARDS = ["Opening hours", "Contact us", "Borrowing", "Renewals", "E-books", "Databases"]
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.delenv("RESEARCHER_PASSWORD", raising=False)
-    monkeypatch.delenv("RESEARCHER_PASSWORD_HASH", raising=False)
-    engine = store.make_engine(url)
-    yield engine
-    engine.dispose()
 
 
 def sort(pid: str, groups: dict[str, list[int]], seconds: int = 300) -> Sort:
@@ -41,28 +26,19 @@ def add_study(engine) -> None:
     store.import_sorts(engine, "s1", sorts)
 
 
-def signed_in_page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.secrets[auth.HASH_KEY] = auth.hash_password(PASSWORD)
-    at.query_params["study"] = "s1"
-    at.run()
-    at.text_input(key=PASSWORD_KEY).input(PASSWORD)
-    at.button[0].click().run()
-    assert not at.exception
-    return at
 
 
-def test_signed_out_shows_only_the_login_form(db):
-    add_study(db)
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.secrets[auth.HASH_KEY] = auth.hash_password(PASSWORD)
+def test_signed_out_shows_only_the_login_form(app_db):
+    add_study(app_db)
+    at = AppTest.from_file(str(PAGES / "trust.py"), default_timeout=TIMEOUT)
+    at.secrets[auth.HASH_KEY] = PASSWORD_HASH
     at.run()
     assert [t.value for t in at.title] == ["Sign in"] and len(at.tabs) == 0
 
 
-def test_tabs_show_flags_stability_sample_size_and_representatives(db):
-    add_study(db)
-    at = signed_in_page()
+def test_tabs_show_flags_stability_sample_size_and_representatives(app_db):
+    add_study(app_db)
+    at = sign_in_on("trust.py", study="s1")
     assert [t.label for t in at.tabs] == ["Exclusions", "Stability", "Sample size", "Representative participants",
                                           "Cluster map", "AAM tree", "Report"]
     (editor,) = at.tabs[0].dataframe
@@ -81,23 +57,23 @@ def test_tabs_show_flags_stability_sample_size_and_representatives(db):
         at.tabs[5].markdown[-1].value
 
 
-def test_excluding_flagged_sorts_updates_every_analysis(db):
-    add_study(db)
-    at = signed_in_page()
+def test_excluding_flagged_sorts_updates_every_analysis(app_db):
+    add_study(app_db)
+    at = sign_in_on("trust.py", study="s1")
     at.button(key="exclude_flagged").click().run()
     assert not at.exception
     assert at.success[0].value == "Excluded 1 flagged sorts."
-    assert store.excluded_participants(db, "s1") == {"lazy"}
+    assert store.excluded_participants(app_db, "s1") == {"lazy"}
     tree = at.tabs[5].markdown[-1].value
     assert "Everything" not in tree and "(1 of 5)" not in tree and tree.startswith("- **100%** (5 of 5)")
     assert at.tabs[1].table[0].value["Category"].tolist() == ["Online", "Visit", "Borrow"]
 
 
-def test_notes_are_saved_for_the_report(db):
-    add_study(db)
-    at = signed_in_page()
+def test_notes_are_saved_for_the_report(app_db):
+    add_study(app_db)
+    at = sign_in_on("trust.py", study="s1")
     at.text_area(key="notes:s1").input("Navigation looks solid; check Renewals.")
     at.button(key="save_notes").click().run()
     assert not at.exception
-    assert store.load_study_notes(db, "s1") == "Navigation looks solid; check Renewals."
+    assert store.load_study_notes(app_db, "s1") == "Navigation looks solid; check Renewals."
     assert at.success[0].value == "Notes saved."
