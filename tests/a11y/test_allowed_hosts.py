@@ -1,15 +1,13 @@
 """A11Y_ALLOWED_HOSTS holds through redirects: in the browser and in sitemap/crawl fetching."""
 
-import http.server
-import threading
-
 import pytest
 
 from a11y import crawl
 from a11y.browser import allow_list_flags, make_driver
+from tests.httpd import Handler, serve
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(Handler):
     def do_GET(self):  # noqa: N802 - http.server's name
         if self.path == "/redirect":
             # 127.0.0.1 is allowed; "localhost" is the same machine under a name that is not
@@ -17,21 +15,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Location", f"http://localhost:{self.server.server_port}/secret")
             self.end_headers()
             return
-        body = b"<!doctype html><html lang='en'><title>Internal</title><p>internal secret</p></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_html(b"<!doctype html><html lang='en'><title>Internal</title><p>internal secret</p></html>")
 
 
 @pytest.fixture(scope="module")
 def port():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(_Handler)
     yield server.server_port
     server.shutdown()
 

@@ -25,6 +25,7 @@ from bench.load_bench import (
     count_outcome, create_load_study, drop_schema, expected_groups, postgres_schema, run_submits,
 )
 from cardsort import store
+from tests.httpd import Handler, serve
 
 from .conftest import PG_URL, ROOT, needs_postgres
 
@@ -232,34 +233,22 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-class _HangingSite(threading.Thread):
+class _HangingSite:
     """``/ok`` answers a small valid page; ``/hang`` never answers until the test ends."""
 
     def __init__(self, on_hang) -> None:
-        import http.server
-
         release = self.release = threading.Event()
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Hanging(Handler):
             def do_GET(self):  # noqa: N802
                 if self.path.startswith("/hang"):
                     on_hang(self.path)
                     release.wait(60)
                     return
-                body = b"<!doctype html><html lang='en'><title>ok</title><main><h1>ok</h1></main></html>"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.send_html()
 
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        super().__init__(target=self.server.serve_forever, daemon=True)
+        self.server = serve(Hanging)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
 
     def stop(self) -> None:
         self.release.set()
@@ -287,7 +276,6 @@ def test_audit_goes_on_when_the_browser_is_killed_and_when_a_page_times_out():
                     pass
 
     site = _HangingSite(kill_browser)
-    site.start()
     try:
         urls = [f"{site.url}/ok?1", f"{site.url}/hang-kill", f"{site.url}/ok?2", f"{site.url}/hang-timeout",
                 f"{site.url}/ok?3"]

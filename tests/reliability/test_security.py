@@ -11,7 +11,6 @@ import html
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from app_pages._common import SESSION_FLAG
 from cardsort import auth, store
 from cardsort.model import Group, Sort, study_from_spec
 from cardsort.report import build_report, render_html as report_html
+from tests.httpd import Handler, serve
 
 from .conftest import ROOT
 
@@ -210,47 +210,30 @@ def test_allowed_hosts_cannot_be_bypassed(url):
         check_url(url, frozenset({"example.org", ".example.org"}))
 
 
-class _Recorder(threading.Thread):
-    """A local HTTP server that records whether anything reached it."""
-
-    def __init__(self) -> None:
-        import http.server
-
-        hits = self.hits = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                hits.append(self.path)
-                body = b"<!doctype html><html lang='en'><title>t</title><main><h1>t</h1></main></html>"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        super().__init__(target=self.server.serve_forever, daemon=True)
-
-
 def test_cli_honours_a11y_allowed_hosts_before_any_request(tmp_path):
-    recorder = _Recorder()
-    recorder.start()
+    hits = []
+
+    class Recorder(Handler):
+        """Records whether anything reached the server."""
+
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_html()
+
+    server = serve(Recorder)
+    port = server.server_port
     try:
         env = dict(os.environ, A11Y_ALLOWED_HOSTS="example.org")
-        for url in (f"http://127.0.0.1:{recorder.port}/", f"http://example.org@127.0.0.1:{recorder.port}/",
+        for url in (f"http://127.0.0.1:{port}/", f"http://example.org@127.0.0.1:{port}/",
                     "file:///etc/passwd"):
             done = subprocess.run([sys.executable, "-m", "a11y", "audit", url, "--format", "json",
                                    "--output", str(tmp_path / "r.json")], cwd=ROOT, env=env,
                                   capture_output=True, text=True, timeout=120)
             assert done.returncode == 2, (url, done.stderr)
             assert "refused URL" in done.stderr
-        assert recorder.hits == []
+        assert hits == []
     finally:
-        recorder.server.shutdown()
+        server.shutdown()
 
 
 # --- secrets never shown ------------------------------------------------------------------------
