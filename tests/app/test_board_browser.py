@@ -271,7 +271,8 @@ def test_finishing_right_after_a_move_uses_the_latest_board(app_server, browser)
         "unsorted": ["c3"], "stage": "sorting"})
     browser.get(app_server.participant_url(study, "fast1"))
     wait_for_board(browser)
-    done = browser.find_element(By.XPATH, "//button[.//p[text()='I am done sorting']]")
+    # the board component can render before Streamlit's own button below it
+    done = wait_until(browser, lambda d: d.find_elements(By.XPATH, "//button[.//p[text()='I am done sorting']]"))[0]
     browser.find_element(By.XPATH, "//button[@class='csb-card-button'][.='Wi-Fi']").click()
     press(browser, Keys.ENTER)
     done.click()  # within milliseconds of the move, long before the ~500 ms autosave
