@@ -18,8 +18,12 @@ _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 def utcnow() -> datetime:
-    """Current time, timezone-aware UTC, to the second."""
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    """Current time, timezone-aware UTC, to the microsecond.
+
+    Microseconds matter: a study's ``updated_at`` keys the pages' cached analyses, and two
+    changes within one second (an import, then an exclusion) must give two keys.
+    """
+    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
