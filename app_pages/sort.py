@@ -15,20 +15,12 @@ import secrets
 import sqlalchemy as sa
 import streamlit as st
 
+from app_pages._common import engine
 from app_pages.board import set_page_language, sorting_board
 from cardsort import board, store
 from cardsort.i18n import direction, resolve_language, translate
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _engine_for(url: str):
-    return store.make_engine(url)
-
-
-def _engine():
-    return _engine_for(store.database_url())
 
 
 def _plain(text: str) -> str:
@@ -46,7 +38,7 @@ def _stop_with(lang: str, key: str) -> None:
 def _save(study, pid: str, state: dict, stage: str, answers: dict | None = None) -> dict:
     """Store the board as the participant's draft, with the step they are on; returns the board."""
     state = board.validate_state(study, state)
-    store.save_draft(_engine(), study.id, pid, dict(state, stage=stage, answers=answers or {}))
+    store.save_draft(engine(), study.id, pid, dict(state, stage=stage, answers=answers or {}))
     return state
 
 
@@ -58,7 +50,7 @@ def _welcome(study, pid: str, lang: str) -> None:
     st.write(_plain(translate(lang, f"instructions_{study.kind}")))
     st.write(_plain(translate(lang, "instructions_how")))
     if st.button(translate(lang, "start"), type="primary"):
-        exposure = store.count_card_exposure(_engine(), study.id)
+        exposure = store.count_card_exposure(engine(), study.id)
         cards = board.cards_for_participant(study, pid, exposure)
         _save(study, pid, board.initial_state(study, cards), "sorting")
         st.rerun()
@@ -101,7 +93,7 @@ def _questions(study, pid: str, lang: str, state: dict, answers: dict, started_a
     if submitted:
         answers = board.clean_answers({"comments": comments, "hard_cards": hard})
         sort = board.state_to_sort(study, state, pid, answers=answers, started_at=started_at)
-        store.submit_sort(_engine(), study.id, sort)
+        store.submit_sort(engine(), study.id, sort)
         st.rerun()
     if st.button(translate(lang, "back_to_board")):
         _save(study, pid, state, "sorting", answers)
@@ -115,7 +107,7 @@ def main() -> None:
     if not study_id:
         _stop_with(lang, "missing_study")
     try:
-        study = store.get_study(_engine(), study_id)
+        study = store.get_study(engine(), study_id)
     except store.NotFound:
         _stop_with(lang, "unknown_study")
     lang = study.language
@@ -132,11 +124,11 @@ def main() -> None:
     st.set_page_config(page_title=f"{study.name} · {translate(lang, 'page_title')}")
     set_page_language(lang, direction(lang))
     st.title(_plain(study.name))
-    if store.has_sort(_engine(), study.id, pid):
+    if store.has_sort(engine(), study.id, pid):
         st.header(translate(lang, "thanks_heading"))
         st.write(translate(lang, "thanks_body"))
         return
-    draft = store.get_draft(_engine(), study.id, pid)
+    draft = store.get_draft(engine(), study.id, pid)
     if draft is None:
         _welcome(study, pid, lang)
         return
