@@ -180,12 +180,3 @@ def cdp(driver: WebDriver, method: str, params: dict[str, Any] | None = None) ->
                 or ("no such" in text and "command" in text):
             raise CdpUnavailableError(f"this WebDriver endpoint does not support CDP ({method})") from exc
         raise
-
-
-def supports_cdp(driver: WebDriver) -> bool:
-    """Whether :func:`cdp` works on this session (cheap probe with ``Browser.getVersion``)."""
-    try:
-        cdp(driver, "Browser.getVersion")
-    except (CdpUnavailableError, WebDriverException):
-        return False
-    return True

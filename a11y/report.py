@@ -43,11 +43,6 @@ def impact_rank(impact: str | None) -> int:
     return _RANK.get(impact or "", -1)
 
 
-def _finding_sort_key(finding: dict[str, Any]) -> tuple:
-    """Same order as :func:`a11y.findings.sort_findings`, on finding dicts."""
-    return (not finding.get("screen_reader"), -impact_rank(finding.get("impact")), finding["rule"])
-
-
 # --- building the report ---------------------------------------------------------------------
 
 def make_report(pages: list[PageResult], *, axe_version: str, standard: str) -> dict[str, Any]:
