@@ -86,6 +86,20 @@ def plural_category(lang: str, n: int) -> str:
     return "one" if n == 1 else "other"
 
 
+def counted(n: int, forms: dict[str, str], lang: str = "en") -> str:
+    """``n`` with the plural form of a noun that fits it in ``lang``, e.g. ``'1 label'``, ``'3 labels'``.
+
+    ``forms`` maps CLDR plural categories to the word (``{'one': 'label', 'other': 'labels'}``);
+    a category missing from ``forms`` falls back to ``'other'``. The researcher pages use this for
+    every count they print, with the same plural rules as the participant side.
+
+    >>> counted(1, {"one": "category", "other": "categories"}), counted(2_024, {"one": "sort", "other": "sorts"})
+    ('1 category', '2,024 sorts')
+    """
+    word = forms.get(plural_category(lang, n)) or forms["other"]
+    return f"{n:,} {word}"
+
+
 def format_number(n: int, digits: str | None = None) -> str:
     """``n`` written with the ten ``digits`` of a script, e.g. ``'۰۱۲۳۴۵۶۷۸۹'`` (default ASCII)."""
     text = str(n)
@@ -138,5 +152,5 @@ def translate(lang: str, key: str, /, count: int | None = None, **values: Any) -
 
 
 __all__ = [
-    "available_languages", "direction", "format_number", "messages", "plural_category", "resolve_language", "translate",
+    "available_languages", "counted", "direction", "format_number", "messages", "plural_category", "resolve_language", "translate",
 ]
