@@ -526,9 +526,10 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
     lock, done = threading.Lock(), [0]
 
     def start() -> WebDriver:
-        new = factory()
-        preload_axe(new, axe)
-        return new
+        try:
+            return _with_axe(factory(), axe)
+        except WebDriverException:  # a browser started on a busy machine can time out on its first command
+            return _with_axe(factory(), axe)
 
     def work(slot: int) -> None:
         current = driver if slot == 0 and driver is not None else start()
@@ -571,6 +572,16 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
             for future in [pool.submit(work, slot) for slot in range(n)]:
                 future.result()
     return [r for r in results if r is not None]
+
+
+def _with_axe(driver: WebDriver, axe: AxeScript) -> WebDriver:
+    """``driver`` with axe preloaded; quit (and the error raised) when the new browser does not answer."""
+    try:
+        preload_axe(driver, axe)
+    except WebDriverException:
+        _quit(driver)
+        raise
+    return driver
 
 
 def _alive(driver: WebDriver) -> bool:
