@@ -11,7 +11,7 @@ import streamlit as st
 
 from app_pages._common import choose_study, engine, require_login
 from cardsort import charts, exclusions, store
-from cardsort.aam import AgreedSet, actual_agreement, tree_layout
+from cardsort.aam import AgreedSet, actual_agreement
 from cardsort.analysis import analyze
 from cardsort.clustering import METHODS
 from cardsort.clustermap import cluster_map_chart, cluster_map_frame, map_cards
@@ -144,7 +144,7 @@ def _cluster_map(data) -> None:
     frame = cluster_map_frame(analysis.cards, data["coords"], analysis.clusters, [c.name for c in analysis.categories])
     st.write("Cards often put together sit close; colours are the proposed categories. Distances are approximate "
              "(multidimensional scaling of 1 − similarity).")
-    st.altair_chart(cluster_map_chart(frame), theme=None,
+    st.altair_chart(cluster_map_chart(frame), theme=None, width="content",  # square: one scale for both axes
                     alt="Cluster map of the cards; the Proposed navigation table on Results lists the categories.")
 
 
@@ -162,23 +162,6 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
 
 
-def _aam_chart(tree: list[AgreedSet], cards: tuple[str, ...]) -> alt.HConcatChart:
-    """The AAM tree drawn like a dendrogram: distance 1 - share of participants who made the set."""
-    order, segments = tree_layout(tree, len(cards))
-    row = max(charts.MIN_CELL, charts.cell_size(len(cards)))
-    y = alt.Scale(domain=[-0.5, len(cards) - 0.5], reverse=False)
-    names = pd.DataFrame({"card": [cards[i] for i in order], "row": range(len(order))})
-    labels = alt.Chart(names).mark_text(align="right", fontSize=12, color="#1f2330", limit=charts.LABEL_WIDTH).encode(
-        x=alt.value(charts.LABEL_WIDTH), y=alt.Y("row:Q", scale=y, axis=None), text="card:N",
-    ).properties(width=charts.LABEL_WIDTH + 5, height=row * len(cards))
-    lines = alt.Chart(segments.assign(share=segments["height"])).mark_rule(color="#1f2330", strokeWidth=1.5).encode(
-        x=alt.X("x:Q", title="1 − share of participants who made the set", scale=alt.Scale(domain=[0, 1])),
-        x2="x2:Q", y=alt.Y("y:Q", scale=y, axis=None), y2="y2:Q",
-        tooltip=[alt.Tooltip("share:Q", title="Share of participants", format=".0%")],
-    ).properties(width=360, height=row * len(cards))
-    return alt.hconcat(labels, lines, spacing=4).configure_view(stroke=None)
-
-
 def _aam(data, method: str) -> None:
     analysis, tree, table = data["analysis"], data["aam"], data["table"]
     left, right = st.columns(2)
@@ -187,15 +170,15 @@ def _aam(data, method: str) -> None:
         st.write("Only sets of cards participants really made, each with the share of participants who put all "
                  "of them in one group; partly overlapping sets with less support are left out.")
         if tree:
-            st.altair_chart(_aam_chart(tree, table.cards), theme=None, width="content",
+            st.altair_chart(charts.aam_tree(table.cards, tree, width="container"), theme=None, width="stretch",
                             alt="AAM tree drawn as a dendrogram; the list below gives every set with its share.")
             st.markdown("\n".join(_tree_lines(tree, table.cards, table.n_participants)))
         else:
             st.write("No two cards were put together by anyone.")
     with right:
         st.header(f"Dendrogram ({method} linkage)", anchor=False)
-        st.altair_chart(charts.dendrogram(analysis.cards, analysis.linkage, analysis.clusters, analysis.k),
-                        theme=None, alt="Linkage dendrogram; the Stability tab lists the same categories.")
+        st.altair_chart(charts.dendrogram(analysis.cards, analysis.linkage, analysis.clusters, analysis.k,
+                                          width="container"), theme=None, width="stretch", alt="Linkage dendrogram; the Stability tab lists the same categories.")
 
 
 def _slug(name: str) -> str:
