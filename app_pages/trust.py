@@ -14,6 +14,7 @@ from cardsort import charts, exclusions, store
 from cardsort.aam import AgreedSet, actual_agreement
 from cardsort.analysis import analyze
 from cardsort.clustering import METHODS
+from cardsort.i18n import counted
 from cardsort.clustermap import cluster_map_chart, cluster_map_frame, map_cards
 from cardsort.participants import default_max_distance, edit_distances, representative_sorts, sample_participants
 from cardsort.report import analysis_table, build_report, render
@@ -21,6 +22,10 @@ from cardsort.stability import bootstrap_stability, sample_size_curve
 from cardsort.standardise import decisions_from_rows
 
 require_login()
+
+SORTS = {"one": "sort", "other": "sorts"}
+FLAGGED = {"one": "flagged sort", "other": "flagged sorts"}
+TIMES = {"one": "time", "other": "times"}
 
 
 @st.cache_data(max_entries=16, show_spinner="Analysing the sorts…")
@@ -68,12 +73,13 @@ def _exclusions(study, data) -> None:
         changes = {p: bool(x) for p, x, was in zip(edited["Participant"], edited["Excluded"], frame["Excluded"])
                    if bool(x) != bool(was)}
         store.set_exclusions(engine(), study.id, changes)
-        st.session_state["trust_message"] = f"Saved: {len(changes)} sorts changed."
+        st.session_state["trust_message"] = f"Saved: {counted(len(changes), SORTS)} changed."
         st.rerun()
     n_flagged = int((flags["reasons"] != "").sum())
-    if flagged.button(f"Exclude all {n_flagged} flagged sorts", key="exclude_flagged", disabled=n_flagged == 0):
+    if flagged.button(f"Exclude {'the' if n_flagged == 1 else 'all'} {counted(n_flagged, FLAGGED)}", key="exclude_flagged",
+                      disabled=n_flagged == 0):
         store.set_exclusions(engine(), study.id, {p: True for p in flags.loc[flags["reasons"] != "", "participant"]})
-        st.session_state["trust_message"] = f"Excluded {n_flagged} flagged sorts."
+        st.session_state["trust_message"] = f"Excluded {counted(n_flagged, FLAGGED)}."
         st.rerun()
 
 
@@ -82,7 +88,7 @@ def _stability(data) -> None:
     if stab is None:
         st.info("Stability needs at least two included sorts.")
         return
-    st.write(f"Participants were drawn again with replacement {stab.n_resamples} times and each draw was "
+    st.write(f"Participants were drawn again with replacement {counted(stab.n_resamples, TIMES)} and each draw was "
              "clustered the same way. A category's stability is the share of draws in which all its cards stay "
              "together; a card's is the share in which it stays with most of its category. Below 70%: treat "
              "with care.")
@@ -133,8 +139,9 @@ def _representatives(data) -> None:
              "These sorts stand for the most others, each a different structure.")
     for i, rep in enumerate(representative_sorts(table, distances, limit), start=1):
         st.header(f"{i}. Participant {rep.participant}", anchor=False)
-        st.write(f"{rep.neighbours} of {table.n_participants - 1} other participants are within {limit} "
-                 f"{'card' if limit == 1 else 'cards'} moved; "
+        others = counted(table.n_participants - 1, {"one": "other participant", "other": "other participants"})
+        st.write(f"{rep.neighbours:,} of {others} {'is' if rep.neighbours == 1 else 'are'} within "
+                 f"{counted(limit, {'one': 'card', 'other': 'cards'})} moved; "
                  f"on average {rep.mean_distance:.1f} cards away.")
         st.table(pd.DataFrame({"Group": [g for g, _ in rep.groups], "Cards": [", ".join(c) for _, c in rep.groups]}))
 
