@@ -76,8 +76,8 @@ def _exclusions(study, data) -> None:
         st.session_state["trust_message"] = f"Saved: {counted(len(changes), SORTS)} changed."
         st.rerun()
     n_flagged = int((flags["reasons"] != "").sum())
-    if flagged.button(f"Exclude {'the' if n_flagged == 1 else 'all'} {counted(n_flagged, FLAGGED)}", key="exclude_flagged",
-                      disabled=n_flagged == 0):
+    label = f"Exclude {'the' if n_flagged == 1 else 'all'} {counted(n_flagged, FLAGGED)}"
+    if flagged.button(label, key="exclude_flagged", disabled=n_flagged == 0):
         store.set_exclusions(engine(), study.id, {p: True for p in flags.loc[flags["reasons"] != "", "participant"]})
         st.session_state["trust_message"] = f"Excluded {counted(n_flagged, FLAGGED)}."
         st.rerun()
@@ -185,7 +185,8 @@ def _aam(data, method: str) -> None:
     with right:
         st.header(f"Dendrogram ({method} linkage)", anchor=False)
         st.altair_chart(charts.dendrogram(analysis.cards, analysis.linkage, analysis.clusters, analysis.k,
-                                          width="container"), theme=None, width="stretch", alt="Linkage dendrogram; the Stability tab lists the same categories.")
+                                          width="container"), theme=None, width="stretch",
+                        alt="Linkage dendrogram; the Stability tab lists the same categories.")
 
 
 def _slug(name: str) -> str:

@@ -140,8 +140,8 @@ def cluster_map_chart(frame: pd.DataFrame, size: int = SIZE) -> alt.LayerChart:
     x, y = alt.X("x:Q", axis=axis, scale=x_scale), alt.Y("y:Q", axis=axis, scale=y_scale)
     tooltip = [alt.Tooltip("card:N", title="Card"), alt.Tooltip("category:N", title="Category")]
     base = alt.Chart(frame)
-    leaders = base.transform_filter(
-        f"abs(datum.label_y - datum.y) > {side * 2 / size} || abs(datum.label_x - datum.x) > {side * 12 / size}").mark_rule(color="#8a8f9c", strokeWidth=0.75).encode(
+    moved = f"abs(datum.label_y - datum.y) > {side * 2 / size} || abs(datum.label_x - datum.x) > {side * 12 / size}"
+    leaders = base.transform_filter(moved).mark_rule(color="#8a8f9c", strokeWidth=0.75).encode(
         x=x, y=y, x2="label_x:Q", y2="label_y:Q")
     points = base.mark_point(size=80, filled=True, opacity=1).encode(
         x=x, y=y, color=colour, shape=alt.Shape("category:N", title="Proposed category", sort=categories),
