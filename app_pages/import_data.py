@@ -7,21 +7,38 @@ import streamlit as st
 
 from app_pages._common import choose_study, engine, file_uploader, require_login
 from cardsort import formats, store
-from cardsort.formats import FormatError
+from cardsort.formats import DELIMITER_NAMES, FormatError
+from cardsort.i18n import counted
 
 require_login()
 
+SORTS = {"one": "sort", "other": "sorts"}
+PARTICIPANTS = {"one": "participant", "other": "participants"}
+CARDS = {"one": "card", "other": "cards"}
+SHOWN_IDS = 20  # ids of participants who already have sorts, listed before "and N more"
 FORMAT_NAMES = {"auto": "Detect from the file", "casolysis": "Casolysis CSV (Kardsort)",
                 "long": "Long CSV (participant, card, category)", "json": "JSON exported by this tool"}
 
 
-def _sorts_preview(sorts) -> pd.DataFrame:
+def _sorts_preview(sorts, known: set[str]) -> pd.DataFrame:
     return pd.DataFrame({
         "Participant": [s.participant_id for s in sorts],
         "Groups": [len(s.groups) for s in sorts],
         "Cards placed": [len(s.placed_cards()) for s in sorts],
         "Group names": ["; ".join(g.label for g in s.groups) for s in sorts],
+        "Already has a sort": ["yes" if s.participant_id in known else "no" for s in sorts],
     })
+
+
+def _listed(ids: list[str]) -> str:
+    """``P01, P02, …`` for up to :data:`SHOWN_IDS` ids, then how many more."""
+    shown = ", ".join(ids[:SHOWN_IDS])
+    return shown if len(ids) <= SHOWN_IDS else f"{shown} and {len(ids) - SHOWN_IDS:,} more"
+
+
+def _already_there(known: list[str], n: int) -> str:
+    verb = "has a sort" if len(known) == 1 else "have sorts"
+    return f"{len(known):,} of {counted(n, PARTICIPANTS)} in this file already {verb}: {_listed(known)}."
 
 
 def _id_clash(frame: pd.DataFrame, study) -> str | None:
@@ -37,14 +54,24 @@ def _id_clash(frame: pd.DataFrame, study) -> str | None:
             "duplicate of it")
 
 
-def _import(study_id: str, sorts, source: str) -> None:
+def _import(study_id: str, sorts, source: str, skip_existing: bool) -> None:
     try:
-        n = store.import_sorts(engine(), study_id, sorts)
+        n = store.import_sorts(engine(), study_id, sorts, skip_existing=skip_existing)
     except ValueError as err:
         st.session_state["import_flash"] = ("error", f"Nothing was imported: {err}.")
         return
-    st.session_state["import_flash"] = ("success", f"Imported {n} sorts from {source}.")
+    skipped = len(sorts) - n
+    if n == 0:  # every participant got a sort in the meantime
+        st.session_state["import_flash"] = ("info", f"Nothing new to import: {_all_there(len(sorts))}.")
+    else:
+        note = f"; skipped {counted(skipped, PARTICIPANTS)} who already had sorts" if skipped else ""
+        st.session_state["import_flash"] = ("success", f"Imported {counted(n, SORTS)} from {source}{note}.")
     st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1  # a fresh, empty uploader
+
+
+def _all_there(n: int) -> str:
+    return "the one participant in this file already has a sort" if n == 1 else \
+        f"all {counted(n, PARTICIPANTS)} already have sorts"
 
 
 st.title("Import results")
@@ -54,6 +81,8 @@ st.write("Bring in sorts collected elsewhere, for example in Kardsort, OptimalSo
 kind, message = st.session_state.pop("import_flash", (None, None))
 if kind == "error":
     st.error(message)
+elif kind == "info":
+    st.info(message)
 elif kind:
     st.success(message)
 
@@ -82,10 +111,28 @@ if not sorts:
 
 st.header("Check before importing", anchor=False)
 placed = sum(len(s.placed_cards()) for s in sorts)
-st.write(f"**Format:** {FORMAT_NAMES[parsed.format]}. **Sorts:** {len(sorts)} participants, "
-         f"{placed} cards placed, into “{study.name}”.")
-st.table(_sorts_preview(sorts[:20]).set_index("Participant"))
+separated = "" if parsed.delimiter == "," else \
+    f", columns separated by {DELIMITER_NAMES[parsed.delimiter]} (read like commas)"
+st.write(f"**Format:** {FORMAT_NAMES[parsed.format]}{separated}. **Sorts:** {counted(len(sorts), PARTICIPANTS)}, "
+         f"{counted(placed, CARDS)} placed, into “{study.name}”.")
+known = store.participants_with_sorts(engine(), study.id, [s.participant_id for s in sorts])
+st.table(_sorts_preview(sorts[:20], set(known)).set_index("Participant"))
 if len(sorts) > 20:
-    st.caption(f"The first 20 of {len(sorts)} sorts.")
-st.button(f"Import {len(sorts)} sorts", type="primary", on_click=_import, args=(study.id, sorts, upload.name),
-          key="import_confirm")
+    st.caption(f"The first 20 of {counted(len(sorts), SORTS)}.")
+skip = False
+if len(known) == len(sorts):
+    st.info(f"Nothing new to import: {_all_there(len(sorts))}.")
+    st.stop()
+if known:
+    st.warning(_already_there(known, len(sorts)))
+    rest = len(sorts) - len(known)
+    # Keyed by the file and the study, so another file or study starts with the default again.
+    skip = st.checkbox(f"Skip them and import the other {rest:,}", value=True,
+                       key=f"import_skip:{study.id}:{upload.file_id}")
+    if not skip:
+        st.error(f"This file cannot be imported as it is: a participant can have only one sort in a study, and "
+                 f"{counted(len(known), PARTICIPANTS)} here already {'has one' if len(known) == 1 else 'have one'}. "
+                 "Skip them, or remove them from the file.")
+        st.stop()
+st.button(f"Import {counted(len(sorts) - len(known), SORTS)}", type="primary", on_click=_import,
+          args=(study.id, sorts, upload.name, skip), key="import_confirm")

@@ -11,9 +11,10 @@ import streamlit as st
 
 from app_pages._common import choose_study, engine, require_login
 from cardsort import charts, exclusions, store
-from cardsort.aam import AgreedSet, actual_agreement, tree_layout
+from cardsort.aam import AgreedSet, actual_agreement
 from cardsort.analysis import analyze
 from cardsort.clustering import METHODS
+from cardsort.i18n import counted
 from cardsort.clustermap import cluster_map_chart, cluster_map_frame, map_cards
 from cardsort.participants import default_max_distance, edit_distances, representative_sorts, sample_participants
 from cardsort.report import analysis_table, build_report, render
@@ -21,6 +22,10 @@ from cardsort.stability import bootstrap_stability, sample_size_curve
 from cardsort.standardise import decisions_from_rows
 
 require_login()
+
+SORTS = {"one": "sort", "other": "sorts"}
+FLAGGED = {"one": "flagged sort", "other": "flagged sorts"}
+TIMES = {"one": "time", "other": "times"}
 
 
 @st.cache_data(max_entries=16, show_spinner="Analysing the sorts…")
@@ -68,12 +73,13 @@ def _exclusions(study, data) -> None:
         changes = {p: bool(x) for p, x, was in zip(edited["Participant"], edited["Excluded"], frame["Excluded"])
                    if bool(x) != bool(was)}
         store.set_exclusions(engine(), study.id, changes)
-        st.session_state["trust_message"] = f"Saved: {len(changes)} sorts changed."
+        st.session_state["trust_message"] = f"Saved: {counted(len(changes), SORTS)} changed."
         st.rerun()
     n_flagged = int((flags["reasons"] != "").sum())
-    if flagged.button(f"Exclude all {n_flagged} flagged sorts", key="exclude_flagged", disabled=n_flagged == 0):
+    label = f"Exclude {'the' if n_flagged == 1 else 'all'} {counted(n_flagged, FLAGGED)}"
+    if flagged.button(label, key="exclude_flagged", disabled=n_flagged == 0):
         store.set_exclusions(engine(), study.id, {p: True for p in flags.loc[flags["reasons"] != "", "participant"]})
-        st.session_state["trust_message"] = f"Excluded {n_flagged} flagged sorts."
+        st.session_state["trust_message"] = f"Excluded {counted(n_flagged, FLAGGED)}."
         st.rerun()
 
 
@@ -82,7 +88,7 @@ def _stability(data) -> None:
     if stab is None:
         st.info("Stability needs at least two included sorts.")
         return
-    st.write(f"Participants were drawn again with replacement {stab.n_resamples} times and each draw was "
+    st.write(f"Participants were drawn again with replacement {counted(stab.n_resamples, TIMES)} and each draw was "
              "clustered the same way. A category's stability is the share of draws in which all its cards stay "
              "together; a card's is the share in which it stays with most of its category. Below 70%: treat "
              "with care.")
@@ -133,8 +139,9 @@ def _representatives(data) -> None:
              "These sorts stand for the most others, each a different structure.")
     for i, rep in enumerate(representative_sorts(table, distances, limit), start=1):
         st.header(f"{i}. Participant {rep.participant}", anchor=False)
-        st.write(f"{rep.neighbours} of {table.n_participants - 1} other participants are within {limit} "
-                 f"{'card' if limit == 1 else 'cards'} moved; "
+        others = counted(table.n_participants - 1, {"one": "other participant", "other": "other participants"})
+        st.write(f"{rep.neighbours:,} of {others} {'is' if rep.neighbours == 1 else 'are'} within "
+                 f"{counted(limit, {'one': 'card', 'other': 'cards'})} moved; "
                  f"on average {rep.mean_distance:.1f} cards away.")
         st.table(pd.DataFrame({"Group": [g for g, _ in rep.groups], "Cards": [", ".join(c) for _, c in rep.groups]}))
 
@@ -144,7 +151,7 @@ def _cluster_map(data) -> None:
     frame = cluster_map_frame(analysis.cards, data["coords"], analysis.clusters, [c.name for c in analysis.categories])
     st.write("Cards often put together sit close; colours are the proposed categories. Distances are approximate "
              "(multidimensional scaling of 1 − similarity).")
-    st.altair_chart(cluster_map_chart(frame), theme=None,
+    st.altair_chart(cluster_map_chart(frame), theme=None, width="content",  # square: one scale for both axes
                     alt="Cluster map of the cards; the Proposed navigation table on Results lists the categories.")
 
 
@@ -162,23 +169,6 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
 
 
-def _aam_chart(tree: list[AgreedSet], cards: tuple[str, ...]) -> alt.HConcatChart:
-    """The AAM tree drawn like a dendrogram: distance 1 - share of participants who made the set."""
-    order, segments = tree_layout(tree, len(cards))
-    row = max(charts.MIN_CELL, charts.cell_size(len(cards)))
-    y = alt.Scale(domain=[-0.5, len(cards) - 0.5], reverse=False)
-    names = pd.DataFrame({"card": [cards[i] for i in order], "row": range(len(order))})
-    labels = alt.Chart(names).mark_text(align="right", fontSize=12, color="#1f2330", limit=charts.LABEL_WIDTH).encode(
-        x=alt.value(charts.LABEL_WIDTH), y=alt.Y("row:Q", scale=y, axis=None), text="card:N",
-    ).properties(width=charts.LABEL_WIDTH + 5, height=row * len(cards))
-    lines = alt.Chart(segments.assign(share=segments["height"])).mark_rule(color="#1f2330", strokeWidth=1.5).encode(
-        x=alt.X("x:Q", title="1 − share of participants who made the set", scale=alt.Scale(domain=[0, 1])),
-        x2="x2:Q", y=alt.Y("y:Q", scale=y, axis=None), y2="y2:Q",
-        tooltip=[alt.Tooltip("share:Q", title="Share of participants", format=".0%")],
-    ).properties(width=360, height=row * len(cards))
-    return alt.hconcat(labels, lines, spacing=4).configure_view(stroke=None)
-
-
 def _aam(data, method: str) -> None:
     analysis, tree, table = data["analysis"], data["aam"], data["table"]
     left, right = st.columns(2)
@@ -187,15 +177,16 @@ def _aam(data, method: str) -> None:
         st.write("Only sets of cards participants really made, each with the share of participants who put all "
                  "of them in one group; partly overlapping sets with less support are left out.")
         if tree:
-            st.altair_chart(_aam_chart(tree, table.cards), theme=None, width="content",
+            st.altair_chart(charts.aam_tree(table.cards, tree, width="container"), theme=None, width="stretch",
                             alt="AAM tree drawn as a dendrogram; the list below gives every set with its share.")
             st.markdown("\n".join(_tree_lines(tree, table.cards, table.n_participants)))
         else:
             st.write("No two cards were put together by anyone.")
     with right:
         st.header(f"Dendrogram ({method} linkage)", anchor=False)
-        st.altair_chart(charts.dendrogram(analysis.cards, analysis.linkage, analysis.clusters, analysis.k),
-                        theme=None, alt="Linkage dendrogram; the Stability tab lists the same categories.")
+        st.altair_chart(charts.dendrogram(analysis.cards, analysis.linkage, analysis.clusters, analysis.k,
+                                          width="container"), theme=None, width="stretch",
+                        alt="Linkage dendrogram; the Stability tab lists the same categories.")
 
 
 def _slug(name: str) -> str:

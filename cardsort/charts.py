@@ -15,12 +15,15 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from .i18n import counted
+
 MIN_CELL = 14  # px per card row at 200 cards: 11 px labels with room to breathe
 MAX_CELL = 28
 MIN_FONT = 11
 LABEL_WIDTH = 230  # px for card labels before they are cut with an ellipsis
 MAX_PLOT_WIDTH = 560  # px: with labels and legend, a chart fits a 1280 px screen beside the sidebar
 GREY = "#6b6b6b"
+CATEGORIES = {"one": "category", "other": "categories"}
 # Grow the chart around its cells (labels, legend): never squeeze the cells to fit a container.
 _GROW = alt.AutoSizeParams(type="pad")
 # Okabe-Ito-like categorical palette with every colour at >= 3:1 contrast on white.
@@ -204,11 +207,38 @@ def _cluster_colour(cluster: int) -> str:
     return GREY if cluster < 0 else CLUSTER_COLOURS[cluster % len(CLUSTER_COLOURS)]
 
 
-def dendrogram(cards: Sequence[str], linkage: np.ndarray, clusters: Sequence[int], k: int) -> alt.HConcatChart:
+def _plot_size(width: int | str) -> tuple[int | str, alt.AutoSizeParams]:
+    """``width`` and autosize of a chart with labels left of its plot: a fixed plot width grows the chart
+    around it; ``"container"`` fits the whole chart, labels included, into its container's width."""
+    if width == "container":
+        return width, alt.AutoSizeParams(type="fit-x", contains="padding")
+    if not isinstance(width, int) or width < 50:
+        raise ValueError(f"width must be 'container' or at least 50 px, not {width!r}")
+    return width, _GROW
+
+
+def _leaf_labels(leaves: pd.DataFrame, y_scale: alt.Scale, n: int, **encoding) -> alt.Chart:
+    """Card labels right-aligned just left of the plot (x = 0 px), one per row of ``leaves`` at ``y``."""
+    return alt.Chart(leaves).mark_text(align="right", baseline="middle", dx=-6, limit=LABEL_WIDTH - 10,
+                                       fontSize=_font(n)).encode(
+        x=alt.value(0), y=alt.Y("y:Q", scale=y_scale, axis=None), text="card:N", **encoding)
+
+
+def _cut_label(x: float, right: float, text: str, colour: str) -> alt.Chart:
+    """``text`` at the top of the cut line ``x``, on the side of the line with more room (never past the plot)."""
+    inward = x > 0.6 * right
+    return alt.Chart(pd.DataFrame({"x": [x], "label": [text]})).mark_text(
+        align="right" if inward else "left", baseline="top", dx=-4 if inward else 4, dy=4, color=colour,
+        fontSize=12).encode(x="x:Q", y=alt.value(0), text="label:N")
+
+
+def dendrogram(cards: Sequence[str], linkage: np.ndarray, clusters: Sequence[int], k: int,
+               width: int | str = 460) -> alt.LayerChart:
     """Horizontal dendrogram with the card labels on the left and a dashed cut line at ``k`` clusters.
 
     Branches below the cut take their cluster's colour, branches above it are grey;
     the labels are coloured by cluster too. Tooltips give each merge's similarity and size.
+    One layered chart, so ``width="container"`` makes it fit its container, labels included.
 
     Parameters
     ----------
@@ -217,14 +247,18 @@ def dendrogram(cards: Sequence[str], linkage: np.ndarray, clusters: Sequence[int
     clusters : sequence of int, length n_cards
     k : int
         The number of clusters the cut line shows.
+    width : int or "container", default=460
+        Pixels of the tree beside the labels, or ``"container"``: the whole chart as wide as its container.
     """
     n = len(cards)
+    width, autosize = _plot_size(width)
     segments, order = dendrogram_segments(linkage, clusters)
     segments["colour"] = [_cluster_colour(c) for c in segments["cluster"]]
     height = cell_size(n) * n
     top = float(max(np.asarray(linkage)[:, 2].max(initial=0.0), cut_height(linkage, k)))
     y_scale = alt.Scale(domain=[0, n], reverse=True, nice=False)
-    x_scale = alt.Scale(domain=[0, max(1.0, top * 1.05)], nice=False)
+    right = max(1.0, top * 1.05)
+    x_scale = alt.Scale(domain=[0, right], nice=False)
     clusters = np.asarray(clusters)
     leaves = pd.DataFrame({
         "card": [cards[i] for i in order],
@@ -232,14 +266,9 @@ def dendrogram(cards: Sequence[str], linkage: np.ndarray, clusters: Sequence[int
         "group": [f"Category {clusters[i] + 1}" for i in order],
         "colour": [_cluster_colour(int(clusters[i])) for i in order],
     })
-    labels = alt.Chart(leaves).mark_text(align="right", baseline="middle", limit=LABEL_WIDTH - 10,
-                                         fontSize=_font(n)).encode(
-        x=alt.value(LABEL_WIDTH - 6),
-        y=alt.Y("y:Q", scale=y_scale, axis=None),
-        text="card:N",
-        color=alt.Color("colour:N", scale=None),
-        tooltip=[alt.Tooltip("card:N", title="Card"), alt.Tooltip("group:N", title="Proposed category")],
-    ).properties(width=LABEL_WIDTH, height=height)
+    labels = _leaf_labels(leaves, y_scale, n, color=alt.Color("colour:N", scale=None),
+                          tooltip=[alt.Tooltip("card:N", title="Card"),
+                                   alt.Tooltip("group:N", title="Proposed category")])
     tree = alt.Chart(segments).mark_rule(strokeWidth=2).encode(
         x=alt.X("x:Q", scale=x_scale, title="Distance (1 − share grouped together)"),
         x2="x2:Q",
@@ -250,15 +279,40 @@ def dendrogram(cards: Sequence[str], linkage: np.ndarray, clusters: Sequence[int
                  alt.Tooltip("cards:Q", title="Cards under this branch")],
     )
     cut = cut_height(linkage, k)
-    cut_rule = alt.Chart(pd.DataFrame({"x": [cut], "label": [f"cut: {k} categories"]})).mark_rule(
+    cut_rule = alt.Chart(pd.DataFrame({"x": [cut], "label": [f"cut: {counted(k, CATEGORIES)}"]})).mark_rule(
         color="#b00020", strokeDash=[6, 4], strokeWidth=2).encode(
         x="x:Q", tooltip=alt.Tooltip("label:N", title="Cut line"))
-    cut_text = alt.Chart(pd.DataFrame({"x": [cut], "label": [f"{k} categories"]})).mark_text(
-        align="left", baseline="top", dx=4, dy=4, color="#b00020", fontSize=12).encode(
-        x="x:Q", y=alt.value(0), text="label:N")
-    tree_chart = (tree + cut_rule + cut_text).properties(width=460, height=height)
-    return alt.hconcat(labels, tree_chart, spacing=0, title="Dendrogram of the cards",
-                       autosize=_GROW).resolve_scale(y="shared")
+    cut_text = _cut_label(cut, right, counted(k, CATEGORIES), "#b00020")
+    return alt.layer(labels, tree, cut_rule, cut_text, title="Dendrogram of the cards").properties(
+        width=width, height=height, autosize=autosize)
+
+
+def aam_tree(cards: Sequence[str], tree: Sequence, width: int | str = 360) -> alt.LayerChart:
+    """The Actual Agreement Method tree drawn like the dendrogram: a set's line at 1 - the share of
+    participants who made it; card labels on the left (see :func:`cardsort.aam.tree_layout`).
+
+    Parameters
+    ----------
+    cards : sequence of str, length n_cards
+    tree : list of :class:`cardsort.aam.AgreedSet`
+    width : int or "container", default=360
+        Pixels of the tree beside the labels, or ``"container"``: the whole chart as wide as its container.
+    """
+    from .aam import tree_layout
+
+    n = len(cards)
+    width, autosize = _plot_size(width)
+    order, segments = tree_layout(list(tree), n)
+    y_scale = alt.Scale(domain=[-0.5, n - 0.5], reverse=True, nice=False)  # the first row at the top
+    leaves = pd.DataFrame({"card": [cards[i] for i in order], "y": np.arange(n, dtype=float)})
+    labels = _leaf_labels(leaves, y_scale, n, color=alt.value("#1f2330"))
+    lines = alt.Chart(segments.assign(share=segments["height"])).mark_rule(color="#1f2330", strokeWidth=1.5).encode(
+        x=alt.X("x:Q", title="1 − share of participants who made the set", scale=alt.Scale(domain=[0, 1])),
+        x2="x2:Q", y=alt.Y("y:Q", scale=y_scale, axis=None), y2="y2:Q",
+        tooltip=[alt.Tooltip("share:Q", title="Share of participants", format=".0%")],
+    )
+    return alt.layer(labels, lines).properties(width=width, height=max(MIN_CELL, cell_size(n)) * n,
+                                               autosize=autosize).configure_view(stroke=None)
 
 
 # --- placement matrix ------------------------------------------------------------------------

@@ -64,44 +64,64 @@ def map_domain(coords: np.ndarray) -> tuple[np.ndarray, float]:
     return (lo + hi) / 2 - side / 2, side
 
 
-def place_labels(coords: np.ndarray, labels: Sequence[str], size: int = SIZE) -> np.ndarray:
-    """Label positions that do not overlap: right of each point, pushed down past labels in the way.
+def place_labels(coords: np.ndarray, labels: Sequence[str], size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """Label positions inside the plot that do not overlap: right of each point, or left of it when the
+    label would pass the plot's right edge; pushed down (or up, near the bottom) past labels in the way.
 
     Labels are placed top to bottom; a label whose box would overlap one already placed moves
     down by whole lines until it is clear (cards with the same position get a neat column).
+    Widths are estimated at :data:`CHAR_PX` a character.
 
     Returns
     -------
-    ndarray of float, shape (n_cards, 2)
-        Data coordinates of each label's left middle.
+    at : ndarray of float, shape (n_cards, 2)
+        Data coordinates of each label's anchor: its left middle, or its right middle for labels
+        drawn left of their point.
+    left : ndarray of bool, shape (n_cards,)
+        True where the label is drawn left of its point (right-aligned at ``at``).
     """
     corner, side = map_domain(coords)
-    px = (coords[:, 0] - corner[0]) / side * size + OFFSET_PX
+    px = (coords[:, 0] - corner[0]) / side * size
     py = (1 - (coords[:, 1] - corner[1]) / side) * size  # pixels grow downwards
     placed: list[tuple[float, float, float]] = []  # x0, x1, y
     out = np.empty_like(coords, dtype=float)
-    for i in np.lexsort((px, py)):
-        x0, x1, y = px[i], px[i] + len(labels[i]) * CHAR_PX, py[i]
+    left = np.zeros(len(coords), dtype=bool)
+
+    def clear(x0: float, x1: float, y: float, step: float) -> float:
         moved = True
         while moved:
             moved = False
             for bx0, bx1, by in placed:
                 if x0 < bx1 and bx0 < x1 and abs(y - by) < LINE_PX - 1e-6:  # tolerance: y = by + LINE_PX is clear
-                    y, moved = by + LINE_PX, True
+                    y, moved = by + step, True
+        return y
+
+    for i in np.lexsort((px, py)):
+        width = len(labels[i]) * CHAR_PX
+        x0 = px[i] + OFFSET_PX
+        if x0 + width > size and px[i] - OFFSET_PX - width >= size - x0 - width:  # more room on the left
+            left[i], x0 = True, max(0.0, px[i] - OFFSET_PX - width)
+        x1 = x0 + width
+        y = clear(x0, x1, py[i], LINE_PX)
+        if y > size - LINE_PX / 2:  # would fall below the plot: stack upwards instead, if there is room
+            up = clear(x0, x1, py[i], -LINE_PX)
+            y = up if up >= LINE_PX / 2 else y
         placed.append((x0, x1, y))
-        out[i] = [corner[0] + x0 / size * side, corner[1] + (1 - y / size) * side]
-    return out
+        anchor = px[i] - OFFSET_PX if left[i] else x0
+        out[i] = [corner[0] + anchor / size * side, corner[1] + (1 - y / size) * side]
+    return out, left
 
 
 def cluster_map_frame(cards: Sequence[str], coords: np.ndarray, clusters: Sequence[int],
                       names: Sequence[str], size: int = SIZE) -> pd.DataFrame:
     """One row per card: ``card``, ``short`` (cut at :data:`LABEL_CHARS`), ``x``, ``y``, ``category``,
-    and ``label_x``, ``label_y`` (from :func:`place_labels`)."""
+    and ``label_x``, ``label_y``, ``label_left`` (from :func:`place_labels`)."""
     clusters = np.asarray(clusters)
     short = [c if len(c) <= LABEL_CHARS else c[:LABEL_CHARS - 1] + "…" for c in cards]
-    at = place_labels(coords, short, size)
+    at, left = place_labels(coords, short, size)
     return pd.DataFrame({"card": list(cards), "short": short, "x": coords[:, 0], "y": coords[:, 1],
-                         "category": [names[c] for c in clusters], "label_x": at[:, 0], "label_y": at[:, 1]})
+                         "category": [names[c] for c in clusters], "label_x": at[:, 0], "label_y": at[:, 1],
+                         "label_left": left})
 
 
 def cluster_map_chart(frame: pd.DataFrame, size: int = SIZE) -> alt.LayerChart:
@@ -120,14 +140,15 @@ def cluster_map_chart(frame: pd.DataFrame, size: int = SIZE) -> alt.LayerChart:
     x, y = alt.X("x:Q", axis=axis, scale=x_scale), alt.Y("y:Q", axis=axis, scale=y_scale)
     tooltip = [alt.Tooltip("card:N", title="Card"), alt.Tooltip("category:N", title="Category")]
     base = alt.Chart(frame)
-    leaders = base.transform_filter(
-        f"abs(datum.label_y - datum.y) > {side * 2 / size}").mark_rule(color="#8a8f9c", strokeWidth=0.75).encode(
+    moved = f"abs(datum.label_y - datum.y) > {side * 2 / size} || abs(datum.label_x - datum.x) > {side * 12 / size}"
+    leaders = base.transform_filter(moved).mark_rule(color="#8a8f9c", strokeWidth=0.75).encode(
         x=x, y=y, x2="label_x:Q", y2="label_y:Q")
     points = base.mark_point(size=80, filled=True, opacity=1).encode(
         x=x, y=y, color=colour, shape=alt.Shape("category:N", title="Proposed category", sort=categories),
         tooltip=tooltip)  # colour and shape share a title, so Vega-Lite draws one legend with both
-    labels = base.mark_text(align="left", baseline="middle", fontSize=FONT, color="#1f2330").encode(
+    labels = [base.transform_filter(f"{'' if left else '!'}datum.label_left").mark_text(
+        align="right" if left else "left", baseline="middle", fontSize=FONT, color="#1f2330").encode(
         x=alt.X("label_x:Q", scale=x_scale, axis=axis), y=alt.Y("label_y:Q", scale=y_scale, axis=axis), text="short:N",
-        tooltip=tooltip)
-    return (leaders + points + labels).properties(width=size, height=size,
+        tooltip=tooltip) for left in (False, True)]  # labels near the right edge sit left of their point
+    return alt.layer(leaders, points, *labels).properties(width=size, height=size,
                                                  title="Cluster map: cards often grouped together sit close")

@@ -80,12 +80,16 @@ class ParsedFile:
     lines : ndarray of int, shape (n_placements,)
         The input line of each placement.
     study : Study or None
+    delimiter : str
+        The character between columns of a CSV file (``,``, or ``;``, tab or ``|`` when the
+        file uses one of those, see :func:`sniff_delimiter`); ``,`` for JSON.
     """
 
     format: str
     columns: dict[str, Coded]
     lines: np.ndarray
     study: Study | None = field(default=None)
+    delimiter: str = ","
 
     @classmethod
     def from_frame(cls, frame, fmt: str, study: Study | None = None) -> "ParsedFile":
@@ -130,7 +134,7 @@ def _not_utf8(data: bytes, offset: int, source: str) -> FormatError:
     return FormatError(source, f"not UTF-8 text (byte 0x{data[offset]:02x}); save the file as UTF-8", line)
 
 
-def _header(data: bytes, source: str) -> list[str]:
+def _header(data: bytes, source: str, delimiter: str = ",") -> list[str]:
     """Column names of the first CSV record, as written; refuses bad UTF-8 in it.
 
     The first :data:`HEADER_BYTES` are decoded incrementally, so a character cut at the
@@ -142,7 +146,7 @@ def _header(data: bytes, source: str) -> list[str]:
     except UnicodeDecodeError as err:
         raise _not_utf8(head, err.start, source) from None
     try:
-        return next(csv.reader(io.StringIO(text, newline="")), [])
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
     except csv.Error as err:
         raise FormatError(source, f"not a readable CSV header ({err})", 1) from None
 
@@ -151,17 +155,60 @@ def _column_name(name: str) -> str:
     return name.strip().lower()
 
 
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "a tab", "|": "'|'"}
+_NEEDED = {"long": LONG_COLUMNS, "casolysis": CASOLYSIS_COLUMNS}
+
+
+def sniff_delimiter(data: bytes, source: str = "input", fmt: str = "auto") -> str:
+    """The character between the columns of a CSV file: ``,`` unless the header holds the columns of
+    ``fmt`` (any CSV format for ``'auto'``) only when split at ``;``, a tab or ``|`` (as spreadsheets
+    save "CSV" in many locales), or is one column that one of those splits into several.
+    """
+    needed = [_NEEDED[fmt]] if fmt in _NEEDED else list(_NEEDED.values())
+    headers = {d: {_column_name(n) for n in _header(data, source, d)} for d in DELIMITERS}
+    for d in DELIMITERS:
+        if any(set(columns) <= headers[d] for columns in needed):
+            return d
+    if len(headers[","]) <= 1:
+        d = max(DELIMITERS, key=lambda d: len(headers[d]))
+        if len(headers[d]) > 1:
+            return d
+    return ","
+
+
+def _missing_columns(found: list[str], columns: tuple[str, ...], kind: str, delimiter: str) -> str:
+    """'the file has no 'category' column (found: participant, card, group). A long CSV needs ...'."""
+    present = {_column_name(n) for n in found}
+    missing = [c for c in columns if c not in present]
+    shown = ", ".join(n.strip() for n in found[:12]) + (", …" if len(found) > 12 else "")
+    between = "" if delimiter == "," else f"; columns separated by {DELIMITER_NAMES[delimiter]}"
+    names = [repr(c) for c in missing]
+    names = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+    return (f"the file has no {names} column (found: {shown or 'nothing'}"
+            f"{between}). A {kind} CSV needs {', '.join(columns)}")
+
+
 def detect_format(data: bytes, source: str = "input") -> str:
-    """``'json'``, ``'casolysis'`` or ``'long'`` from the file's first bytes and CSV header."""
+    """``'json'``, ``'casolysis'`` or ``'long'`` from the file's first bytes and CSV header.
+
+    A header with some of one format's columns is refused naming the columns it lacks.
+    """
     if _is_blank(data):
         raise FormatError(source, "the file is empty")
     if data[:HEADER_BYTES].decode("utf-8-sig", "replace").lstrip().startswith(("{", "[")):
         return "json"
-    header = {_column_name(name) for name in _header(data, source)}
+    delimiter = sniff_delimiter(data, source)
+    found = _header(data, source, delimiter)
+    header = {_column_name(name) for name in found}
     if set(CASOLYSIS_COLUMNS) <= header:
         return "casolysis"
     if set(LONG_COLUMNS) <= header:
         return "long"
+    long_hits, caso_hits = len(header & set(LONG_COLUMNS)), len(header & set(CASOLYSIS_COLUMNS))
+    if long_hits != caso_hits:
+        kind, columns = ("long", LONG_COLUMNS) if long_hits > caso_hits else ("Casolysis", CASOLYSIS_COLUMNS)
+        raise FormatError(source, _missing_columns(found, columns, kind, delimiter), 1)
     raise FormatError(
         source,
         "cannot tell the format from the header; expected the columns "
@@ -190,14 +237,20 @@ def read_bytes(data: bytes, fmt: str = "auto", source: str = "input") -> ParsedF
         return _read_json(_decode(data, source), source)
     if _is_blank(data):
         raise FormatError(source, "the file is empty")
-    raw, n_rows = _read_csv(data, source)
+    delimiter = sniff_delimiter(data, source, fmt)
+    header = _header(data, source, delimiter)
+    columns = CASOLYSIS_COLUMNS if fmt == "casolysis" else LONG_COLUMNS
+    if not set(columns) <= {_column_name(n) for n in header}:
+        raise FormatError(source, _missing_columns(header, columns, "Casolysis" if fmt == "casolysis" else "long",
+                                                   delimiter), 1)
+    raw, n_rows = _read_csv(data, source, delimiter)
     columns = _from_casolysis(raw, n_rows, source) if fmt == "casolysis" else _from_long(raw, n_rows, source)
     lines = np.arange(2, n_rows + 2, dtype=np.int64)
     _validate(columns, lines, source)
-    return ParsedFile(format=fmt, columns=columns, lines=lines)
+    return ParsedFile(format=fmt, columns=columns, lines=lines, delimiter=delimiter)
 
 
-def _read_csv(data: bytes, source: str) -> tuple[dict[str, Coded], int]:
+def _read_csv(data: bytes, source: str, delimiter: str = ",") -> tuple[dict[str, Coded], int]:
     """Parse CSV bytes into dictionary-encoded columns (by stripped, lower-case name) and the row count.
 
     pyarrow parses in parallel, checks the UTF-8 and dictionary-encodes every column;
@@ -211,8 +264,9 @@ def _read_csv(data: bytes, source: str) -> tuple[dict[str, Coded], int]:
     if data.startswith(codecs.BOM_UTF8):
         body = body[len(codecs.BOM_UTF8):]
     try:
-        table = pacsv.read_csv(pa.BufferReader(body), convert_options=pacsv.ConvertOptions(
-            column_types={name: text_type for name in _header(data, source)}, check_utf8=True,
+        table = pacsv.read_csv(pa.BufferReader(body), parse_options=pacsv.ParseOptions(delimiter=delimiter),
+                               convert_options=pacsv.ConvertOptions(
+            column_types={name: text_type for name in _header(data, source, delimiter)}, check_utf8=True,
             strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, ValueError) as err:  # ValueError: also UnicodeDecodeError
         _decode(data, source)  # a bad byte: name its line

@@ -395,26 +395,43 @@ def submit_sort(engine: Engine, study_id: str, sort: Sort) -> tuple[int, bool]:
     return sort_id, True
 
 
-def import_sorts(engine: Engine, study_id: str, new_sorts: Iterable[Sort]) -> int:
-    """Store many submitted sorts in one transaction; returns how many.
+def import_sorts(engine: Engine, study_id: str, new_sorts: Iterable[Sort], *, skip_existing: bool = False) -> int:
+    """Store many submitted sorts in one transaction; returns how many were stored.
 
     Every sort is checked against the study first; a participant who already has
-    a sort in the study is an error. On any error nothing is stored.
+    a sort in the study is an error, or, with ``skip_existing``, left out (their
+    stored sort is kept as it is). On any error nothing is stored.
     """
     study = get_study(engine, study_id)
     new_sorts = list(new_sorts)
     for s in new_sorts:
         check_sort(study, s)
+    stored = 0
     with engine.begin() as conn:
         existing = set(conn.execute(
             sa.select(sorts.c.participant_id).where(sorts.c.study_id == study_id)).scalars())
         for s in new_sorts:
             if s.participant_id in existing:
+                if skip_existing:
+                    continue
                 raise ValueError(f"participant {s.participant_id!r} already has a sort in this study")
             existing.add(s.participant_id)
             _insert_sort(conn, study_id, s)
-        conn.execute(studies.update().where(studies.c.id == study_id).values(updated_at=utcnow()))
-    return len(new_sorts)
+            stored += 1
+        if stored:
+            conn.execute(studies.update().where(studies.c.id == study_id).values(updated_at=utcnow()))
+    return stored
+
+
+def participants_with_sorts(engine: Engine, study_id: str, participant_ids: Iterable[str]) -> list[str]:
+    """Those of ``participant_ids`` who already have a sort in the study, in the order given."""
+    wanted = list(dict.fromkeys(participant_ids))
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), 500):  # bounded IN lists
+            found.update(conn.execute(sa.select(sorts.c.participant_id).where(
+                sorts.c.study_id == study_id, sorts.c.participant_id.in_(wanted[start:start + 500]))).scalars())
+    return [p for p in wanted if p in found]
 
 
 def load_sorts(engine: Engine, study_id: str, *, include_excluded: bool = True) -> list[Sort]:

@@ -128,9 +128,10 @@ def test_keyboard_sign_in_and_no_axe_violations_on_any_researcher_page(app_serve
     go(browser, f"/import?study={open_study.id}", "Results file")
     found["import"] = violations(browser)
     upload = tmp_path / "more.csv"
-    upload.write_text("participant,card,category\np9,Opening hours,Visit\np9,Fines,Money\n", encoding="utf-8")
+    upload.write_text("participant;card;category\np9;Opening hours;Visit\np9;Fines;Money\np1;Fines;Money\n",
+                      encoding="utf-8")  # semicolons, and p1 already has a sort: the warning and the skip box
     browser.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(str(upload))
-    wait_for_text(browser, "Check before importing")
+    wait_for_text(browser, "1 of 2 participants in this file already has a sort: p1.")
     settle(browser)
     found["import, preview"] = violations(browser)
 

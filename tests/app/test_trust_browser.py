@@ -6,14 +6,19 @@ Uses the session's app server and browser of conftest.py and the researcher help
 from __future__ import annotations
 
 import functools
+import os
+import random
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+from selenium.webdriver.support.ui import WebDriverWait
 
-from cardsort import store
+from cardsort import demo, store
 from cardsort.report import load_report, render
-from tests.app.test_researcher_browser import go, open_tabs, sign_in_by_keyboard, sort, violations, wait_for_text
+from tests.app.test_researcher_browser import (TIMEOUT, go, open_tabs, settle, sign_in_by_keyboard, sort, violations,
+                                              wait_for_text)
 
 pytestmark = pytest.mark.browser
 
@@ -61,3 +66,82 @@ def test_trust_and_standardise_pages_and_report_have_no_axe_violations(app_serve
         server.server_close()
     assert "trust, Report" in found and "trust, Cluster map" in found
     assert {page: v for page, v in found.items() if v} == {}
+
+
+def realistic_study(app_server, n_cards: int, n_participants: int, seed: int = 3):
+    """A study like the demo at a realistic size: the demo's library cards (numbered after the first 40),
+    sorted by simulated participants who mostly follow the demo's sections with the demo's labels."""
+    sections = list(demo.SECTIONS.values())
+    base = [(card, k) for k, (_, cards) in enumerate(sections) for card in cards]
+    cards = [(base[i % len(base)][0] + (f" ({i // len(base) + 1})" if i >= len(base) else ""), base[i % len(base)][1])
+             for i in range(n_cards)]
+    s = app_server.add_study({"name": f"Library, {n_cards} cards", "kind": "open", "cards": [c for c, _ in cards]})
+    rng = random.Random(seed)
+    sorts = []
+    for p in range(n_participants):
+        piles: dict[int, list[str]] = {}
+        for i, (_, home) in enumerate(cards):
+            piles.setdefault(home if rng.random() < 0.85 else rng.randrange(len(sections)), []).append(f"c{i + 1}")
+        sorts.append(sort(f"p{p + 1:03d}", 5 + p % 20,
+                          *((rng.choice(sections[k][0]), ids, None) for k, ids in sorted(piles.items()))))
+    store.import_sorts(app_server.engine, s.id, sorts)
+    return s
+
+
+CHART_OVERFLOW = """
+const out = [];
+const vw = document.documentElement.clientWidth;
+for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
+  if (!chart.offsetParent) continue;  // in a hidden tab
+  const graphic = chart.querySelector('svg, canvas');
+  const box = graphic.getBoundingClientRect();
+  const name = chart.closest('[data-testid="stVerticalBlock"]').innerText.split('\\n')[0];
+  let el = graphic;
+  while (el && el !== document.body) {  // every box from the graphic up: nothing scrolls or clips sideways
+    if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible')
+      out.push(`${name}: ${el.tagName}.${el.className} scrolls ${el.scrollWidth} > ${el.clientWidth}`);
+    el = el.parentElement;
+  }
+  const holder = chart.getBoundingClientRect();
+  if (box.left < holder.left - 1 || box.right > holder.right + 1)
+    out.push(`${name}: chart ${Math.round(box.left)}-${Math.round(box.right)} outside its container ` +
+             `${Math.round(holder.left)}-${Math.round(holder.right)}`);
+  const plot = graphic.querySelector('.root .background').getBoundingClientRect();
+  const isMap = name.startsWith('Cards often put together');
+  for (const text of graphic.querySelectorAll('.mark-text text')) {  // every label whole: in the chart, on the map
+    const r = text.getBoundingClientRect();
+    const [left, right] = isMap ? [plot.left, plot.right] : [box.left, box.right];
+    if (r.width && (r.left < left - 1 || r.right > right + 1))
+      out.push(`${name}: "${text.textContent}" ${Math.round(r.left)}-${Math.round(r.right)} outside ` +
+               `${isMap ? 'the plot' : 'the chart'} ${Math.round(left)}-${Math.round(right)}`);
+  }
+  if (box.left < 0 || box.right > vw)
+    out.push(`${name}: chart ${Math.round(box.left)}-${Math.round(box.right)} outside the viewport 0-${vw}`);
+}
+return out;
+"""
+
+
+@pytest.mark.parametrize("n_cards, n_participants", [(40, 300), (135, 200)])
+def test_aam_tree_and_cluster_map_fit_a_1400_px_window(app_server, browser, n_cards, n_participants, tmp_path):
+    """At 1400 px nothing on the AAM tab or the cluster map scrolls sideways or lies outside its container and the
+    viewport, every label of a chart is inside it, and the map's labels are inside the map (TRUST_SHOTS=dir keeps
+    the screenshots)."""
+    shots = Path(os.environ.get("TRUST_SHOTS") or tmp_path)
+    s = realistic_study(app_server, n_cards, n_participants)
+    browser.set_window_size(1400, 1000)
+    try:
+        sign_in_by_keyboard(browser, app_server.url)
+        go(browser, f"/trust?study={s.id}", "Flagged:")
+        seen = {}
+        for name in open_tabs(browser):
+            if name in ("AAM tree", "Cluster map"):
+                WebDriverWait(browser, TIMEOUT).until(lambda d: d.execute_script(
+                    "return [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]')]"
+                    ".filter(c => c.offsetParent && c.querySelector('svg, canvas')).length"))
+                settle(browser)
+                browser.save_screenshot(str(shots / f"trust-{n_cards}-{name.replace(' ', '-')}.png"))
+                seen[name] = browser.execute_script(CHART_OVERFLOW)
+    finally:
+        browser.set_window_size(1280, 1000)
+    assert seen == {"Cluster map": [], "AAM tree": []}

@@ -47,7 +47,7 @@ def test_tabs_show_flags_stability_sample_size_and_representatives(app_db):
     flags = at.tabs[0].markdown[0].value
     assert flags.startswith("Flagged: all cards in one pile, or every card on its own (from 3 cards), or finished "
                             "under a third of the median time (100 s here)")
-    assert at.button(key="exclude_flagged").label == "Exclude all 1 flagged sorts"
+    assert at.button(key="exclude_flagged").label == "Exclude the 1 flagged sort"
     stability = at.tabs[1].table[0].value
     assert stability["Category"].tolist() == ["Online", "Visit", "Borrow"]
     assert at.tabs[2].markdown[0].value.startswith("**You have enough participants.")
@@ -62,7 +62,7 @@ def test_excluding_flagged_sorts_updates_every_analysis(app_db):
     at = sign_in_on("trust.py", study="s1")
     at.button(key="exclude_flagged").click().run()
     assert not at.exception
-    assert at.success[0].value == "Excluded 1 flagged sorts."
+    assert at.success[0].value == "Excluded 1 flagged sort."
     assert store.excluded_participants(app_db, "s1") == {"lazy"}
     tree = at.tabs[5].markdown[-1].value
     assert "Everything" not in tree and "(1 of 5)" not in tree and tree.startswith("- **100%** (5 of 5)")
@@ -77,3 +77,16 @@ def test_notes_are_saved_for_the_report(app_db):
     assert not at.exception
     assert store.load_study_notes(app_db, "s1") == "Navigation looks solid; check Renewals."
     assert at.success[0].value == "Notes saved."
+
+
+def test_counts_agree_with_their_nouns(app_db):
+    add_study(app_db)
+    at = sign_in_on("trust.py", study="s1")
+    at.slider(key="max_distance").set_value(1).run()
+    assert [m.value for m in at.tabs[3].markdown][1:] == [
+        "4 of 5 other participants are within 1 card moved; on average 1.0 cards away.",
+        "0 of 5 other participants are within 1 card moved; on average 3.8 cards away."]
+    assert at.tabs[1].markdown[0].value.startswith("Participants were drawn again with replacement 200 times and")
+    at.button(key="exclude_flagged").click().run()
+    assert [m.value for m in at.tabs[3].markdown][1:] == [
+        "4 of 4 other participants are within 1 card moved; on average 0.2 cards away."]

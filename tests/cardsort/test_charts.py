@@ -119,20 +119,47 @@ def test_dendrogram_segments_refuse_clusters_of_the_wrong_length():
 def test_dendrogram_labels_in_leaf_order_coloured_by_cluster_and_a_cut_line():
     clusters = cut_tree(LINKAGE, 2)
     spec = charts.dendrogram(CARDS, LINKAGE, clusters, 2).to_dict()
-    labels, tree = spec["hconcat"]
+    labels, rules, cut_rule, cut_text = spec["layer"]  # one layered chart: it can fit a container
     datasets = spec["datasets"]
     leaves = datasets[labels["data"]["name"]]
     assert [row["card"] for row in leaves] == ["C", "A", "B"]
     assert [row["y"] for row in leaves] == [0.5, 1.5, 2.5]
     assert [row["colour"] for row in leaves] == [charts.CLUSTER_COLOURS[0], charts.CLUSTER_COLOURS[1],
                                                   charts.CLUSTER_COLOURS[1]]
-    rules, cut_rule, cut_text = tree["layer"]
+    assert labels["mark"]["align"] == "right" and labels["encoding"]["x"] == {"value": 0}  # left of the plot
     assert rules["mark"]["type"] == "rule"
     assert {rules["encoding"][c]["field"] for c in ("x", "x2", "y", "y2")} == {"x", "x2", "y", "y2"}
     assert datasets[cut_rule["data"]["name"]] == [{"x": 0.55, "label": "cut: 2 categories"}]
-    assert cut_text["mark"]["type"] == "text"
-    assert spec["resolve"]["scale"]["y"] == "shared"
+    assert cut_text["mark"]["type"] == "text" and cut_text["mark"]["align"] == "left"
+    assert datasets[cut_text["data"]["name"]] == [{"x": 0.55, "label": "2 categories"}]
     assert labels["encoding"]["y"]["scale"]["reverse"] is True
+    assert spec["width"] == 460 and spec["autosize"] == {"type": "pad"}
+
+
+def test_dendrogram_fits_its_container_with_the_cut_label_inside():
+    clusters = cut_tree(LINKAGE, 1)
+    spec = charts.dendrogram(CARDS, LINKAGE, clusters, 1, width="container").to_dict()
+    assert spec["width"] == "container" and spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+    cut_text = spec["layer"][3]
+    # One category: the cut sits right of every merge, so its label goes left of the line, inside the plot.
+    assert spec["datasets"][cut_text["data"]["name"]][0]["label"] == "1 category"
+    assert cut_text["mark"]["align"] == "right" and cut_text["mark"]["dx"] == -4
+    with pytest.raises(ValueError, match="width must be 'container' or at least 50 px, not 'auto'"):
+        charts.dendrogram(CARDS, LINKAGE, clusters, 1, width="auto")
+
+
+def test_aam_tree_labels_rows_top_down_and_fits_its_container():
+    from cardsort.aam import AgreedSet
+
+    tree = [AgreedSet(cards=(0, 1, 2), score=2, height=0.5,
+                      children=[AgreedSet(cards=(1, 2), score=3, height=0.75, children=[])])]
+    spec = charts.aam_tree(CARDS, tree, width="container").to_dict()
+    labels, lines = spec["layer"]
+    assert [row["card"] for row in spec["datasets"][labels["data"]["name"]]] == ["B", "C", "A"]
+    assert labels["encoding"]["y"]["scale"] == {"domain": [-0.5, 2.5], "reverse": True, "nice": False}
+    assert lines["encoding"]["x"]["scale"] == {"domain": [0, 1]}
+    assert spec["width"] == "container" and spec["autosize"]["type"] == "fit-x"
+    assert spec["height"] == 3 * 28
 
 
 COUNTS = pd.DataFrame([[1, 3], [4, 0], [2, 2], [0, 1]], index=pd.Index(list("abcd"), name="card"),
@@ -184,10 +211,10 @@ def test_charts_at_200_cards_grow_instead_of_shrinking_labels():
     assert len(heat["datasets"][heat["data"]["name"]]) == 40_000
     assert heat["encoding"]["y"]["axis"]["labelFontSize"] == charts.MIN_FONT == 11
     assert heat["encoding"]["y"]["axis"]["labelLimit"] == charts.LABEL_WIDTH
-    labels, body = tree["hconcat"]
-    assert labels["height"] == body["height"] == 2800
+    labels, body = tree["layer"][:2]
+    assert tree["height"] == 2800
     assert labels["mark"]["fontSize"] == 11
-    assert len(tree["datasets"][body["layer"][0]["data"]["name"]]) == 3 * 199
+    assert len(tree["datasets"][body["data"]["name"]]) == 3 * 199
     assert place["height"] == 2800 and place["width"] == 4 * 56
 
 

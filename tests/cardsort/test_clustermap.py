@@ -48,8 +48,44 @@ def test_labels_of_cards_at_one_spot_stack_without_overlapping():
 
     # Three cards at (0, 0), one far away at (1, 1): side = 1.16, 640 px -> 551.7 px per unit.
     coords = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
-    at = place_labels(coords, ["Alpha", "Beta", "Gamma", "Far"], size=640)
+    at, left = place_labels(coords, ["Alpha", "Beta", "Gamma", "Far"], size=640)
     per_px = 1.16 / 640
     assert at[:3, 0] == pytest.approx([OFFSET_PX * per_px] * 3)
     assert sorted(at[:3, 1]) == pytest.approx([-2 * LINE_PX * per_px, -LINE_PX * per_px, 0.0])
     assert at[3].tolist() == pytest.approx([1.0 + OFFSET_PX * per_px, 1.0])
+    assert left.tolist() == [False] * 4
+    at, left = place_labels(coords, ["Alpha", "Beta", "Gamma", "Summer reading challenge"], size=640)
+    assert at[3].tolist() == pytest.approx([1.0 - OFFSET_PX * per_px, 1.0])  # would pass the edge: left of its point
+    assert left.tolist() == [False, False, False, True]
+
+
+def _label_boxes(coords, labels, size=640):
+    from cardsort.clustermap import CHAR_PX, map_domain, place_labels
+
+    at, left = place_labels(coords, labels, size=size)
+    corner, side = map_domain(coords)
+    x = (at[:, 0] - corner[0]) / side * size
+    y = (1 - (at[:, 1] - corner[1]) / side) * size
+    width = np.array([len(t) for t in labels]) * CHAR_PX
+    return np.where(left, x - width, x), np.where(left, x, x + width), y, left
+
+
+def test_labels_stay_inside_the_plot_sideways_and_stack_upwards_at_the_bottom():
+    from cardsort.clustermap import LINE_PX
+
+    # Six cards at one spot at the bottom right, one at the top left: the column of labels goes up, to the left.
+    coords = np.array([[1.0, 0.0]] * 6 + [[0.0, 1.0]])
+    labels = [f"Summer reading challenge {i}" for i in range(7)]
+    x0, x1, y, left = _label_boxes(coords, labels)
+    assert left.tolist() == [True] * 6 + [False]
+    assert x0.min() >= 0 and x1.max() <= 640
+    assert y.max() <= 640 - LINE_PX / 2
+    assert sorted(np.round(y[:6] - y[:6].max(), 6)) == [-5 * LINE_PX, -4 * LINE_PX, -3 * LINE_PX, -2 * LINE_PX,
+                                                        -LINE_PX, 0]
+
+
+def test_135_long_labels_never_pass_the_plot_sideways():
+    coords = np.random.default_rng(4).normal(size=(135, 2))
+    x0, x1, _, left = _label_boxes(coords, [f"Summer reading challenge {i}" for i in range(135)])
+    assert left.any() and (~left).any()
+    assert x0.min() >= 0 and x1.max() <= 640

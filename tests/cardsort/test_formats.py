@@ -39,10 +39,53 @@ def test_casolysis_detected_with_bom_and_multilingual_text_exact():
 
 def test_format_override_and_unknown_header():
     assert "cannot tell the format from the header" in err("a,b,c\n1,2,3\n")
-    assert err("a,b,c\n1,2,3\n", fmt="long") == \
-        "f.csv, line 1: missing column 'participant' (long CSV needs participant, card, category)"
+    assert err("a,b,c\n1,2,3\n", fmt="long") == (
+        "f.csv, line 1: the file has no 'participant', 'card' or 'category' column (found: a, b, c). "
+        "A long CSV needs participant, card, category")
     with pytest.raises(ValueError, match="format must be one of auto, long, casolysis, json, not 'xlsx'"):
         read_bytes(b"x", "xlsx")
+
+
+@pytest.mark.parametrize("data,fmt,message", [
+    ("participant,card,group\np1,Hours,Visit\n", "auto",
+     "f.csv, line 1: the file has no 'category' column (found: participant, card, group). "
+     "A long CSV needs participant, card, category"),
+    ("Participant, Card\np1,Hours\n", "auto",
+     "f.csv, line 1: the file has no 'category' column (found: Participant, Card). "
+     "A long CSV needs participant, card, category"),
+    ("card_id,card_label,category_label,user_id\n1,Hours,Visit,u1\n", "auto",
+     "f.csv, line 1: the file has no 'category_id' column (found: card_id, card_label, category_label, user_id). "
+     "A Casolysis CSV needs card_id, card_label, category_id, category_label, user_id"),
+    ("participant,card,category\np1,Hours,Visit\n", "casolysis",
+     "f.csv, line 1: the file has no 'card_id', 'card_label', 'category_id', 'category_label' or 'user_id' column "
+     "(found: participant, card, category). A Casolysis CSV needs card_id, card_label, category_id, "
+     "category_label, user_id"),
+    ("participant;card;group\np1;Hours;Visit\n", "auto",
+     "f.csv, line 1: the file has no 'category' column (found: participant, card, group; columns separated by "
+     "';'). A long CSV needs participant, card, category"),
+    ("participant\tcard\np1\tHours\n", "long",
+     "f.csv, line 1: the file has no 'category' column (found: participant, card; columns separated by a tab). "
+     "A long CSV needs participant, card, category"),
+])
+def test_a_missing_column_is_named_with_the_columns_found(data, fmt, message):
+    assert err(data, fmt) == message
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_semicolon_tab_and_pipe_separated_files_are_read_like_commas(delimiter):
+    rows = [["participant", "card", "category"], ["p1", "Opening hours", "Visit; plan"],
+            ["p1", "Renew a loan", "Borrow"], ["p2", "Opening hours", "Visit"]]
+    text = "\n".join(delimiter.join(f'"{c}"' if delimiter in c else c for c in row) for row in rows) + "\n"
+    parsed = read_bytes(("\ufeff" + text).encode(), source="f.csv")  # as Excel saves it, with a BOM
+    assert (parsed.format, parsed.delimiter) == ("long", delimiter)
+    assert parsed.frame[["participant", "card_label", "group_label", "line"]].values.tolist() == [
+        ["p1", "Opening hours", "Visit; plan", 2], ["p1", "Renew a loan", "Borrow", 3],
+        ["p2", "Opening hours", "Visit", 4]]
+    caso = "card_id;card_label;category_id;category_label;user_id\n1;Hours;10;Visit;u1\n"
+    assert read_bytes(caso.encode(), "casolysis").delimiter == ";"
+    assert read_bytes(b"participant,card,category\np1,a;b,c\n").delimiter == ","  # a comma file stays one
+    assert err("participant;card;category\np1;Hours;Visit\np1;Hours;Borrow\n") == \
+        "f.csv, line 3: card 'Hours' is placed twice by participant 'p1' (first on line 2)"
 
 
 @pytest.mark.parametrize("data,message", [

@@ -110,6 +110,23 @@ def test_import_is_one_transaction(engine):
     assert store.import_sorts(engine, study.id, [good]) == 1
 
 
+def test_import_can_skip_participants_who_already_have_sorts(engine):
+    study = make_study(engine)
+    store.submit_sort(engine, study.id, SORT)  # p1
+    again = Sort("p1", (Group("other", ("c1",)),))
+    new = [Sort(f"p{i}", (Group("a", ("c1", "c2")),)) for i in (3, 2)]
+    assert store.participants_with_sorts(engine, study.id, ["p3", "p1", "p2", "p1"]) == ["p1"]
+    assert store.import_sorts(engine, study.id, [new[0], again, new[1]], skip_existing=True) == 2
+    loaded = store.load_sorts(engine, study.id)
+    assert [(s.participant_id, s.groups[0].label) for s in loaded] == [("p1", SORT.groups[0].label), ("p3", "a"),
+                                                                       ("p2", "a")]
+    assert store.participants_with_sorts(engine, study.id, ["p3", "p1", "p2", "p9"]) == ["p3", "p1", "p2"]
+    changed = store.get_study(engine, study.id).updated_at
+    assert store.import_sorts(engine, study.id, [again, *new], skip_existing=True) == 0
+    assert len(store.load_sorts(engine, study.id)) == 3
+    assert store.get_study(engine, study.id).updated_at == changed  # nothing stored: the analyses stay cached
+
+
 def test_exclusions_filter_analysis_input(engine):
     study = make_study(engine)
     store.import_sorts(engine, study.id, [SORT, Sort("p2", (Group("a", ("c1",)),))])
