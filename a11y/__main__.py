@@ -1,6 +1,6 @@
 """Command line: ``python -m a11y audit URL... | preview URL``.
 
-Exit codes (DESIGN.md): 0 nothing at or above ``--fail-on``; 1 violations at or
+Exit codes (docs/architecture.md, Contracts): 0 nothing at or above ``--fail-on``; 1 violations at or
 above it; 2 bad input, a refused URL, or a page that could not be audited.
 Progress goes to standard error; the report to ``--output`` or standard output.
 """
