@@ -62,8 +62,11 @@ def test_the_checks_and_the_preview_build_on_the_tree():
     assert "a11y.axtree" in imported_modules(ROOT / "a11y" / "preview.py")
 
 
-@pytest.mark.parametrize("package", ["cardsort", "a11y"])
-def test_logic_never_imports_streamlit(package):
+@pytest.mark.parametrize(("package", "forbidden"), [
+    ("cardsort", {"streamlit", "a11y", "app_pages"}),
+    ("a11y", {"streamlit", "app_pages"}),
+])
+def test_logic_imports_no_pages_and_card_sorting_no_audits(package, forbidden):
     offenders = sorted(str(path.relative_to(ROOT)) for path in (ROOT / package).rglob("*.py")
-                       if any(name.split(".")[0] == "streamlit" for name in imported_modules(path)))
+                       if any(name.split(".")[0] in forbidden for name in imported_modules(path)))
     assert offenders == []
