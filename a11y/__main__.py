@@ -1,6 +1,6 @@
 """Command line: ``python -m a11y audit URL... | preview URL``.
 
-Exit codes (DESIGN.md): 0 nothing at or above ``--fail-on``; 1 violations at or
+Exit codes (docs/architecture.md, Contracts): 0 nothing at or above ``--fail-on``; 1 violations at or
 above it; 2 bad input, a refused URL, or a page that could not be audited.
 Progress goes to standard error; the report to ``--output`` or standard output.
 """
@@ -18,7 +18,7 @@ from typing import NoReturn, TextIO
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from a11y import axtree, crawl
+from a11y import crawl, preview
 from a11y.browser import make_driver
 from a11y.engine import (
     DEFAULT_STANDARD, STANDARDS, PageLoadError, audit_urls, load_axe, load_page, parse_cookie,
@@ -176,13 +176,13 @@ def run_preview(args: argparse.Namespace, stdout: TextIO, driver: WebDriver | No
     try:
         prepare_session(driver, url, cookies, headers)
         load_page(driver, url)
-        data = axtree.preview(driver)
+        data = preview.preview(driver)
     finally:
         if own:
             driver.quit()
     data.setdefault("url", url)
     stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n" if args.json
-                 else axtree.format_preview(data).rstrip("\n") + "\n")
+                 else preview.format_preview(data).rstrip("\n") + "\n")
     return EXIT_OK
 
 

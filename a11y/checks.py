@@ -2,9 +2,11 @@
 
 Each check is a function ``(PageTree) -> Iterator[Hit]`` registered in :data:`CHECKS`
 under a rule id of :data:`RULES`; :func:`find_issues` runs them all and turns the hits
-into :class:`a11y.findings.Finding` objects with ``source="custom"``. The checks read
-accessible names and name sources as Chromium computed them, so they see what a
-screen reader announces — not what the markup seems to say.
+into :class:`a11y.findings.Finding` objects with ``source="custom"``;
+:func:`custom_findings` reads a page's tree from a driver (:mod:`a11y.axtree`) and runs
+them, which is what the audit engine calls. The checks read accessible names and name
+sources as Chromium computed them, so they see what a screen reader announces — not what
+the markup seems to say.
 
 Every check is tuned for zero findings on sound pages: when in doubt it stays quiet.
 """
@@ -17,14 +19,14 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from a11y.axtree import AXNode, DomNode, PageTree, outer_html, read_page_tree
 from a11y.findings import Finding, Node, fingerprint
 from a11y.langscript import count_scripts, foreign_share, scripts_for_lang
-
-if TYPE_CHECKING:
-    from a11y.axtree import AXNode, DomNode, PageTree
 
 _UNDERSTANDING = "https://www.w3.org/WAI/WCAG22/Understanding/"
 
@@ -535,3 +537,22 @@ def find_issues(tree: PageTree, snippet: Callable[[DomNode], str] | None = None)
                     help_url=rule.help_url, screen_reader=True, source="custom",
                     nodes=nodes_by_rule[rule.id])
             for rule in RULES.values() if nodes_by_rule.get(rule.id)]
+
+
+def custom_findings(driver: WebDriver, tree: PageTree | None = None) -> list[Finding]:
+    """Findings of the checks beyond axe (rule ids ``sr-*``) on the driver's current page.
+
+    Parameters
+    ----------
+    driver : WebDriver
+        A Chrome session on a loaded page.
+    tree : PageTree or None, default=None
+        An already read tree of that page (saves a read when the preview is built too).
+
+    Returns
+    -------
+    list of Finding
+        ``source="custom"``, one per rule that fired, nodes in reading order.
+    """
+    tree = tree or read_page_tree(driver)
+    return find_issues(tree, snippet=lambda node: outer_html(driver, node))

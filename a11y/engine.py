@@ -15,7 +15,8 @@ One page (:func:`audit_page`, with a driver the caller owns):
    travel as script arguments, never formatted into JavaScript. Sessions the pool
    owns get axe preloaded into every new document (:func:`preload_axe`), which
    saves sending it on each page;
-4. the accessibility-tree checks of :mod:`a11y.axtree` are appended to the violations.
+4. the checks beyond axe of :mod:`a11y.checks` (run on the accessibility tree that
+   :mod:`a11y.axtree` reads over CDP) are appended to the violations.
 
 Many pages (:func:`audit_urls`): a pool of ``workers`` threads, each with one
 reused browser; results come back in input order. A browser that dies mid-run is
@@ -46,7 +47,7 @@ from selenium.common.exceptions import (
 )
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from a11y import axtree
+from a11y import checks
 from a11y.browser import CdpUnavailableError, cdp, make_driver
 from a11y.crawl import check_url
 from a11y.findings import Finding, PageResult, findings_from_axe
@@ -387,10 +388,10 @@ def run_axe(driver: WebDriver, axe: AxeScript, options: dict[str, Any]) -> dict[
 
 
 def _custom_findings(driver: WebDriver) -> list[Finding]:
-    """Checks beyond axe, from the accessibility tree (:func:`a11y.axtree.custom_findings`)."""
+    """Checks beyond axe, from the accessibility tree (:func:`a11y.checks.custom_findings`)."""
     driver.switch_to.default_content()
     try:
-        return axtree.custom_findings(driver)
+        return checks.custom_findings(driver)
     except CdpUnavailableError:
         log.warning("this WebDriver endpoint has no CDP: accessibility-tree checks skipped")
         return []
@@ -417,7 +418,7 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
     axe : AxeScript or None, default=None
         axe build; ``None`` uses :func:`load_axe`'s default.
     custom_checks : bool, default=True
-        Append the accessibility-tree checks of :mod:`a11y.axtree`.
+        Append the accessibility-tree checks of :mod:`a11y.checks`.
 
     Returns
     -------

@@ -3,7 +3,7 @@
 The adapter :func:`findings_from_axe` turns axe's raw result into this shape; custom
 checks build :class:`Finding` directly with ``source="custom"``. Reporters, the
 baseline comparison and the app only ever see these dataclasses (or their
-``to_dict()`` JSON, which is the contract of DESIGN.md).
+``to_dict()`` JSON, which is the contract in docs/architecture.md).
 """
 
 from __future__ import annotations

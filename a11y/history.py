@@ -5,7 +5,7 @@ functions taking an :class:`~sqlalchemy.engine.Engine` (the app's ``DATABASE_URL
 SQLite or PostgreSQL). The tables live on this module's own :data:`metadata` and are
 created on first use, so the card-sort store never needs to know about them.
 
-An audit is stored as its whole JSON report (the DESIGN.md contract, one text
+An audit is stored as its whole JSON report (the docs/architecture.md contract, one text
 column) plus the few numbers the history lists and charts need, so listing a
 site's audits never parses reports. Screenshots are PNG bytes keyed by
 ``(audit, page URL, rule, fingerprint)``.

@@ -1,11 +1,11 @@
-"""The audit report: JSON contract of DESIGN.md, its summary, exit code, component groups and baseline.
+"""The audit report: JSON contract of docs/architecture.md, its summary, exit code, component groups and baseline.
 
 Everything here is a pure function of plain data (pa11y style): the engine hands over
 :class:`~a11y.findings.PageResult` objects, :func:`make_report` turns them into the
 report dict that ``--format json`` writes, and every other function (and every
 reporter in :mod:`a11y.reporters`) reads only that dict.
 
-Report shape (DESIGN.md; keys are only ever added, never renamed or removed)::
+Report shape (docs/architecture.md, Contracts; keys are only ever added, never renamed or removed)::
 
     {"axe_version": "4.10.2", "standard": "wcag22aa",
      "pages": [{"url", "status": "ok"|"error", "error": str|None,
@@ -46,7 +46,7 @@ def impact_rank(impact: str | None) -> int:
 # --- building the report ---------------------------------------------------------------------
 
 def make_report(pages: list[PageResult], *, axe_version: str, standard: str) -> dict[str, Any]:
-    """Build the JSON report of DESIGN.md from the engine's page results.
+    """Build the JSON report (docs/architecture.md, Contracts) from the engine's page results.
 
     Parameters
     ----------

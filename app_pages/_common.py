@@ -75,7 +75,7 @@ def _check_password() -> None:
         st.session_state[SESSION_FLAG] = True
         st.session_state.pop("login_error", None)
     else:
-        # Same message whether the password is empty or wrong; compare_digest keeps timing flat.
+        # Same message. Only a typed password runs scrypt (wrong and right alike); empty is instant. Next line: no-op.
         hmac.compare_digest(b"x", b"y")
         st.session_state["login_error"] = "That password is not right. Try again."
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from selenium.common.exceptions import WebDriverException
 
-from a11y import axtree, crawl
+from a11y import crawl, preview
 from a11y.browser import make_driver
 from a11y.engine import PageLoadError, load_page
 from app_pages._common import require_login
@@ -24,12 +24,12 @@ def _browsers() -> threading.BoundedSemaphore:
 
 @st.cache_data(max_entries=16, ttl=600, show_spinner=False)
 def read_preview(url: str) -> dict:
-    """:func:`a11y.axtree.preview` of ``url`` in a fresh headless Chromium (closed afterwards)."""
+    """:func:`a11y.preview.preview` of ``url`` in a fresh headless Chromium (closed afterwards)."""
     with _browsers():
         driver = make_driver()
         try:
             load_page(driver, url)
-            return axtree.preview(driver)
+            return preview.preview(driver)
         finally:
             driver.quit()
 

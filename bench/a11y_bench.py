@@ -357,7 +357,7 @@ def run_axe_cli(urls: list[str], versions: dict[str, str]) -> Run:
 
 
 def run_ours(urls: list[str], workers: int) -> Run:
-    """``python -m a11y audit`` with JSON output (the DESIGN.md contract), in a fresh interpreter."""
+    """``python -m a11y audit`` with JSON output (the contract in docs/architecture.md), in a fresh interpreter."""
     output = WORK / f"ours-w{workers}-{len(urls)}p.json"
     output.unlink(missing_ok=True)
     argv = [sys.executable, "-m", "a11y", "audit", *urls, "--workers", str(workers),

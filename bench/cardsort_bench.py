@@ -466,7 +466,7 @@ def measure_peer(interpreter: Path, csv_path: Path, timeout: float) -> PeerRun |
 # --- checks: both tools did the real work ------------------------------------------------------
 
 def check_ours(stdout: str, n_participants: int) -> dict[str, Any]:
-    """Parse our ``analyze --json`` output and check its shape against DESIGN.md's contract.
+    """Parse our ``analyze --json`` output and check its shape against the contract in docs/architecture.md.
 
     Raises
     ------

@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, help="number of categories (default: best silhouette; not with aam)")
     p.add_argument("--min-agreement", type=float, default=0.5,
                    help="aam only: share of participants who must agree on a set to propose it (default 0.5)")
-    p.add_argument("--json", action="store_true", help="print the JSON object of DESIGN.md")
+    p.add_argument("--json", action="store_true", help="print one JSON object (see docs/architecture.md, Contracts)")
 
     study = sub.add_parser("study", help="create, list, import into and export studies").add_subparsers(
         dest="study_command", required=True)

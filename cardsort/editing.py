@@ -2,7 +2,7 @@
 
 The researcher pastes cards one per line (``label | description | image URL``, the last
 two optional) or uploads a CSV; these functions turn that into the study spec of
-DESIGN.md, keeping the ids of cards and categories that already exist so that sorts
+docs/architecture.md, keeping the ids of cards and categories that already exist so that sorts
 collected before an edit still point at the right cards.
 """
 
@@ -171,7 +171,7 @@ def assign_ids(cards: list[dict[str, str]], categories: list[str],
 
 def study_spec(*, name: str, kind: str, language: str, status: str, cards_text: str,
                categories_text: str, settings: dict[str, Any], previous: Study | None = None) -> dict[str, Any]:
-    """The study spec (DESIGN.md) from the set-up form's fields, ids kept from ``previous``.
+    """The study spec (docs/architecture.md) from the set-up form's fields, ids kept from ``previous``.
 
     Categories are dropped for an open sort, so switching a study to open never fails on
     categories left in the form. Validate the result with :func:`cardsort.model.study_from_spec`.

@@ -94,7 +94,7 @@ class Study:
         return {c.id: c for c in self.cards}
 
     def to_spec(self) -> dict[str, Any]:
-        """The study as the JSON spec of DESIGN.md, with card and category ids added."""
+        """The study as its JSON spec (docs/architecture.md, "Study spec"), with card and category ids added."""
         return {
             "name": self.name,
             "kind": self.kind,
@@ -204,7 +204,7 @@ def settings_from_dict(data: dict[str, Any] | None) -> Settings:
 
 
 def study_from_spec(spec: Any, study_id: str) -> Study:
-    """Validate a study spec (the JSON of DESIGN.md) and build a :class:`Study`.
+    """Validate a study spec (the JSON of docs/architecture.md, "Study spec") and build a :class:`Study`.
 
     Cards may be strings or objects with ``label`` (and optional ``id``,
     ``description``, ``image``); categories strings or objects with ``label``.

@@ -1,4 +1,4 @@
-"""JSON reporter: the report itself, the contract of DESIGN.md."""
+"""JSON reporter: the report itself, the contract in docs/architecture.md."""
 
 from __future__ import annotations
 

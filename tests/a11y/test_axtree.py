@@ -1,4 +1,4 @@
-"""Checks beyond axe (a11y.checks via a11y.axtree): pure helpers, then real Chromium on planted pages.
+"""Checks beyond axe (a11y.checks on a11y.axtree's tree): pure helpers, then real Chromium on planted pages.
 
 Planted pages live in tests/a11y/site/custom/ and mark every flagged element with an HTML
 comment ``DEFECT <rule id>``; clean control pages must give zero custom findings.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from a11y import axtree
+from a11y import axtree, checks
 from a11y.browser import make_driver
 from a11y.checks import RULES, find_issues, looks_like_file_name, normalise_text, normalise_url
 from a11y.findings import IMPACTS, fingerprint
@@ -172,14 +172,14 @@ def test_every_rule_has_a_planted_page():
 @pytest.mark.parametrize("page", sorted(PLANTED))
 def test_each_check_fires_on_its_planted_page(driver, site_url, page):
     driver.get(f"{site_url}/custom/{page}")
-    assert _counts(axtree.custom_findings(driver)) == PLANTED[page]
+    assert _counts(checks.custom_findings(driver)) == PLANTED[page]
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("page", CLEAN)
 def test_no_custom_finding_on_clean_pages(driver, site_url, page):
     driver.get(f"{site_url}/{page}")
-    assert axtree.custom_findings(driver) == []
+    assert checks.custom_findings(driver) == []
 
 
 @pytest.mark.browser
@@ -203,7 +203,7 @@ def test_targets_through_frames_and_shadow_roots(driver, site_url):
 @pytest.mark.browser
 def test_finding_shape_targets_snippets_and_fingerprints(driver, site_url):
     driver.get(f"{site_url}/custom/placeholder-only.html")
-    [finding] = axtree.custom_findings(driver)
+    [finding] = checks.custom_findings(driver)
     assert (finding.rule, finding.source, finding.impact, finding.screen_reader) == \
         ("sr-placeholder-only", "custom", "serious", True)
     assert finding.tags == ["custom", "wcag2a", "wcag131", "wcag332"]
@@ -222,7 +222,7 @@ def test_finding_shape_targets_snippets_and_fingerprints(driver, site_url):
 @pytest.mark.browser
 def test_snippets_are_outer_html_cut_to_the_opening_tag_when_long(driver, site_url):
     driver.get(f"{site_url}/custom/layout-table.html")
-    [finding] = axtree.custom_findings(driver)
+    [finding] = checks.custom_findings(driver)
     assert [n.html for n in finding.nodes] == [
         '<table border="1">',  # over 250 characters: cut
         '<table class="grid">\n    <tbody><tr><td>Left column</td><td><table><tbody><tr><td>Inner</td>'
@@ -235,7 +235,7 @@ def test_snippets_are_outer_html_cut_to_the_opening_tag_when_long(driver, site_u
 @pytest.mark.browser
 def test_findings_inside_frames_and_shadow_roots_have_framed_targets(driver, site_url):
     driver.get(f"{site_url}/custom/framed.html")
-    by_rule = {f.rule: [n.target for n in f.nodes] for f in axtree.custom_findings(driver)}
+    by_rule = {f.rule: [n.target for n in f.nodes] for f in checks.custom_findings(driver)}
     assert by_rule == {"sr-link-text-vague": [["iframe", "a"], ["#card >>> a"]],
                        "sr-placeholder-only": [["iframe", "input"]]}
 
@@ -243,13 +243,13 @@ def test_findings_inside_frames_and_shadow_roots_have_framed_targets(driver, sit
 @pytest.mark.browser
 def test_vague_links_in_other_languages_and_ambiguous_links(driver, site_url):
     driver.get(f"{site_url}/custom/link-vague.html")
-    [vague] = axtree.custom_findings(driver)
+    [vague] = checks.custom_findings(driver)
     assert [n.html for n in vague.nodes] == [
         '<a href="/news/opening-hours">Read more</a>', '<a href="/rooms/book">Click here!</a>',
         '<a href="/summer"><img src="/arrow.png" alt="More"></a>', '<a href="/de/news">hier</a>',
         '<a href="/ru/news">Подробнее</a>']
     driver.get(f"{site_url}/custom/link-ambiguous.html")
-    ambiguous = {f.rule: f for f in axtree.custom_findings(driver)}["sr-link-text-ambiguous"]
+    ambiguous = {f.rule: f for f in checks.custom_findings(driver)}["sr-link-text-ambiguous"]
     assert [n.html for n in ambiguous.nodes] == ['<a href="/contact">Contact</a>',
                                                  '<a href="/cards/contact">contact</a>']
     assert ambiguous.nodes[0].summary == (
@@ -260,13 +260,13 @@ def test_vague_links_in_other_languages_and_ambiguous_links(driver, site_url):
 @pytest.mark.browser
 def test_lang_checks_name_the_script_and_the_element(driver, site_url):
     driver.get(f"{site_url}/custom/lang-mismatch.html")
-    [finding] = axtree.custom_findings(driver)
+    [finding] = checks.custom_findings(driver)
     assert [n.target for n in finding.nodes] == [["html"], ["blockquote"]]
     assert finding.nodes[0].summary.startswith('lang="en" but 100% of the ')
     assert "in Arabic script" in finding.nodes[0].summary
     assert "in Cyrillic script" in finding.nodes[1].summary
     driver.get(f"{site_url}/custom/lang-parts.html")
-    [parts] = axtree.custom_findings(driver)
+    [parts] = checks.custom_findings(driver)
     assert [n.target for n in parts.nodes] == [["main > p:nth-of-type(2)"], ["ul > li:nth-of-type(1)"]]
 
 
@@ -315,6 +315,6 @@ def test_remote_webdriver_gives_the_same_findings(remote_driver, driver, site_ur
     url = f"{site_url}/custom/framed.html"
     remote_driver.get(url)
     driver.get(url)
-    remote = [f.to_dict() for f in axtree.custom_findings(remote_driver)]
-    assert remote == [f.to_dict() for f in axtree.custom_findings(driver)]
-    assert _counts(axtree.custom_findings(remote_driver)) == PLANTED["framed.html"]
+    remote = [f.to_dict() for f in checks.custom_findings(remote_driver)]
+    assert remote == [f.to_dict() for f in checks.custom_findings(driver)]
+    assert _counts(checks.custom_findings(remote_driver)) == PLANTED["framed.html"]

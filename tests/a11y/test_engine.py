@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 
-from a11y import axtree, engine
+from a11y import checks, engine
 from a11y.browser import cdp, make_driver
 from a11y.engine import audit_page, audit_urls
 
@@ -344,14 +344,14 @@ def test_a_crashed_browser_is_replaced_and_a_failing_page_does_not_end_the_run(s
             except Exception:  # noqa: BLE001 - the tab dies while answering
                 pass
 
-    real_checks = axtree.custom_findings
+    real_checks = checks.custom_findings
 
     def broken_on_lists(driver):
         if driver.current_url.endswith("/lists.html"):
             raise RuntimeError("bug in a check")
         return real_checks(driver)
 
-    monkeypatch.setattr(axtree, "custom_findings", broken_on_lists)
+    monkeypatch.setattr(checks, "custom_findings", broken_on_lists)
     urls = [f"{site_url}/{p}" for p in ("clean/about.html", "defects/images.html", "defects/lists.html",
                                          "defects/headings.html")]
     pages = audit_urls(urls, progress=crash_after_first, driver_factory=factory)

@@ -1,4 +1,4 @@
-"""The screen-reader preview (a11y.axtree.preview / format_preview) on known pages in real Chromium.
+"""The screen-reader preview (a11y.preview.preview / format_preview) on known pages in real Chromium.
 
 tests/a11y/site/custom/preview.html is written for these tests: every expected value
 below was read off its markup by hand.
@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from a11y import axtree
+from a11y import preview
 
 PAGE = "custom/preview.html"
 
@@ -18,7 +18,7 @@ PAGE = "custom/preview.html"
 @pytest.fixture(scope="module")
 def page_preview(driver, site_url):
     driver.get(f"{site_url}/{PAGE}")
-    return axtree.preview(driver)
+    return preview.preview(driver)
 
 
 @pytest.mark.browser
@@ -123,7 +123,7 @@ def test_preview_is_json(page_preview):
 
 @pytest.mark.browser
 def test_format_preview_of_the_known_page(page_preview, site_url):
-    text = axtree.format_preview(page_preview)
+    text = preview.format_preview(page_preview)
     lines = text.splitlines()
     assert lines[:3] == [f"Screen-reader preview of {site_url}/{PAGE}", "Title: Visit us – City Library",
                          "Language: en"]
@@ -139,7 +139,7 @@ def test_format_preview_of_the_known_page(page_preview, site_url):
 @pytest.mark.browser
 def test_preview_of_a_persian_page(driver, site_url):
     driver.get(f"{site_url}/custom/clean-fa.html")
-    data = axtree.preview(driver)
+    data = preview.preview(driver)
     assert (data["title"], data["lang"]) == ("ساعت کار – کتابخانهٔ شهر", "fa")
     assert data["headings"] == [{"level": 1, "text": "ساعت کار کتابخانه در بهار"},
                                 {"level": 2, "text": "نشانی"}]
@@ -161,7 +161,7 @@ def test_format_preview_of_a_hand_made_preview():
         "reading_order": [{"role": "heading", "text": "", "level": 2}, {"role": "text", "text": "Hi"}],
         "tab_order": [], "unreadable_frames": ["http://other.example/frame"],
     }
-    assert axtree.format_preview(data) == (
+    assert preview.format_preview(data) == (
         "Screen-reader preview of http://127.0.0.1/x\nTitle: (none)\nLanguage: (none)\n\n"
         "Headings (1)\n    h2 (empty)\n\n"
         "Landmarks (1)\n  main\n\n"
@@ -176,7 +176,7 @@ def test_format_preview_of_a_hand_made_preview():
 @pytest.mark.browser
 def test_cross_site_frames_are_listed_as_unreadable(driver, site_url):
     driver.get(f"{site_url}/custom/cross-site.html")
-    data = axtree.preview(driver)
+    data = preview.preview(driver)
     port = site_url.rsplit(":", 1)[1]
     assert data["unreadable_frames"] == [f"http://localhost:{port}/custom/preview-frame.html"]
     assert data["reading_order"][-1] == {"role": "frame", "text": "Map of partner libraries"}

@@ -58,7 +58,7 @@ class AppServer:
     engine: Engine
 
     def add_study(self, spec: dict, study_id: str | None = None) -> Study:
-        """Store a study from a DESIGN.md spec under a fresh id; returns it."""
+        """Store a study from a study spec (docs/architecture.md) under a fresh id; returns it."""
         study = study_from_spec(spec, study_id or f"t{uuid.uuid4().hex[:10]}")
         return store.create_study(self.engine, study)
 
@@ -99,7 +99,7 @@ def app_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def chromium():
-    """One headless Debian Chromium for the session (a11y.browser.make_driver, the flags of COMMON.md)."""
+    """One headless Debian Chromium for the session (a11y.browser.make_driver, with a11y.browser.CHROMIUM_FLAGS)."""
     from a11y.browser import make_driver
 
     driver = make_driver(window=(1280, 1000))

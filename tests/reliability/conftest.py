@@ -34,5 +34,5 @@ def figures(request):
 
 
 def add_study(engine, spec: dict, study_id: str = "s1") -> Study:
-    """Store a study built from a DESIGN.md spec."""
+    """Store a study built from a study spec (docs/architecture.md)."""
     return store.create_study(engine, study_from_spec(spec, study_id))
