@@ -255,6 +255,16 @@ def suggest_merges(labels: Iterable[str], decisions: Iterable[LabelDecision] = (
     return sorted(out, key=lambda s: (-s.groups, s.standard_label))
 
 
+def spellings(labels: Iterable[str]) -> dict[str, str]:
+    """``{key: most frequent original spelling}`` over one entry per group (ties: code-point order)."""
+    by_key: dict[str, Counter] = {}
+    for label, n in Counter(labels).items():
+        key = normalise_label(label)
+        if key:
+            by_key.setdefault(key, Counter())[label] += n
+    return {key: min(c, key=lambda s, c=c: (-c[s], s)) for key, c in by_key.items()}
+
+
 def label_mapping(decisions: Iterable[LabelDecision]) -> dict[str, str]:
     """``{label_key: standard_label}`` for the accepted and edited decisions."""
     return {d.label_key: d.standard_label for d in decisions if d.status in MERGING}
