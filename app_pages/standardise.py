@@ -66,8 +66,9 @@ if raw is None:
 
 st.write("Participants name the same idea in different ways. Suggestions group names that match after "
          f"normalising case, spelling variants and punctuation, or that score at least {DEFAULT_THRESHOLD} of 100 "
-         "on fuzzy word matching. Accept, reject, or edit the name and labels first. Every analysis uses your "
-         "decisions.")
+         "on fuzzy word matching, unless they differ in a distinguishing word (“Future students”, “Current "
+         "students”) or are mostly a card's own name. Accept, reject, or edit the name and labels first. Every "
+         "analysis uses your decisions.")
 suggestions = suggest_merges(raw.group_labels, decisions, card_names=card_named_keys(raw))
 st.header(f"Suggestions ({len(suggestions)})", anchor=False)
 if not suggestions:
@@ -82,7 +83,8 @@ st.header("Decisions", anchor=False)
 if rows:
     written = spellings(raw.group_labels)  # each key as participants wrote it most often
     st.dataframe(pd.DataFrame({"Label": [written.get(r["label_key"], r["label_key"]) for r in rows],
-                               "Standard name": [r["standard_label"] for r in rows],
+                               "Standard name": [r["standard_label"] if r["status"] != "rejected"
+                                                 else "(kept as written)" for r in rows],
                                "Decision": [r["status"] for r in rows]}), hide_index=True)
     undo = st.multiselect("Undo decisions on these labels", [r["label_key"] for r in rows],
                           format_func=lambda key: written.get(key, key), key=f"undo:{study.id}")

@@ -149,6 +149,14 @@ def test_rejecting_one_then_accepting_the_next(several):
     assert at.success[0].value == "Merged 2 labels as “Support”."
     assert {(r["label_key"], r["status"]) for r in store.load_label_decisions(several, "s2")} == {
         ("loans", "rejected"), ("loan", "rejected"), ("support", "accepted"), ("support us", "accepted")}
+    decisions = at.dataframe[0].value  # as participants wrote the labels, not their lowercase keys
+    assert list(zip(decisions["Label"], decisions["Standard name"], decisions["Decision"])) == [
+        ("Loan", "(kept as written)", "rejected"), ("Loans", "(kept as written)", "rejected"),
+        ("Support", "Support", "accepted"), ("Support us", "Support", "accepted")]
+    assert at.multiselect(key="undo:s2").options == ["Loan", "Loans", "Support", "Support us"]
+    at.multiselect(key="undo:s2").select("support us").run()
+    at.button(key="undo_button:s2").click().run()
+    assert at.success[0].value == "Undid 1 decision."
 
 
 def test_a_typed_name_stays_with_its_suggestion_when_another_is_decided(several):
