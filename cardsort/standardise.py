@@ -34,6 +34,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -131,6 +132,7 @@ def suggestion_id(keys: Iterable[str]) -> str:
     return hashlib.sha1("\n".join(sorted(keys)).encode("utf-8")).hexdigest()[:12]
 
 
+@lru_cache(maxsize=4096)
 def _words(key: str) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(key) if w not in FILLER)
 
@@ -229,13 +231,17 @@ def suggest_merges(labels: Iterable[str], decisions: Iterable[LabelDecision] = (
     scores = process.cdist(keys, keys, scorer=fuzz.token_set_ratio, dtype=np.uint8, workers=1)
     head_of = np.full(len(keys), -1)
     member_score = np.zeros(len(keys), dtype=np.int64)
+    is_head = np.zeros(len(keys), dtype=bool)
+    members_of: dict[int, list[int]] = {}
     for i in range(len(keys)):  # most used first: a key joins the first head it is close to
-        heads = np.flatnonzero(head_of[:i] == np.arange(i))
         head_of[i] = i
-        for h in heads[scores[i, heads] >= threshold]:
-            if all(compatible(keys[i], keys[m], threshold) for m in np.flatnonzero(head_of[:i] == h)):
+        for h in np.flatnonzero(is_head[:i] & (scores[i, :i] >= threshold)).tolist():
+            if all(compatible(keys[i], keys[m], threshold) for m in members_of[h]):
                 head_of[i] = h
                 break
+        if head_of[i] == i:
+            is_head[i] = True
+        members_of.setdefault(int(head_of[i]), []).append(i)
         member_score[i] = scores[i, head_of[i]]
     out = []
     for h in np.flatnonzero(head_of == np.arange(len(keys))):
