@@ -7,11 +7,15 @@ import streamlit as st
 
 from app_pages._common import choose_study, engine, require_login
 from cardsort import store
+from cardsort.i18n import counted
 from cardsort.report import analysis_table
-from cardsort.standardise import DEFAULT_THRESHOLD, decisions_from_rows, standardised_categories, suggest_merges
+from cardsort.standardise import (
+    DEFAULT_THRESHOLD, card_named_keys, decisions_from_rows, spellings, standardised_categories, suggest_merges,
+)
 
 require_login()
 MAX_SHOWN = 25
+LABELS = {"one": "label", "other": "labels"}
 
 
 def _save(study_id: str, decisions, message: str) -> None:
@@ -20,20 +24,24 @@ def _save(study_id: str, decisions, message: str) -> None:
 
 
 def _suggestion(study_id: str, i: int, suggestion) -> None:
+    # Widgets are keyed by the study and the suggestion's members, never its position: when one is
+    # decided the others move up, and each must keep its own name, labels and anything typed.
+    sid = f"{study_id}:{suggestion.id}"
     with st.container(border=True):
-        st.markdown(f"**{i}. {len(suggestion.labels)} spellings, {suggestion.groups} groups**")
+        st.markdown(f"**{i}. {counted(len(suggestion.labels), {'one': 'spelling', 'other': 'spellings'})}, "
+                    f"{counted(suggestion.groups, {'one': 'group', 'other': 'groups'})}**")
         st.text(" · ".join(suggestion.labels))
-        name = st.text_input("Standard name", value=suggestion.standard_label, key=f"name:{study_id}:{i}")
+        name = st.text_input("Standard name", value=suggestion.standard_label, key=f"name:{sid}")
         keys = st.multiselect("Merge these labels", suggestion.keys, default=list(suggestion.keys),
-                              key=f"keys:{study_id}:{i}")
+                              format_func=suggestion.name_of, key=f"keys:{sid}")
         accept, reject = st.columns(2)
-        if accept.button("Accept merge", key=f"accept:{study_id}:{i}", type="primary",
+        if accept.button("Accept merge", key=f"accept:{sid}", type="primary",
                          disabled=len(keys) == 0 or not name.strip()):
             edited = name.strip() != suggestion.standard_label or len(keys) != len(suggestion.keys)
             _save(study_id, suggestion.decisions("edited" if edited else "accepted", name.strip(), keys),
-                  f"Merged {len(keys)} labels as “{name.strip()}”.")
+                  f"Merged {counted(len(keys), LABELS)} as “{name.strip()}”.")
             st.rerun()
-        if reject.button("Reject", key=f"reject:{study_id}:{i}"):
+        if reject.button("Reject", key=f"reject:{sid}"):
             _save(study_id, suggestion.decisions("rejected"), "Suggestion rejected; the labels stay as written.")
             st.rerun()
 
@@ -58,26 +66,31 @@ if raw is None:
 
 st.write("Participants name the same idea in different ways. Suggestions group names that match after "
          f"normalising case, spelling variants and punctuation, or that score at least {DEFAULT_THRESHOLD} of 100 "
-         "on fuzzy word matching. Accept, reject, or edit the name and labels first. Every analysis uses your "
-         "decisions.")
-suggestions = suggest_merges(raw.group_labels, decisions)
+         "on fuzzy word matching, unless they differ in a distinguishing word (“Future students”, “Current "
+         "students”) or are mostly a card's own name. Accept, reject, or edit the name and labels first. Every "
+         "analysis uses your decisions.")
+suggestions = suggest_merges(raw.group_labels, decisions, card_names=card_named_keys(raw))
 st.header(f"Suggestions ({len(suggestions)})", anchor=False)
 if not suggestions:
     st.write("No open suggestions.")
 for i, suggestion in enumerate(suggestions[:MAX_SHOWN], start=1):
     _suggestion(study.id, i, suggestion)
 if len(suggestions) > MAX_SHOWN:
-    st.caption(f"{len(suggestions) - MAX_SHOWN} more suggestions appear as you decide these.")
+    more = counted(len(suggestions) - MAX_SHOWN, {"one": "more suggestion appears", "other": "more suggestions appear"})
+    st.caption(f"{more} as you decide these.")
 
 st.header("Decisions", anchor=False)
 if rows:
-    st.dataframe(pd.DataFrame(rows).rename(columns={"label_key": "Label (normalised)",
-                                                   "standard_label": "Standard name", "status": "Decision"}),
-                 hide_index=True)
-    undo = st.multiselect("Undo decisions on these labels", [r["label_key"] for r in rows], key="undo")
-    if st.button("Undo", key="undo_button", disabled=not undo):
+    written = spellings(raw.group_labels)  # each key as participants wrote it most often
+    st.dataframe(pd.DataFrame({"Label": [written.get(r["label_key"], r["label_key"]) for r in rows],
+                               "Standard name": [r["standard_label"] if r["status"] != "rejected"
+                                                 else "(kept as written)" for r in rows],
+                               "Decision": [r["status"] for r in rows]}), hide_index=True)
+    undo = st.multiselect("Undo decisions on these labels", [r["label_key"] for r in rows],
+                          format_func=lambda key: written.get(key, key), key=f"undo:{study.id}")
+    if st.button("Undo", key=f"undo_button:{study.id}", disabled=not undo):
         store.delete_label_decisions(engine(), study.id, undo)
-        st.session_state["standardise_message"] = f"Undid {len(undo)} decisions."
+        st.session_state["standardise_message"] = f"Undid {counted(len(undo), {'one': 'decision', 'other': 'decisions'})}."
         st.rerun()
 else:
     st.write("No decisions yet.")

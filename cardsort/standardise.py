@@ -9,6 +9,19 @@ Suggestions come from two steps. Labels first meet under :func:`cardsort.naming.
 its suggestion; each suggestion is a star around its most-used key, so no chain of
 look-alikes ("Shop" - "Shops" - "Shows") merges labels that are far apart.
 
+Two guards keep the fuzzy step from merging labels that mean different things:
+
+- a key joins a suggestion only if it is :func:`compatible` with every key already in it:
+  when each label has words the other lacks, those words must be spelling or inflection
+  variants of each other, so "Future students" and "Current students", or "Undergraduate
+  courses" and "Postgraduate courses", stay apart while "Help" and "Help & support" meet
+  (filler such as "&", "and", "the" and "us" does not count as a word, see :data:`FILLER`);
+- labels that are mostly a card's own name (a participant who calls a one-card group after
+  the card in it, :func:`card_named_keys`) are left out of suggestions.
+
+Suggestions show and propose what participants wrote: each key in its most common original
+spelling, and the proposed name is the most common spelling across the suggestion.
+
 The UX lead accepts, rejects or edits each suggestion; decisions are stored per label key
 (:func:`cardsort.store.save_label_decisions`) and :func:`apply_decisions` rewrites a
 :class:`~cardsort.table.SortTable`'s group labels through them before any analysis.
@@ -16,9 +29,12 @@ The UX lead accepts, rejects or edits each suggestion; decisions are stored per 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -29,6 +45,12 @@ from .table import SortTable
 DEFAULT_THRESHOLD = 75  # catches Turkish plurals ("Ödeme"/"Ödemeler" scores 77); "Help"/"Hello" scores 67
 STATUSES = ("accepted", "rejected", "edited")
 MERGING = ("accepted", "edited")
+# Words that do not tell two labels apart ("Help & support" / "Help and support", "About us" / "About").
+FILLER = frozenset({
+    "and", "or", "the", "a", "an", "of", "for", "to", "in", "on", "at", "with", "us", "our", "your", "my",
+    "und", "et", "y", "и", "ve", "و",
+})
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -68,11 +90,14 @@ class Suggestion:
     Attributes
     ----------
     standard_label : str
-        Proposed name: the most frequent spelling of the most-used key.
+        Proposed name: the most frequent original spelling among all its labels (ties: the spelling
+        of the more used key, then code-point order, so "Loans" before "loans").
     keys : tuple of str
         Normalised keys merged, most used first.
+    names : tuple of str
+        Each key in its most frequent original spelling, in the order of ``keys``: what the page shows.
     labels : tuple of str
-        Every spelling participants wrote, most used first.
+        Every spelling participants wrote, most used first (ties: code-point order).
     groups : int
         Number of groups carrying any of these labels.
     score : int
@@ -81,9 +106,19 @@ class Suggestion:
 
     standard_label: str
     keys: tuple[str, ...]
+    names: tuple[str, ...]
     labels: tuple[str, ...]
     groups: int
     score: int
+
+    @property
+    def id(self) -> str:
+        """A short stable identity from its member keys (order-free): the page keys its widgets by it."""
+        return suggestion_id(self.keys)
+
+    def name_of(self, key: str) -> str:
+        """The most frequent original spelling of one of its keys."""
+        return self.names[self.keys.index(key)]
 
     def decisions(self, status: str = "accepted", standard_label: str | None = None,
                   keys: Sequence[str] | None = None) -> list[LabelDecision]:
@@ -92,8 +127,74 @@ class Suggestion:
         return [LabelDecision(k, name, status) for k in (self.keys if keys is None else keys)]
 
 
+def suggestion_id(keys: Iterable[str]) -> str:
+    """12 hex digits of SHA-1 over the sorted keys: the same members give the same id on every rerun."""
+    return hashlib.sha1("\n".join(sorted(keys)).encode("utf-8")).hexdigest()[:12]
+
+
+@lru_cache(maxsize=4096)
+def _words(key: str) -> frozenset[str]:
+    return frozenset(w for w in _WORD.findall(key) if w not in FILLER)
+
+
+def compatible(a: str, b: str, threshold: int = DEFAULT_THRESHOLD) -> bool:
+    """Whether two normalised keys may name the same thing, judged by their words.
+
+    True when one key's words (less :data:`FILLER`) are all in the other ("help" and
+    "help & support"), or when every word either lacks has a typo or inflection variant
+    among the other's extra words ("ödeme" and "ödemeler", "shop" and "shops", "suport"
+    and "support"). False when they differ in a distinguishing word: "future students" and
+    "current students", "online resources" and "offline resources".
+    """
+    wa, wb = _words(a), _words(b)
+    only_a, only_b = wa - wb, wb - wa
+    if not only_a or not only_b:
+        return True
+    return (all(any(_variant(x, y, threshold) for y in only_b) for x in only_a)
+            and all(any(_variant(y, x, threshold) for x in only_a) for y in only_b))
+
+
+def _variant(x: str, y: str, threshold: int) -> bool:
+    """One word is a typo (``ratio`` >= 90) or an inflection (same start, other ending) of the other.
+
+    "suport"/"support" (92) and "ödeme"/"ödemeler" (shared start "ödeme", 77) are variants;
+    "online"/"offline" (77, but they part after "o") and "future"/"current" are not.
+    """
+    from rapidfuzz import fuzz
+
+    score = fuzz.ratio(x, y)
+    if score >= 90:
+        return True
+    prefix = 0
+    for cx, cy in zip(x, y):
+        if cx != cy:
+            break
+        prefix += 1
+    return score >= threshold and prefix >= max(3, min(len(x), len(y)) - 2)
+
+
+def card_named_keys(table: SortTable, share: float = 0.5) -> frozenset[str]:
+    """Label keys that are mostly a card's own name.
+
+    A group is named after a card when its label's key equals the key of a card it holds
+    (a participant who puts "Alumni" alone and calls the group "Alumni"). Keys where more than
+    ``share`` of the groups carrying them are so named are returned; suggestions leave them out.
+    """
+    if table.n_groups == 0:
+        return frozenset()
+    group_keys = [normalise_label(label) for label in table.group_labels]
+    card_keys = [normalise_label(label) for label in table.cards]
+    named = np.zeros(table.n_groups, dtype=bool)
+    for g, c in zip(table.group.tolist(), table.card.tolist()):
+        if group_keys[g] and group_keys[g] == card_keys[c]:
+            named[g] = True
+    totals: Counter = Counter(k for k in group_keys if k)
+    named_counts: Counter = Counter(group_keys[g] for g in np.flatnonzero(named).tolist())
+    return frozenset(k for k, n in named_counts.items() if n > share * totals[k])
+
+
 def suggest_merges(labels: Iterable[str], decisions: Iterable[LabelDecision] = (),
-                   threshold: int = DEFAULT_THRESHOLD) -> list[Suggestion]:
+                   threshold: int = DEFAULT_THRESHOLD, card_names: Collection[str] = ()) -> list[Suggestion]:
     """Suggestions to merge labels, biggest first.
 
     Parameters
@@ -103,7 +204,10 @@ def suggest_merges(labels: Iterable[str], decisions: Iterable[LabelDecision] = (
     decisions : iterable of LabelDecision
         Keys already decided are left out.
     threshold : int, default=75
-        Minimum ``token_set_ratio`` (0-100) of a key against its suggestion's head key.
+        Minimum ``token_set_ratio`` (0-100) of a key against its suggestion's head key; a key
+        must also be :func:`compatible` with every key already in the suggestion.
+    card_names : collection of str, default=()
+        Keys that are mostly card names (:func:`card_named_keys`): left out.
 
     Returns
     -------
@@ -114,7 +218,7 @@ def suggest_merges(labels: Iterable[str], decisions: Iterable[LabelDecision] = (
 
     if not 0 <= threshold <= 100:
         raise ValueError(f"threshold must be between 0 and 100, not {threshold}")
-    decided = {d.label_key for d in decisions}
+    decided = {d.label_key for d in decisions} | set(card_names)
     spellings = Counter(label for label in labels if label.strip())
     by_key: dict[str, Counter] = {}
     for label, n in spellings.items():
@@ -127,10 +231,17 @@ def suggest_merges(labels: Iterable[str], decisions: Iterable[LabelDecision] = (
     scores = process.cdist(keys, keys, scorer=fuzz.token_set_ratio, dtype=np.uint8, workers=1)
     head_of = np.full(len(keys), -1)
     member_score = np.zeros(len(keys), dtype=np.int64)
+    is_head = np.zeros(len(keys), dtype=bool)
+    members_of: dict[int, list[int]] = {}
     for i in range(len(keys)):  # most used first: a key joins the first head it is close to
-        heads = np.flatnonzero(head_of[:i] == np.arange(i))
-        close = heads[scores[i, heads] >= threshold]
-        head_of[i] = close[0] if len(close) else i
+        head_of[i] = i
+        for h in np.flatnonzero(is_head[:i] & (scores[i, :i] >= threshold)).tolist():
+            if all(compatible(keys[i], keys[m], threshold) for m in members_of[h]):
+                head_of[i] = h
+                break
+        if head_of[i] == i:
+            is_head[i] = True
+        members_of.setdefault(int(head_of[i]), []).append(i)
         member_score[i] = scores[i, head_of[i]]
     out = []
     for h in np.flatnonzero(head_of == np.arange(len(keys))):
@@ -140,12 +251,24 @@ def suggest_merges(labels: Iterable[str], decisions: Iterable[LabelDecision] = (
             merged.update(by_key[keys[m]])
         if len(merged) < 2:
             continue
+        key_total = {s: sum(by_key[keys[m]].values()) for m in members for s in by_key[keys[m]]}
         ranked = sorted(merged, key=lambda s: (-merged[s], s))
-        head_spelling = sorted(by_key[keys[h]], key=lambda s: (-by_key[keys[h]][s], s))[0]
-        out.append(Suggestion(standard_label=head_spelling, keys=tuple(keys[m] for m in members),
+        name = min(merged, key=lambda s: (-merged[s], -key_total[s], s))  # ties: the more used key's spelling
+        names = tuple(min(by_key[keys[m]], key=lambda s, c=by_key[keys[m]]: (-c[s], s)) for m in members)
+        out.append(Suggestion(standard_label=name, keys=tuple(keys[m] for m in members), names=names,
                               labels=tuple(ranked), groups=sum(merged.values()),
                               score=int(member_score[members].min())))
     return sorted(out, key=lambda s: (-s.groups, s.standard_label))
+
+
+def spellings(labels: Iterable[str]) -> dict[str, str]:
+    """``{key: most frequent original spelling}`` over one entry per group (ties: code-point order)."""
+    by_key: dict[str, Counter] = {}
+    for label, n in Counter(labels).items():
+        key = normalise_label(label)
+        if key:
+            by_key.setdefault(key, Counter())[label] += n
+    return {key: min(c, key=lambda s, c=c: (-c[s], s)) for key, c in by_key.items()}
 
 
 def label_mapping(decisions: Iterable[LabelDecision]) -> dict[str, str]:

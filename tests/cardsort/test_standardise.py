@@ -1,5 +1,6 @@
 """Label standardisation: suggestions across scripts, decisions, and Spencer's agreement by hand."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -7,7 +8,8 @@ from cardsort import store
 from cardsort.model import Group, Sort, study_from_spec
 from cardsort.report import analysis_table
 from cardsort.standardise import (
-    LabelDecision, apply_decisions, decisions_from_rows, label_mapping, standardised_categories, suggest_merges,
+    LabelDecision, apply_decisions, card_named_keys, compatible, decisions_from_rows, label_mapping,
+    standardised_categories, suggest_merges, suggestion_id,
 )
 from cardsort.table import SortTable
 
@@ -103,3 +105,85 @@ def test_decisions_round_trip_through_the_store_and_reach_the_analysis(engine):
         store.save_label_decisions(engine, "s1", [{"label_key": "x", "standard_label": "X", "status": "ok"}])
     with pytest.raises(store.NotFound):
         store.save_label_decisions(engine, "nope", [])
+
+
+def test_suggestions_show_and_propose_what_participants_wrote():
+    labels = ["loans", "Loans", "Loans", "Loan", "mortgages", "Mortgages", "Mortgage"]
+    got = [(s.standard_label, s.keys, s.names, s.labels) for s in suggest_merges(labels)]
+    assert got == [
+        # Each key in its most common spelling; the proposed name is the most common spelling of all.
+        ("Loans", ("loans", "loan"), ("Loans", "Loan"), ("Loans", "Loan", "loans")),
+        # Three spellings once each: the more used key ("mortgages", 2 groups) gives the name, capital first.
+        ("Mortgages", ("mortgages", "mortgage"), ("Mortgages", "Mortgage"), ("Mortgage", "Mortgages", "mortgages")),
+    ]
+    assert got[0][0] == suggest_merges(labels)[0].name_of("loans")
+
+
+def test_the_proposed_name_is_the_most_common_spelling_even_of_a_less_used_key():
+    # "help" is the most used key (3 groups) but participants wrote "Help & support" most often (2).
+    got = suggest_merges(["help", "Help", "HELP", "Help & support", "Help & support"])
+    assert [(s.standard_label, s.keys, s.names) for s in got] == [
+        ("Help & support", ("help", "help & support"), ("HELP", "Help & support"))]
+
+
+def test_labels_that_differ_in_a_distinguishing_word_are_not_merged():
+    labels = (["Students"] * 3 + ["Future students"] * 2 + ["Current students"]
+              + ["Undergraduate courses"] * 2 + ["Postgraduate courses"]
+              + ["Help", "Help", "Help & support", "help and support", "Support"]
+              + ["Online resources", "Online resource", "Offline resources"])
+    got = [(s.standard_label, s.keys) for s in suggest_merges(labels)]
+    assert got == [
+        # "Current students" would join "students" (token_set_ratio 100) but differs from "future students",
+        # already in the suggestion, in a word ("current"/"future", ratio 46): it stays out.
+        ("Students", ("students", "future students")),
+        # "&" and "and" are filler: "help & support" and "help and support" both hold every word of "help".
+        ("Help", ("help", "help & support", "help and support")),
+        # "resource"/"resources" is an inflection; "offline"/"online" scores 77 but they part after "o".
+        ("Online resource", ("online resource", "online resources")),
+    ]
+    # "Undergraduate courses" and "Postgraduate courses" score 78 on token_set_ratio: not suggested.
+    assert suggest_merges(["Undergraduate courses", "Postgraduate courses"]) == []
+    assert suggest_merges(["Future students", "Current students"]) == []
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    ("help", "help & support", True), ("help & support", "help and support", True), ("visit", "visit us", True),
+    ("ödeme", "ödemeler", True), ("shop", "shops", True), ("about us", "about", True),
+    ("future students", "current students", False), ("undergraduate courses", "postgraduate courses", False),
+    ("help & support", "help & contact", False),
+])
+def test_compatible_judges_the_words_two_keys_do_not_share(a, b, expected):
+    assert compatible(a, b) is expected
+    assert compatible(b, a) is expected
+
+
+def test_labels_that_are_mostly_a_cards_own_name_are_not_suggested():
+    # p1 and p2 put the Alumni card alone and called the group "Alumni"; p3 wrote "alumni" over two cards.
+    table = table_of({"p1": {"Alumni": ["Alumni"], "Support": ["Donate", "Contact"]},
+                      "p2": {"Alumni": ["Alumni"], "Help": ["Donate", "Contact"]},
+                      "p3": {"alumni": ["Alumni", "Donate"], "Help & support": ["Contact"]}},
+                     cards=["Alumni", "Donate", "Contact"])
+    assert card_named_keys(table) == {"alumni"}
+    got = suggest_merges(table.group_labels, card_names=card_named_keys(table))
+    assert [(s.standard_label, s.keys) for s in got] == [("Help", ("help", "help & support"))]
+    # Without the guard "Alumni" and "alumni" are offered as a merge.
+    assert ("Alumni", ("alumni",)) in [(s.standard_label, s.keys) for s in suggest_merges(table.group_labels)]
+
+
+def test_a_suggestions_id_is_its_members_not_its_position():
+    first, second = suggest_merges(["Help", "help", "Оплата", "Оплаты", "Оплата"])
+    assert first.id == suggestion_id(["оплата", "оплаты"]) == suggestion_id(["оплаты", "оплата"])
+    assert second.id == suggestion_id(["help"]) != first.id
+    assert len(first.id) == 12
+
+
+def test_proposed_navigation_names_use_the_most_common_spelling_not_the_key():
+    from cardsort.naming import name_categories
+    from cardsort.similarity import similarity_matrix
+
+    table = table_of({"p1": {"Loans": "ab", "savings": "c"}, "p2": {"loans": "ab", "Savings": "c"},
+                      "p3": {"Loans": "ab", "SAVINGS": "c"}})
+    clusters = np.array([0, 0, 1])
+    got = name_categories(table, clusters, similarity_matrix(table))
+    # Loans: "Loans" 2, "loans" 1. Savings: three spellings once each, ties in code-point order (capitals first).
+    assert [(c.name, c.name_share) for c in got] == [("Loans", 1.0), ("SAVINGS", 1.0)]
