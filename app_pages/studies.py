@@ -53,9 +53,16 @@ FORM_FIELDS = ("name", "kind", "status", "language", "language_code", "cards", "
 SHOWN = "form:shown"  # the form (``form:<study id>``) the last run showed, seeded from its stored study
 
 
-def _reload_form() -> None:
-    """Seed the form again from the stored study on the next run (after a save, a status change...)."""
+def _reload_form(study_id: str | None = None) -> None:
+    """Seed the form again from the stored study on the next run (after a save, a status change...).
+
+    With ``study_id``, the picker is also set to that study again: its option's label (name,
+    status, number of sorts) changed, and a browser keeps showing the old label of an option
+    whose value did not change unless the value is set anew.
+    """
     st.session_state.pop(SHOWN, None)
+    if study_id:
+        st.session_state["edit_study"] = study_id
 
 
 def _init_form(prefix: str, study: Study | None) -> None:
@@ -108,11 +115,11 @@ def _save(prefix: str, study_id: str | None) -> None:
     if previous:
         store.update_study(engine(), replace(study, archived=previous.archived))
         _flash("success", f"Saved “{study.name}”.")
+        _reload_form(study.id)
     else:
         store.create_study(engine(), study)
-        st.session_state["edit_study"] = study.id
         _flash("success", f"Created “{study.name}”. Open it when you are ready for participants.")
-    _reload_form()  # seed the form again from the stored study
+        _reload_form(study.id)  # show the stored study's form
 
 
 def _load_cards_csv(prefix: str) -> None:
@@ -202,7 +209,7 @@ def participant_texts(prefix: str, study: Study | None) -> None:
 
 def _set_status(study_id: str, status: str) -> None:
     store.set_status(engine(), study_id, status)
-    _reload_form()
+    _reload_form(study_id)
     _flash("success", {"open": "The study is open: participants can sort now.",
                        "closed": "The study is closed: participants can no longer sort.",
                        "draft": "The study is back in draft."}[status])
@@ -231,7 +238,7 @@ def _cancel(key: str) -> None:
 
 def _set_archived(study_id: str, archived: bool) -> None:
     study = store.set_archived(engine(), study_id, archived)
-    _reload_form()
+    _reload_form(study_id)
     if archived:
         _flash("success", f"Archived “{study.name}”: it is closed to participants and hidden from the study "
                           "lists. Tick “Show archived studies” to see it again.")
@@ -255,6 +262,7 @@ def _delete_sort(study_id: str, participant_id: str) -> None:
     except store.NotFound:
         _flash("error", f"Participant “{participant_id}” has no sort in this study any more: nothing was deleted.")
         return
+    _reload_form(study_id)
     _flash("success", f"Deleted the sort of participant “{participant_id}”.")
 
 

@@ -1,7 +1,7 @@
 """Studies page: create, validate, edit (ids kept), open and close, duplicate, cards from CSV, the link."""
 
 from cardsort import store
-from cardsort.model import study_from_spec
+from cardsort.model import Group, Sort, study_from_spec
 from tests.app._researcher import open_page, texts
 
 NEW = "form:+new"
@@ -131,3 +131,78 @@ def test_another_language_takes_a_bcp47_code(app_db):
     at.button(key=f"{NEW}:save").click().run()
     [row] = store.list_studies(app_db)
     assert row["language"] == "de-CH"
+
+
+# --- the form follows the study shown (A, then B, then A; after a save, a rename, a close) ---------
+
+def seed_two(engine):
+    """A, an open closed-sort study with 2 sorts, and B, a draft open sort."""
+    seed(engine, {"name": "Library website", "kind": "closed", "status": "open", "language": "fa",
+                  "cards": ["Opening hours", "Renew a loan"], "categories": ["Visit", "Borrow"],
+                  "settings": {"max_groups": 4}}, "sa")
+    seed(engine, {"name": "Shop", "kind": "open", "status": "draft", "cards": ["Shoes"]}, "sb")
+    for pid in ("p1", "p2"):
+        store.submit_sort(engine, "sa", Sort(pid, (Group("Visit", ("c1", "c2"), "k1"),)))
+
+
+def form_values(at, study_id: str) -> tuple:
+    form = f"form:{study_id}"
+    return (at.text_input(key=f"{form}:name").value, at.radio(key=f"{form}:kind").value,
+            at.radio(key=f"{form}:status").value, at.selectbox(key=f"{form}:language").value,
+            at.text_area(key=f"{form}:cards").value, at.text_area(key=f"{form}:categories").value,
+            at.number_input(key=f"{form}:max_groups").value)
+
+
+A_FORM = ("Library website", "closed", "open", "fa", "Opening hours\nRenew a loan", "Visit\nBorrow", 4)
+
+
+def test_a_then_b_then_a_shows_a_filled_form_each_time(app_db):
+    seed_two(app_db)
+    at = open_page("studies.py", study="sa")
+    assert form_values(at, "sa") == A_FORM
+    at.selectbox(key="edit_study").select("sb").run()
+    assert form_values(at, "sb") == ("Shop", "open", "draft", "en", "Shoes", "", None)
+    at.selectbox(key="edit_study").select("sa").run()
+    assert not at.exception
+    assert form_values(at, "sa") == A_FORM
+    at.selectbox(key="edit_study").select("sb").run()
+    at.selectbox(key="edit_study").select("sa").run()
+    at.button(key="form:sa:save").click().run()  # saving the form as shown changes nothing
+    assert at.error == [] and "Saved “Library website”." in texts(at)
+    assert form_values(at, "sa") == A_FORM
+
+
+def test_what_was_typed_stays_while_the_same_study_is_shown(app_db):
+    seed_two(app_db)
+    at = open_page("studies.py", study="sa")
+    at.text_input(key="form:sa:name").input("Library website, round 2").run()
+    at.checkbox(key="form:sa:randomize").uncheck().run()
+    assert at.text_input(key="form:sa:name").value == "Library website, round 2"
+    assert store.get_study(app_db, "sa").name == "Library website"
+
+
+def test_a_rename_shows_in_the_picker_and_the_heading(app_db):
+    seed_two(app_db)
+    at = open_page("studies.py", study="sb")
+    at.selectbox(key="edit_study").select("sa").run()
+    at.text_input(key="form:sa:name").input("Library website, round 2")
+    at.radio(key="form:sa:status").set_value("closed")
+    at.button(key="form:sa:save").click().run()
+    picker = at.selectbox(key="edit_study")
+    assert picker.value == "sa"
+    assert picker.format_func("sa") == "Library website, round 2 (closed, 2 sorts)"
+    assert at.header[0].value == "Library website, round 2"
+    assert form_values(at, "sa")[:3] == ("Library website, round 2", "closed", "closed")
+
+
+def test_closing_a_study_keeps_it_shown_with_its_form_filled(app_db):
+    seed_two(app_db)
+    at = open_page("studies.py", study="sb")
+    at.selectbox(key="edit_study").select("sa").run()
+    at.button(key="close:sa").click().run()
+    assert store.get_study(app_db, "sa").status == "closed"
+    assert at.selectbox(key="edit_study").value == "sa"
+    assert at.header[0].value == "Library website"
+    assert form_values(at, "sa") == A_FORM[:2] + ("closed",) + A_FORM[3:]
+    at.button(key="open:sa").click().run()
+    assert form_values(at, "sa") == A_FORM
