@@ -47,7 +47,7 @@ def pick(driver: WebDriver, option: str) -> None:
 
 def press(driver: WebDriver, text: str) -> None:
     """Focus a button by its text and press Enter on it, as a keyboard user would."""
-    button = driver.find_element(By.XPATH, f"//button[normalize-space(.)='{text}']")
+    button = driver.find_element(By.XPATH, f'//button[normalize-space(.)="{text}"]')
     button.send_keys(Keys.ENTER)
     settle(driver)
 
@@ -101,3 +101,48 @@ def test_a_then_b_then_a_rename_and_close_keep_the_form_filled(app_server, brows
     assert store.get_study(app_server.engine, a.id).status == "closed"
     assert picked(browser) == "Alpha library, round 2 (closed, 2 sorts)"
     assert form(browser) == ("Alpha library, round 2", "Opening hours\nRenew a loan", "Closed")
+
+
+def test_archive_and_delete_controls_pass_axe_and_work_by_keyboard(app_server, browser, two_studies):
+    a, b = two_studies
+    found: dict[str, list] = {}
+    sign_in_by_keyboard(browser, app_server.url)
+    go(browser, f"/studies?study={a.id}", "Archive or delete")
+    found["studies, with the participant texts and the archive and delete controls"] = violations(browser)
+
+    press(browser, "Delete the study…")
+    wait_for_text(browser, "Delete “Alpha library” and its 2 sorts? This also deletes its 2 cards.")
+    found["studies, asking before deleting a study"] = violations(browser)
+    press(browser, "Cancel")
+    wait_for_text(browser, "Cancelled: nothing was deleted.")
+    assert store.participant_ids(app_server.engine, a.id) == ["p1", "p2"]
+
+    box = browser.find_element(By.CSS_SELECTOR,
+                               'input[role="combobox"][aria-label="Participant whose sort to delete"]')
+    box.click()
+    box.send_keys("p2")
+    WebDriverWait(browser, TIMEOUT).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[role="option"]'))
+    box.send_keys(Keys.ENTER)
+    settle(browser)
+    press(browser, "Delete this participant's sort…")
+    wait_for_text(browser, "Delete the sort of participant “p2”? Their groups and answers go; the 1 other sort stays.")
+    found["studies, asking before deleting a sort"] = violations(browser)
+    press(browser, "Yes, delete this sort")
+    wait_for_text(browser, "Deleted the sort of participant “p2”.")
+    assert store.participant_ids(app_server.engine, a.id) == ["p1"]
+
+    press(browser, "Archive")
+    wait_for_text(browser, "Archived “Alpha library”")
+    assert store.get_study(app_server.engine, a.id).archived
+    browser.find_element(By.XPATH, "//input[@type='checkbox'][@aria-label='Show archived studies'] | "
+                                   "//label[.//p[text()='Show archived studies']]//input").send_keys(Keys.SPACE)
+    settle(browser)
+    pick(browser, "Alpha library")
+    wait_for_text(browser, "This study is archived")
+    found["studies, an archived study"] = violations(browser)
+    press(browser, "Delete the study…")
+    press(browser, "Yes, delete “Alpha library”")
+    wait_for_text(browser, "Deleted “Alpha library” with its 1 sort and 2 cards.")
+    assert a.id not in {r["id"] for r in store.list_studies(app_server.engine, include_archived=True)}
+    assert store.get_study(app_server.engine, b.id).name == "Beta shop"
+    assert {page: v for page, v in found.items() if v} == {}
