@@ -119,8 +119,9 @@ def main() -> None:
     except store.NotFound:
         _stop_with(lang, "unknown_study")
     lang = study.language
-    if study.status != "open":
-        _stop_with(lang, f"{study.status}_study")
+    status = "closed" if study.archived else study.status  # an archived study is closed to participants
+    if status != "open":
+        _stop_with(lang, f"{status}_study")
 
     pid = params.get("pid")
     try:

@@ -2,6 +2,7 @@
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,12 @@ def test_unknown_study_exposes_nothing(db):
 def test_closed_and_draft_studies(db, status, message):
     add_study(db, status=status)
     assert only_info(open_page(study="s1", pid="p1")) == message
+
+
+def test_an_archived_study_is_closed_even_if_its_status_says_open(db):
+    add_study(db)
+    store.update_study(db, replace(store.get_study(db, "s1"), archived=True))  # archived, yet "open"
+    assert only_info(open_page(study="s1", pid="p1")) == "This study has ended. Thank you for your interest!"
 
 
 def test_closed_study_message_in_the_study_language(db):
