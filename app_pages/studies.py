@@ -248,9 +248,13 @@ def _set_archived(study_id: str, archived: bool) -> None:
 
 def _delete_study(study_id: str) -> None:
     st.session_state.pop(f"confirm_delete:{study_id}", None)
-    name = store.get_study(engine(), study_id).name
-    gone = store.delete_study(engine(), study_id)
     st.session_state["edit_study"] = NEW_STUDY
+    try:
+        name = store.get_study(engine(), study_id).name
+        gone = store.delete_study(engine(), study_id)
+    except store.NotFound:  # deleted meanwhile, in another tab
+        _flash("error", "This study was already deleted.")
+        return
     _flash("success", f"Deleted “{name}” with its {counted(gone['sorts'], SORTS)} and "
                       f"{counted(gone['cards'], WHAT_GOES['cards'])}.")
 
