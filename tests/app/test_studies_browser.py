@@ -24,24 +24,25 @@ def field(driver: WebDriver, label: str):
     return driver.find_element(By.XPATH, f"//*[self::input or self::textarea][starts-with(@aria-label, '{label}')]")
 
 
-def picker(driver: WebDriver):
-    return driver.find_element(By.CSS_SELECTOR, 'input[role="combobox"][aria-label="Study to work on"]')
+def picker(driver: WebDriver, label: str = "Study to work on"):
+    return driver.find_element(By.CSS_SELECTOR, f'input[role="combobox"][aria-label="{label}"]')
 
 
-def picked(driver: WebDriver) -> str:
-    """The text the study picker shows."""
-    return picker(driver).get_attribute("value")
+def picked(driver: WebDriver, label: str = "Study to work on") -> str:
+    """The text a picker shows."""
+    return picker(driver, label).get_attribute("value")
 
 
-def pick(driver: WebDriver, option: str) -> None:
-    """Choose a study in the picker by keyboard: type part of its name, then Enter."""
-    box = picker(driver)
+def pick(driver: WebDriver, option: str, label: str = "Study to work on") -> None:
+    """Choose in a picker by keyboard: type part of the option, wait for it to be offered, then Enter."""
+    box = picker(driver, label)
     box.click()
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(option)
-    WebDriverWait(driver, TIMEOUT).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[role="option"]'))
+    WebDriverWait(driver, TIMEOUT).until(lambda d: [o for o in d.find_elements(By.CSS_SELECTOR, '[role="option"]')
+                                                    if option in o.text])
     box.send_keys(Keys.ENTER)
-    WebDriverWait(driver, TIMEOUT).until(lambda d: option in picked(d))
+    WebDriverWait(driver, TIMEOUT).until(lambda d: option in picked(d, label))
     settle(driver)
 
 
@@ -117,13 +118,7 @@ def test_archive_and_delete_controls_pass_axe_and_work_by_keyboard(app_server, b
     wait_for_text(browser, "Cancelled: nothing was deleted.")
     assert store.participant_ids(app_server.engine, a.id) == ["p1", "p2"]
 
-    box = browser.find_element(By.CSS_SELECTOR,
-                               'input[role="combobox"][aria-label="Participant whose sort to delete"]')
-    box.click()
-    box.send_keys("p2")
-    WebDriverWait(browser, TIMEOUT).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[role="option"]'))
-    box.send_keys(Keys.ENTER)
-    settle(browser)
+    pick(browser, "p2", label="Participant whose sort to delete")
     press(browser, "Delete this participant's sort…")
     wait_for_text(browser, "Delete the sort of participant “p2”? Their groups and answers go; the 1 other sort stays.")
     found["studies, asking before deleting a sort"] = violations(browser)
