@@ -132,7 +132,7 @@ def _load_cards_csv(prefix: str) -> None:
         _flash("error", f"Cards not loaded: {err}.")
         return
     st.session_state[f"{prefix}:cards"] = editing.format_card_lines(cards)
-    _flash("success", f"Loaded {len(cards)} cards from {upload.name}. Check them, then save.")
+    _flash("success", f"Loaded {counted(len(cards), WHAT_GOES['cards'])} from {upload.name}. Check the list, then save.")
 
 
 def setup_form(study: Study | None) -> None:
@@ -304,9 +304,9 @@ def manage_panel(study: Study) -> None:
     participants = store.participant_ids(engine(), study.id)
     if not participants:
         return
+    among = counted(len(participants), {"one": "participant", "other": "participants"})
     pid = st.selectbox("Participant whose sort to delete", participants, index=None,
-                       placeholder=f"Choose one of {counted(len(participants), {'one': 'participant', 'other': 'participants'})}",
-                       key=f"delete_pid:{study.id}")
+                       placeholder=f"Choose one of {among}", key=f"delete_pid:{study.id}")
     st.button("Delete this participant's sort…", on_click=_ask, args=(ask_sort, pid), disabled=pid is None,
               key=f"delete_sort:{study.id}")
     asked = st.session_state.get(ask_sort)
@@ -322,8 +322,8 @@ def manage_panel(study: Study) -> None:
 
 def share_panel(study: Study) -> None:
     counts = store.participant_counts(engine(), study.id)
-    st.write(f"**Status:** {STATUS_HELP[study.status]}. **Sorts:** {counts['completed']} completed, "
-             f"{counts['in_progress']} in progress.")
+    st.write(f"**Status:** {STATUS_HELP[study.status]}. **Sorts:** {counts['completed']:,} completed, "
+             f"{counts['in_progress']:,} in progress.")
     link = participant_link(study)
     st.markdown(f"**Participant link:** [{_markdown_text(link)}]({link})")
     copy_button(link, key=f"copy:{study.id}")

@@ -319,3 +319,10 @@ def test_archive_hides_the_study_until_archived_studies_are_shown(app_db):
     assert not store.get_study(app_db, "sa").archived
     at.checkbox(key="show_archived").uncheck().run()
     assert at.selectbox(key="edit_study").value == "sa"
+
+
+def test_one_card_from_a_csv_file_is_counted_in_the_singular(app_db):
+    at = open_page("studies.py")
+    at.file_uploader(key=f"{NEW}:upload").upload("cards.csv", b"label\nOpening hours\n", "text/csv")
+    at.run()
+    assert "Loaded 1 card from cards.csv. Check the list, then save." in texts(at)
