@@ -275,7 +275,7 @@ def deletion_question(study: Study) -> str:
     counts = store.deletion_counts(engine(), study.id)
     extra = [counted(counts[k], forms) for k, forms in WHAT_GOES.items() if counts[k]]
     if counts["notes"]:
-        extra.append("your notes")
+        extra.append("notes")
     also = f" This also deletes its {_join(extra)}." if extra else ""
     return (f"Delete “{study.name}” and its {counted(counts['sorts'], SORTS)}?{also} "
             "This cannot be undone; export the results first if you may need them.")
