@@ -6,6 +6,8 @@ Uses the session's app server and browser of conftest.py; studies get fresh ids 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -46,9 +48,22 @@ def pick(driver: WebDriver, option: str, label: str = "Study to work on") -> Non
     settle(driver)
 
 
+def settled_violations(driver: WebDriver) -> list:
+    """axe's violations once the page is still: a finding is checked again after a second's wait, since a
+    colour caught mid-fade (an element Streamlit is fading in after a rerun) can fail contrast for a moment.
+    A real violation is there both times."""
+    found = violations(driver)
+    if found:
+        settle(driver)
+        time.sleep(1)
+        found = violations(driver)
+    return found
+
+
 def press(driver: WebDriver, text: str) -> None:
     """Focus a button by its text and press Enter on it, as a keyboard user would."""
-    button = driver.find_element(By.XPATH, f'//button[normalize-space(.)="{text}"]')
+    button = WebDriverWait(driver, TIMEOUT).until(  # a rerun may not have shown it yet
+        lambda d: d.find_elements(By.XPATH, f'//button[normalize-space(.)="{text}"][not(@disabled)]'))[0]
     button.send_keys(Keys.ENTER)
     settle(driver)
 
@@ -109,11 +124,11 @@ def test_archive_and_delete_controls_pass_axe_and_work_by_keyboard(app_server, b
     found: dict[str, list] = {}
     sign_in_by_keyboard(browser, app_server.url)
     go(browser, f"/studies?study={a.id}", "Archive or delete")
-    found["studies, with the participant texts and the archive and delete controls"] = violations(browser)
+    found["studies, with the participant texts and the archive and delete controls"] = settled_violations(browser)
 
     press(browser, "Delete the study…")
     wait_for_text(browser, "Delete “Alpha library” and its 2 sorts? This also deletes its 2 cards.")
-    found["studies, asking before deleting a study"] = violations(browser)
+    found["studies, asking before deleting a study"] = settled_violations(browser)
     press(browser, "Cancel")
     wait_for_text(browser, "Cancelled: nothing was deleted.")
     assert store.participant_ids(app_server.engine, a.id) == ["p1", "p2"]
@@ -121,7 +136,7 @@ def test_archive_and_delete_controls_pass_axe_and_work_by_keyboard(app_server, b
     pick(browser, "p2", label="Participant whose sort to delete")
     press(browser, "Delete this participant's sort…")
     wait_for_text(browser, "Delete the sort of participant “p2”? Their groups and answers go; the 1 other sort stays.")
-    found["studies, asking before deleting a sort"] = violations(browser)
+    found["studies, asking before deleting a sort"] = settled_violations(browser)
     press(browser, "Yes, delete this sort")
     wait_for_text(browser, "Deleted the sort of participant “p2”.")
     assert store.participant_ids(app_server.engine, a.id) == ["p1"]
@@ -134,8 +149,9 @@ def test_archive_and_delete_controls_pass_axe_and_work_by_keyboard(app_server, b
     settle(browser)
     pick(browser, "Alpha library")
     wait_for_text(browser, "This study is archived")
-    found["studies, an archived study"] = violations(browser)
+    found["studies, an archived study"] = settled_violations(browser)
     press(browser, "Delete the study…")
+    wait_for_text(browser, "Delete “Alpha library” and its 1 sort? This also deletes its 2 cards.")
     press(browser, "Yes, delete “Alpha library”")
     wait_for_text(browser, "Deleted “Alpha library” with its 1 sort and 2 cards.")
     assert a.id not in {r["id"] for r in store.list_studies(app_server.engine, include_archived=True)}
