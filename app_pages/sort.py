@@ -42,12 +42,20 @@ def _save(study, pid: str, state: dict, stage: str, answers: dict | None = None)
     return state
 
 
+def _paragraphs(text: str) -> None:
+    """A researcher's text, exactly as typed: one paragraph per line."""
+    for line in text.splitlines():
+        if line.strip():
+            st.write(_plain(line))
+
+
 def _welcome(study, pid: str, lang: str) -> None:
     n_cards = study.settings.subset or len(study.cards)
     st.header(translate(lang, "welcome_heading"))
-    st.write(_plain(translate(lang, "welcome_intro", cards=translate(lang, "cards", count=n_cards))))
+    _paragraphs(study.texts.welcome
+                or translate(lang, "welcome_intro", cards=translate(lang, "cards", count=n_cards)))
     st.subheader(translate(lang, "instructions_heading"))
-    st.write(_plain(translate(lang, f"instructions_{study.kind}")))
+    _paragraphs(study.texts.instructions or translate(lang, f"instructions_{study.kind}"))
     st.write(_plain(translate(lang, "instructions_how")))
     if st.button(translate(lang, "start"), type="primary"):
         exposure = store.count_card_exposure(engine(), study.id)
@@ -111,8 +119,9 @@ def main() -> None:
     except store.NotFound:
         _stop_with(lang, "unknown_study")
     lang = study.language
-    if study.status != "open":
-        _stop_with(lang, f"{study.status}_study")
+    status = "closed" if study.archived else study.status  # an archived study is closed to participants
+    if status != "open":
+        _stop_with(lang, f"{status}_study")
 
     pid = params.get("pid")
     try:
@@ -121,12 +130,13 @@ def main() -> None:
         pid = secrets.token_urlsafe(12)
         params["pid"] = pid  # in the address bar, so a reload resumes this participant
 
-    st.set_page_config(page_title=f"{study.name} · {translate(lang, 'page_title')}")
+    title = study.texts.title or translate(lang, "page_title")  # never the internal study name
+    st.set_page_config(page_title=title)
     set_page_language(lang, direction(lang))
-    st.title(_plain(study.name))
+    st.title(_plain(title))
     if store.has_sort(engine(), study.id, pid):
         st.header(translate(lang, "thanks_heading"))
-        st.write(translate(lang, "thanks_body"))
+        _paragraphs(study.texts.thank_you or translate(lang, "thanks_body"))
         return
     draft = store.get_draft(engine(), study.id, pid)
     if draft is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import pandas as pd
 import streamlit as st
@@ -15,8 +15,8 @@ from app_pages._common import (
 )
 from cardsort import board, editing, store
 from cardsort.formats import FormatError
-from cardsort.i18n import direction, resolve_language, translate
-from cardsort.model import KINDS, STATUSES, Study, study_from_spec
+from cardsort.i18n import counted, direction, resolve_language, translate
+from cardsort.model import KINDS, STATUSES, TEXT_FIELDS, TEXT_LIMITS, Study, Texts, study_from_spec
 
 require_login()
 
@@ -47,12 +47,36 @@ def _show_flash() -> None:
 
 # --- the set-up form -----------------------------------------------------------------------------
 
+SETTINGS_FIELDS = ("randomize", "subset", "require_all_sorted", "require_names", "max_groups")
+FORM_FIELDS = ("name", "kind", "status", "language", "language_code", "cards", "categories",
+               *(f"text_{name}" for name in TEXT_FIELDS), *SETTINGS_FIELDS)
+SHOWN = "form:shown"  # the form (``form:<study id>``) the last run showed, seeded from its stored study
+
+
+def _reload_form(study_id: str | None = None) -> None:
+    """Seed the form again from the stored study on the next run (after a save, a status change...).
+
+    With ``study_id``, the picker is also set to that study again: its option's label (name,
+    status, number of sorts) changed, and a browser keeps showing the old label of an option
+    whose value did not change unless the value is set anew.
+    """
+    st.session_state.pop(SHOWN, None)
+    if study_id:
+        st.session_state["edit_study"] = study_id
+
+
 def _init_form(prefix: str, study: Study | None) -> None:
-    """Fill the form's session state once per study, so widgets need no ``value=`` and uploads can replace cards."""
-    if st.session_state.get(f"{prefix}:ready"):
+    """Fill the form's session state from the stored study whenever the study shown changes.
+
+    Streamlit forgets the state of widgets a run did not show, so a form shown again after
+    another study's (A, then B, then A) is seeded again; while the same study stays on screen,
+    what the researcher typed is kept (widgets need no ``value=`` and uploads can replace cards).
+    """
+    if st.session_state.get(SHOWN) == prefix and all(f"{prefix}:{f}" in st.session_state for f in FORM_FIELDS):
         return
     settings = asdict(study.settings) if study else {"randomize": True, "subset": None, "require_all_sorted": True,
                                                       "require_names": True, "max_groups": None}
+    texts = asdict(study.texts) if study else asdict(Texts())
     language = study.language if study else "en"
     st.session_state.update({
         f"{prefix}:name": study.name if study else "",
@@ -62,8 +86,9 @@ def _init_form(prefix: str, study: Study | None) -> None:
         f"{prefix}:language_code": "" if language in LANGUAGES else language,
         f"{prefix}:cards": editing.format_card_lines(study.cards) if study else "",
         f"{prefix}:categories": "\n".join(c.label for c in study.categories) if study else "",
+        **{f"{prefix}:text_{name}": value for name, value in texts.items()},
         **{f"{prefix}:{name}": value for name, value in settings.items()},
-        f"{prefix}:ready": True,
+        SHOWN: prefix,
     })
 
 
@@ -74,8 +99,8 @@ def _read_form(prefix: str, previous: Study | None) -> dict:
         name=s[f"{prefix}:name"], kind=s[f"{prefix}:kind"], status=s[f"{prefix}:status"],
         language=s[f"{prefix}:language_code"] if language == "other" else language,
         cards_text=s[f"{prefix}:cards"], categories_text=s[f"{prefix}:categories"],
-        settings={name: s[f"{prefix}:{name}"] for name in
-                  ("randomize", "subset", "require_all_sorted", "require_names", "max_groups")},
+        settings={name: s[f"{prefix}:{name}"] for name in SETTINGS_FIELDS},
+        texts={name: s[f"{prefix}:text_{name}"] for name in TEXT_FIELDS},
         previous=previous,
     )
 
@@ -88,13 +113,13 @@ def _save(prefix: str, study_id: str | None) -> None:
         _flash("error", f"Not saved: {err}.")
         return
     if previous:
-        store.update_study(engine(), study)
+        store.update_study(engine(), replace(study, archived=previous.archived))
         _flash("success", f"Saved “{study.name}”.")
+        _reload_form(study.id)
     else:
         store.create_study(engine(), study)
-        st.session_state["edit_study"] = study.id
         _flash("success", f"Created “{study.name}”. Open it when you are ready for participants.")
-    st.session_state.pop(f"{prefix}:ready", None)  # reload the form from the stored study
+        _reload_form(study.id)  # show the stored study's form
 
 
 def _load_cards_csv(prefix: str) -> None:
@@ -107,7 +132,7 @@ def _load_cards_csv(prefix: str) -> None:
         _flash("error", f"Cards not loaded: {err}.")
         return
     st.session_state[f"{prefix}:cards"] = editing.format_card_lines(cards)
-    _flash("success", f"Loaded {len(cards)} cards from {upload.name}. Check them, then save.")
+    _flash("success", f"Loaded {counted(len(cards), WHAT_GOES['cards'])} from {upload.name}. Check the list, then save.")
 
 
 def setup_form(study: Study | None) -> None:
@@ -145,16 +170,46 @@ def setup_form(study: Study | None) -> None:
                         key=f"{prefix}:subset", placeholder="All cards")
         st.number_input("Most groups a participant may use (empty: no limit)", min_value=1, step=1, value=None,
                         key=f"{prefix}:max_groups", placeholder="No limit")
+    participant_texts(prefix, study)
     label = "Save changes" if study else "Create study"
     st.button(label, type="primary", on_click=_save, args=(prefix, study.id if study else None),
               key=f"{prefix}:save")
+
+
+TEXT_LABELS = {"title": "Title", "welcome": "Welcome text", "instructions": "Instructions",
+               "thank_you": "Thank-you text"}
+
+
+def default_texts(language: str, kind: str, n_cards: int) -> dict[str, str]:
+    """What participants read when a text is left empty, in the study's language."""
+    lang = resolve_language(language)
+    return {"title": translate(lang, "page_title"),
+            "welcome": translate(lang, "welcome_intro", cards=translate(lang, "cards", count=n_cards)),
+            "instructions": translate(lang, f"instructions_{kind}"),
+            "thank_you": translate(lang, "thanks_body")}
+
+
+def participant_texts(prefix: str, study: Study | None) -> None:
+    """The participant-facing title, welcome, instructions and thank-you text; empty means the default."""
+    s = st.session_state
+    language = s[f"{prefix}:language_code"] if s[f"{prefix}:language"] == "other" else s[f"{prefix}:language"]
+    n_cards = (study.settings.subset or len(study.cards)) if study else 0
+    defaults = default_texts(language, s[f"{prefix}:kind"], n_cards)
+    st.subheader("What participants read", anchor=False)
+    st.caption("Participants never see the study name above. Leave a text empty to use the default, "
+               "shown in grey, in the participants' language.")
+    for name in TEXT_FIELDS:
+        widget = st.text_input if name == "title" else st.text_area
+        extra = {} if name == "title" else {"height": 100}
+        widget(f"{TEXT_LABELS[name]} (at most {TEXT_LIMITS[name]:,} characters)", key=f"{prefix}:text_{name}",
+               max_chars=TEXT_LIMITS[name], placeholder=defaults[name], **extra)
 
 
 # --- sharing and preview ---------------------------------------------------------------------------
 
 def _set_status(study_id: str, status: str) -> None:
     store.set_status(engine(), study_id, status)
-    st.session_state.pop(f"form:{study_id}:ready", None)
+    _reload_form(study_id)
     _flash("success", {"open": "The study is open: participants can sort now.",
                        "closed": "The study is closed: participants can no longer sort.",
                        "draft": "The study is back in draft."}[status])
@@ -166,10 +221,109 @@ def _duplicate(study_id: str) -> None:
     _flash("success", f"Made “{copy.name}”, a draft with the same cards, categories and settings (no sorts).")
 
 
+SORTS = {"one": "sort", "other": "sorts"}
+WHAT_GOES = {"cards": {"one": "card", "other": "cards"}, "categories": {"one": "category", "other": "categories"},
+             "drafts": {"one": "board in progress", "other": "boards in progress"},
+             "label_decisions": {"one": "label decision", "other": "label decisions"}}
+
+
+def _ask(key: str, value=True) -> None:
+    st.session_state[key] = value
+
+
+def _cancel(key: str) -> None:
+    st.session_state.pop(key, None)
+    _flash("success", "Cancelled: nothing was deleted.")
+
+
+def _set_archived(study_id: str, archived: bool) -> None:
+    study = store.set_archived(engine(), study_id, archived)
+    _reload_form(study_id)
+    if archived:
+        _flash("success", f"Archived “{study.name}”: it is closed to participants and hidden from the study "
+                          "lists. Tick “Show archived studies” to see it again.")
+    else:
+        _flash("success", f"“{study.name}” is back in the study lists. It stays closed until you open it.")
+
+
+def _delete_study(study_id: str) -> None:
+    st.session_state.pop(f"confirm_delete:{study_id}", None)
+    st.session_state["edit_study"] = NEW_STUDY
+    try:
+        name = store.get_study(engine(), study_id).name
+        gone = store.delete_study(engine(), study_id)
+    except store.NotFound:  # deleted meanwhile, in another tab
+        _flash("error", "This study was already deleted.")
+        return
+    _flash("success", f"Deleted “{name}” with its {counted(gone['sorts'], SORTS)} and "
+                      f"{counted(gone['cards'], WHAT_GOES['cards'])}.")
+
+
+def _delete_sort(study_id: str, participant_id: str) -> None:
+    st.session_state.pop(f"confirm_delete_sort:{study_id}", None)
+    try:
+        store.delete_sort(engine(), study_id, participant_id)
+    except store.NotFound:
+        _flash("error", f"Participant “{participant_id}” has no sort in this study any more: nothing was deleted.")
+        return
+    _reload_form(study_id)
+    _flash("success", f"Deleted the sort of participant “{participant_id}”.")
+
+
+def deletion_question(study: Study) -> str:
+    """"Delete “Library website” and its 600 sorts?", then what else goes with it."""
+    counts = store.deletion_counts(engine(), study.id)
+    extra = [counted(counts[k], forms) for k, forms in WHAT_GOES.items() if counts[k]]
+    if counts["notes"]:
+        extra.append("notes")
+    also = f" This also deletes its {_join(extra)}." if extra else ""
+    return (f"Delete “{study.name}” and its {counted(counts['sorts'], SORTS)}?{also} "
+            "This cannot be undone; export the results first if you may need them.")
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def manage_panel(study: Study) -> None:
+    """Archive or unarchive, delete the study, delete one participant's sort: each deletion asks first."""
+    ask_study, ask_sort = f"confirm_delete:{study.id}", f"confirm_delete_sort:{study.id}"
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if study.archived:
+            st.button("Unarchive", on_click=_set_archived, args=(study.id, False), key=f"unarchive:{study.id}")
+        else:
+            st.button("Archive", on_click=_set_archived, args=(study.id, True), key=f"archive:{study.id}",
+                      help="Closes the study to participants and hides it from the study lists; deletes nothing.")
+        st.button("Delete the study…", on_click=_ask, args=(ask_study,), key=f"delete:{study.id}")
+    if st.session_state.get(ask_study):
+        st.warning(_markdown_text(deletion_question(study)))
+        with st.container(horizontal=True):
+            st.button(f"Yes, delete “{study.name}”", type="primary", on_click=_delete_study, args=(study.id,),
+                      key=f"delete_yes:{study.id}")
+            st.button("Cancel", on_click=_cancel, args=(ask_study,), key=f"delete_no:{study.id}")
+    participants = store.participant_ids(engine(), study.id)
+    if not participants:
+        return
+    among = counted(len(participants), {"one": "participant", "other": "participants"})
+    pid = st.selectbox("Participant whose sort to delete", participants, index=None,
+                       placeholder=f"Choose one of {among}", key=f"delete_pid:{study.id}")
+    st.button("Delete this participant's sort…", on_click=_ask, args=(ask_sort, pid), disabled=pid is None,
+              key=f"delete_sort:{study.id}")
+    asked = st.session_state.get(ask_sort)
+    if asked:
+        others = counted(len(participants) - 1, {"one": "other sort stays", "other": "other sorts stay"})
+        st.warning(_markdown_text(f"Delete the sort of participant “{asked}”? Their groups and answers go; "
+                                  f"the {others}. This cannot be undone."))
+        with st.container(horizontal=True):
+            st.button("Yes, delete this sort", type="primary", on_click=_delete_sort, args=(study.id, asked),
+                      key=f"delete_sort_yes:{study.id}")
+            st.button("Cancel", on_click=_cancel, args=(ask_sort,), key=f"delete_sort_no:{study.id}")
+
+
 def share_panel(study: Study) -> None:
     counts = store.participant_counts(engine(), study.id)
-    st.write(f"**Status:** {STATUS_HELP[study.status]}. **Sorts:** {counts['completed']} completed, "
-             f"{counts['in_progress']} in progress.")
+    st.write(f"**Status:** {STATUS_HELP[study.status]}. **Sorts:** {counts['completed']:,} completed, "
+             f"{counts['in_progress']:,} in progress.")
     link = participant_link(study)
     st.markdown(f"**Participant link:** [{_markdown_text(link)}]({link})")
     copy_button(link, key=f"copy:{study.id}")
@@ -192,11 +346,14 @@ def preview(study: Study) -> None:
     """
     lang = resolve_language(study.language)
     words = f'lang="{html.escape(study.language)}" dir="{direction(lang)}"'
-    n_cards = translate(lang, "cards", count=study.settings.subset or len(study.cards))
+    texts = {k: v or default for (k, v), default in
+             zip(asdict(study.texts).items(),
+                 default_texts(study.language, study.kind, study.settings.subset or len(study.cards)).values())}
     st.html(
+        f"<p {words}><strong>{html.escape(texts['title'])}</strong></p>"
         f"<p {words}><strong>{html.escape(translate(lang, 'welcome_heading'))}</strong></p>"
-        f"<p {words}>{html.escape(translate(lang, 'welcome_intro', cards=n_cards))}</p>"
-        f"<p {words}>{html.escape(translate(lang, f'instructions_{study.kind}'))}</p>"
+        f"<p {words}>{html.escape(texts['welcome'])}</p>"
+        f"<p {words}>{html.escape(texts['instructions'])}</p>"
     )
     st.caption("Try the board: moves here are not saved. Card order and subset are those of one sample participant.")
     cards = board.cards_for_participant(study, "preview", exposure={})
@@ -209,17 +366,24 @@ def preview(study: Study) -> None:
 
 st.title("Studies")
 _show_flash()
-rows = store.list_studies(engine())
+show_archived = st.checkbox("Show archived studies", key="show_archived")
+rows = store.list_studies(engine(), include_archived=show_archived)
 if rows:
-    table = pd.DataFrame(rows)[["name", "status", "kind", "language", "cards", "participants", "updated_at"]]
+    table = pd.DataFrame(rows)[["name", "status", "kind", "language", "cards", "participants", "updated_at",
+                                "archived"]]
     table["updated_at"] = table["updated_at"].map(lambda t: t.strftime("%Y-%m-%d %H:%M UTC") if t else "")
-    table.columns = ["Study", "Status", "Kind", "Language", "Cards", "Sorts", "Last change"]
+    table["archived"] = table["archived"].map({True: "archived", False: ""})
+    table.columns = ["Study", "Status", "Kind", "Language", "Cards", "Sorts", "Last change", "Archived"]
+    if not show_archived:
+        table = table.drop(columns="Archived")
     st.table(table.set_index("Study"))
 
 study_id = choose_study_id(rows, new_label="New study", label="Study to work on")
 study = store.get_study(engine(), study_id) if study_id not in (None, NEW_STUDY) else None
 if study:
     st.header(study.name, anchor=False)
+    if study.archived:
+        st.info("This study is archived: closed to participants and hidden from the study lists.")
     share_panel(study)
     with st.expander("Preview: what participants see first"):
         preview(study)
@@ -227,3 +391,6 @@ if study:
 else:
     st.header("New study", anchor=False)
 setup_form(study)
+if study:
+    st.header("Archive or delete", anchor=False)
+    manage_panel(study)

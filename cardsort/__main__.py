@@ -132,7 +132,7 @@ def _study(args) -> int:
         store.create_study(engine, study)
         print(json.dumps({"study_id": study.id, "participant_path": study.participant_path}))
     elif args.study_command == "list":
-        rows = store.list_studies(engine)
+        rows = store.list_studies(engine, include_archived=True)
         if args.json:
             print(json.dumps(rows, default=str, ensure_ascii=False))
         for r in [] if args.json else rows:

@@ -170,7 +170,8 @@ def assign_ids(cards: list[dict[str, str]], categories: list[str],
 
 
 def study_spec(*, name: str, kind: str, language: str, status: str, cards_text: str,
-               categories_text: str, settings: dict[str, Any], previous: Study | None = None) -> dict[str, Any]:
+               categories_text: str, settings: dict[str, Any], texts: dict[str, str] | None = None,
+               previous: Study | None = None) -> dict[str, Any]:
     """The study spec (docs/architecture.md) from the set-up form's fields, ids kept from ``previous``.
 
     Categories are dropped for an open sort, so switching a study to open never fails on
@@ -183,5 +184,8 @@ def study_spec(*, name: str, kind: str, language: str, status: str, cards_text: 
     """
     categories = parse_category_lines(categories_text) if kind != "open" else []
     cards, cats = assign_ids(parse_card_lines(cards_text), categories, previous)
-    return {"name": name, "kind": kind, "language": language.strip(), "status": status,
+    spec = {"name": name, "kind": kind, "language": language.strip(), "status": status,
             "cards": cards, "categories": cats, "settings": settings}
+    if texts is not None:
+        spec["texts"] = texts
+    return spec

@@ -71,6 +71,29 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Texts:
+    """What participants read, per study; an empty text means the default of the study's language.
+
+    ``title`` heads every participant page (and the browser tab) instead of the study's
+    internal name; ``welcome`` and ``instructions`` replace the first page's introduction
+    and the kind-specific instruction; ``thank_you`` replaces the text after submitting.
+    """
+
+    title: str = ""
+    welcome: str = ""
+    instructions: str = ""
+    thank_you: str = ""
+
+    def any(self) -> bool:
+        return any(asdict(self).values())
+
+
+TEXT_FIELDS = tuple(Texts.__dataclass_fields__)
+TEXT_LIMITS = {"title": 200, "welcome": 2000, "instructions": 2000, "thank_you": 2000}
+"""Most characters each participant-facing text may have."""
+
+
+@dataclass(frozen=True)
 class Study:
     """A card-sort study."""
 
@@ -84,6 +107,8 @@ class Study:
     settings: Settings = field(default_factory=Settings)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    texts: Texts = field(default_factory=Texts)
+    archived: bool = False
 
     @property
     def participant_path(self) -> str:
@@ -94,8 +119,8 @@ class Study:
         return {c.id: c for c in self.cards}
 
     def to_spec(self) -> dict[str, Any]:
-        """The study as its JSON spec (docs/architecture.md, "Study spec"), with card and category ids added."""
-        return {
+        """The study as its JSON spec (docs/architecture.md, "Study spec"), with card and category ids added (``texts`` when set)."""
+        spec = {
             "name": self.name,
             "kind": self.kind,
             "language": self.language,
@@ -104,6 +129,9 @@ class Study:
             "categories": [{"id": c.id, "label": c.label} for c in self.categories],
             "settings": asdict(self.settings),
         }
+        if self.texts.any():
+            spec["texts"] = {k: v for k, v in asdict(self.texts).items() if v}
+        return spec
 
 
 @dataclass(frozen=True)
@@ -203,6 +231,35 @@ def settings_from_dict(data: dict[str, Any] | None) -> Settings:
     )
 
 
+def texts_from_dict(data: Any) -> Texts:
+    """Build :class:`Texts` from the spec's optional ``texts`` object.
+
+    Missing, ``null`` or blank texts are empty (the language's default). Raises
+    :class:`ValueError` for an unknown key, a text that is not text, or one that is too long.
+    """
+    if data is None:
+        return Texts()
+    if not isinstance(data, dict):
+        raise ValueError(f"texts must be an object with {', '.join(TEXT_FIELDS)}")
+    unknown = sorted(set(data) - set(TEXT_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown text {unknown[0]!r}; allowed: {', '.join(TEXT_FIELDS)}")
+    values = {}
+    for name in TEXT_FIELDS:
+        value = data.get(name)
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise ValueError(f"texts.{name} must be text, not {type(value).__name__}")
+        check_no_nul(value, f"texts.{name}")
+        value = value.strip()
+        if len(value) > TEXT_LIMITS[name]:
+            raise ValueError(f"texts.{name} is {len(value):,} characters long; at most "
+                             f"{TEXT_LIMITS[name]:,} are allowed")
+        values[name] = value
+    return Texts(**values)
+
+
 def study_from_spec(spec: Any, study_id: str) -> Study:
     """Validate a study spec (the JSON of docs/architecture.md, "Study spec") and build a :class:`Study`.
 
@@ -217,7 +274,7 @@ def study_from_spec(spec: Any, study_id: str) -> Study:
     """
     if not isinstance(spec, dict):
         raise ValueError("a study spec must be a JSON object")
-    allowed = {"name", "kind", "language", "status", "cards", "categories", "settings"}
+    allowed = {"name", "kind", "language", "status", "cards", "categories", "settings", "texts"}
     unknown = sorted(set(spec) - allowed)
     if unknown:
         raise ValueError(f"unknown field {unknown[0]!r} in study spec; allowed: {', '.join(sorted(allowed))}")
@@ -279,11 +336,12 @@ def study_from_spec(spec: Any, study_id: str) -> Study:
         categories.append(Category(category_id, label))
 
     settings = settings_from_dict(spec.get("settings"))
+    texts = texts_from_dict(spec.get("texts"))
     if settings.subset is not None and settings.subset > len(cards):
         raise ValueError(f"settings.subset ({settings.subset}) is larger than the number of cards ({len(cards)})")
     return Study(
         id=study_id, name=name, kind=kind, language=language, status=status,
-        cards=tuple(cards), categories=tuple(categories), settings=settings,
+        cards=tuple(cards), categories=tuple(categories), settings=settings, texts=texts,
     )
 
 

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from .model import (
-    Card, Category, Group, Settings, Sort, Study, parse_time, settings_from_dict, utcnow,
+    Card, Category, Group, Settings, Sort, Study, parse_time, settings_from_dict, texts_from_dict, utcnow,
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///data/app.db"
@@ -166,6 +166,26 @@ def _write_study_rows(conn: sa.Connection, study: Study) -> None:
         ])
 
 
+def _options_json(study: Study) -> str:
+    """The ``settings`` column: the study's settings, plus its participant texts and archived flag.
+
+    Kept in the one JSON column so that no new column is needed; :func:`_options` reads it back.
+    """
+    options: dict[str, Any] = asdict(study.settings)
+    if study.texts.any():
+        options["texts"] = asdict(study.texts)
+    if study.archived:
+        options["archived"] = True
+    return json.dumps(options, ensure_ascii=False)
+
+
+def _options(raw: str) -> dict[str, Any]:
+    options = json.loads(raw)
+    texts = options.pop("texts", None)
+    archived = bool(options.pop("archived", False))
+    return {"settings": settings_from_dict(options), "texts": texts_from_dict(texts), "archived": archived}
+
+
 def create_study(engine: Engine, study: Study) -> Study:
     """Store a new study; returns it with its times set."""
     now = utcnow()
@@ -173,7 +193,7 @@ def create_study(engine: Engine, study: Study) -> Study:
     with engine.begin() as conn:
         conn.execute(studies.insert().values(
             id=study.id, name=study.name, kind=study.kind, language=study.language,
-            status=study.status, settings=json.dumps(asdict(study.settings)),
+            status=study.status, settings=_options_json(study),
             created_at=now, updated_at=now,
         ))
         _write_study_rows(conn, study)
@@ -190,7 +210,7 @@ def update_study(engine: Engine, study: Study) -> Study:
     with engine.begin() as conn:
         result = conn.execute(studies.update().where(studies.c.id == study.id).values(
             name=study.name, kind=study.kind, language=study.language, status=study.status,
-            settings=json.dumps(asdict(study.settings)), updated_at=now,
+            settings=_options_json(study), updated_at=now,
         ))
         if result.rowcount == 0:
             raise NotFound(f"no study with id {study.id!r}")
@@ -201,6 +221,16 @@ def update_study(engine: Engine, study: Study) -> Study:
 def set_status(engine: Engine, study_id: str, status: str) -> None:
     study = get_study(engine, study_id)
     update_study(engine, replace(study, status=status))
+
+
+def set_archived(engine: Engine, study_id: str, archived: bool) -> Study:
+    """Archive a study (hidden from the study lists, and closed to participants) or bring it back.
+
+    Bringing it back leaves it closed: the researcher opens it again on purpose. Nothing is deleted.
+    """
+    study = get_study(engine, study_id)
+    changed = replace(study, archived=archived, status="closed" if archived else study.status)
+    return update_study(engine, changed)
 
 
 def get_study(engine: Engine, study_id: str) -> Study:
@@ -217,29 +247,35 @@ def get_study(engine: Engine, study_id: str) -> Study:
         ).mappings().all()
     return Study(
         id=row["id"], name=row["name"], kind=row["kind"], language=row["language"],
-        status=row["status"], settings=settings_from_dict(json.loads(row["settings"])),
+        status=row["status"], **_options(row["settings"]),
         cards=tuple(Card(r["id"], r["label"], r["description"], r["image"]) for r in card_rows),
         categories=tuple(Category(r["id"], r["label"]) for r in cat_rows),
         created_at=_utc(row["created_at"]), updated_at=_utc(row["updated_at"]),
     )
 
 
-def list_studies(engine: Engine) -> list[dict[str, Any]]:
-    """One row per study: id, name, kind, language, status, cards, participants, updated_at."""
+def list_studies(engine: Engine, *, include_archived: bool = False) -> list[dict[str, Any]]:
+    """One row per study: id, name, kind, language, status, cards, participants, updated_at, archived.
+
+    Archived studies are left out unless ``include_archived``.
+    """
     n_cards = sa.select(sa.func.count()).where(cards.c.study_id == studies.c.id).scalar_subquery()
     n_sorts = sa.select(sa.func.count()).where(sorts.c.study_id == studies.c.id).scalar_subquery()
     query = sa.select(
         studies.c.id, studies.c.name, studies.c.kind, studies.c.language, studies.c.status,
-        n_cards.label("cards"), n_sorts.label("participants"), studies.c.updated_at,
+        n_cards.label("cards"), n_sorts.label("participants"), studies.c.updated_at, studies.c.settings,
     ).order_by(studies.c.created_at.desc(), studies.c.id)
     with engine.connect() as conn:
-        return [dict(r) | {"updated_at": _utc(r["updated_at"])} for r in conn.execute(query).mappings()]
+        rows = [dict(r) | {"updated_at": _utc(r["updated_at"])} for r in conn.execute(query).mappings()]
+    for row in rows:
+        row["archived"] = bool(json.loads(row.pop("settings")).get("archived", False))
+    return [r for r in rows if include_archived or not r["archived"]]
 
 
 def duplicate_study(engine: Engine, study_id: str, name: str | None = None) -> Study:
     """Copy a study's set-up (not its sorts) as a new draft study."""
     study = get_study(engine, study_id)
-    copy = replace(study, id=new_study_id(), name=name or f"{study.name} (copy)", status="draft")
+    copy = replace(study, id=new_study_id(), name=name or f"{study.name} (copy)", status="draft", archived=False)
     return create_study(engine, copy)
 
 
@@ -609,3 +645,71 @@ __all__ += [
     "DECISION_STATUSES", "delete_label_decisions", "excluded_participants", "load_label_decisions",
     "load_study_notes", "save_label_decisions", "save_study_notes", "set_exclusions",
 ]
+
+
+# --- deleting: a whole study, or one participant's sort ----------------------------------------------
+
+def deletion_counts(engine: Engine, study_id: str) -> dict[str, int]:
+    """What :func:`delete_study` would remove: ``{"cards", "categories", "sorts", "drafts",
+    "label_decisions", "notes"}`` (drafts counts every saved board, stale ones too).
+
+    Raises :class:`NotFound` for an unknown study.
+    """
+    counted = {"cards": cards, "categories": categories, "sorts": sorts, "drafts": drafts,
+               "label_decisions": label_decisions, "notes": study_notes}
+    with engine.connect() as conn:
+        if conn.execute(sa.select(studies.c.id).where(studies.c.id == study_id)).first() is None:
+            raise NotFound(f"no study with id {study_id!r}")
+        return {name: conn.execute(sa.select(sa.func.count()).select_from(table)
+                                   .where(table.c.study_id == study_id)).scalar_one()
+                for name, table in counted.items()}
+
+
+def delete_study(engine: Engine, study_id: str) -> dict[str, int]:
+    """Delete a study and everything keyed to it, in one transaction; returns what went (see
+    :func:`deletion_counts`).
+
+    Its cards, categories, sorts (with their groups and placements, so exclusions go too),
+    drafts, label decisions and notes are deleted explicitly rather than left to the
+    databases' cascades. Raises :class:`NotFound`, deleting nothing, for an unknown study.
+    """
+    gone: dict[str, int] = {}
+    own_sorts = sa.select(sorts.c.id).where(sorts.c.study_id == study_id)
+    with engine.begin() as conn:
+        if conn.execute(sa.select(studies.c.id).where(studies.c.id == study_id).with_for_update()).first() is None:
+            raise NotFound(f"no study with id {study_id!r}")
+        conn.execute(placements.delete().where(placements.c.sort_id.in_(own_sorts)))
+        conn.execute(sort_groups.delete().where(sort_groups.c.sort_id.in_(own_sorts)))
+        for name, table in (("sorts", sorts), ("drafts", drafts), ("label_decisions", label_decisions),
+                            ("notes", study_notes), ("cards", cards), ("categories", categories)):
+            gone[name] = conn.execute(table.delete().where(table.c.study_id == study_id)).rowcount
+        conn.execute(studies.delete().where(studies.c.id == study_id))
+    return {name: gone[name] for name in ("cards", "categories", "sorts", "drafts", "label_decisions", "notes")}
+
+
+def participant_ids(engine: Engine, study_id: str) -> list[str]:
+    """Ids of the participants with a submitted sort in the study, oldest sort first."""
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(sorts.c.participant_id).where(sorts.c.study_id == study_id)
+                                 .order_by(sorts.c.id)).scalars())
+
+
+def delete_sort(engine: Engine, study_id: str, participant_id: str) -> None:
+    """Delete one participant's sort (its groups, placements and exclusion) and any draft of theirs.
+
+    One transaction; moves the study's ``updated_at`` so analyses recompute. Raises
+    :class:`NotFound`, deleting nothing, when the participant has no sort in the study.
+    """
+    with engine.begin() as conn:
+        sort_id = conn.execute(sa.select(sorts.c.id).where(
+            sorts.c.study_id == study_id, sorts.c.participant_id == participant_id)).scalar()
+        if sort_id is None:
+            raise NotFound(f"no sort by participant {participant_id!r} in study {study_id!r}")
+        conn.execute(placements.delete().where(placements.c.sort_id == sort_id))
+        conn.execute(sort_groups.delete().where(sort_groups.c.sort_id == sort_id))
+        conn.execute(sorts.delete().where(sorts.c.id == sort_id))
+        conn.execute(drafts.delete().where(drafts.c.study_id == study_id, drafts.c.participant_id == participant_id))
+        _touch_study(conn, study_id)
+
+
+__all__ += ["delete_sort", "delete_study", "deletion_counts", "participant_ids", "set_archived"]

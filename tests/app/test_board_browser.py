@@ -20,6 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from a11y.browser import cdp
 from a11y.engine import load_axe, run_axe, run_options
 from cardsort import store
+from cardsort.model import Group, Sort
 
 pytestmark = pytest.mark.browser
 
@@ -286,7 +287,7 @@ def test_persian_study_is_right_to_left_and_usable_at_320px(app_server, browser)
     button = wait_until(browser, lambda d: d.find_elements(By.XPATH, "//button[.//p[text()='شروع مرتب‌سازی']]"))
     wait_until(browser, lambda d: d.execute_script("return document.documentElement.dir") == "rtl")
     assert browser.execute_script("return document.documentElement.lang") == "fa"
-    assert browser.title == "کتابخانه · مرتب‌سازی کارت‌ها"
+    assert browser.title == "مرتب‌سازی کارت‌ها"  # the default title: never the study's internal name
     assert "خوش آمدید" in browser.find_element(By.TAG_NAME, "h2").text
     button[0].click()
     wait_for_board(browser)
@@ -366,6 +367,27 @@ def test_no_axe_violations_on_any_participant_page(app_server, browser):
     wait_for_board(browser)
     seen["persian board"] = axe_violations(browser)
 
+    assert seen == {page: [] for page in seen}
+
+
+def test_participants_see_the_study_title_and_texts_not_its_internal_name(app_server, browser):
+    texts = {"title": "به ما در بهبود سایت کتابخانه کمک کنید", "welcome": "سلام! حدود ده دقیقه طول می‌کشد.",
+             "instructions": "هر کارت را جایی بگذارید که دنبالش می‌گردید.", "thank_you": "سپاس، کمک بزرگی بود."}
+    study = app_server.add_study({**PERSIAN_SPEC, "name": "LIB-internal round 2", "texts": texts})
+    browser.get(app_server.participant_url(study, "tx1"))
+    wait_for_text(browser, texts["welcome"])
+    wait_until(browser, lambda d: d.execute_script("return document.documentElement.dir") == "rtl")
+    wait_until(browser, lambda d: d.title == texts["title"])
+    assert browser.find_element(By.TAG_NAME, "h1").text == texts["title"]
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert texts["instructions"] in body and "LIB-internal" not in body
+    seen = {"welcome with the study's texts": axe_violations(browser)}
+    store.submit_sort(app_server.engine, study.id, Sort("tx1", (Group("همه", ("c1", "c2", "c3")),)))
+    browser.get(app_server.participant_url(study, "tx1"))
+    wait_for_text(browser, texts["thank_you"])
+    assert browser.find_element(By.TAG_NAME, "h1").text == texts["title"]
+    assert "LIB-internal" not in browser.find_element(By.TAG_NAME, "body").text + browser.title
+    seen["thank you with the study's texts"] = axe_violations(browser)
     assert seen == {page: [] for page in seen}
 
 

@@ -1,13 +1,24 @@
 """The participant page in AppTest: messages for unusable links, welcome -> board -> questions -> thanks."""
 
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cardsort import store
-from cardsort.model import study_from_spec
+from cardsort.i18n import translate
+from cardsort.model import Group, Sort, study_from_spec
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def _plain(text: str) -> str:
+    """Text as the page hands it to Markdown: special characters escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "sort.py")
 
@@ -76,6 +87,12 @@ def test_unknown_study_exposes_nothing(db):
 def test_closed_and_draft_studies(db, status, message):
     add_study(db, status=status)
     assert only_info(open_page(study="s1", pid="p1")) == message
+
+
+def test_an_archived_study_is_closed_even_if_its_status_says_open(db):
+    add_study(db)
+    store.update_study(db, replace(store.get_study(db, "s1"), archived=True))  # archived, yet "open"
+    assert only_info(open_page(study="s1", pid="p1")) == "This study has ended. Thank you for your interest!"
 
 
 def test_closed_study_message_in_the_study_language(db):
@@ -186,3 +203,42 @@ def test_draft_of_an_edited_study_resumes_with_what_still_fits(db):
     assert board_data(at)["state"] == {
         "groups": [{"id": "g-a", "label": "Visit", "category_id": None, "cards": ["c2"]}],
         "unsorted": ["c1"]}
+
+
+def shown(at: AppTest) -> str:
+    return json.dumps([e.value for kind in ("title", "header", "subheader", "markdown")
+                       for e in getattr(at, kind)], ensure_ascii=False)
+
+
+TEXTS = {"title": "Help us improve the library site", "welcome": "Hello!\nIt takes about 10 minutes.",
+         "instructions": "Put each card where you would look for it.", "thank_you": "Thanks, that helps a lot."}
+
+
+def test_participants_see_the_study_texts_and_never_its_internal_name(db):
+    add_study(db, name="LIB-2026 round 2 (internal)", texts=TEXTS)
+    at = open_page(study="s1", pid="p1")
+    assert at.title[0].value == "Help us improve the library site"
+    assert [h.value for h in at.header] == ["Welcome"]
+    assert [m.value for m in at.markdown][:3] == ["Hello\\!", "It takes about 10 minutes\\.",
+                                                  "Put each card where you would look for it\\."]
+    assert "internal" not in shown(at) and "LIB-2026" not in shown(at)
+    at.button[0].click().run()
+    assert at.title[0].value == "Help us improve the library site" and "internal" not in shown(at)
+    store.submit_sort(db, "s1", Sort("p1", (Group("Visit", ("c1", "c2", "c3")),)))
+    at = open_page(study="s1", pid="p1")
+    assert [at.title[0].value, at.header[0].value, at.markdown[0].value] == [
+        "Help us improve the library site", "Thank you!", "Thanks, that helps a lot\\."]
+    assert "internal" not in shown(at)
+
+
+def test_empty_texts_are_the_defaults_of_the_study_language(db):
+    add_study(db, name="Internal name", language="fa", texts={"title": "", "welcome": "  "})
+    at = open_page(study="s1", pid="p1")
+    assert at.title[0].value == translate("fa", "page_title")
+    assert at.markdown[0].value == _plain(translate("fa", "welcome_intro", cards=translate("fa", "cards", count=3)))
+    assert at.markdown[1].value == _plain(translate("fa", "instructions_open"))
+    assert "Internal" not in shown(at)
+    store.submit_sort(db, "s1", Sort("p1", (Group("Visit", ("c1", "c2", "c3")),)))
+    at = open_page(study="s1", pid="p1")
+    assert [at.header[0].value, at.markdown[0].value] == [translate("fa", "thanks_heading"),
+                                                          _plain(translate("fa", "thanks_body"))]

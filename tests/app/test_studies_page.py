@@ -1,7 +1,8 @@
 """Studies page: create, validate, edit (ids kept), open and close, duplicate, cards from CSV, the link."""
 
 from cardsort import store
-from cardsort.model import study_from_spec
+from cardsort.i18n import translate
+from cardsort.model import Group, Sort, study_from_spec
 from tests.app._researcher import open_page, texts
 
 NEW = "form:+new"
@@ -131,3 +132,197 @@ def test_another_language_takes_a_bcp47_code(app_db):
     at.button(key=f"{NEW}:save").click().run()
     [row] = store.list_studies(app_db)
     assert row["language"] == "de-CH"
+
+
+# --- the form follows the study shown (A, then B, then A; after a save, a rename, a close) ---------
+
+def seed_two(engine):
+    """A, an open closed-sort study with 2 sorts, and B, a draft open sort."""
+    seed(engine, {"name": "Library website", "kind": "closed", "status": "open", "language": "fa",
+                  "cards": ["Opening hours", "Renew a loan"], "categories": ["Visit", "Borrow"],
+                  "settings": {"max_groups": 4}}, "sa")
+    seed(engine, {"name": "Shop", "kind": "open", "status": "draft", "cards": ["Shoes"]}, "sb")
+    for pid in ("p1", "p2"):
+        store.submit_sort(engine, "sa", Sort(pid, (Group("Visit", ("c1", "c2"), "k1"),)))
+
+
+def form_values(at, study_id: str) -> tuple:
+    form = f"form:{study_id}"
+    return (at.text_input(key=f"{form}:name").value, at.radio(key=f"{form}:kind").value,
+            at.radio(key=f"{form}:status").value, at.selectbox(key=f"{form}:language").value,
+            at.text_area(key=f"{form}:cards").value, at.text_area(key=f"{form}:categories").value,
+            at.number_input(key=f"{form}:max_groups").value)
+
+
+A_FORM = ("Library website", "closed", "open", "fa", "Opening hours\nRenew a loan", "Visit\nBorrow", 4)
+
+
+def test_a_then_b_then_a_shows_a_filled_form_each_time(app_db):
+    seed_two(app_db)
+    at = open_page("studies.py", study="sa")
+    assert form_values(at, "sa") == A_FORM
+    at.selectbox(key="edit_study").select("sb").run()
+    assert form_values(at, "sb") == ("Shop", "open", "draft", "en", "Shoes", "", None)
+    at.selectbox(key="edit_study").select("sa").run()
+    assert not at.exception
+    assert form_values(at, "sa") == A_FORM
+    at.selectbox(key="edit_study").select("sb").run()
+    at.selectbox(key="edit_study").select("sa").run()
+    at.button(key="form:sa:save").click().run()  # saving the form as shown changes nothing
+    assert at.error == [] and "Saved “Library website”." in texts(at)
+    assert form_values(at, "sa") == A_FORM
+
+
+def test_what_was_typed_stays_while_the_same_study_is_shown(app_db):
+    seed_two(app_db)
+    at = open_page("studies.py", study="sa")
+    at.text_input(key="form:sa:name").input("Library website, round 2").run()
+    at.checkbox(key="form:sa:randomize").uncheck().run()
+    assert at.text_input(key="form:sa:name").value == "Library website, round 2"
+    assert store.get_study(app_db, "sa").name == "Library website"
+
+
+def test_a_rename_shows_in_the_picker_and_the_heading(app_db):
+    seed_two(app_db)
+    at = open_page("studies.py", study="sb")
+    at.selectbox(key="edit_study").select("sa").run()
+    at.text_input(key="form:sa:name").input("Library website, round 2")
+    at.radio(key="form:sa:status").set_value("closed")
+    at.button(key="form:sa:save").click().run()
+    picker = at.selectbox(key="edit_study")
+    assert picker.value == "sa"
+    assert picker.format_func("sa") == "Library website, round 2 (closed, 2 sorts)"
+    assert at.header[0].value == "Library website, round 2"
+    assert form_values(at, "sa")[:3] == ("Library website, round 2", "closed", "closed")
+
+
+def test_closing_a_study_keeps_it_shown_with_its_form_filled(app_db):
+    seed_two(app_db)
+    at = open_page("studies.py", study="sb")
+    at.selectbox(key="edit_study").select("sa").run()
+    at.button(key="close:sa").click().run()
+    assert store.get_study(app_db, "sa").status == "closed"
+    assert at.selectbox(key="edit_study").value == "sa"
+    assert at.header[0].value == "Library website"
+    assert form_values(at, "sa") == A_FORM[:2] + ("closed",) + A_FORM[3:]
+    at.button(key="open:sa").click().run()
+    assert form_values(at, "sa") == A_FORM
+
+
+# --- what participants read ------------------------------------------------------------------------
+
+def test_participant_texts_are_saved_and_empty_means_the_default(app_db):
+    seed_two(app_db)
+    at = open_page("studies.py", study="sa")
+    form = "form:sa"
+    title = at.text_input(key=f"{form}:text_title")
+    assert title.value == "" and title.placeholder == translate("fa", "page_title")  # the default, in Persian
+    assert at.text_area(key=f"{form}:text_thank_you").placeholder == translate("fa", "thanks_body")
+    title.input("کمک به سایت کتابخانه")
+    at.text_area(key=f"{form}:text_welcome").input("سلام!")
+    at.button(key=f"{form}:save").click().run()
+    texts_ = store.get_study(app_db, "sa").texts
+    assert (texts_.title, texts_.welcome, texts_.instructions, texts_.thank_you) == (
+        "کمک به سایت کتابخانه", "سلام!", "", "")
+    assert at.text_input(key=f"{form}:text_title").value == "کمک به سایت کتابخانه"
+    at.text_input(key=f"{form}:text_title").input("")
+    at.button(key=f"{form}:save").click().run()
+    assert store.get_study(app_db, "sa").texts.title == ""
+
+
+def test_texts_stop_at_their_limit_and_bad_text_is_refused_with_its_name(app_db):
+    seed_two(app_db)
+    at = open_page("studies.py", study="sb")
+    at.text_area(key="form:sb:text_welcome").input("Hello\x00there")
+    at.button(key="form:sb:save").click().run()
+    assert [e.value for e in at.error] == ["Not saved: texts.welcome contains a NUL character."]
+    assert store.get_study(app_db, "sb").texts.welcome == ""
+    at.text_area(key="form:sb:text_welcome").input("")
+    assert at.text_area(key="form:sb:text_instructions").max_chars == 2000  # the browser stops there
+    at.text_area(key="form:sb:text_instructions").input("x" * 2000)
+    at.button(key="form:sb:save").click().run()
+    assert at.error == [] and store.get_study(app_db, "sb").texts.instructions == "x" * 2000
+
+
+# --- archive and delete ----------------------------------------------------------------------------
+
+def everything(engine) -> tuple:
+    return (sorted(r["id"] for r in store.list_studies(engine, include_archived=True)),
+            {sid: store.participant_ids(engine, sid) for sid in ("sa", "sb")},
+            {sid: store.participant_counts(engine, sid) for sid in ("sa", "sb")})
+
+
+def test_deleting_a_study_asks_first_naming_it_and_what_goes(app_db):
+    seed_two(app_db)
+    store.save_draft(app_db, "sa", "p9", {"groups": [], "unsorted": ["c1"]})
+    before = everything(app_db)
+    at = open_page("studies.py", study="sa")
+    at.button(key="delete:sa").click().run()
+    assert [w.value for w in at.warning if "Delete" in w.value] == [
+        "Delete “Library website” and its 2 sorts? This also deletes its 2 cards, 2 categories and 1 board in "
+        "progress\\. This cannot be undone; export the results first if you may need them\\."]
+    at.button(key="delete_no:sa").click().run()
+    assert everything(app_db) == before
+    assert "Cancelled: nothing was deleted." in texts(at)
+    assert not [w for w in at.warning if "Delete" in w.value]
+
+    at.button(key="delete:sa").click().run()
+    at.button(key="delete_yes:sa").click().run()
+    assert sorted(r["id"] for r in store.list_studies(app_db, include_archived=True)) == ["sb"]
+    assert store.participant_counts(app_db, "sa") == {"completed": 0, "in_progress": 0}
+    assert "Deleted “Library website” with its 2 sorts and 2 cards." in texts(at)
+    assert at.selectbox(key="edit_study").value == "+new"
+    assert list(at.selectbox(key="edit_study").options) == ["New study", "Shop (draft, 0 sorts)"]
+
+
+def test_deleting_one_participants_sort_asks_first(app_db):
+    seed_two(app_db)
+    at = open_page("studies.py", study="sa")
+    assert at.button(key="delete_sort:sa").disabled  # no participant chosen yet
+    at.selectbox(key="delete_pid:sa").select("p1").run()
+    at.button(key="delete_sort:sa").click().run()
+    assert [w.value for w in at.warning if "Delete" in w.value] == [
+        "Delete the sort of participant “p1”? Their groups and answers go; the 1 other sort stays\\. "
+        "This cannot be undone\\."]
+    at.button(key="delete_sort_no:sa").click().run()
+    assert store.participant_ids(app_db, "sa") == ["p1", "p2"]
+
+    at.button(key="delete_sort:sa").click().run()
+    at.button(key="delete_sort_yes:sa").click().run()
+    assert store.participant_ids(app_db, "sa") == ["p2"]
+    assert store.get_study(app_db, "sa").name == "Library website"
+    assert "Deleted the sort of participant “p1”." in texts(at)
+    assert at.selectbox(key="edit_study").value == "sa"
+    # the picker's count follows (its wording, "1 sort(s)", is the picker's own, in _common.py)
+    assert at.selectbox(key="edit_study").format_func("sa").startswith("Library website (open, 1 sort")
+    assert list(at.selectbox(key="delete_pid:sa").options) == ["p2"]
+
+
+def test_archive_hides_the_study_until_archived_studies_are_shown(app_db):
+    seed_two(app_db)
+    at = open_page("studies.py", study="sa")
+    at.button(key="archive:sa").click().run()
+    study = store.get_study(app_db, "sa")
+    assert (study.archived, study.status) == (True, "closed")
+    assert "Archived “Library website”" in texts(at)
+    assert list(at.selectbox(key="edit_study").options) == ["New study", "Shop (draft, 0 sorts)"]
+    assert list(at.table[0].value.index) == ["Shop"]
+
+    at.checkbox(key="show_archived").check().run()
+    assert list(at.table[0].value["Archived"]) == ["", "archived"]
+    at.selectbox(key="edit_study").select("sa").run()
+    assert "This study is archived" in texts(at)
+    assert form_values(at, "sa") == A_FORM[:2] + ("closed",) + A_FORM[3:]
+    at.button(key="form:sa:save").click().run()  # saving an archived study keeps it archived
+    assert store.get_study(app_db, "sa").archived
+    at.button(key="unarchive:sa").click().run()
+    assert not store.get_study(app_db, "sa").archived
+    at.checkbox(key="show_archived").uncheck().run()
+    assert at.selectbox(key="edit_study").value == "sa"
+
+
+def test_one_card_from_a_csv_file_is_counted_in_the_singular(app_db):
+    at = open_page("studies.py")
+    at.file_uploader(key=f"{NEW}:upload").upload("cards.csv", b"label\nOpening hours\n", "text/csv")
+    at.run()
+    assert "Loaded 1 card from cards.csv. Check the list, then save." in texts(at)

@@ -81,3 +81,19 @@ def test_demo_seeds_once(tmp_path):
     assert run("demo", "--if-empty", db=db).stdout == ""
     rows = json.loads(run("study", "list", "--json", db=db).stdout)
     assert len(rows) == 1 and rows[0]["cards"] == 40 and rows[0]["participants"] == 24
+
+
+def test_study_spec_with_participant_texts(tmp_path):
+    db = f"sqlite:///{tmp_path / 'app.db'}"
+    spec = tmp_path / "spec.json"
+    texts = {"title": "کمک به کتابخانه", "welcome": "خوش آمدید", "thank_you": "سپاس"}
+    spec.write_text(json.dumps({"name": "Library (internal)", "kind": "open", "language": "fa", "cards": ["A"],
+                                "texts": texts}, ensure_ascii=False), encoding="utf-8")
+    sid = json.loads(run("study", "create", spec, db=db).stdout)["study_id"]
+    out_file = tmp_path / "study.json"
+    run("study", "export", sid, "--format", "json", "-o", out_file, db=db)
+    assert json.loads(out_file.read_text(encoding="utf-8"))["study"]["texts"] == texts
+    spec.write_text(json.dumps({"name": "X", "kind": "open", "cards": ["A"], "texts": {"title": "t" * 201}}))
+    proc = run("study", "create", spec, db=db, check=False)
+    assert (proc.returncode, proc.stderr.strip()) == (
+        2, f"error: {spec}: texts.title is 201 characters long; at most 200 are allowed")

@@ -1,6 +1,6 @@
 import pytest
 
-from cardsort.model import Settings, study_from_spec
+from cardsort.model import Settings, Texts, study_from_spec
 
 BASE = {"name": "S", "kind": "open", "cards": ["A", "B"]}
 
@@ -32,3 +32,30 @@ def test_defaults_and_ids():
 def test_spec_errors_name_the_problem(change, message):
     with pytest.raises(ValueError, match=message):
         study_from_spec({**BASE, **change}, "s1")
+
+
+def test_participant_texts_are_optional_and_stripped():
+    assert study_from_spec(BASE, "s1").texts == Texts()
+    assert study_from_spec({**BASE, "texts": None}, "s1").texts == Texts()
+    study = study_from_spec({**BASE, "texts": {"title": "  Help us  ", "thank_you": None, "welcome": "   "}}, "s1")
+    assert study.texts == Texts(title="Help us")
+    assert study.to_spec()["texts"] == {"title": "Help us"}
+    assert "texts" not in study_from_spec(BASE, "s1").to_spec()  # the spec of a study without texts is unchanged
+
+
+@pytest.mark.parametrize("texts,message", [
+    ("Hello", "texts must be an object with title, welcome, instructions, thank_you"),
+    ({"heading": "Hi"}, "unknown text 'heading'; allowed: title, welcome, instructions, thank_you"),
+    ({"title": 3}, "texts.title must be text, not int"),
+    ({"title": "x" * 201}, "texts.title is 201 characters long; at most 200 are allowed"),
+    ({"thank_you": "y" * 2001}, "texts.thank_you is 2,001 characters long; at most 2,000 are allowed"),
+    ({"welcome": "a\x00b"}, "texts.welcome contains a NUL character"),
+])
+def test_bad_participant_texts_name_the_problem(texts, message):
+    with pytest.raises(ValueError, match=message):
+        study_from_spec({**BASE, "texts": texts}, "s1")
+
+
+def test_the_longest_texts_allowed():
+    texts = {"title": "t" * 200, "welcome": "w" * 2000, "instructions": "i" * 2000, "thank_you": "k" * 2000}
+    assert study_from_spec({**BASE, "texts": texts}, "s1").texts == Texts(**texts)

@@ -1,6 +1,7 @@
 """Storage against SQLite always and PostgreSQL when TEST_DATABASE_URL is set."""
 
 import threading
+from dataclasses import asdict
 from datetime import datetime, timezone
 
 import pytest
@@ -145,3 +146,116 @@ def test_database_url_from_env_then_secrets(tmp_path, monkeypatch):
     assert store.database_url(secrets) == "sqlite:///x.db"
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://h/db")
     assert store.database_url(secrets) == "postgresql+psycopg://h/db"
+
+
+# --- archive, delete a study, delete one participant's sort ----------------------------------------
+
+def _everything_of(engine, study_id: str) -> dict[str, int]:
+    """Rows keyed to the study in every table of the store (sort groups and placements through its sorts)."""
+    import sqlalchemy as sa
+    own_sorts = sa.select(store.sorts.c.id).where(store.sorts.c.study_id == study_id)
+    counts = {}
+    with engine.connect() as conn:
+        for table in store.metadata.sorted_tables:
+            if "study_id" in table.c:
+                where = table.c.study_id == study_id
+            elif "sort_id" in table.c:
+                where = table.c.sort_id.in_(own_sorts)
+            else:
+                where = table.c.id == study_id
+            counts[table.name] = conn.execute(sa.select(sa.func.count()).select_from(table).where(where)).scalar_one()
+    return counts
+
+
+def _busy_study(engine):
+    """A hybrid study with 2 sorts (one excluded), a draft, a label decision and notes."""
+    study = make_study(engine, kind="hybrid")
+    store.import_sorts(engine, study.id, [
+        Sort("p1", (Group("Visit", ("c1",), "k1"), Group("Mine", ("c2", "c3")))),
+        Sort("p2", (Group("Borrow", ("c1", "c2", "c3"), "k2"),)),
+    ])
+    store.save_draft(engine, study.id, "p3", {"groups": [], "unsorted": ["c1"]})
+    store.set_excluded(engine, study.id, "p2", True)
+    store.save_label_decisions(engine, study.id, [{"label_key": "mine", "standard_label": "Mine",
+                                                   "status": "accepted"}])
+    store.save_study_notes(engine, study.id, "look again")
+    return study
+
+
+def test_delete_study_removes_everything_keyed_to_it_and_nothing_else(engine):
+    doomed, kept = _busy_study(engine), _busy_study(engine)
+    before = _everything_of(engine, kept.id)
+    assert store.deletion_counts(engine, doomed.id) == {
+        "cards": 3, "categories": 2, "sorts": 2, "drafts": 1, "label_decisions": 1, "notes": 1}
+    assert store.delete_study(engine, doomed.id) == {
+        "cards": 3, "categories": 2, "sorts": 2, "drafts": 1, "label_decisions": 1, "notes": 1}
+    assert set(_everything_of(engine, doomed.id).values()) == {0}
+    assert _everything_of(engine, kept.id) == before
+    assert before == {"studies": 1, "cards": 3, "categories": 2, "drafts": 1, "sorts": 2, "sort_groups": 3,
+                      "placements": 6, "label_decisions": 1, "study_notes": 1}
+    assert [r["id"] for r in store.list_studies(engine)] == [kept.id]
+    with pytest.raises(store.NotFound):
+        store.get_study(engine, doomed.id)
+    with pytest.raises(store.NotFound, match="no study with id"):
+        store.delete_study(engine, doomed.id)
+
+
+def test_delete_study_is_one_transaction(engine, monkeypatch):
+    study = _busy_study(engine)
+    before = _everything_of(engine, study.id)
+    original = store.studies.delete
+
+    class Boom(RuntimeError):
+        pass
+
+    def failing_delete(*args, **kwargs):  # the last step fails: every earlier delete must roll back
+        raise Boom("the database went away")
+
+    monkeypatch.setattr(store.studies, "delete", failing_delete)
+    with pytest.raises(Boom):
+        store.delete_study(engine, study.id)
+    monkeypatch.setattr(store.studies, "delete", original)
+    assert _everything_of(engine, study.id) == before
+
+
+def test_delete_one_participants_sort(engine):
+    study = _busy_study(engine)
+    store.save_draft(engine, study.id, "p1", {"groups": [], "unsorted": []})  # a stale draft of p1 goes too
+    updated = store.get_study(engine, study.id).updated_at
+    store.delete_sort(engine, study.id, "p1")
+    assert [s.participant_id for s in store.load_sorts(engine, study.id)] == ["p2"]
+    assert store.participant_ids(engine, study.id) == ["p2"]
+    assert store.get_draft(engine, study.id, "p1") is None and store.get_draft(engine, study.id, "p3") is not None
+    assert store.excluded_participants(engine, study.id) == {"p2"}
+    assert _everything_of(engine, study.id)["placements"] == 3
+    assert store.get_study(engine, study.id).updated_at > updated
+    with pytest.raises(store.NotFound, match="no sort by participant 'p1'"):
+        store.delete_sort(engine, study.id, "p1")
+    store.delete_sort(engine, study.id, "p2")  # an excluded sort can be deleted too
+    assert store.participant_counts(engine, study.id) == {"completed": 0, "in_progress": 1}
+
+
+def test_archive_hides_and_closes_and_unarchive_brings_back(engine):
+    study, other = make_study(engine), make_study(engine)
+    archived = store.set_archived(engine, study.id, True)
+    assert (archived.archived, archived.status) == (True, "closed")
+    assert [r["id"] for r in store.list_studies(engine)] == [other.id]
+    rows = {r["id"]: r for r in store.list_studies(engine, include_archived=True)}
+    assert (rows[study.id]["archived"], rows[other.id]["archived"]) == (True, False)
+    loaded = store.get_study(engine, study.id)
+    assert loaded.archived and loaded.settings == study.settings and loaded.cards == study.cards
+    assert not store.duplicate_study(engine, study.id).archived
+    store.set_archived(engine, study.id, False)
+    back = store.get_study(engine, study.id)
+    assert (back.archived, back.status) == (False, "closed")
+    assert study.id in {r["id"] for r in store.list_studies(engine)}
+
+
+def test_participant_texts_round_trip(engine):
+    texts = {"title": "Help us tidy the library site", "welcome": "سلام!\nThanks for coming.",
+             "instructions": "", "thank_you": "Merci."}
+    study = make_study(engine, texts=texts)
+    loaded = store.get_study(engine, study.id)
+    assert asdict(loaded.texts) == texts
+    assert loaded.to_spec()["texts"] == {k: v for k, v in texts.items() if v}
+    assert "texts" not in store.get_study(engine, make_study(engine).id).to_spec()

@@ -151,6 +151,9 @@ spec_like = st.fixed_dictionaries(
                                     json_value, max_size=3),
         "language": st.sampled_from(["en", "fa", "ar-EG", "", "english", "<b>"]),
         "status": st.sampled_from(["open", "draft", "closed", "gone"]),
+        "texts": st.one_of(json_value, st.dictionaries(
+            st.sampled_from(["title", "welcome", "instructions", "thank_you", "x"]),
+            st.one_of(hostile_text, json_value, st.text(min_size=190, max_size=2100)), max_size=4)),
     })
 
 
@@ -163,7 +166,8 @@ def test_study_spec_gives_a_study_that_stores_or_one_value_error(engine, spec):
     except ValueError:
         return
     store.create_study(engine, study)
-    assert store.get_study(engine, study.id).cards == study.cards
+    loaded = store.get_study(engine, study.id)
+    assert (loaded.cards, loaded.texts) == (study.cards, study.texts)
 
 
 def test_duplicate_category_ids_are_refused_by_the_spec_not_by_the_database(engine):

@@ -60,8 +60,9 @@ def app_db(tmp_path, monkeypatch):
     for name in ("RESEARCHER_PASSWORD", "RESEARCHER_PASSWORD_HASH", "A11Y_ALLOWED_HOSTS"):
         monkeypatch.delenv(name, raising=False)
     engine = store.make_engine(url)
-    a = store.create_study(engine, study_from_spec({"name": "Public study A", "kind": "open",
-                                                    "cards": ["One", "Two"]}, "studyA"))
+    a = store.create_study(engine, study_from_spec({"name": "Internal name A", "kind": "open",
+                                                    "cards": ["One", "Two"],
+                                                    "texts": {"title": "Public study A"}}, "studyA"))
     b = store.create_study(engine, study_from_spec({"name": SECRET_STUDY, "kind": "open",
                                                     "cards": ["Three", "Four"]}, "studyB"))
     store.submit_sort(engine, a.id, Sort("alice", (Group(SECRET_GROUP, ("c1", "c2")),)))
@@ -116,7 +117,7 @@ def test_participant_link_shows_its_own_study_and_no_results(app_db):
     assert not at.exception, at.exception
     text = all_text(at)
     assert "Public study A" in text
-    for secret in (SECRET_STUDY, SECRET_GROUP, "alice", "bob"):
+    for secret in (SECRET_STUDY, SECRET_GROUP, "alice", "bob", "Internal name A"):
         assert secret not in text
     assert SESSION_FLAG not in at.session_state
 
