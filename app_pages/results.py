@@ -49,13 +49,13 @@ def _progress(counts: dict, base) -> None:
     done, active, median = st.columns(3)
     done.metric("Participants completed", f"{counts['completed']:,}")
     analysed = counts["completed"] - base.n_excluded
-    done.caption(f"{base.n_excluded:,} excluded from the analysis, {analysed:,} analysed" if base.n_excluded
+    done.markdown(f"{base.n_excluded:,} excluded from the analysis, {analysed:,} analysed" if base.n_excluded
                  else "all in the analysis")
     active.metric("In progress", f"{counts['in_progress']:,}")
-    active.caption("started and not yet submitted")
+    active.markdown("started and not yet submitted")
     value, basis = _median_duration(base.sorts)
     median.metric("Median time to complete", value)
-    median.caption(basis)
+    median.markdown(basis)
 
 
 def _comments(study: Study, comments: pd.DataFrame, stem: str) -> None:

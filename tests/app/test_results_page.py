@@ -40,7 +40,7 @@ def test_progress_and_the_proposed_navigation(app_db):
     assert not at.exception
     assert [(m.label, m.value) for m in at.metric] == [
         ("Participants completed", "3"), ("In progress", "1"), ("Median time to complete", "7 min 30 s")]
-    assert [c.value for c in at.caption][:3] == [
+    assert [c.value for c in at.markdown][:3] == [
         "all in the analysis", "started and not yet submitted", "from all 3 analysed participants"]
     assert at.number_input(key="k:s1:average").value == 2
     assert navigation(at) == [
@@ -91,7 +91,7 @@ def test_a_study_without_sorts_says_what_to_do(app_db):
     at = open_page("results.py", study="n1")
     assert [(m.label, m.value) for m in at.metric] == [
         ("Participants completed", "0"), ("In progress", "0"), ("Median time to complete", "–")]
-    assert [c.value for c in at.caption] == ["all in the analysis", "started and not yet submitted", "no sorts yet"]
+    assert [c.value for c in at.markdown][:3] == ["all in the analysis", "started and not yet submitted", "no sorts yet"]
     assert "No sorts to analyse yet" in texts(at)
     assert len(at.tabs) == 0
 
@@ -121,7 +121,7 @@ def test_each_figure_says_what_it_counts(app_db):
     at = open_page("results.py", study="s1")
     assert [(m.label, m.value) for m in at.metric] == [
         ("Participants completed", "4"), ("In progress", "0"), ("Median time to complete", "6 min 15 s")]
-    assert [c.value for c in at.caption][:3] == [
+    assert [c.value for c in at.markdown][:3] == [
         "1 excluded from the analysis, 3 analysed", "started and not yet submitted",
         "from the 2 of 3 analysed participants with timing"]
     assert "2 categories from the sorts of 3 participants (average linkage)" in texts(at)
@@ -131,7 +131,7 @@ def test_one_participant_reads_in_the_singular(app_db):
     store.create_study(app_db, study_from_spec({"name": "One", "kind": "open", "cards": list("ABC")}, "o1"))
     store.import_sorts(app_db, "o1", [sort("p1", 4, ("X", ["c1", "c2"], None), ("Y", ["c3"], None))])
     at = open_page("results.py", study="o1")
-    assert [c.value for c in at.caption][2] == "from the 1 analysed participant"
+    assert [c.value for c in at.markdown][2] == "from the 1 analysed participant"
     assert "from the sorts of 1 participant (average linkage)" in texts(at)
 
 
