@@ -68,13 +68,13 @@ def _comments(study: Study, comments: pd.DataFrame, stem: str) -> None:
              "questions after sorting, newest first"
              + (f"; {n_excluded:,} of them excluded from the analysis." if n_excluded else ".")
              + " Search or sort the table from its toolbar; hover a cell to read a long answer.")
-    shown = comments.rename(columns={"participant": "Participant", "submitted": "Submitted (UTC)",
-                                     "comments": "Comments", "hard_cards": "Cards hard to place",
-                                     "excluded": "Excluded"})
+    shown = pd.DataFrame({
+        "Participant": comments["participant"], "Submitted (UTC)": comments["submitted"].replace("", "–"),
+        "Excluded": comments["excluded"], "Comments": comments["comments"].replace("", "–"),
+        "Cards hard to place": comments["hard_cards"].replace("", "–")})
     st.dataframe(shown, hide_index=True, key=f"comments:{study.id}", column_config={
-        "Comments": st.column_config.TextColumn(width="large"),
-        "Cards hard to place": st.column_config.TextColumn(width="medium"),
-        "Excluded": st.column_config.CheckboxColumn(help="Left out of the analysis on the Trust page")})
+        "Excluded": st.column_config.CheckboxColumn(help="Left out of the analysis on the Trust page"),
+        "Comments": st.column_config.TextColumn(width="large")})
     st.download_button("Comments CSV", data=lambda: export_comments(comments), file_name=f"{stem}-comments.csv",
                        mime="text/csv", on_click="ignore", key="dl:comments")
 

@@ -151,9 +151,9 @@ def test_comments_are_listed_with_participant_and_date(app_db):
                                      "1 of them excluded from the analysis. Search or sort the table from its "
                                      "toolbar; hover a cell to read a long answer.")
     frame = tab.dataframe[0].value
-    assert list(frame.columns) == ["Participant", "Submitted (UTC)", "Comments", "Cards hard to place", "Excluded"]
-    assert frame.values.tolist() == [["p9", "2026-11-03 09:03", "Veg or fruit?", "C", False],
-                                     ["p8", "2026-11-02 09:01", "=Too many cards", "", True]]
+    assert list(frame.columns) == ["Participant", "Submitted (UTC)", "Excluded", "Comments", "Cards hard to place"]
+    assert frame.values.tolist() == [["p9", "2026-11-03 09:03", False, "Veg or fruit?", "C"],
+                                     ["p8", "2026-11-02 09:01", True, "=Too many cards", "–"]]
     assert tab.get("download_button")[0].label == "Comments CSV"
 
 
