@@ -96,3 +96,15 @@ def test_navigation_csv_has_one_row_per_card_and_neutralises_formulas():
     assert rows[7][:5] == ["About us (2)", "Jobs", "1.0000", "0.7500", "Work with us (25%)"]
     assert rows[-1] == ["'=cmd()", "'@SUM(A1)", "1.0000", "1.0000", "", ""]
     assert len(rows) == 10
+
+
+def test_cli_analyze_json_prints_unique_names(capsys):
+    import json
+
+    from cardsort.__main__ import main
+    from tests.conftest import DATA
+
+    assert main(["analyze", str(DATA / "cardsort" / "example.csv"), "--k", "4", "--json"]) == 0
+    categories = json.loads(capsys.readouterr().out)["categories"]
+    assert [c["name"] for c in categories] == ["Info", "Info (2)", "Help", "Help (2)"]
+    assert categories[1]["alternatives"] == [{"name": "Misc", "share": 0.3333}]
