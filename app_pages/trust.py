@@ -221,7 +221,7 @@ def _report(study, method: str, data: dict) -> None:
         prepared = {"version": version, "files": _build_report_files(study, method, data)}
         st.session_state["report_prepared"] = prepared
     if not prepared or prepared["version"] != version:
-        st.caption("Building takes a few seconds with thousands of participants; the steps show as it goes.")
+        st.write("Building takes a few seconds with thousands of participants; the steps show as it goes.")
         return
     stem = _slug(study.name)
     files = prepared["files"]

@@ -84,8 +84,8 @@ def test_the_report_is_built_with_progress_then_downloaded(app_db):
     at = sign_in_on("trust.py", study="s1")
     report_tab = at.tabs[6]
     assert [b.label for b in report_tab.button] == ["Save notes", "Build the report"]
-    assert report_tab.caption[0].value == ("Building takes a few seconds with thousands of participants; the steps "
-                                           "show as it goes.")
+    assert report_tab.markdown[-1].value == ("Building takes a few seconds with thousands of participants; the steps "
+                                             "show as it goes.")
     assert not report_tab.get("download_button")
     at.button(key="build_report:s1").click().run()
     assert not at.exception
