@@ -191,8 +191,9 @@ def _analysis(database: str, study_id: str, updated_at: datetime | None, n_sorts
     del database, updated_at, n_sorts  # part of the cache key only
     study = store.get_study(engine(), study_id)
     every = store.load_sorts(engine(), study_id, include_excluded=True)
-    sorts = [s for s in every if s.participant_id not in set(excluded)]
-    extra = {"n_excluded": len(every) - len(sorts), "comments": comments_frame(every, set(excluded))}
+    left_out = set(excluded)
+    sorts = [s for s in every if s.participant_id not in left_out]
+    extra = {"n_excluded": len(every) - len(sorts), "comments": comments_frame(every, left_out)}
     decisions = decisions_from_rows(store.load_label_decisions(engine(), study_id))
     table = analysis_table(study, sorts, decisions=decisions)
     if table is None:
