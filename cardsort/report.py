@@ -96,7 +96,7 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
     computed : mapping, optional
         Parts already computed for the same sorts, exclusions, decisions and method (the Trust
         page's cache): ``'table'``, ``'analysis'`` (only when ``k`` is ``None``), ``'aam'``,
-        ``'stability'`` (only with the default 200 resamples), ``'sample'`` with ``'distances'``,
+        ``'stability'`` (when it has ``n_resamples``), ``'sample'`` with ``'distances'``,
         ``'sample_size'``. Each one given is used as it is instead of being computed again.
     """
     def step(i: int) -> None:
@@ -106,8 +106,8 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
     done = dict(computed or {})
     if k is not None or method != done.get("method", method):
         done.clear()
-    if n_resamples != 200:
-        done.pop("stability", None)
+    if "stability" in done and getattr(done["stability"], "n_resamples", None) != n_resamples:
+        done.pop("stability")
     step(0)
     report = Report(study=study, generated_at=datetime.now(timezone.utc).replace(microsecond=0),
                     n_sorts=len(sorts), flags=exclusions.flag_sorts(sorts),
