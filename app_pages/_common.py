@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
 from cardsort import auth, store
 from cardsort.analysis import Analysis, analyze
+from cardsort.comments import comments_frame
 from cardsort.model import Sort, Study
 from cardsort.report import analysis_table
 from cardsort.standardise import decisions_from_rows
@@ -168,26 +170,35 @@ def participant_link(study: Study) -> str:
 
 @dataclass(frozen=True)
 class Results:
-    """What the results page shows for one study at one moment."""
+    """What the results page shows for one study at one moment.
+
+    ``sorts`` are the included (analysed) sorts; ``n_excluded`` counts the excluded ones;
+    ``comments`` holds every submitted participant's answers (:func:`cardsort.comments.comments_frame`).
+    """
 
     study: Study
     sorts: list[Sort]
     table: SortTable | None
     analysis: Analysis | None
+    n_excluded: int = 0
+    comments: pd.DataFrame | None = None
 
 
 @st.cache_data(max_entries=32, show_spinner="Analysing the sorts…")
 def _analysis(database: str, study_id: str, updated_at: datetime | None, n_sorts: int,
               excluded: tuple[str, ...], method: str, k: int | None) -> Results:
     """Cached on the database, the study, its last change, its number of sorts and the excluded participants."""
-    del database, updated_at, n_sorts, excluded  # part of the cache key only
+    del database, updated_at, n_sorts  # part of the cache key only
     study = store.get_study(engine(), study_id)
-    sorts = store.load_sorts(engine(), study_id, include_excluded=False)
+    every = store.load_sorts(engine(), study_id, include_excluded=True)
+    left_out = set(excluded)
+    sorts = [s for s in every if s.participant_id not in left_out]
+    extra = {"n_excluded": len(every) - len(sorts), "comments": comments_frame(every, left_out)}
     decisions = decisions_from_rows(store.load_label_decisions(engine(), study_id))
     table = analysis_table(study, sorts, decisions=decisions)
     if table is None:
-        return Results(study, sorts, None, None)
-    return Results(study, sorts, table, analyze(table, method=method, k=k))
+        return Results(study, sorts, None, None, **extra)
+    return Results(study, sorts, table, analyze(table, method=method, k=k), **extra)
 
 
 def results(study: Study, method: str = "average", k: int | None = None) -> Results:

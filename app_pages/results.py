@@ -10,7 +10,10 @@ import streamlit as st
 
 from app_pages._common import choose_study, engine, require_login, results
 from cardsort import charts, formats, store
+from cardsort.comments import export_comments
+from cardsort.i18n import counted
 from cardsort.clustering import METHODS
+from cardsort.naming import export_navigation, naming_note
 from cardsort.placement import placement_matrix
 from cardsort.model import Sort, Study
 
@@ -22,13 +25,58 @@ METHOD_HELP = {"average": "Average linkage (balanced; the usual choice)",
 REFRESH_SECONDS = 30
 
 
-def _median_duration(sorts: list[Sort]) -> str:
+PARTICIPANTS = {"one": "participant", "other": "participants"}
+ANALYSED = {"one": "analysed participant", "other": "analysed participants"}
+
+
+def _median_duration(sorts: list[Sort]) -> tuple[str, str]:
+    """The median time to complete and what it was computed from, e.g. ``('6 min 10 s', 'from the 1 of ...')``."""
     seconds = [(s.finished_at - s.started_at).total_seconds() for s in sorts
                if s.started_at and s.finished_at and s.finished_at >= s.started_at]
     if not seconds:
-        return "–"
+        return "–", ("no analysed participant has start and finish times" if sorts else "no sorts yet")
     minutes, secs = divmod(round(statistics.median(seconds)), 60)
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+    value = f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+    if len(seconds) == len(sorts):
+        basis = "from the 1 analysed participant" if len(sorts) == 1 else f"from all {counted(len(sorts), ANALYSED)}"
+    else:
+        basis = f"from the {len(seconds):,} of {counted(len(sorts), ANALYSED)} with timing"
+    return value, basis
+
+
+def _progress(counts: dict, base) -> None:
+    """Completed, in progress and median time, each saying what it counts."""
+    done, active, median = st.columns(3)
+    done.metric("Participants completed", f"{counts['completed']:,}")
+    analysed = counts["completed"] - base.n_excluded
+    done.markdown(f"{base.n_excluded:,} excluded from the analysis, {analysed:,} analysed" if base.n_excluded
+                 else "all in the analysis")
+    active.metric("In progress", f"{counts['in_progress']:,}")
+    active.markdown("started and not yet submitted")
+    value, basis = _median_duration(base.sorts)
+    median.metric("Median time to complete", value)
+    median.markdown(basis)
+
+
+def _comments(study: Study, comments: pd.DataFrame, stem: str) -> None:
+    """Participants' answers to the optional questions, newest first, searchable, with a CSV."""
+    if comments is None or comments.empty:
+        st.write("No participant has left a comment yet (the questions after sorting are optional).")
+        return
+    n_excluded = int(comments["excluded"].sum())
+    st.write(f"{counted(len(comments), PARTICIPANTS)} answered the optional "
+             "questions after sorting, newest first"
+             + (f"; {n_excluded:,} of them excluded from the analysis." if n_excluded else ".")
+             + " Search or sort the table from its toolbar; hover a cell to read a long answer.")
+    shown = pd.DataFrame({
+        "Participant": comments["participant"], "Submitted (UTC)": comments["submitted"].replace("", "–"),
+        "Excluded": comments["excluded"], "Comments": comments["comments"].replace("", "–"),
+        "Cards hard to place": comments["hard_cards"].replace("", "–")})
+    st.dataframe(shown, hide_index=True, key=f"comments:{study.id}", column_config={
+        "Excluded": st.column_config.CheckboxColumn(help="Left out of the analysis on the Trust page"),
+        "Comments": st.column_config.TextColumn(width="large")})
+    st.download_button("Comments CSV", data=lambda: export_comments(comments), file_name=f"{stem}-comments.csv",
+                       mime="text/csv", on_click="ignore", key="dl:comments")
 
 
 def _slug(name: str) -> str:
@@ -44,6 +92,7 @@ def _navigation_table(analysis) -> pd.DataFrame:
         "Named so by": [f"{c.name_share:.0%}" for c in analysis.categories],
         "Other names": ["; ".join(f"{a['name']} ({a['share']:.0%})" for a in c.alternatives) or "–"
                         for c in analysis.categories],
+        "Naming note": [naming_note(c) or "–" for c in analysis.categories],
     }, index=pd.RangeIndex(1, len(analysis.categories) + 1, name="#"))
 
 
@@ -61,10 +110,7 @@ def show_results(study_id: str) -> None:
     st.button("Refresh now", key="refresh")
     method = st.session_state.get("method", "average")
     base = results(study, method)
-    done, active, median = st.columns(3)
-    done.metric("Participants completed", counts["completed"])
-    active.metric("In progress", counts["in_progress"])
-    median.metric("Median time to complete", _median_duration(base.sorts))
+    _progress(counts, base)
     if base.analysis is None:
         st.info("No sorts to analyse yet. Share the participant link from the Studies page; results appear here "
                 "as participants submit." if len(study.cards) >= 2 else "The study needs at least two cards.")
@@ -91,12 +137,18 @@ def show_results(study_id: str) -> None:
 
     names = ["Proposed navigation", "Dendrogram", "Similarity matrix"]
     names += ["Placement matrix"] if placement is not None else []
+    names += [f"Comments ({len(base.comments):,})"]
     tabs = dict(zip(names + ["Export"], st.tabs(names + ["Export"])))
     with tabs["Proposed navigation"]:
-        st.write(f"{analysis.k} categories from {analysis.n_participants} participants' sorts "
+        st.write(f"{counted(analysis.k, {'one': 'category', 'other': 'categories'})} from the sorts of "
+                 f"{counted(analysis.n_participants, PARTICIPANTS)} "
                  f"({METHOD_HELP[method].split(' (')[0].lower()}). Agreement is how often participants put the "
-                 "category's cards together; names come from the participants' own group names.")
+                 "category's cards together; names come from the participants' own group names, and no two "
+                 "categories share one (a repeated name is numbered).")
         st.table(_navigation_table(analysis))
+        st.download_button("Proposed navigation CSV", data=lambda: export_navigation(analysis.categories),
+                           file_name=f"{stem}-navigation.csv", mime="text/csv", on_click="ignore",
+                           key="dl:navigation")
     with tabs["Dendrogram"]:
         st.altair_chart(tree, theme=None, width="content",
                         alt=f"Dendrogram of {len(analysis.cards)} cards cut into {analysis.k} categories; "
@@ -118,10 +170,12 @@ def show_results(study_id: str) -> None:
                             alt="Placement matrix heatmap; the table below has the same numbers.")
             with st.expander("The placement matrix as a table"):
                 st.table(placement_counts)
+    with tabs[names[-1]]:
+        _comments(study, base.comments, stem)
     with tabs["Export"]:
         sorts = shown.sorts
         st.header("Data", anchor=False)
-        data = st.columns(4)
+        data = st.columns(5)
         for column, (label, fmt, ext, mime) in zip(data, [
                 ("Long CSV", "long", "csv", "text/csv"), ("Casolysis CSV", "casolysis", "csv", "text/csv"),
                 ("JSON", "json", "json", "application/json")]):
@@ -131,6 +185,9 @@ def show_results(study_id: str) -> None:
                                 data=lambda: formats.export_similarity(analysis.cards, analysis.similarity),
                                 file_name=f"{stem}-similarity.csv", mime="text/csv", on_click="ignore",
                                 key="dl:similarity")
+        data[4].download_button("Proposed navigation CSV", data=lambda: export_navigation(analysis.categories),
+                                file_name=f"{stem}-navigation.csv", mime="text/csv", on_click="ignore",
+                                key="dl:navigation_export")
         st.header("Charts", anchor=False)
         _chart_downloads("Dendrogram", tree, f"{stem}-dendrogram", "tree")
         _chart_downloads("Similarity matrix", heatmap, f"{stem}-similarity", "heatmap")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 
 import altair as alt
@@ -17,7 +18,7 @@ from cardsort.clustering import METHODS
 from cardsort.i18n import counted
 from cardsort.clustermap import cluster_map_chart, cluster_map_frame, map_cards
 from cardsort.participants import default_max_distance, edit_distances, representative_sorts, sample_participants
-from cardsort.report import analysis_table, build_report, render
+from cardsort.report import analysis_table, build_report, render, render_comments_csv
 from cardsort.stability import bootstrap_stability, sample_size_curve
 from cardsort.standardise import decisions_from_rows
 
@@ -193,7 +194,7 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()[:60] or "study"
 
 
-def _report(study, method: str) -> None:
+def _report(study, method: str, data: dict) -> None:
     notes = store.load_study_notes(engine(), study.id)
     text = st.text_area("Your notes for stakeholders (shown in the report)", value=notes, key=f"notes:{study.id}",
                         height=150)
@@ -202,21 +203,46 @@ def _report(study, method: str) -> None:
         st.session_state["trust_message"] = "Notes saved."
         st.rerun()
     st.write("The report holds the study, participants, exclusions, proposed navigation, dendrogram, AAM tree, "
-             "similarity matrix, stability, sample size and your notes, in one file that opens anywhere.")
+             "similarity matrix, stability, sample size, participants' comments and your notes, in one file that "
+             "opens anywhere (the comments also as their own CSV).")
 
-    def make(fmt: str) -> str:
-        report = build_report(study, store.load_sorts(engine(), study.id, include_excluded=True),
-                              store.excluded_participants(engine(), study.id),
-                              decisions_from_rows(store.load_label_decisions(engine(), study.id)),
-                              store.load_study_notes(engine(), study.id), method=method)
-        return render(report, fmt)
-
+    prepared = st.session_state.get("report_prepared")
+    version = (study.id, str(study.updated_at), method, len(data["sorts"]), notes)
+    if st.button("Build the report", type="primary", key=f"build_report:{study.id}"):
+        prepared = {"version": version, "files": _build_report_files(study, method, data)}
+        st.session_state["report_prepared"] = prepared
+    if not prepared or prepared["version"] != version:
+        st.write("Building takes a few seconds with thousands of participants; the steps show as it goes.")
+        return
     stem = _slug(study.name)
-    for column, (label, fmt, mime) in zip(st.columns(3), [("HTML report", "html", "text/html"),
-                                                          ("CSV", "csv", "text/csv"),
-                                                          ("JSON", "json", "application/json")]):
-        column.download_button(f"Download {label}", data=lambda fmt=fmt: make(fmt), file_name=f"{stem}-report.{fmt}",
-                               mime=mime, on_click="ignore", key=f"report:{fmt}")
+    files = prepared["files"]
+    for column, (label, fmt, ext, mime) in zip(st.columns(4), [
+            ("HTML report", "html", "html", "text/html"), ("CSV", "csv", "csv", "text/csv"),
+            ("JSON", "json", "json", "application/json"), ("comments CSV", "comments", "csv", "text/csv")]):
+        name = f"{stem}-report.{ext}" if fmt != "comments" else f"{stem}-comments.csv"
+        column.download_button(f"Download {label}", data=files[fmt], file_name=name, mime=mime, on_click="ignore",
+                               key=f"report:{fmt}")
+
+
+def _build_report_files(study, method: str, data: dict) -> dict[str, str]:
+    """The report in every format, built under a status box that shows each step as it runs.
+
+    The page's own cached analyses (``data``) are reused, so only what they lack is computed.
+    """
+    started = time.perf_counter()
+    with st.status("Building the report…", expanded=True) as status:
+        bar = st.progress(0.0, text="Reading the sorts")
+        report = build_report(study, data["sorts"], data["excluded"],
+                              decisions_from_rows(store.load_label_decisions(engine(), study.id)),
+                              store.load_study_notes(engine(), study.id), method=method,
+                              progress=lambda step, done: bar.progress(done, text=step),
+                              computed=dict(data, method=method) if data["table"] is not None else None)
+        bar.progress(1.0, text="Writing HTML, CSV and JSON")
+        files = {fmt: render(report, fmt) for fmt in ("html", "csv", "json")}
+        files["comments"] = render_comments_csv(report)
+        status.update(label=f"Report ready ({time.perf_counter() - started:.1f} s): download it below.",
+                      state="complete", expanded=False)
+    return files
 
 
 st.title("Trust the results")
@@ -248,4 +274,4 @@ else:
     with tabs["AAM tree"]:
         _aam(data, method)
 with tabs["Report"]:
-    _report(study, method)
+    _report(study, method, data)

@@ -79,13 +79,18 @@ def similarity_frame(cards: Sequence[str], similarity: np.ndarray, order: Sequen
     })
 
 
-def similarity_heatmap(cards: Sequence[str], similarity: np.ndarray, order: Sequence[int] | None = None) -> alt.Chart:
+TEXT_CELL = 22  # px: from this cell size up, each cell of the similarity heatmap shows its percentage
+
+
+def similarity_heatmap(cards: Sequence[str], similarity: np.ndarray,
+                       order: Sequence[int] | None = None) -> alt.Chart | alt.LayerChart:
     """Heatmap of the similarity matrix, rows and columns in ``order`` (the dendrogram's leaf order).
 
-    Rows are :func:`cell_size` high and labelled, so the chart grows downwards with the
-    cards; columns share at most :data:`MAX_PLOT_WIDTH` pixels and are labelled only while
-    a column is at least :data:`MIN_CELL` wide (up to 40 cards): the page never scrolls
-    sideways and a column's card is named in the tooltip.
+    Cells are square, :func:`cell_size` on each side, so the chart grows with the cards in
+    both directions (the page scrolls rather than the labels shrinking). Rows and columns are
+    always labelled (column labels on top, turned upright once cells are narrower than
+    :data:`TEXT_CELL`); from :data:`TEXT_CELL` px up each cell also shows its percentage as a
+    number (``80``; a ``%`` sign would not fit), in white on dark cells. Every cell's cards and value are in its tooltip.
 
     Parameters
     ----------
@@ -97,21 +102,28 @@ def similarity_heatmap(cards: Sequence[str], similarity: np.ndarray, order: Sequ
     n = len(cards)
     frame = similarity_frame(cards, similarity, order)
     sort = list(frame["card"].iloc[::n])
-    height = cell_size(n) * n
-    width = min(height, MAX_PLOT_WIDTH)
+    cell = cell_size(n)
     font = _font(n)
-    columns_labelled = width / n >= MIN_CELL
-    x_axis = (alt.Axis(orient="top", labelAngle=-60, labelLimit=LABEL_WIDTH, labelFontSize=font)
-              if columns_labelled else alt.Axis(orient="top", labels=False, ticks=False))
-    return alt.Chart(frame, title="How often cards were grouped together").mark_rect().encode(
-        x=alt.X("other:N", sort=sort, axis=x_axis,
-                title=None if columns_labelled else "The same cards in the same order (hover for names)"),
-        y=alt.Y("card:N", sort=sort, title=None, axis=alt.Axis(labelLimit=LABEL_WIDTH, labelFontSize=font)),
-        color=alt.Color("similarity:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"),
-                        legend=alt.Legend(title="Grouped together", format=".0%")),
+    x_axis = alt.Axis(orient="top", labelAngle=-60 if cell >= TEXT_CELL else -90, labelLimit=LABEL_WIDTH,
+                      labelFontSize=font, labelOverlap=False)
+    title = "How often cards were grouped together" + (" (% of participants)" if cell >= TEXT_CELL else "")
+    base = alt.Chart(frame, title=title).encode(
+        x=alt.X("other:N", sort=sort, axis=x_axis, title=None),
+        y=alt.Y("card:N", sort=sort, title=None,
+                axis=alt.Axis(labelLimit=LABEL_WIDTH, labelFontSize=font, labelOverlap=False)),
         tooltip=[alt.Tooltip("card:N", title="Card"), alt.Tooltip("other:N", title="With"),
                  alt.Tooltip("similarity:Q", title="Grouped together", format=".0%")],
-    ).properties(width=width, height=height, autosize=_GROW)
+    )
+    rects = base.mark_rect().encode(
+        color=alt.Color("similarity:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"),
+                        legend=alt.Legend(title="Grouped together", format=".0%")))
+    size = {"width": cell * n, "height": cell * n, "autosize": _GROW}
+    if cell < TEXT_CELL:
+        return rects.properties(**size)
+    text = base.mark_text(fontSize=font).transform_calculate(percent="round(datum.similarity * 100)").encode(
+        text=alt.Text("percent:Q"),
+        color=alt.condition("datum.similarity > 0.65", alt.value("white"), alt.value("black")))
+    return (rects + text).properties(**size)
 
 
 def strongest_pairs(cards: Sequence[str], similarity: np.ndarray, n: int = 15) -> pd.DataFrame:

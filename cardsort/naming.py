@@ -41,17 +41,44 @@ def normalise_label(label: str) -> str:
 
 @dataclass
 class ProposedCategory:
-    """One proposed navigation category."""
+    """One proposed navigation category.
+
+    ``tied_with`` lists the other names that got as many votes as ``name`` (participants did not
+    decide between them); ``repeats`` is the name this category would share with an earlier one
+    (its top name went to the category that got more votes for it), else ``None``. Neither is part
+    of :meth:`to_dict` (the ``analyze --json`` contract); :func:`naming_note` says them in words.
+    """
 
     name: str
     cards: list[str]
     agreement: float
     name_share: float = 0.0
     alternatives: list[dict] = field(default_factory=list)
+    tied_with: list[str] = field(default_factory=list)
+    repeats: str | None = None
 
     def to_dict(self) -> dict:
         return {"name": self.name, "cards": self.cards, "agreement": round(self.agreement, 4),
                 "name_share": round(self.name_share, 4), "alternatives": self.alternatives}
+
+
+def naming_note(category: ProposedCategory) -> str:
+    """Why a category is named as it is, when that needs saying; ``''`` otherwise.
+
+    >>> naming_note(ProposedCategory("About us (2)", ["Team"], 0.5, 0.6, [{"name": "Team", "share": 0.3}],
+    ...                              repeats="About us"))
+    'Participants named this "About us", a name another category has with as many votes or more; next choice: Team (30%).'
+    """
+    parts = []
+    if category.repeats is not None:
+        runner = category.alternatives[0] if category.alternatives else None
+        parts.append(f'Participants named this "{category.repeats}", a name another category has with as many '
+                     "votes or more; " + (f"next choice: {runner['name']} ({runner['share']:.0%})." if runner
+                                  else "no other name was given."))
+    if category.tied_with:
+        others = ", ".join(f'"{n}"' for n in category.tied_with)
+        parts.append(f"Votes tie ({category.name_share:.0%} each) with {others}.")
+    return " ".join(parts)
 
 
 def best_groups(table: SortTable, clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -93,6 +120,10 @@ def name_categories(table: SortTable, clusters: np.ndarray, similarity: np.ndarr
     the mean similarity over pairs of cards within the category; for a single card,
     the share of participants who put it in a group of its own.
 
+    No two categories share a name: categories choose in order of their top name's share;
+    one whose top names (all tied) are taken keeps its first one with a number, ``'About us (2)'``
+    (see :class:`ProposedCategory` ``tied_with`` and ``repeats``).
+
     Votes are counted with NumPy on label codes; only the distinct (cluster, label)
     pairs are visited in Python.
 
@@ -123,22 +154,87 @@ def name_categories(table: SortTable, clusters: np.ndarray, similarity: np.ndarr
         key_votes[c][key] = key_votes[c].get(key, 0) + n
         spelling[c][key] = min(spelling[c].get(key, (0, labels[label])), (-n, labels[label]))
     group_sizes = table.group_sizes()
+    ranked = [sorted(key_votes[c].items(), key=lambda kv: (-kv[1], kv[0])) for c in range(k)]
+    chosen = _unique_names(ranked, voters)
+    used = {key for key, _ in chosen if key is not None}
     out = []
     for c in range(k):
         members = np.flatnonzero(clusters == c)
-        ranked = sorted(key_votes[c].items(), key=lambda kv: (-kv[1], kv[0]))
         if len(members) > 1:
             block = similarity[np.ix_(members, members)]
             agreement = float(block[np.triu_indices(len(members), 1)].mean())
         else:
             placed = table.group[table.card == members[0]]
             agreement = float(np.mean(group_sizes[placed] == 1)) if len(placed) else 0.0
+        key, repeat = chosen[c]
+        votes = dict(ranked[c])
+        if key is None:
+            name, share, tied = _fallback_name(c, used), 0.0, []
+        else:
+            label = spelling[c][key][1]
+            name = label if repeat == 1 else _numbered(label, repeat, used)
+            share = votes[key] / int(voters[c])
+            tied = [spelling[c][other][1] for other, n in ranked[c] if n == votes[key] and other != key]
         out.append(ProposedCategory(
-            name=spelling[c][ranked[0][0]][1] if ranked else f"Category {c + 1}",
+            name=name,
             cards=[table.cards[i] for i in members],
             agreement=agreement,
-            name_share=ranked[0][1] / int(voters[c]) if ranked else 0.0,
-            alternatives=[{"name": spelling[c][key][1], "share": round(n / int(voters[c]), 4)}
-                          for key, n in ranked[1:1 + n_alternatives]],
+            name_share=share,
+            alternatives=[{"name": spelling[c][other][1], "share": round(n / int(voters[c]), 4)}
+                          for other, n in ranked[c] if other != key][:n_alternatives],
+            tied_with=tied,
+            repeats=spelling[c][key][1] if key is not None and repeat > 1 else None,
         ))
     return out
+
+
+def _unique_names(ranked: list[list[tuple[str, int]]], voters: np.ndarray) -> list[tuple[str | None, int]]:
+    """The name key each cluster takes, and 1, or n > 1 for the n-th cluster that takes the same key.
+
+    Clusters choose in order of their top name's share of voters (then votes, then cluster order).
+    A cluster takes the first of its top-voted names (tied, in key order) that no cluster took yet;
+    when every one of them is taken, it repeats its first top name and gets a number.
+    """
+    order = sorted((c for c in range(len(ranked)) if ranked[c]),
+                   key=lambda c: (-ranked[c][0][1] / max(int(voters[c]), 1), -ranked[c][0][1], c))
+    taken: dict[str, int] = {}
+    chosen: list[tuple[str | None, int]] = [(None, 1)] * len(ranked)
+    for c in order:
+        top = [key for key, n in ranked[c] if n == ranked[c][0][1]]
+        free = [key for key in top if key not in taken]
+        key = free[0] if free else top[0]
+        taken[key] = taken.get(key, 0) + 1
+        chosen[c] = (key, taken[key])
+    return chosen
+
+
+def _numbered(label: str, n: int, used: set[str]) -> str:
+    """``'About us (2)'``: the n-th category named ``label``, never the key of another category's name."""
+    while normalise_label(f"{label} ({n})") in used:
+        n += 1
+    used.add(normalise_label(f"{label} ({n})"))
+    return f"{label} ({n})"
+
+
+def _fallback_name(c: int, used: set[str]) -> str:
+    """``'Category 3'`` for a cluster nobody named, unless a category already has that name."""
+    name = f"Category {c + 1}"
+    while normalise_label(name) in used:
+        name += "*"
+    used.add(normalise_label(name))
+    return name
+
+
+def export_navigation(categories: list[ProposedCategory]) -> str:
+    """The proposed navigation as CSV, one row per card, formula-like cells neutralised.
+
+    Columns ``category``, ``card``, ``agreement`` (the category's, 0-1), ``named_so_by``
+    (share of voters who gave the name), ``other_names`` (``'Team (30%); Contact (20%)'``)
+    and ``note`` (:func:`naming_note`).
+    """
+    from .formats import _csv  # the one CSV writer that neutralises cells for spreadsheets
+
+    return _csv(["category", "card", "agreement", "named_so_by", "other_names", "note"], (
+        [c.name, card, f"{c.agreement:.4f}", f"{c.name_share:.4f}",
+         "; ".join(f"{a['name']} ({a['share']:.0%})" for a in c.alternatives), naming_note(c)]
+        for c in categories for card in c.cards))

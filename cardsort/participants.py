@@ -111,9 +111,15 @@ def _distances_to(mine: np.ndarray, others: np.ndarray, g: int) -> np.ndarray:
         ordered = np.sort(partner, axis=1)
         distinct = (ordered[:, 1:] != ordered[:, :-1]).all(axis=1)
         best = np.where((best < 0) & distinct, top.sum(axis=1), best)
-    for p in np.flatnonzero(best < 0):
-        rows, cols = linear_sum_assignment(overlap[p], maximize=True)
-        best[p] = overlap[p][rows, cols].sum()
+    hard = np.flatnonzero(best < 0)
+    if len(hard):
+        # The solver per pair, on square g x g costs (its rows come back as 0..g-1); the matched
+        # overlaps are summed for all pairs at once afterwards, outside the Python loop.
+        cost = -overlap[hard]
+        cols = np.empty((len(hard), g), dtype=np.int64)
+        for q, matrix in enumerate(cost):
+            cols[q] = linear_sum_assignment(matrix)[1]
+        best[hard] = np.take_along_axis(overlap[hard], cols[:, :, None], axis=2)[:, :, 0].sum(axis=1)
     return n_common - best
 
 

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html import escape
@@ -21,8 +22,11 @@ import pandas as pd
 from scipy.cluster import hierarchy
 
 from . import exclusions, formats
+from .comments import comments_frame, export_comments
+from .i18n import counted
 from .aam import AgreedSet, actual_agreement, tree_layout
 from .analysis import Analysis, analyze
+from .naming import naming_note
 from .model import Sort, Study
 from .participants import RepresentativeSort, edit_distances, representative_sorts, sample_participants
 from .stability import SampleSize, Stability, bootstrap_stability, sample_size_curve
@@ -32,6 +36,8 @@ from .table import SortTable
 FORMATS = ("html", "csv", "json")
 RTL_LANGUAGES = ("ar", "fa", "he", "ur", "ps", "ckb", "yi")
 UNSTABLE = 0.7  # stability below this is called out
+PARTICIPANTS = {"one": "participant", "other": "participants"}
+CARDS = {"one": "card", "other": "cards"}
 MAX_MATRIX_CARDS = 120  # above this the matrix goes to the CSV/JSON only (a 14,400-cell table helps nobody)
 
 
@@ -55,11 +61,18 @@ class Report:
     representatives: list[RepresentativeSort] = field(default_factory=list)
     representatives_of: int = 0  # participants the representative sorts were chosen from (a sample when large)
     exclusion_rule: str = ""
+    comments: pd.DataFrame | None = None  # participants' answers (cardsort.comments.comments_frame)
+
+
+STEPS = ("Reading the sorts", "Similarity and proposed categories", "Actual Agreement Method tree",
+         "Bootstrap stability", "Edit distances between participants", "Sample-size curve")
 
 
 def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset[str] = frozenset(),
                  decisions: list[LabelDecision] = (), notes: str = "", method: str = "average",
-                 k: int | None = None, n_resamples: int = 200) -> Report:
+                 k: int | None = None, n_resamples: int = 200,
+                 progress: Callable[[str, float], None] | None = None,
+                 computed: Mapping | None = None) -> Report:
     """Analyse ``study``'s included sorts for the report.
 
     Parameters
@@ -77,26 +90,54 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
     k : int, optional
         Number of categories (default: best silhouette).
     n_resamples : int, default=200
+    progress : callable, optional
+        Called as ``progress(step, fraction_done)`` before each step of :data:`STEPS`, and with
+        ``('Done', 1.0)`` at the end.
+    computed : mapping, optional
+        Parts already computed for the same sorts, exclusions, decisions and method (the Trust
+        page's cache): ``'table'``, ``'analysis'`` (only when ``k`` is ``None``), ``'aam'``,
+        ``'stability'`` (when it has ``n_resamples``), ``'sample'`` with ``'distances'``,
+        ``'sample_size'``. Each one given is used as it is instead of being computed again.
     """
+    def step(i: int) -> None:
+        if progress is not None:
+            progress(STEPS[i] if i < len(STEPS) else "Done", i / len(STEPS))
+
+    done = dict(computed or {})
+    if k is not None or method != done.get("method", method):
+        done.clear()
+    if "stability" in done and getattr(done["stability"], "n_resamples", None) != n_resamples:
+        done.pop("stability")
+    step(0)
     report = Report(study=study, generated_at=datetime.now(timezone.utc).replace(microsecond=0),
                     n_sorts=len(sorts), flags=exclusions.flag_sorts(sorts),
                     excluded=sorted(excluded & {s.participant_id for s in sorts}), notes=notes,
-                    decisions=list(decisions), exclusion_rule=exclusions.describe_thresholds(sorts))
-    table = analysis_table(study, sorts, excluded, decisions)
+                    decisions=list(decisions), exclusion_rule=exclusions.describe_thresholds(sorts),
+                    comments=comments_frame(sorts, set(excluded)))
+    table = done["table"] if "table" in done else analysis_table(study, sorts, excluded, decisions)
     if table is None:
+        step(len(STEPS))
         return report
     report.table = table
-    report.analysis = analyze(table, method=method, k=k)
-    report.aam_tree = actual_agreement(table)
+    step(1)
+    report.analysis = done.get("analysis") or analyze(table, method=method, k=k)
     if study.kind in ("open", "hybrid"):
         report.standardised = standardised_categories(table)
+    step(2)
+    report.aam_tree = done["aam"] if "aam" in done else actual_agreement(table)
     if table.n_participants >= 2:
-        report.stability = bootstrap_stability(table, report.analysis.clusters, method, n_resamples)
-        sample = sample_participants(table)
-        report.representatives = representative_sorts(sample, edit_distances(sample))
+        step(3)
+        report.stability = done.get("stability") or bootstrap_stability(table, report.analysis.clusters, method,
+                                                                         n_resamples)
+        step(4)
+        sample = done.get("sample") or sample_participants(table)
+        distances = done["distances"] if "distances" in done and "sample" in done else edit_distances(sample)
+        report.representatives = representative_sorts(sample, distances)
         report.representatives_of = sample.n_participants
         if table.n_cards >= 3:
-            report.sample_size = sample_size_curve(table)
+            step(5)
+            report.sample_size = done.get("sample_size") or sample_size_curve(table)
+    step(len(STEPS))
     return report
 
 
@@ -155,6 +196,9 @@ def report_dict(report: Report) -> dict:
             {**{k: v for k, v in row.items() if k != "cards"}, "agreement": round(row["agreement"], 4),
              "cards": [{"card": c, "count": n} for c, n in row["cards"]]}
             for row in report.standardised.to_dict(orient="records")]
+    comments = report.comments if report.comments is not None else comments_frame([])
+    out["comments"] = [{k: (bool(v) if k == "excluded" else v) for k, v in row.items()}
+                       for row in comments.to_dict(orient="records")]
     out["representative_sorts"] = [
         {"participant": r.participant, "neighbours": r.neighbours, "max_distance": r.max_distance,
          "mean_distance": round(r.mean_distance, 4),
@@ -173,6 +217,11 @@ def _json_default(value):
     if isinstance(value, np.floating):
         return _finite(float(value))
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def render_comments_csv(report: Report) -> str:
+    """Participants' comments as CSV (``participant, submitted, comments, hard_cards, excluded``), neutralised."""
+    return export_comments(report.comments if report.comments is not None else comments_frame([]))
 
 
 def render_csv(report: Report) -> str:
@@ -307,7 +356,7 @@ def _tree_html(nodes: list[AgreedSet], cards: tuple[str, ...], n: int) -> str:
     items = []
     for node in nodes:
         names = ", ".join(_e(cards[i]) for i in node.cards)
-        items.append(f"<li><strong>{_pct(node.height)}</strong> ({node.score} of {n} participants): {names}"
+        items.append(f"<li><strong>{_pct(node.height)}</strong> ({node.score} of {counted(n, PARTICIPANTS)}): {names}"
                      f"{_tree_html(node.children, cards, n) if node.children else ''}</li>")
     return f'<ul class="tree">{"".join(items)}</ul>'
 
@@ -332,18 +381,35 @@ def _matrix_html(a: Analysis) -> str:
             f'<thead><tr><th scope="col">Card</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
+def _comments_html(report: Report) -> str:
+    """Participants' answers to the optional questions, in a collapsed table (hundreds stay readable)."""
+    comments = report.comments
+    if comments is None or comments.empty:
+        return "<h2>Participants' comments</h2><p>No participant left a comment.</p>"
+    rows = [[_e(r.participant), _e(r.submitted or "–"), _e(r.comments or "–"), _e(r.hard_cards or "–"),
+             "yes" if r.excluded else "no"] for r in comments.itertuples()]
+    return ("<h2>Participants' comments</h2><p>Answers to the optional questions after sorting, newest first "
+            "(times in UTC).</p>"
+            f"<details><summary>{counted(len(comments), {'one': 'comment', 'other': 'comments'})}</summary>"
+            + _table("Participants' comments", ["Participant", "Submitted", "Comments", "Cards hard to place",
+                                                "Excluded"], rows)
+            + "</details>")
+
+
 def render_html(report: Report) -> str:
     """The report as one self-contained, accessible HTML page."""
     s, a = report.study, report.analysis
     lang = s.language or "en"
     direction = ' dir="rtl"' if lang.split("-")[0].lower() in RTL_LANGUAGES else ""
     body = [f"<header><h1>Card sort report: {_e(s.name)}</h1>",
-            f'<p class="muted">{_e(s.kind.capitalize())} sort · {len(s.cards)} cards · generated '
+            f'<p class="muted">{_e(s.kind.capitalize())} sort · {counted(len(s.cards), CARDS)} · generated '
             f"{report.generated_at:%Y-%m-%d %H:%M} UTC</p></header><main>"]
     body.append("<h2>Participants</h2>")
     analysed = a.n_participants if a else 0
-    body.append(f"<p>{report.n_sorts} participants submitted a sort; {len(report.excluded)} were excluded by "
-                f"the UX lead; {analysed} sorts are analysed below.</p><p>{_e(report.exclusion_rule)}</p>")
+    body.append(f"<p>{counted(report.n_sorts, PARTICIPANTS)} submitted a sort; the UX lead excluded "
+                f"{counted(len(report.excluded), {'one': 'sort', 'other': 'sorts'})}; "
+                f"{counted(analysed, {'one': 'sort is', 'other': 'sorts are'})} analysed below.</p>"
+                f"<p>{_e(report.exclusion_rule)}</p>")
     flagged = report.flags[(report.flags["reasons"] != "") | report.flags["participant"].isin(report.excluded)]
     if len(flagged):
         body.append(_table("Flagged or excluded sorts", ["Participant", "Cards", "Groups", "Time", "Flags", "Excluded"], [
@@ -357,16 +423,20 @@ def render_html(report: Report) -> str:
         body.append("<h2>Results</h2><p>There are no included sorts to analyse yet.</p>")
     else:
         body.append("<h2>Proposed navigation</h2>")
-        body.append(f"<p>{a.k} categories from {a.n_participants} participants ({_e(a.method)} linkage"
+        categories_from = (f"{counted(a.k, {'one': 'category', 'other': 'categories'})} from "
+                           f"{counted(a.n_participants, PARTICIPANTS)}")
+        body.append(f"<p>{categories_from} ({_e(a.method)} linkage"
                     f"{', number chosen by best silhouette' if a.k_chosen_automatically else ''}). Agreement is "
                     "the mean share of participants who put two of the category's cards together; stability "
                     f"is the share of {report.stability.n_resamples if report.stability else 0} bootstrap "
                     "resamples of participants in which the category's cards stay together.</p>"
                     if report.stability else
-                    f"<p>{a.k} categories from {a.n_participants} participants ({_e(a.method)} linkage).</p>")
+                    f"<p>{categories_from} ({_e(a.method)} linkage).</p>")
         rows = []
         for c, cat in enumerate(a.categories):
             alts = "; ".join(f"{_e(x['name'])} ({_pct(x['share'])})" for x in cat.alternatives) or "–"
+            if note := naming_note(cat):
+                alts += f'<br><span class="muted">{_e(note)}</span>'
             rows.append([_e(cat.name), _e(", ".join(cat.cards)), _pct(cat.agreement),
                          _pct(report.stability.category[c]) if report.stability else "–", alts])
         body.append(_table("Proposed categories", ["Category", "Cards", "Agreement", "Stability", "Other names"],
@@ -374,7 +444,7 @@ def render_html(report: Report) -> str:
         if report.stability is not None:
             order = np.argsort(report.stability.card, kind="stable")
             unstable = int((report.stability.card < UNSTABLE).sum())
-            body.append(f"<details><summary>Card stability: {unstable} of {len(a.cards)} cards below "
+            body.append(f"<details><summary>Card stability: {unstable} of {counted(len(a.cards), CARDS)} below "
                         f"{UNSTABLE:.0%}</summary>")
             body.append(_table("Card stability (least stable first): share of resamples in which the card "
                                "stays with most of its category", ["Card", "Category", "Stability"],
@@ -413,7 +483,8 @@ def render_html(report: Report) -> str:
         body.append("<h2>Representative participants</h2><p>The sorts that stand for the most other sorts "
                     f"(fewest cards to move), each a different structure{sampled}.</p>")
         for r in report.representatives:
-            body.append(f"<h3>Participant {_e(r.participant)}</h3><p>{r.neighbours} other participants are "
+            body.append(f"<h3>Participant {_e(r.participant)}</h3><p>"
+                        f"{counted(r.neighbours, {'one': 'other participant is', 'other': 'other participants are'})} "
                         f"within {r.max_distance} {'card' if r.max_distance == 1 else 'cards'} moved of this sort; "
                         f"on average {r.mean_distance:.1f} cards to move.</p>")
             body.append("<ul>" + "".join(f"<li><strong>{_e(label)}</strong>: {_e(', '.join(cards))}</li>"
@@ -425,6 +496,7 @@ def render_html(report: Report) -> str:
                            [[_e(r.category), str(r.participants), _pct(r.agreement),
                              _e(", ".join(f"{c} ({n})" for c, n in r.cards))]
                             for r in report.standardised.itertuples()], numeric={1, 2}))
+    body.append(_comments_html(report))
     body.append("</main>")
     return (f'<!DOCTYPE html>\n<html lang="{_e(lang)}"{direction}><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'

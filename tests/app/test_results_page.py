@@ -40,16 +40,20 @@ def test_progress_and_the_proposed_navigation(app_db):
     assert not at.exception
     assert [(m.label, m.value) for m in at.metric] == [
         ("Participants completed", "3"), ("In progress", "1"), ("Median time to complete", "7 min 30 s")]
+    assert [c.value for c in at.markdown][:3] == [
+        "all in the analysis", "started and not yet submitted", "from all 3 analysed participants"]
     assert at.number_input(key="k:s1:average").value == 2
     assert navigation(at) == [
         ["Fruit", "Vegetables"], ["A, B", "C, D"], ["100%", "67%"], ["67%", "67%"], ["Food (33%)", "Veg (33%)"]]
-    assert [t.label for t in at.tabs] == ["Proposed navigation", "Dendrogram", "Similarity matrix", "Export"]
+    assert [t.label for t in at.tabs] == ["Proposed navigation", "Dendrogram", "Similarity matrix", "Comments (0)",
+                                          "Export"]
     assert len(at.get("vega_lite_chart")) == 2
     pairs = at.table[1].value
     assert pairs.values.tolist()[:3] == [["A", "B", "100%"], ["C", "D", "67%"], ["A", "C", "33%"]]
     assert [b.label for b in at.get("download_button")] == [
-        "Long CSV", "Casolysis CSV", "JSON", "Similarity matrix CSV", "Dendrogram as PNG", "Dendrogram as SVG",
-        "Similarity matrix as PNG", "Similarity matrix as SVG"]
+        "Proposed navigation CSV", "Long CSV", "Casolysis CSV", "JSON", "Similarity matrix CSV",
+        "Proposed navigation CSV", "Dendrogram as PNG", "Dendrogram as SVG", "Similarity matrix as PNG",
+        "Similarity matrix as SVG"]
 
 
 def test_k_override_and_method_choice(app_db):
@@ -58,10 +62,10 @@ def test_k_override_and_method_choice(app_db):
     at.number_input(key="k:s1:average").set_value(3).run()
     # C is never alone (agreement 0), D alone for p3 (1 of 3); C's votes tie and go alphabetically to Food.
     assert navigation(at)[:3] == [["Fruit", "Food", "Vegetables"], ["A, B", "C", "D"], ["100%", "0%", "33%"]]
-    assert "3 categories from 3 participants' sorts (average linkage)" in texts(at)
+    assert "3 categories from the sorts of 3 participants (average linkage)" in texts(at)
     at.selectbox(key="method").select("complete").run()
     assert at.number_input(key="k:s1:complete").value == 2  # each method starts from its own automatic k
-    assert "2 categories from 3 participants' sorts (complete linkage)" in texts(at)
+    assert "2 categories from the sorts of 3 participants (complete linkage)" in texts(at)
 
 
 def test_placement_matrix_of_a_hybrid_sort(app_db):
@@ -73,7 +77,7 @@ def test_placement_matrix_of_a_hybrid_sort(app_db):
     ])
     at = open_page("results.py", study="h1")
     assert [t.label for t in at.tabs] == ["Proposed navigation", "Dendrogram", "Similarity matrix",
-                                          "Placement matrix", "Export"]
+                                          "Placement matrix", "Comments (0)", "Export"]
     counts = at.table[2].value
     assert list(counts.columns) == ["Wear", "Carry", "(own groups)"]
     assert counts.loc["Shoes"].tolist() == [2, 0, 0]
@@ -87,6 +91,7 @@ def test_a_study_without_sorts_says_what_to_do(app_db):
     at = open_page("results.py", study="n1")
     assert [(m.label, m.value) for m in at.metric] == [
         ("Participants completed", "0"), ("In progress", "0"), ("Median time to complete", "–")]
+    assert [c.value for c in at.markdown][:3] == ["all in the analysis", "started and not yet submitted", "no sorts yet"]
     assert "No sorts to analyse yet" in texts(at)
     assert len(at.tabs) == 0
 
@@ -107,3 +112,60 @@ def test_excluding_a_participant_changes_the_results_at_once(app_db):
     at.button(key="refresh").click().run()
     # Without p3, C and D were always together; "Veg" and "Vegetables" tie 1-1 and go alphabetically.
     assert navigation(at)[:3] == [["Fruit", "Veg"], ["A, B", "C, D"], ["100%", "100%"]]
+
+
+def test_each_figure_says_what_it_counts(app_db):
+    seed_open(app_db)
+    store.import_sorts(app_db, "s1", [Sort("p4", (Group("Fruit", ("c1", "c2")), Group("Veg", ("c3", "c4"))))])
+    store.set_excluded(app_db, "s1", "p3", True)
+    at = open_page("results.py", study="s1")
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("Participants completed", "4"), ("In progress", "0"), ("Median time to complete", "6 min 15 s")]
+    assert [c.value for c in at.markdown][:3] == [
+        "1 excluded from the analysis, 3 analysed", "started and not yet submitted",
+        "from the 2 of 3 analysed participants with timing"]
+    assert "2 categories from the sorts of 3 participants (average linkage)" in texts(at)
+
+
+def test_one_participant_reads_in_the_singular(app_db):
+    store.create_study(app_db, study_from_spec({"name": "One", "kind": "open", "cards": list("ABC")}, "o1"))
+    store.import_sorts(app_db, "o1", [sort("p1", 4, ("X", ["c1", "c2"], None), ("Y", ["c3"], None))])
+    at = open_page("results.py", study="o1")
+    assert [c.value for c in at.markdown][2] == "from the 1 analysed participant"
+    assert "from the sorts of 1 participant (average linkage)" in texts(at)
+
+
+def test_comments_are_listed_with_participant_and_date(app_db):
+    seed_open(app_db)
+    store.import_sorts(app_db, "s1", [
+        Sort("p8", (Group("All", ("c1", "c2", "c3", "c4")),), started_at=T0, finished_at=T0 + timedelta(minutes=1),
+             answers={"comments": "=Too many cards", "hard_cards": ""}),
+        Sort("p9", (Group("Fruit", ("c1", "c2")), Group("Veg", ("c3", "c4"))), started_at=T0,
+             finished_at=T0 + timedelta(days=1, minutes=3), answers={"comments": "Veg or fruit?", "hard_cards": "C"}),
+    ])
+    store.set_excluded(app_db, "s1", "p8", True)
+    at = open_page("results.py", study="s1")
+    assert [t.label for t in at.tabs][3] == "Comments (2)"
+    tab = at.tabs[3]
+    assert tab.markdown[0].value == ("2 participants answered the optional questions after sorting, newest first; "
+                                     "1 of them excluded from the analysis. Search or sort the table from its "
+                                     "toolbar; hover a cell to read a long answer.")
+    frame = tab.dataframe[0].value
+    assert list(frame.columns) == ["Participant", "Submitted (UTC)", "Excluded", "Comments", "Cards hard to place"]
+    assert frame.values.tolist() == [["p9", "2026-11-03 09:03", False, "Veg or fruit?", "C"],
+                                     ["p8", "2026-11-02 09:01", True, "=Too many cards", "–"]]
+    assert tab.get("download_button")[0].label == "Comments CSV"
+
+
+def test_a_hybrid_study_names_each_category_once_and_says_why(app_db):
+    from tests.cardsort.test_naming import STUDY, hybrid_sorts
+
+    store.create_study(app_db, STUDY)
+    store.import_sorts(app_db, "u1", hybrid_sorts())
+    at = open_page("results.py", study="u1")
+    at.number_input(key="k:u1:average").set_value(4).run()
+    table = at.table[0].value
+    assert list(table["Category"]) == ["About us", "About us (2)", "Current students", "Money"]
+    assert list(table["Naming note"]) == [
+        "–", 'Participants named this "About us", a name another category has with as many votes or more; '
+        "next choice: Work with us (25%).", "–", 'Votes tie (50% each) with "Current students".']

@@ -13,6 +13,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from cardsort import demo, store
@@ -35,6 +37,9 @@ def study(app_server):
         sort("p4", 7, ("Visit", ["c1", "c2"], None), ("Borrow", ["c3", "c4"], None)),
         sort("pile", 1, ("All", ["c1", "c2", "c3", "c4"], None)),
     ])
+    with app_server.engine.begin() as conn:  # p1 left a comment after sorting
+        conn.execute(store.sorts.update().where(store.sorts.c.participant_id == "p1", store.sorts.c.study_id == s.id)
+                     .values(answers='{"comments": "Fines <i>could</i> go under Borrow"}'))
     store.save_study_notes(app_server.engine, s.id, "Check <b>Fines</b> again.")
     return s
 
@@ -50,6 +55,12 @@ def test_trust_and_standardise_pages_and_report_have_no_axe_violations(app_serve
     go(browser, f"/trust?study={study.id}", "Flagged:")
     for name in open_tabs(browser):
         found[f"trust, {name}"] = violations(browser)
+    build = next(b for b in browser.find_elements(By.TAG_NAME, "button") if b.text == "Build the report")
+    build.send_keys(Keys.ENTER)
+    wait_for_text(browser, "Report ready")
+    settle(browser)
+    assert "Download comments CSV" in browser.find_element(By.TAG_NAME, "body").text
+    found["trust, Report built"] = violations(browser)
     go(browser, f"/standardise?study={study.id}", "Standardised categories")
     found["standardise"] = violations(browser)
 
@@ -59,6 +70,8 @@ def test_trust_and_standardise_pages_and_report_have_no_axe_violations(app_serve
     try:
         browser.get(f"http://127.0.0.1:{server.server_address[1]}/report.html")
         wait_for_text(browser, "Actual Agreement Method")
+        assert "Fines <i>could</i> go under Borrow" in browser.find_element(By.TAG_NAME, "body").get_attribute(
+            "textContent")
         assert browser.execute_script("return document.querySelectorAll('script').length") == 0
         found["report"] = violations(browser)
     finally:

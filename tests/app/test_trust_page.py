@@ -90,3 +90,25 @@ def test_counts_agree_with_their_nouns(app_db):
     at.button(key="exclude_flagged").click().run()
     assert [m.value for m in at.tabs[3].markdown][1:] == [
         "4 of 4 other participants are within 1 card moved; on average 0.2 cards away."]
+
+
+def test_the_report_is_built_with_progress_then_downloaded(app_db):
+    add_study(app_db)
+    at = sign_in_on("trust.py", study="s1")
+    report_tab = at.tabs[6]
+    assert [b.label for b in report_tab.button] == ["Save notes", "Build the report"]
+    assert report_tab.markdown[-1].value == ("Building takes a few seconds with thousands of participants; the steps "
+                                             "show as it goes.")
+    assert not report_tab.get("download_button")
+    at.button(key="build_report:s1").click().run()
+    assert not at.exception
+    report_tab = at.tabs[6]
+    (status,) = report_tab.status
+    assert status.label.startswith("Report ready (") and status.label.endswith(" s): download it below.")
+    assert status.state == "complete"
+    assert [b.label for b in report_tab.get("download_button")] == [
+        "Download HTML report", "Download CSV", "Download JSON", "Download comments CSV"]
+    # Saved notes make the built report stale: it must be built again.
+    at.text_area(key="notes:s1").input("New notes")
+    at.button(key="save_notes").click().run()
+    assert not at.tabs[6].get("download_button")

@@ -115,7 +115,8 @@ def test_k_override_and_singleton_agreement():
     assert [c.cards for c in result.categories] == [["A"], ["B"], ["C"], ["D"]]
     # D was alone in p2's "Support" pile: 1 of the 3 participants who placed it
     assert result.categories[3].agreement == pytest.approx(THIRD)
-    assert result.categories[1].name == "Info"  # B: p1 Info, p2 info, p3 Misc -> Info 2 of 3
+    # B: p1 Info, p2 info, p3 Misc -> Info 2 of 3; A holds "Info" with 3 of 3, so B's is numbered.
+    assert [c.name for c in result.categories] == ["Info", "Info (2)", "Help", "Help (2)"]
 
 
 def test_json_contract_keys_and_values():

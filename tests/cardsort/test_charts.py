@@ -57,26 +57,35 @@ def test_similarity_frame_refuses_a_matrix_of_the_wrong_shape():
         charts.similarity_frame(CARDS, SIMILARITY[:2, :2])
 
 
-def test_heatmap_encodings_follow_the_leaf_order():
+def test_heatmap_encodings_follow_the_leaf_order_and_cells_show_percentages():
     spec = charts.similarity_heatmap(CARDS, SIMILARITY, order=[2, 0, 1]).to_dict()
-    assert spec["mark"]["type"] == "rect"
-    enc = spec["encoding"]
+    rects, text = spec["layer"]
+    assert rects["mark"]["type"] == "rect" and text["mark"] == {"type": "text", "fontSize": 12}
+    enc = rects["encoding"]
     assert enc["x"]["field"] == "other" and enc["y"]["field"] == "card"
     assert enc["x"]["sort"] == enc["y"]["sort"] == ["C", "A", "B"]
-    assert enc["color"]["field"] == "similarity"
-    assert enc["color"]["scale"]["domain"] == [0, 1]
+    assert rects["encoding"]["color"]["field"] == "similarity"
+    assert rects["encoding"]["color"]["scale"]["domain"] == [0, 1]
+    assert text["transform"] == [{"calculate": "round(datum.similarity * 100)", "as": "percent"}]
+    assert text["encoding"]["text"]["field"] == "percent"
+    assert text["encoding"]["color"]["condition"] == {"test": "datum.similarity > 0.65", "value": "white"}
     assert [t["field"] for t in enc["tooltip"]] == ["card", "other", "similarity"]
     assert spec["width"] == spec["height"] == 3 * 28
     assert enc["x"]["axis"]["labelFontSize"] == 12 and enc["x"].get("title") is None
+    assert rects["title"] == "How often cards were grouped together (% of participants)"
 
 
-@pytest.mark.parametrize(("n", "width", "labelled"), [(12, 336, True), (40, 560, True), (41, 560, False)])
-def test_heatmap_columns_share_at_most_560_px_and_are_labelled_while_wide_enough(n, width, labelled):
+@pytest.mark.parametrize(("n", "cell", "numbers", "angle"), [(12, 28, True, -60), (32, 22, True, -60),
+                                                              (40, 18, False, -90), (135, 14, False, -90)])
+def test_heatmap_cells_are_square_columns_always_labelled_numbers_where_they_fit(n, cell, numbers, angle):
     cards, sim, linkage = random_study(n)
-    spec = charts.similarity_heatmap(cards, sim, leaf_order(linkage)).to_dict()
-    assert spec["width"] == width
-    assert spec["height"] == charts.cell_size(n) * n
-    assert spec["encoding"]["x"]["axis"].get("labels", True) is labelled
+    with alt.data_transformers.disable_max_rows():
+        spec = charts.similarity_heatmap(cards, sim, leaf_order(linkage)).to_dict()
+    assert spec["width"] == spec["height"] == cell * n
+    assert ("layer" in spec) is numbers
+    x_axis = (spec["layer"][0] if numbers else spec)["encoding"]["x"]["axis"]
+    assert x_axis.get("labels", True) is True and x_axis["labelOverlap"] is False
+    assert x_axis["labelAngle"] == angle and x_axis["labelFontSize"] == (12 if cell >= 18 else 11)
 
 
 def test_strongest_pairs_first_and_ties_in_card_order():
@@ -205,8 +214,8 @@ def test_charts_at_200_cards_grow_instead_of_shrinking_labels():
         counts = pd.DataFrame(np.arange(800).reshape(200, 4) % 7, index=cards, columns=list("PQRS"))
         place = charts.placement_heatmap(counts, counts / 6).to_dict()
     assert heat["height"] == 200 * charts.MIN_CELL == 2800
-    assert heat["width"] == charts.MAX_PLOT_WIDTH == 560
-    assert heat["encoding"]["x"]["axis"]["labels"] is False  # 2.8 px columns: named in the tooltip only
+    assert heat["width"] == 2800  # square 14 px cells: the page scrolls sideways, every column is named
+    assert heat["encoding"]["x"]["axis"]["labelFontSize"] == 11
     assert heat["encoding"]["y"]["sort"] == [cards[i] for i in order]
     assert len(heat["datasets"][heat["data"]["name"]]) == 40_000
     assert heat["encoding"]["y"]["axis"]["labelFontSize"] == charts.MIN_FONT == 11

@@ -132,3 +132,66 @@ def test_aam_svg_draws_the_tree_segments(report):
     # (5 lines) and each set has one vertical line (2).
     assert svg.count("<line") == 7 and svg.count("<text") == 5 + 5
     assert 'aria-labelledby="aam-title"' in svg
+
+
+def commented_sorts():
+    out = sorts()
+    out[0] = Sort("p1", out[0].groups, started_at=T0, finished_at=T0 + timedelta(seconds=300),
+                  answers={"comments": HOSTILE, "hard_cards": "Renewals"})
+    out[-1] = Sort("pile", out[-1].groups, started_at=T0, finished_at=T0 + timedelta(days=1, seconds=2),
+                   answers={"comments": "=1+1"})
+    return out
+
+
+def test_participants_comments_are_in_every_format():
+    report = build_report(study_from_spec(SPEC, "s1"), commented_sorts(), excluded={"pile"})
+    html = render(report, "html")
+    assert "<h2>Participants' comments</h2>" in html and "<summary>2 comments</summary>" in html
+    assert ("<tr><th scope=\"row\">pile</th><td>2026-01-06 09:00</td><td>=1+1</td><td>–</td><td>yes</td></tr>"
+            "<tr><th scope=\"row\">p1</th><td>2026-01-05 09:05</td><td>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+            "</td><td>Renewals</td><td>no</td></tr>") in html
+    assert HOSTILE not in html
+    assert json.loads(render(report, "json"))["comments"] == [
+        {"participant": "pile", "submitted": "2026-01-06 09:00", "comments": "=1+1", "hard_cards": "",
+         "excluded": True},
+        {"participant": "p1", "submitted": "2026-01-05 09:05", "comments": HOSTILE, "hard_cards": "Renewals",
+         "excluded": False}]
+    from cardsort.report import render_comments_csv
+    assert list(csv.reader(io.StringIO(render_comments_csv(report)))) == [
+        ["participant", "submitted", "comments", "hard_cards", "excluded"],
+        ["pile", "2026-01-06 09:00", "'=1+1", "", "yes"], ["p1", "2026-01-05 09:05", HOSTILE, "Renewals", "no"]]
+
+
+def test_counts_read_in_the_singular_and_plural():
+    study = study_from_spec(SPEC, "s1")
+    html = render(build_report(study, sorts()[:1] + sorts()[-1:], excluded={"pile"}), "html")
+    assert "<p>2 participants submitted a sort; the UX lead excluded 1 sort; 1 sort is analysed below.</p>" in html
+    assert "from 1 participant (average linkage)" in html and "1 participants" not in html
+    assert "<p>No participant left a comment.</p>" in html
+
+
+def test_progress_is_reported_and_computed_parts_give_the_same_report():
+    from cardsort.aam import actual_agreement
+    from cardsort.analysis import analyze
+    from cardsort.participants import edit_distances, sample_participants
+    from cardsort.report import analysis_table
+    from cardsort.stability import bootstrap_stability, sample_size_curve
+
+    study, all_sorts = study_from_spec(SPEC, "s1"), commented_sorts()
+    steps = []
+    fresh = build_report(study, all_sorts, excluded={"pile"}, progress=lambda step, done: steps.append((step, done)))
+    assert steps == [("Reading the sorts", 0.0), ("Similarity and proposed categories", 1 / 6),
+                     ("Actual Agreement Method tree", 2 / 6), ("Bootstrap stability", 3 / 6),
+                     ("Edit distances between participants", 4 / 6), ("Sample-size curve", 5 / 6), ("Done", 1.0)]
+    table = analysis_table(study, all_sorts, {"pile"})
+    analysis = analyze(table)
+    sample = sample_participants(table)
+    computed = {"method": "average", "table": table, "analysis": analysis, "aam": actual_agreement(table),
+                "stability": bootstrap_stability(table, analysis.clusters, "average"), "sample": sample,
+                "distances": edit_distances(sample), "sample_size": sample_size_curve(table)}
+    reused = build_report(study, all_sorts, excluded={"pile"}, computed=computed)
+    strip = lambda text: re.sub(r"generated \S+ \S+ UTC|\"generated_at\": \"[^\"]+\"", "", text)  # noqa: E731
+    for fmt in ("html", "csv", "json"):
+        assert strip(render(reused, fmt)) == strip(render(fresh, fmt))
+    other = build_report(study, all_sorts, excluded={"pile"}, computed=computed, method="single")
+    assert other.analysis is not analysis and other.analysis.method == "single"
