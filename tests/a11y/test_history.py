@@ -66,11 +66,12 @@ def test_violations_over_time_has_one_row_per_audit_oldest_first(engine):
     history.save_audit(engine, v2_report(), finished_at=T0 + timedelta(days=7))
     history.save_audit(engine, v1_report(), finished_at=T0)
     frame = history.violations_over_time(engine, site)
-    assert list(frame.columns) == ["audit_id", "finished_at", "pages", "violations", "nodes",
+    assert list(frame.columns) == ["audit_id", "finished_at", "pages", "audited_pages", "violations", "nodes",
                                    "screen_reader_nodes", "needs_review_nodes",
                                    "critical", "serious", "moderate", "minor"]
     assert frame["finished_at"].tolist() == [T0, T0 + timedelta(days=7)]
     assert frame["violations"].tolist() == [13, 11]
+    assert frame["audited_pages"].tolist() == [4, 4]  # v1's fifth page could not be audited
     assert frame[["pages", "nodes", "screen_reader_nodes", "critical", "serious", "moderate", "minor"]
                  ].values.tolist() == [[5, 14, 13, 6, 7, 1, 0], [4, 12, 12, 6, 5, 1, 0]]
     assert history.violations_over_time(engine, "http://nowhere.example").empty
