@@ -96,16 +96,18 @@ SERIES_COLOURS = ("#1f2330", "#0064b0", "#a50e0e", "#c75a00")
 
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
-"""Times on the chart's axis and tooltips: date and 24-hour clock."""
+"""Times in the chart's tooltips: date and 24-hour clock."""
+AXIS_FORMAT = "%d %b %H:%M"
+"""Times on the chart's axis: day, month and 24-hour clock (the tooltips have the year)."""
 
 
 def history_chart(frame: pd.DataFrame, zone: tzinfo = timezone.utc, zone_label: str = "UTC") -> alt.Chart:
     """Line chart of failing elements per audit over time (one line per :data:`SERIES` entry, with a legend).
 
     Times are shown in ``zone`` on a 24-hour clock, whatever zone the browser drawing the
-    chart is in: each audit's local wall time is given to Vega-Lite as a UTC timestamp and
-    the axis and tooltips are formatted as UTC (``formatType: "utc"``), so no second
-    conversion happens in the browser.
+    chart is in: each audit's local wall time is given to Vega-Lite as a UTC timestamp on
+    a UTC scale (whose labels Vega-Lite formats as UTC), and the tooltips show the time
+    as text, so no second conversion happens in the browser.
 
     Audits in which no page could be audited are left out (their zeros are not "no
     failures"); the page's table still lists them.
@@ -132,7 +134,7 @@ def history_chart(frame: pd.DataFrame, zone: tzinfo = timezone.utc, zone_label: 
     names = list(SERIES.values())
     return alt.Chart(long, title="Failing elements per audit").mark_line(point=True).encode(
         x=alt.X("when:T", title=f"Audit finished ({zone_label})", scale=alt.Scale(type="utc"),
-                axis=alt.Axis(format=TIME_FORMAT, formatType="utc", labelAngle=-30, labelOverlap=True)),
+                axis=alt.Axis(format=AXIS_FORMAT, labelAngle=0, labelOverlap=True, labelFlush=True)),
         y=alt.Y("elements:Q", title="Failing elements", scale=alt.Scale(zero=True)),
         color=alt.Color("series:N", sort=names, scale=alt.Scale(domain=names, range=list(SERIES_COLOURS)),
                         legend=alt.Legend(title="Line", orient="bottom", direction="horizontal",

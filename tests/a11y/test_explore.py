@@ -106,7 +106,7 @@ def test_history_chart_shows_times_in_the_researchers_zone_on_a_24_hour_clock(zo
         tzinfo=timezone.utc).timestamp() * 1000)}
     x = spec["encoding"]["x"]
     assert (x["field"], x["type"], x["scale"]["type"]) == ("when", "temporal", "utc")
-    assert (x["axis"]["format"], x["axis"]["formatType"]) == ("%Y-%m-%d %H:%M", "utc")
+    assert x["axis"]["format"] == "%d %b %H:%M"
     assert x["title"] == f"Audit finished ({label})"
     assert {"field": "finished", "type": "nominal", "title": "Finished"} in spec["encoding"]["tooltip"]
 
