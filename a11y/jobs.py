@@ -17,6 +17,11 @@ that the job checks between pages; the pages under way finish, nothing is stored
 A job left ``queued``/``discovering``/``running`` by a server that stopped is
 reported as ``interrupted``.
 
+``done`` counts the pages checked so far, audited or not (the progress bar); what
+each page gave is in the stored audit, and :func:`get_job` reports ``audited`` and
+``not_audited`` from it (:func:`outcome_text` says it in one line), so a page that
+answered an HTTP error is never counted as audited.
+
 Cookies and headers (often secrets) are kept in memory for the job's thread
 only; the job row stores the rest of the request.
 """

@@ -133,6 +133,17 @@ def test_a_job_with_some_pages_not_audited_warns_and_names_them(app_db):
     assert not at.success and not at.error
 
 
+def test_a_long_list_of_pages_not_audited_is_cut_in_the_finish_message(app_db):
+    pages = [PageResult(url=f"http://127.0.0.1:8000/m{i}.html", status="error", error="HTTP 403") for i in range(7)]
+    job_id = finished_job(app_db, make_report(pages, axe_version="4.10.2", standard="wcag22aa"))
+    at = open_page("audit.py", job=job_id)
+    (message,) = [e.value for e in at.error]
+    assert message.startswith("Finished: 0 of 7 pages audited; 7 pages could not be audited (HTTP 403 ×7). "
+                              "Not audited: http://127.0.0.1:8000/m0.html (HTTP 403); ")
+    assert message.endswith("http://127.0.0.1:8000/m4.html (HTTP 403); and 2 others. "
+                            "The audit is stored with the site's history.")
+
+
 # --- results -------------------------------------------------------------------------------------
 
 def test_results_totals_filters_details_and_downloads(app_db):
