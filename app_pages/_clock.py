@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-TIME_FORMAT = "%Y-%m-%d %H:%M"
-"""How the pages write a moment: date and 24-hour time, no seconds."""
+TIME_FORMAT = "%Y-%m-%d %H:%M"  # how the pages write a moment: date and 24-hour time, no seconds
 
 
 def zone_from(name: str | None, offset_minutes: int | None) -> tzinfo:

@@ -320,3 +320,16 @@ def test_site_report_page_without_audits(app_db):
     store.create_study(app_db, study_from_spec({"name": "Empty", "kind": "open", "cards": ["A", "B"]}, "e1"))
     at = open_page("site_report.py", study="e1")
     assert "No audit is stored yet. Run one on the Audit page." in texts(at)
+
+
+def test_clock_zone_from_browser_values():
+    from app_pages._clock import show, zone_from, zone_name
+
+    evening = datetime(2026, 1, 15, 19, 30)  # naive, as SQLite gives it back: UTC
+    assert [(zone_name(z), show(evening, z)) for z in (
+        zone_from("Europe/Berlin", -60), zone_from("Not/AZone", -330), zone_from(None, 300), zone_from(None, None),
+        zone_from("../etc/passwd", None))] == [
+        ("Europe/Berlin", "2026-01-15 20:30"), ("UTC+05:30", "2026-01-16 01:00"), ("UTC-05:00", "2026-01-15 14:30"),
+        ("UTC", "2026-01-15 19:30"), ("UTC", "2026-01-15 19:30")]
+    assert show(datetime(2026, 7, 15, 19, 30, tzinfo=timezone.utc), zone_from("Europe/Berlin", None)) == \
+        "2026-07-15 21:30"  # summer time
