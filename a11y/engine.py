@@ -16,7 +16,9 @@ One page (:func:`audit_page`, with a driver the caller owns):
    owns get axe preloaded into every new document (:func:`preload_axe`), which
    saves sending it on each page;
 4. the checks beyond axe of :mod:`a11y.checks` (run on the accessibility tree that
-   :mod:`a11y.axtree` reads over CDP) are appended to the violations.
+   :mod:`a11y.axtree` reads over CDP) are appended to the violations;
+5. every failing element gets its fingerprint from what the page says of it (its name,
+   landmark and heading: :func:`anchor_findings`), never from its position among siblings.
 
 Many pages (:func:`audit_urls`): a pool of ``workers`` threads, each with one
 reused browser; results come back in input order. A browser that dies mid-run is
@@ -50,7 +52,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from a11y import checks
 from a11y.browser import CdpUnavailableError, cdp, make_driver
 from a11y.crawl import check_url
-from a11y.findings import Finding, PageResult, findings_from_axe
+from a11y.findings import (
+    BLOCKS, NAME_FROM_CONTENT, Finding, Node, PageResult, findings_from_axe, fingerprint,
+)
 
 log = logging.getLogger(__name__)
 
@@ -387,6 +391,145 @@ def run_axe(driver: WebDriver, axe: AxeScript, options: dict[str, Any]) -> dict[
     return json.loads(out["result"])
 
 
+# --- anchors for fingerprints ------------------------------------------------------------------
+
+# Runs in one frame: finds each element by its selector (shadow levels joined by " >>> ") and
+# reads what identifies it apart from its position: its name (labels included), the landmark
+# it is in (role and name) and the text of the nearest heading before it inside that landmark.
+# Mirrors a11y.findings.element_identity's rules for text (NAME_FROM_CONTENT, BLOCKS).
+_ANCHOR_COMMON = """
+const clean = (s) => (s || '').replace(/\\s+/g, ' ').trim().slice(0, 120);
+const find = (chain) => {
+  let root = document, el = null;
+  for (const part of chain.split(' >>> ')) {
+    if (!root) return null;
+    try { el = root.querySelector(part); } catch (e) { return null; }
+    if (!el) return null;
+    root = el.shadowRoot;
+  }
+  return el;
+};
+"""
+_FIND_FRAME = _ANCHOR_COMMON + "return find(arguments[0]);"
+_ANCHORS = _ANCHOR_COMMON + """
+const [chains, fromContent, blocks] = [arguments[0], new Set(arguments[1]), new Set(arguments[2])];
+const LANDMARK_TAGS = {header: 'banner', footer: 'contentinfo', nav: 'navigation', main: 'main',
+                       aside: 'complementary', search: 'search'};
+const LANDMARKS = new Set(['banner', 'contentinfo', 'navigation', 'main', 'complementary', 'search', 'region', 'form']);
+const up = (n) => n.parentElement || (n.parentNode && n.parentNode.host) || null;
+const refs = (el, attr) => {
+  const root = el.getRootNode();
+  return clean((el.getAttribute(attr) || '').split(/\\s+/).filter(Boolean).map((id) => {
+    const t = root.getElementById ? root.getElementById(id) : null;
+    return t ? t.textContent : '';
+  }).join(' '));
+};
+const ownText = (el) => {
+  let out = '';
+  const walk = (n) => {
+    for (const c of n.childNodes) {
+      if (c.nodeType === 3) out += c.data;
+      else if (c.nodeType === 1 && !blocks.has(c.localName)) walk(c);
+    }
+  };
+  walk(el);
+  return out;
+};
+const nameOf = (el) => {
+  const tag = el.localName;
+  let n = refs(el, 'aria-labelledby') || clean(el.getAttribute('aria-label'));
+  if (!n && el.labels && el.labels.length) n = clean(Array.from(el.labels, (l) => l.textContent).join(' '));
+  if (!n) n = clean(el.getAttribute('alt')) || clean(el.getAttribute('title'));
+  if (!n && tag === 'input' && ['submit', 'reset', 'button'].includes(el.type)) n = clean(el.value);
+  return n || clean(fromContent.has(tag) ? el.textContent : ownText(el));
+};
+const landmarkOf = (el) => {
+  for (let n = up(el); n; n = up(n)) {
+    if (n.nodeType !== 1) continue;
+    const tag = n.localName;
+    const named = n.hasAttribute('aria-label') || n.hasAttribute('aria-labelledby');
+    let role = (n.getAttribute('role') || '').trim().split(/\\s+/)[0];
+    if (!role) role = LANDMARK_TAGS[tag] || (named && tag === 'section' ? 'region' : named && tag === 'form' ? 'form' : '');
+    if (LANDMARKS.has(role)) {
+      return [n, (role + ' ' + (refs(n, 'aria-labelledby') || clean(n.getAttribute('aria-label')))).trim()];
+    }
+  }
+  return [null, ''];
+};
+const headingBefore = (el, scope) => {
+  let found = '';
+  for (const h of scope.querySelectorAll('h1, h2, h3, h4, h5, h6, [role="heading"]')) {
+    if (h === el || !(h.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)) break;
+    found = clean(h.textContent);
+  }
+  return found;
+};
+return chains.map((chain) => {
+  const el = find(chain);
+  if (!el) return null;
+  const [landmark, landmarkName] = landmarkOf(el);
+  const root = el.getRootNode();
+  const scope = landmark && landmark.getRootNode() === root ? landmark : root;
+  return {name: nameOf(el), landmark: landmarkName, heading: headingBefore(el, scope)};
+});
+"""
+
+
+def anchor_findings(driver: WebDriver, findings: Sequence[Finding]) -> int:
+    """Give every node of ``findings`` its anchored fingerprint, read in the loaded page.
+
+    For each element (found by its target, in its frame), the page tells its name
+    (labels included), its landmark and the heading above it; with its snippet
+    they make :func:`a11y.findings.fingerprint`, which never depends on where the
+    element sits among its siblings. One script per frame. A node whose element
+    cannot be found keeps the fingerprint of its snippet alone.
+
+    Returns
+    -------
+    int
+        How many nodes got an anchored fingerprint.
+
+    Raises
+    ------
+    BrowserCrashedError
+        The browser died.
+    """
+    groups: dict[tuple[str, ...], list[tuple[str, Node]]] = {}
+    for finding in findings:
+        for node in finding.nodes:
+            if node.target:
+                groups.setdefault(tuple(node.target[:-1]), []).append((finding.rule, node))
+    anchored = 0
+    try:
+        for frames, items in groups.items():
+            try:
+                driver.switch_to.default_content()
+                for selector in frames:
+                    frame = _execute(driver, _FIND_FRAME, selector)
+                    if frame is None:
+                        raise NoSuchFrameException(f"no frame {selector!r}")
+                    driver.switch_to.frame(frame)
+                anchors = _execute(driver, _ANCHORS, [node.target[-1] for _, node in items],
+                                   sorted(NAME_FROM_CONTENT), sorted(BLOCKS))
+            except BrowserCrashedError:
+                raise
+            except WebDriverException as exc:
+                if _crashed(exc):
+                    raise BrowserCrashedError(_first_line(exc)) from exc
+                log.debug("no anchors in frame %s: %s", frames, _first_line(exc))
+                continue
+            for (rule, node), anchor in zip(items, anchors or []):
+                if isinstance(anchor, dict):
+                    node.fingerprint = fingerprint(rule, node.target, node.html, anchor)
+                    anchored += 1
+    finally:
+        try:
+            driver.switch_to.default_content()
+        except WebDriverException:
+            pass
+    return anchored
+
+
 def _custom_findings(driver: WebDriver) -> list[Finding]:
     """Checks beyond axe, from the accessibility tree (:func:`a11y.checks.custom_findings`)."""
     driver.switch_to.default_content()
@@ -451,6 +594,7 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
     violations, incomplete = findings_from_axe(raw)
     if custom_checks:
         violations += _custom_findings(driver)
+    anchor_findings(driver, violations + incomplete)
     return PageResult(url=url, violations=violations, incomplete=incomplete)
 
 

@@ -6,6 +6,7 @@ Pure functions of the report dict of :func:`a11y.report.make_report`.
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import timezone, tzinfo
 from typing import Any
 
 import altair as alt
@@ -94,23 +95,51 @@ SERIES = {"nodes": "All failing elements", "screen_reader_nodes": "Screen-reader
 SERIES_COLOURS = ("#1f2330", "#0064b0", "#a50e0e", "#c75a00")
 
 
-def history_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Line chart of failing elements per audit over time (one line per :data:`SERIES` entry).
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+"""Times in the chart's tooltips: date and 24-hour clock."""
+AXIS_FORMAT = "%d %b %H:%M"
+"""Times on the chart's axis: day, month and 24-hour clock (the tooltips have the year)."""
+
+
+def history_chart(frame: pd.DataFrame, zone: tzinfo = timezone.utc, zone_label: str = "UTC") -> alt.Chart:
+    """Line chart of failing elements per audit over time (one line per :data:`SERIES` entry, with a legend).
+
+    Times are shown in ``zone`` on a 24-hour clock, whatever zone the browser drawing the
+    chart is in: each audit's local wall time is given to Vega-Lite as a UTC timestamp on
+    a UTC scale (whose labels Vega-Lite formats as UTC), and the tooltips show the time
+    as text, so no second conversion happens in the browser.
+
+    Audits in which no page could be audited are left out (their zeros are not "no
+    failures"); the page's table still lists them.
 
     Parameters
     ----------
     frame : DataFrame
-        :func:`a11y.history.violations_over_time`: ``audit_id``, ``finished_at`` and the
-        :data:`SERIES` columns, one row per audit.
+        :func:`a11y.history.violations_over_time`: ``audit_id``, ``finished_at``,
+        ``audited_pages`` (optional) and the :data:`SERIES` columns, one row per audit.
+    zone : tzinfo, default=UTC
+        The researcher's time zone.
+    zone_label : str, default='UTC'
+        Its name, for the axis title (e.g. ``'Europe/Berlin'``).
     """
+    if "audited_pages" in frame:
+        frame = frame[frame["audited_pages"] > 0]
     long = frame.melt(id_vars=["audit_id", "finished_at"], value_vars=list(SERIES),
                       var_name="series", value_name="elements")
     long["series"] = long["series"].map(SERIES)
+    wall = pd.to_datetime(long["finished_at"], utc=True).dt.tz_convert(zone).dt.tz_localize(None)
+    long["finished"] = wall.dt.strftime(TIME_FORMAT)
+    long["when"] = (wall - pd.Timestamp(0)) // pd.Timedelta(milliseconds=1)
+    long = long.drop(columns=["finished_at"])
+    names = list(SERIES.values())
     return alt.Chart(long, title="Failing elements per audit").mark_line(point=True).encode(
-        x=alt.X("finished_at:T", title="Audit finished (UTC)"),
+        x=alt.X("when:T", title=f"Audit finished ({zone_label})", scale=alt.Scale(type="utc"),
+                axis=alt.Axis(format=AXIS_FORMAT, labelAngle=0, labelOverlap=True, labelFlush=True)),
         y=alt.Y("elements:Q", title="Failing elements", scale=alt.Scale(zero=True)),
-        color=alt.Color("series:N", title=None, sort=list(SERIES.values()),
-                        scale=alt.Scale(domain=list(SERIES.values()), range=list(SERIES_COLOURS))),
-        strokeDash=alt.StrokeDash("series:N", sort=list(SERIES.values()), legend=None),
-        tooltip=["audit_id:Q", "finished_at:T", "series:N", "elements:Q"],
+        color=alt.Color("series:N", sort=names, scale=alt.Scale(domain=names, range=list(SERIES_COLOURS)),
+                        legend=alt.Legend(title="Line", orient="bottom", direction="horizontal",
+                                          columns=2, labelLimit=240)),
+        strokeDash=alt.StrokeDash("series:N", sort=names, legend=None),
+        tooltip=[alt.Tooltip("audit_id:Q", title="Audit"), alt.Tooltip("finished:N", title="Finished"),
+                 alt.Tooltip("series:N", title="Line"), alt.Tooltip("elements:Q", title="Elements")],
     ).properties(width=560, height=300)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, dataclass, field
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 IMPACTS = ("minor", "moderate", "serious", "critical")
 """axe impact levels, least to most severe."""
@@ -113,54 +115,153 @@ class PageResult:
 
 # --- fingerprints ----------------------------------------------------------------------------
 
-_GENERATED_PREFIX = re.compile(r"^(css|sc|jsx|svelte|emotion|tw|chakra|mui|ember|ng-tns|astro)-", re.I)
+_GENERATED_PREFIX = re.compile(
+    r"^(css|sc|jsx|svelte|emotion|tw|chakra|mui|ember|ng-tns|astro|headlessui|radix|downshift|react-aria)-", re.I)
 _RANDOMISH = re.compile(r"(?=[A-Za-z_]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{5,}$")
+_USE_ID = re.compile(r"[:«»]")  # React's useId: ":r1:", "«r1»"
 
 
 def _is_generated(token: str) -> bool:
-    """Class names and ids a build tool made up: ``css-1x2y3z``, ``sc-bdVaJa``, ``_3xYz9``, ``ember123``."""
-    if _GENERATED_PREFIX.match(token):
+    """Class names and ids a build tool made up: ``css-1x2y3z``, ``sc-bdVaJa``, ``_3xYz9``, ``ember123``, ``:r1:``."""
+    if _GENERATED_PREFIX.match(token) or _USE_ID.search(token):
         return True
     last = re.split(r"[-_]", token)[-1] or token
     return bool(_RANDOMISH.match(last)) or bool(re.fullmatch(r"[A-Za-z]+\d{3,}", token))
 
 
-def normalise_selector(selector: str) -> str:
-    """Drop generated class names and ids from a CSS selector, keep the rest."""
-    def fix(match: re.Match) -> str:
-        return "" if _is_generated(match.group(2)) else match.group(0)
-    parts = []
-    for part in re.split(r"(\s*[>+~]\s*|\s+)", selector.strip()):
-        if not part.strip() or part.strip() in "> + ~":
-            parts.append(" " + part.strip() + " " if part.strip() else " ")
-            continue
-        parts.append(re.sub(r"([.#])(-?[_A-Za-z][-_A-Za-z0-9]*)", fix, part) or "*")
-    return re.sub(r"\s+", " ", "".join(parts)).strip()
+IDENTITY_ATTRIBUTES = ("id", "name", "type", "role", "href", "src", "for", "action", "placeholder")
+"""Attributes of an element's own opening tag that say which element it is (not how it looks or
+what state it is in): the fingerprint keeps these, with generated ids and hashed file names dropped."""
+NAME_FROM_CONTENT = frozenset({"a", "button", "summary", "label", "legend", "caption", "option", "th", "td",
+                               "h1", "h2", "h3", "h4", "h5", "h6", "dt"})
+"""Elements whose whole text is their name."""
+BLOCKS = frozenset({"address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt", "fieldset",
+                    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "li", "main", "nav",
+                    "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"})
+"""Other elements are named by their own text: not the text inside these blocks within them, so a
+``<ul>`` or a ``<main>`` keeps its fingerprint when an item is added inside it."""
+_NAME_MAX = 120
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+                   "track", "wbr"})
 
 
-def normalise_snippet(html: str) -> str:
-    """Element snippet with generated classes/ids removed, styles dropped and spacing collapsed."""
-    def fix_attr(match: re.Match) -> str:
-        name, quote, value = match.group(1).lower(), match.group(2), match.group(3)
-        if name == "style" or name.startswith("data-react") or name.startswith("data-v-"):
-            return ""
-        if name in ("class", "id", "for", "aria-labelledby", "aria-describedby", "aria-controls"):
-            kept = [t for t in value.split() if not _is_generated(t)]
-            return f" {name}={quote}{' '.join(kept)}{quote}" if kept else ""
-        return match.group(0)
-    out = re.sub(r"\s([A-Za-z_:][-A-Za-z0-9_:.]*)=(\"|')(.*?)\2", fix_attr, html)
-    return re.sub(r"\s+", " ", out).strip()
+class _Snippet(HTMLParser):
+    """The first element of an HTML snippet: its tag, attributes, whole text and own text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tag, self.attrs = "", {}
+        self.open: list[str] = []  # elements open inside the first one
+        self.text: list[str] = []
+        self.own: list[str] = []
+        try:
+            self.feed(html)
+            self.close()
+        except Exception:  # noqa: BLE001 - a snippet axe cut short is still an element
+            pass
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        tag = tag.lower()
+        if not self.tag:
+            self.tag, self.attrs = tag, {k.lower(): v or "" for k, v in attrs}
+        elif tag not in _VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self.tag:
+            self.tag, self.attrs = tag.lower(), {k.lower(): v or "" for k, v in attrs}
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag.lower() in self.open:
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag.lower()):]
+
+    def handle_data(self, data: str) -> None:
+        if self.tag:
+            self.text.append(data)
+            if not BLOCKS.intersection(self.open):
+                self.own.append(data)
 
 
-def fingerprint(rule: str, target: list[str] | str, html: str) -> str:
-    """A stable id of one failing element: rule + normalised selector + normalised snippet.
+def _clean(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()[:_NAME_MAX]
 
-    The same component on another page, or after a rebuild that renamed its
-    generated class names, gets the same fingerprint.
+
+def _identity_value(name: str, value: str) -> str:
+    value = value.strip()
+    if name in ("id", "for"):
+        return " ".join(t for t in value.split() if not _is_generated(t))
+    if name == "src":  # cache-busting queries and hashed file names change with every build
+        parts = urlsplit(value)
+        head, sep, file = parts.path.rpartition("/")
+        kept = [t for t in re.split(r"[.\-_]", file) if t and not _is_generated(t)]
+        return urlunsplit((parts.scheme, parts.netloc, head + sep + ".".join(kept), "", ""))
+    return value
+
+
+def element_identity(html: str) -> tuple[str, str, str]:
+    """``(tag, identity, name)`` of the element an HTML snippet starts with.
+
+    ``identity`` is :data:`IDENTITY_ATTRIBUTES` with their values (generated ids
+    and hashed file names dropped); ``name`` is what the snippet alone tells of
+    its accessible name: ``aria-label``, ``alt`` or ``title``, else its text
+    (all of it for :data:`NAME_FROM_CONTENT` elements, its own otherwise).
     """
-    selector = " | ".join(target) if isinstance(target, list) else target
-    key = "\x1f".join([rule, normalise_selector(selector), normalise_snippet(html)])
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    snippet = _Snippet(html)
+    identity = []
+    for attr in IDENTITY_ATTRIBUTES:
+        if attr in snippet.attrs:
+            value = _identity_value(attr, snippet.attrs[attr])
+            if value or attr not in ("id", "for"):
+                identity.append(f"{attr}={value}")
+    name = next((_clean(snippet.attrs.get(a)) for a in ("aria-label", "alt", "title")
+                 if _clean(snippet.attrs.get(a))), "")
+    if not name:
+        name = _clean("".join(snippet.text if snippet.tag in NAME_FROM_CONTENT else snippet.own))
+    return snippet.tag, " ".join(identity), name
+
+
+def fingerprint(rule: str, target: list[str] | str, html: str, anchor: dict[str, str] | None = None) -> str:
+    """A stable id of one failing element, the same across audits while the element itself is unchanged.
+
+    Made of the rule and the element itself: its tag, :data:`IDENTITY_ATTRIBUTES`
+    (id when not generated, name, type, role, href, src...) and its name; with an
+    ``anchor`` read in the page (:func:`a11y.engine.anchor_findings`), also the
+    nearest landmark and the heading above it there. Never the selector
+    (``target`` is accepted for callers and ignored): selectors hold sibling
+    positions (``:nth-child``) and the shortest unique path, which change whenever
+    a neighbour is added or removed. Generated class names and ids never count.
+
+    Parameters
+    ----------
+    rule : str
+    target : list of str or str
+        Ignored (see above).
+    html : str
+        The element's snippet (outer HTML, or its opening tag when long).
+    anchor : dict or None, default=None
+        ``{"name", "landmark", "heading"}``: the accessible name (labels
+        included), e.g. ``"navigation Main"``, and the text of the nearest heading
+        before the element inside that landmark. Without it, the name comes from
+        the snippet alone and there is no landmark: :func:`loose_fingerprint`.
+    """
+    tag, identity, name = element_identity(html)
+    parts = [rule, tag, identity]
+    if anchor is None:
+        parts.append(name)
+    else:
+        parts += ["\x1eanchor", _clean(anchor.get("name")) or name, _clean(anchor.get("landmark")),
+                  _clean(anchor.get("heading"))]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def loose_fingerprint(rule: str, html: str) -> str:
+    """The fingerprint of the element alone, from its snippet (no landmark, no heading).
+
+    The baseline comparison falls back on it for elements whose fingerprint found
+    no match: an element that moved under another heading, or a report stored
+    before fingerprints had anchors.
+    """
+    return fingerprint(rule, [], html)
 
 
 # --- the axe adapter ---------------------------------------------------------------------------

@@ -268,15 +268,16 @@ def violations_over_time(engine: Engine, site: str) -> pd.DataFrame:
     -------
     DataFrame
         Columns ``audit_id`` (int), ``finished_at`` (UTC datetime), ``pages``,
-        ``violations`` (rule-on-page failures), ``nodes`` (failing elements),
-        ``screen_reader_nodes``, ``needs_review_nodes``, and one column per impact
+        ``audited_pages`` (pages that could be audited; with none, the audit's zeros
+        mean nothing was checked), ``violations`` (rule-on-page failures), ``nodes``
+        (failing elements), ``screen_reader_nodes``, ``needs_review_nodes``, and one column per impact
         (``critical``, ``serious``, ``moderate``, ``minor``: failing elements), all int.
     """
-    columns = ["audit_id", "finished_at", "pages", "violations", "nodes", "screen_reader_nodes",
-               "needs_review_nodes", *reversed(IMPACTS)]
+    columns = ["audit_id", "finished_at", "pages", "audited_pages", "violations", "nodes",
+               "screen_reader_nodes", "needs_review_nodes", *reversed(IMPACTS)]
     ensure_tables(engine)
-    query = (sa.select(audits.c.id, audits.c.finished_at, audits.c.pages, audits.c.violations,
-                       audits.c.nodes, audits.c.screen_reader_nodes, audits.c.needs_review_nodes,
+    query = (sa.select(audits.c.id, audits.c.finished_at, audits.c.pages, audits.c.error_pages,
+                       audits.c.violations, audits.c.nodes, audits.c.screen_reader_nodes, audits.c.needs_review_nodes,
                        audits.c.report)
              .where(audits.c.site == site).order_by(audits.c.finished_at, audits.c.id))
     rows = []
@@ -284,7 +285,8 @@ def violations_over_time(engine: Engine, site: str) -> pd.DataFrame:
         for r in conn.execute(query):
             report = json.loads(r.report)
             by_impact = report.get("summary", {}).get("by_impact") or summarize(report["pages"])["by_impact"]
-            rows.append([r.id, _utc(r.finished_at), r.pages, r.violations, r.nodes, r.screen_reader_nodes,
-                         r.needs_review_nodes, *(by_impact[i]["nodes"] for i in reversed(IMPACTS))])
+            rows.append([r.id, _utc(r.finished_at), r.pages, r.pages - r.error_pages, r.violations, r.nodes,
+                         r.screen_reader_nodes, r.needs_review_nodes,
+                         *(by_impact[i]["nodes"] for i in reversed(IMPACTS))])
     frame = pd.DataFrame(rows, columns=columns)
     return frame.astype({c: "int64" for c in columns if c != "finished_at"})

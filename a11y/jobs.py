@@ -17,6 +17,11 @@ that the job checks between pages; the pages under way finish, nothing is stored
 A job left ``queued``/``discovering``/``running`` by a server that stopped is
 reported as ``interrupted``.
 
+``done`` counts the pages checked so far, audited or not (the progress bar); what
+each page gave is in the stored audit, and :func:`get_job` reports ``audited`` and
+``not_audited`` from it (:func:`outcome_text` says it in one line), so a page that
+answered an HTTP error is never counted as audited.
+
 Cookies and headers (often secrets) are kept in memory for the job's thread
 only; the job row stores the rest of the request.
 """
@@ -27,6 +32,7 @@ import json
 import logging
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -43,6 +49,7 @@ from a11y.engine import (
 from a11y.findings import PageResult
 from a11y.report import make_report
 from a11y.screenshots import screenshot_findings
+from cardsort.i18n import counted
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +183,27 @@ def discover_pages(request: AuditRequest, allowed_hosts: Iterable[str] | None = 
     return urls[:MAX_PAGES]
 
 
+PAGES = {"one": "page", "other": "pages"}
+
+
+def outcome_text(pages: Sequence[dict[str, Any]]) -> str:
+    """What a finished audit did with its pages, in one line, from its report's ``pages``.
+
+    A page that could not be audited is never counted as audited::
+
+        "0 of 1 page audited; 1 page could not be audited (HTTP 403)"
+        "2 of 4 pages audited; 2 pages could not be audited (HTTP 403 ×2)"
+        "3 of 3 pages audited"
+    """
+    errors = [p.get("error") or "unknown error" for p in pages if p["status"] == "error"]
+    text = f"{len(pages) - len(errors):,} of {counted(len(pages), PAGES)} audited"
+    if errors:
+        reasons = Counter(errors)
+        text += (f"; {counted(len(errors), PAGES)} could not be audited ("
+                 + ", ".join(r if n == 1 else f"{r} ×{n}" for r, n in reasons.items()) + ")")
+    return text
+
+
 # --- the job table -----------------------------------------------------------------------------
 
 def _now() -> datetime:
@@ -203,6 +231,9 @@ def create_job(engine: Engine, request: AuditRequest) -> str:
 
 def _job(row: sa.Row) -> dict[str, Any]:
     job = dict(row._mapping)
+    pages, errors = job.pop("audit_pages"), job.pop("audit_error_pages")
+    job["audited"] = None if pages is None else pages - errors
+    job["not_audited"] = errors
     job["request"] = json.loads(job["request"])
     for key in ("created_at", "updated_at"):
         job[key] = history._utc(job[key])
@@ -213,6 +244,13 @@ def _job(row: sa.Row) -> dict[str, Any]:
     return job
 
 
+def _select_jobs() -> sa.Select:
+    """Job rows with the page counts of their stored audit (``None`` until it is stored)."""
+    return (sa.select(audit_jobs, history.audits.c.pages.label("audit_pages"),
+                      history.audits.c.error_pages.label("audit_error_pages"))
+            .select_from(audit_jobs.outerjoin(history.audits, history.audits.c.id == audit_jobs.c.audit_id)))
+
+
 def get_job(engine: Engine, job_id: str) -> dict[str, Any]:
     """A job's state.
 
@@ -221,7 +259,11 @@ def get_job(engine: Engine, job_id: str) -> dict[str, Any]:
     dict
         ``id, site, status, request (dict, without cookie and header values), done,
         total, current_url (the page finished last), cancel_requested, error,
-        audit_id (when done), owner (server process), created_at, updated_at``.
+        audit_id (when done), owner (server process), created_at, updated_at``, and
+        ``audited``, ``not_audited``: pages of the stored audit that were audited and
+        that could not be (HTTP errors, timeouts...); both ``None`` until the audit
+        is stored. ``done`` counts the pages finished either way, for the progress
+        bar: it is never the number of pages audited.
 
     Raises
     ------
@@ -230,7 +272,7 @@ def get_job(engine: Engine, job_id: str) -> dict[str, Any]:
     """
     history.ensure_tables(engine)
     with engine.connect() as conn:
-        row = conn.execute(sa.select(audit_jobs).where(audit_jobs.c.id == job_id)).first()
+        row = conn.execute(_select_jobs().where(audit_jobs.c.id == job_id)).first()
     if row is None:
         raise LookupError(f"no audit job with id {job_id!r}")
     return _job(row)
@@ -239,7 +281,7 @@ def get_job(engine: Engine, job_id: str) -> dict[str, Any]:
 def list_jobs(engine: Engine, *, limit: int = 20) -> list[dict[str, Any]]:
     """The latest jobs (see :func:`get_job` for the keys), newest first."""
     history.ensure_tables(engine)
-    query = sa.select(audit_jobs).order_by(audit_jobs.c.created_at.desc()).limit(limit)
+    query = _select_jobs().order_by(audit_jobs.c.created_at.desc()).limit(limit)
     with engine.connect() as conn:
         return [_job(r) for r in conn.execute(query)]
 

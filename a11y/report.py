@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import copy
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from a11y.findings import IMPACTS, PageResult, sort_findings
+from a11y.findings import IMPACTS, PageResult, loose_fingerprint, sort_findings
 
 FAIL_ON = ("none",) + IMPACTS
 """Allowed ``--fail-on`` thresholds, from "never fail" to "only critical"."""
@@ -248,7 +248,11 @@ def apply_baseline(report: dict[str, Any], baseline: dict[str, Any]) -> dict[str
 
     Violation nodes are matched on ``(page URL, rule, fingerprint)``, counting
     repeats (two identical failing elements on a page need two earlier ones to be
-    both "unchanged"). Needs-review results are not compared.
+    both "unchanged"). Nodes left over are then matched on ``(page URL, rule,
+    loose fingerprint)`` (:func:`a11y.findings.loose_fingerprint`, from the element's
+    own snippet): an element that did not change still matches when only what is
+    around it did (another heading above it), and reports stored before
+    fingerprints had anchors still compare. Needs-review results are not compared.
 
     Parameters
     ----------
@@ -269,44 +273,41 @@ def apply_baseline(report: dict[str, Any], baseline: dict[str, Any]) -> dict[str
         "help", "help_url", "fingerprint", "target", "html"}``, in baseline order.
     """
     validate_report(baseline, source="baseline")
-    earlier: Counter[tuple[str, str, str]] = Counter()
-    for page in baseline["pages"]:
-        for f in page["violations"]:
-            for node in f["nodes"]:
-                earlier[(page["url"], f["rule"], node["fingerprint"])] += 1
+    earlier = [(page, f, node) for page in baseline["pages"] for f in page["violations"] for node in f["nodes"]]
+    matched = [False] * len(earlier)
+    exact: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    loose: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for i, (page, f, node) in enumerate(earlier):
+        exact[(page["url"], f["rule"], node["fingerprint"])].append(i)
+        loose[(page["url"], f["rule"], loose_fingerprint(f["rule"], node.get("html") or ""))].append(i)
+
+    def take(candidates: list[int]) -> bool:
+        while candidates:
+            i = candidates.pop(0)
+            if not matched[i]:
+                matched[i] = True
+                return True
+        return False
 
     out = copy.deepcopy(report)
-    remaining = earlier.copy()
-    counts = {"new": 0, "unchanged": 0}
-    for page in out["pages"]:
-        for f in page["violations"]:
-            for node in f["nodes"]:
-                key = (page["url"], f["rule"], node["fingerprint"])
-                if remaining[key] > 0:
-                    remaining[key] -= 1
-                    node["baseline"] = "unchanged"
-                else:
-                    node["baseline"] = "new"
-                counts[node["baseline"]] += 1
+    now = [(page, f, node) for page in out["pages"] for f in page["violations"] for node in f["nodes"]]
+    for page, f, node in now:
+        node["baseline"] = "unchanged" if take(exact[(page["url"], f["rule"], node["fingerprint"])]) else "new"
+    for page, f, node in now:
+        if node["baseline"] == "new" and take(
+                loose[(page["url"], f["rule"], loose_fingerprint(f["rule"], node.get("html") or ""))]):
+            node["baseline"] = "unchanged"
+    counts = Counter(node["baseline"] for _, _, node in now)
 
     audited = {p["url"] for p in out["pages"] if p["status"] == "ok"}
-    fixed_items = []
-    for page in baseline["pages"]:
-        if page["url"] not in audited:
-            continue
-        for f in page["violations"]:
-            for node in f["nodes"]:
-                key = (page["url"], f["rule"], node["fingerprint"])
-                if remaining[key] > 0:
-                    remaining[key] -= 1
-                    fixed_items.append({
-                        "url": page["url"], "rule": f["rule"], "impact": f.get("impact"),
-                        "screen_reader": bool(f.get("screen_reader")),
-                        "source": f.get("source", "axe"), "help": f.get("help", ""),
-                        "help_url": f.get("help_url", ""), "fingerprint": node["fingerprint"],
-                        "target": list(node.get("target", [])), "html": node.get("html", ""),
-                    })
-    out["baseline"] = {**counts, "fixed": len(fixed_items), "fixed_items": fixed_items}
+    fixed_items = [{
+        "url": page["url"], "rule": f["rule"], "impact": f.get("impact"),
+        "screen_reader": bool(f.get("screen_reader")), "source": f.get("source", "axe"),
+        "help": f.get("help", ""), "help_url": f.get("help_url", ""), "fingerprint": node["fingerprint"],
+        "target": list(node.get("target", [])), "html": node.get("html", ""),
+    } for (page, f, node), done in zip(earlier, matched) if not done and page["url"] in audited]
+    out["baseline"] = {"new": counts["new"], "unchanged": counts["unchanged"], "fixed": len(fixed_items),
+                       "fixed_items": fixed_items}
     return out
 
 

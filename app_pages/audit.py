@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from a11y import crawl, jobs
+from a11y import crawl, history, jobs
 from a11y.engine import DEFAULT_STANDARD, STANDARDS
+from app_pages._clock import browser_zone, show, zone_name
 from app_pages._common import engine, require_login
+from cardsort.i18n import counted
 
 require_login()
 
@@ -20,6 +22,7 @@ STATUS_TEXT = {"queued": "Waiting for a free browser", "discovering": "Finding t
                "running": "Auditing", "done": "Finished", "cancelled": "Cancelled", "failed": "Failed",
                "interrupted": "Interrupted"}
 POLL_SECONDS = 1.0
+MAX_LISTED = 5  # pages not audited named in the finish message; the results page lists them all
 
 
 def start(hosts) -> None:
@@ -51,9 +54,16 @@ def show_job(job_id: str) -> None:
             st.rerun()  # finished: show the final state without polling any more
         st.header(f"{STATUS_TEXT[current['status']]}: {current['site']}")
         total = max(current["total"], 1)
-        st.progress(current["done"] / total, text=f"{current['done']} of {current['total']} pages audited")
+        not_audited = []
+        if current["audit_id"] is not None:  # stored: what each page gave, from the audit itself
+            pages = history.get_audit(engine(), current["audit_id"])["report"]["pages"]
+            not_audited = [p for p in pages if p["status"] == "error"]
+            text = jobs.outcome_text(pages)
+        else:  # a page that was checked is not necessarily audited: it may have answered an error
+            text = f"{current['done']:,} of {counted(current['total'], jobs.PAGES)} checked"
+        st.progress(min(current["done"] / total, 1.0), text=text)
         if current["current_url"]:
-            st.caption(f"Last page audited: {current['current_url']}")
+            st.caption(f"Last page checked: {current['current_url']}")
         if current["status"] in jobs.ACTIVE:
             if current["cancel_requested"]:
                 st.info("Stopping after the page under way…")
@@ -61,7 +71,15 @@ def show_job(job_id: str) -> None:
                 st.button("Cancel the audit", key=f"cancel:{job_id}", on_click=jobs.cancel_job,
                           args=(engine(), job_id))
         elif current["status"] == "done":
-            st.success("The audit is stored with the site's history.")
+            if not not_audited:
+                st.success(f"{STATUS_TEXT['done']}: {text}. The audit is stored with the site's history.")
+            else:
+                listed = "; ".join(f"{p['url']} ({p['error']})" for p in not_audited[:MAX_LISTED])
+                more = len(not_audited) - MAX_LISTED
+                listed += f"; and {counted(more, {'one': 'other', 'other': 'others'})}" if more > 0 else ""
+                message = (f"{STATUS_TEXT['done']}: {text}. Not audited: {listed}. "
+                           "The audit is stored with the site's history.")
+                (st.error if current["audited"] == 0 else st.warning)(message)
             st.page_link("app_pages/audit_results.py", label="See the results",
                          query_params={"audit": str(current["audit_id"])})
         elif current["status"] == "cancelled":
@@ -117,8 +135,12 @@ if job_id is not None:
 
 if recent:
     st.header("Recent audits")
+    zone = browser_zone()
     st.dataframe(
-        [{"Started": j["created_at"].strftime("%Y-%m-%d %H:%M UTC"), "Site": j["site"],
-          "Status": STATUS_TEXT[j["status"]], "Pages": f"{j['done']} of {j['total']}",
+        [{f"Started ({zone_name(zone)})": show(j["created_at"], zone), "Site": j["site"],
+          "Status": STATUS_TEXT[j["status"]],
+          "Pages": (f"{j['audited']:,} of {counted(j['audited'] + j['not_audited'], jobs.PAGES)} audited"
+                    if j["audited"] is not None else
+                    f"{j['done']:,} of {counted(j['total'], jobs.PAGES)} checked"),
           "Audit": j["audit_id"]} for j in recent],
         hide_index=True)

@@ -6,16 +6,22 @@ import pandas as pd
 import streamlit as st
 
 from a11y import explore, history
+from app_pages._clock import browser_zone, show, zone_name
 from app_pages._common import engine, require_login
+from cardsort.i18n import counted
 
 require_login()
 
+AUDITS = {"one": "audit", "other": "audits"}
 DIFF_TITLES = {"new": "New since the earlier audit", "fixed": "Fixed since the earlier audit",
                "unchanged": "Unchanged"}
 
 
+FAILING = {"one": "failing element", "other": "failing elements"}
+
+
 def _label(audit: dict) -> str:
-    return f"{audit['finished_at']:%Y-%m-%d %H:%M} UTC · {audit['nodes']} failing elements (audit {audit['id']})"
+    return f"{show(audit['finished_at'], ZONE)} · {counted(audit['nodes'], FAILING)} (audit {audit['id']})"
 
 
 def _diff_table(items: list[dict]) -> pd.DataFrame:
@@ -41,8 +47,10 @@ def compare(audits: list[dict]) -> None:
     cols = st.columns(3)
     for col, kind in zip(cols, history.DIFF_KINDS):
         col.metric(DIFF_TITLES[kind], len(diff[kind]))
-    st.caption("Elements are matched by page, rule and fingerprint (a normalised selector and snippet), so "
-               "renamed generated class names do not count as changes. Only pages audited in both count as fixed.")
+    st.caption("Elements are matched by page, rule and fingerprint: the element itself (tag, name, type, role, "
+               "address, its label) and the landmark and heading it is under, never its position among its "
+               "neighbours, so adding a menu item or renaming generated class names changes nothing. "
+               "Only pages audited in both count as fixed.")
     for kind in ("new", "fixed"):
         if diff[kind]:
             st.subheader(DIFF_TITLES[kind])
@@ -50,6 +58,7 @@ def compare(audits: list[dict]) -> None:
 
 
 st.title("Audit history")
+ZONE = browser_zone()
 sites = history.list_sites(engine())
 if not sites:
     st.info("No audit is stored yet. Run one on the Audit page.")
@@ -60,12 +69,12 @@ audits = history.list_audits(engine(), site)
 
 st.header("Violations over time")
 over_time = history.violations_over_time(engine(), site)
-st.altair_chart(explore.history_chart(over_time), theme=None, width="content",
-                alt=f"Line chart of failing elements in {len(over_time)} audits of {site}; "
-                    "the table below has the same numbers.")
+st.altair_chart(explore.history_chart(over_time, ZONE, zone_name(ZONE)), theme=None, width="content",
+                alt=f"Line chart of failing elements in {counted(len(over_time), AUDITS)} of {site}, one line each "
+                    f"for {', '.join(explore.SERIES.values())}; the table below has the same numbers.")
 st.dataframe(pd.DataFrame([{
-    "Finished (UTC)": a["finished_at"].strftime("%Y-%m-%d %H:%M"), "Audit": a["id"], "Pages": a["pages"],
-    "Not audited": a["error_pages"], "Failing elements": a["nodes"],
+    f"Finished ({zone_name(ZONE)})": show(a["finished_at"], ZONE), "Audit": a["id"],
+    "Pages audited": a["pages"] - a["error_pages"], "Not audited": a["error_pages"], "Failing elements": a["nodes"],
     "Screen-reader elements": a["screen_reader_nodes"], "Needs review": a["needs_review_nodes"],
     "Standard": a["standard"]} for a in audits]), hide_index=True)
 st.page_link("app_pages/audit_results.py", label="Open the latest audit", query_params={"audit": str(audits[0]["id"])})

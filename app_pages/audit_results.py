@@ -6,17 +6,21 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from a11y import explore, history
+from a11y import explore, history, jobs
 from a11y.findings import IMPACTS
 from a11y.report import group_by_component
 from a11y.reporters import EXTENSIONS, FORMATS, render
+from app_pages._clock import browser_zone, show, zone_name
 from app_pages._common import engine, require_login
+from cardsort.i18n import counted
 
 require_login()
 
-MAX_DETAILS = 40
-"""Findings shown with their details at once; narrow the filters to see others."""
+MAX_DETAILS = 40  # findings shown with their details at once; narrow the filters to see others
 FORMAT_NAMES = {"html": "HTML", "json": "JSON", "csv": "CSV", "junit": "JUnit XML", "sarif": "SARIF"}
+ELEMENTS = {"one": "element", "other": "elements"}
+FAILING = {"one": "failing element", "other": "failing elements"}
+AUDITED_PAGES = {"one": "audited page", "other": "audited pages"}
 MIME = {"html": "text/html", "json": "application/json", "csv": "text/csv", "junit": "application/xml",
         "sarif": "application/sarif+json"}
 
@@ -29,8 +33,9 @@ def choose_audit() -> dict | None:
         st.page_link("app_pages/audit.py", label="Audit a site")
         return None
     ids = [r["id"] for r in rows]
-    names = {r["id"]: f"{r['site']} · {r['finished_at']:%Y-%m-%d %H:%M} UTC · {r['pages']} pages "
-                      f"(audit {r['id']})" for r in rows}
+    zone = browser_zone()
+    names = {r["id"]: f"{r['site']} · {show(r['finished_at'], zone)} · {r['pages'] - r['error_pages']:,} of "
+                      f"{counted(r['pages'], jobs.PAGES)} audited (audit {r['id']})" for r in rows}
     wanted = st.query_params.get("audit")
     if wanted is not None and wanted.isdigit() and int(wanted) in ids and \
             st.session_state.get("results_audit_synced") != wanted:
@@ -46,16 +51,29 @@ def choose_audit() -> dict | None:
 def totals(report: dict) -> None:
     s = report["summary"]
     cols = st.columns(4)
-    cols[0].metric("Pages audited", f"{s['pages']['ok']} of {s['pages']['total']}")
+    cols[0].metric("Pages audited", f"{s['pages']['ok']:,} of {s['pages']['total']:,}")
     cols[1].metric("Failing elements", s["nodes"])
     cols[2].metric("Screen-reader elements", s["screen_reader"]["nodes"])
     cols[3].metric("Needs review", s["needs_review"]["nodes"])
     cols = st.columns(4)
     for col, impact in zip(cols, reversed(IMPACTS)):
         col.metric(impact.capitalize(), s["by_impact"][impact]["nodes"])
-    errors = [p for p in report["pages"] if p["status"] == "error"]
-    if errors:
-        st.warning("Not audited: " + "; ".join(f"{p['url']} ({p['error']})" for p in errors))
+
+
+def page_statuses(report: dict) -> None:
+    """Every page with what happened to it: audited (and its failing elements) or why not."""
+    pages = report["pages"]
+    st.header("Pages")
+    text = jobs.outcome_text(pages)
+    if any(p["status"] == "error" for p in pages):
+        (st.error if all(p["status"] == "error" for p in pages) else st.warning)(text + ".")
+    else:
+        st.write(text + ".")
+    st.dataframe([{
+        "Page": p["url"], "Status": "Audited" if p["status"] == "ok" else f"Not audited ({p['error']})",
+        "Failing elements": sum(len(f["nodes"]) for f in p["violations"]) if p["status"] == "ok" else None,
+    } for p in pages], hide_index=True, column_config={
+        "Failing elements": st.column_config.NumberColumn("Failing elements", help="Empty: not audited")})
 
 
 def details(audit: dict, rows) -> None:
@@ -78,15 +96,19 @@ def details(audit: dict, rows) -> None:
                 st.image(png, caption="The element, outlined in magenta",
                          alt=f"Screenshot of {row.page} with the failing element outlined")
     if len(rows) > MAX_DETAILS:
-        st.caption(f"Showing {MAX_DETAILS} of {len(rows)} elements; narrow the filters to see the others.")
+        st.caption(f"Showing {MAX_DETAILS} of {counted(len(rows), ELEMENTS)}; narrow the filters to see the others.")
 
 
 def explorer(audit: dict) -> None:
     report = audit["report"]
     frame = explore.findings_frame(report)
+    audited = report["summary"]["pages"]["ok"]
     st.header("Findings")
+    if not audited:
+        st.warning("No page could be audited, so nothing was checked: see Pages above for the reasons.")
+        return
     if frame.empty:
-        st.success("No violations found on the audited pages.")
+        st.success(f"No violations found on the {counted(audited, AUDITED_PAGES)}.")
     else:
         left, mid, right = st.columns(3)
         pages = left.multiselect("Pages", sorted(frame["page"].unique()), key="f_pages")
@@ -100,7 +122,7 @@ def explorer(audit: dict) -> None:
                                     format_func={"axe": "axe-core", "custom": "Accessibility-tree checks"}.get)
         shown = explore.filter_findings(frame, pages=pages, rules=rules, impacts=impacts, screen_reader=sr,
                                         sources=sources)
-        st.write(f"{len(shown)} of {len(frame)} failing elements match.")
+        st.write(f"{len(shown):,} of {counted(len(frame), FAILING)} match.")
         st.dataframe(explore.rules_table(shown), hide_index=True, column_config={
             "rule": "Rule", "impact": "Impact", "screen_reader": st.column_config.CheckboxColumn("Screen reader"),
             "source": "Source", "pages": "Pages", "elements": "Elements", "help": "What is wrong"})
@@ -142,8 +164,10 @@ st.title("Audit results")
 audit = choose_audit()
 if audit is not None:
     report = audit["report"]
+    zone = browser_zone()
     st.caption(f"axe-core {report['axe_version']} · {report['standard']} · finished "
-               f"{audit['finished_at']:%Y-%m-%d %H:%M} UTC")
+               f"{show(audit['finished_at'], zone)} ({zone_name(zone)})")
     totals(report)
+    page_statuses(report)
     explorer(audit)
     downloads(audit)

@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 
-from a11y import checks, engine
+from a11y import checks, engine, findings
 from a11y.browser import cdp, make_driver
 from a11y.engine import audit_page, audit_urls
 
@@ -196,6 +196,19 @@ def test_defect_in_open_shadow_dom_has_shadow_target(driver, site_url):
     [finding] = audit_page(driver, f"{site_url}/frames/shadow.html").violations
     assert (finding.rule, finding.impact, finding.screen_reader) == ("button-name", "critical", True)
     assert [n.target for n in finding.nodes] == [["#share >>> .icon"]]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("page", ["frames/index.html", "frames/cross-origin.html", "frames/shadow.html",
+                                  "defects/forms.html"])
+def test_every_failing_element_is_anchored_in_frames_and_shadow_dom_too(driver, site_url, page):
+    """Each element is found again by its target to read its name, landmark and heading."""
+    result = audit_page(driver, f"{site_url}/{page}")
+    nodes = [n for f in result.violations + result.incomplete for n in f.nodes]
+    assert nodes
+    assert engine.anchor_findings(driver, result.violations + result.incomplete) == len(nodes)
+    for f in result.violations:  # the anchored fingerprint, not the one of the snippet alone
+        assert all(n.fingerprint != findings.loose_fingerprint(f.rule, n.html) for n in f.nodes)
 
 
 @pytest.mark.browser

@@ -9,6 +9,7 @@ not SR (1, 1); 14 elements in all, 1 needs review (color-contrast on shop).
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -66,14 +67,52 @@ def test_rules_table_orders_screen_reader_then_severity_then_elements(frame):
     assert rules_table(frame.iloc[0:0]).empty
 
 
-def test_history_chart_draws_four_series_per_audit():
-    t = [datetime(2026, 11, d, tzinfo=timezone.utc) for d in (1, 8)]
-    frame = pd.DataFrame({"audit_id": [1, 2], "finished_at": t, "pages": [5, 4], "violations": [13, 11],
-                          "nodes": [14, 12], "screen_reader_nodes": [13, 12], "needs_review_nodes": [1, 1],
-                          "critical": [6, 6], "serious": [7, 5], "moderate": [1, 1], "minor": [0, 0]})
-    spec = history_chart(frame).to_dict()
+def over_time(*moments: datetime, audited_pages=None) -> pd.DataFrame:
+    n = len(moments)
+    return pd.DataFrame({"audit_id": list(range(1, n + 1)), "finished_at": list(moments), "pages": [5] * n,
+                         "audited_pages": audited_pages or [4] * n, "violations": [13, 11, 9][:n],
+                         "nodes": [14, 12, 10][:n], "screen_reader_nodes": [13, 12, 9][:n],
+                         "needs_review_nodes": [1] * n, "critical": [6, 6, 5][:n], "serious": [7, 5, 4][:n],
+                         "moderate": [1] * n, "minor": [0] * n})
+
+
+def test_history_chart_draws_four_series_per_audit_with_a_legend():
+    spec = history_chart(over_time(*(datetime(2026, 11, d, tzinfo=timezone.utc) for d in (1, 8)))).to_dict()
     values = next(iter(spec["datasets"].values()))
     assert len(values) == 8
     assert sorted((v["audit_id"], v["series"], v["elements"]) for v in values if v["audit_id"] == 2) == [
         (2, "All failing elements", 12), (2, "Critical", 6), (2, "Screen-reader elements", 12), (2, "Serious", 5)]
-    assert spec["encoding"]["x"]["field"] == "finished_at" and spec["mark"]["type"] == "line"
+    assert spec["mark"]["type"] == "line"
+    # every line is named in a legend, in the order of SERIES
+    color = spec["encoding"]["color"]
+    assert color["field"] == "series" and color["legend"]["title"] == "Line"
+    assert color["scale"]["domain"] == ["All failing elements", "Screen-reader elements", "Critical", "Serious"]
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+HALF_PAST_SEVEN_PM_UTC = datetime(2026, 1, 15, 19, 30, tzinfo=timezone.utc)  # winter: Berlin is UTC+1
+
+
+@pytest.mark.parametrize(("zone", "label", "shown"), [
+    (timezone.utc, "UTC", "2026-01-15 19:30"),
+    (BERLIN, "Europe/Berlin", "2026-01-15 20:30"),
+])
+def test_history_chart_shows_times_in_the_researchers_zone_on_a_24_hour_clock(zone, label, shown):
+    spec = history_chart(over_time(HALF_PAST_SEVEN_PM_UTC), zone, label).to_dict()
+    values = next(iter(spec["datasets"].values()))
+    assert {v["finished"] for v in values} == {shown}
+    # the axis gets the wall time as a UTC timestamp and formats it as UTC: no second shift in the browser
+    assert {v["when"] for v in values} == {int(datetime.strptime(shown, "%Y-%m-%d %H:%M").replace(
+        tzinfo=timezone.utc).timestamp() * 1000)}
+    x = spec["encoding"]["x"]
+    assert (x["field"], x["type"], x["scale"]["type"]) == ("when", "temporal", "utc")
+    assert x["axis"]["format"] == "%d %b %H:%M"
+    assert x["title"] == f"Audit finished ({label})"
+    assert {"field": "finished", "type": "nominal", "title": "Finished"} in spec["encoding"]["tooltip"]
+
+
+def test_history_chart_leaves_out_audits_where_nothing_was_audited():
+    frame = over_time(datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 8, tzinfo=timezone.utc),
+                      audited_pages=[4, 0])
+    values = next(iter(history_chart(frame).to_dict()["datasets"].values()))
+    assert {v["audit_id"] for v in values} == {1}

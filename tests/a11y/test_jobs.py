@@ -7,6 +7,7 @@ job's caller-owned browser, so no job starts a browser of its own.
 from __future__ import annotations
 
 import io
+import json
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -15,8 +16,11 @@ import pytest
 from PIL import Image
 
 from a11y import history, jobs
+from a11y.__main__ import main as a11y_main
 from a11y.crawl import RefusedURLError
 from a11y.screenshots import shrink_png
+from tests.app._researcher import app_db, open_page  # noqa: F401 - app_db is a fixture
+from tests.httpd import Handler, serve
 
 WAIT_SECONDS = 60
 
@@ -144,6 +148,18 @@ def test_shrink_png_halves_until_it_fits():
         shrink_png(big, 10)
 
 
+@pytest.mark.parametrize(("statuses", "text"), [
+    ([("error", "HTTP 403")], "0 of 1 page audited; 1 page could not be audited (HTTP 403)"),
+    ([("ok", None)], "1 of 1 page audited"),
+    ([("ok", None), ("ok", None), ("error", "HTTP 403"), ("error", "HTTP 403"), ("error", "page load timed out")],
+     "2 of 5 pages audited; 3 pages could not be audited (HTTP 403 ×2, page load timed out)"),
+])
+def test_outcome_never_counts_a_page_that_was_not_audited(statuses, text):
+    pages = [{"url": f"https://a.example/{i}", "status": status, "error": error}
+             for i, (status, error) in enumerate(statuses)]
+    assert jobs.outcome_text(pages) == text
+
+
 # --- real runs ---------------------------------------------------------------------------------
 
 @pytest.mark.browser
@@ -185,3 +201,47 @@ def test_a_running_job_reports_progress_and_stops_when_cancelled(engine, site_ur
     assert history.list_audits(engine) == []
     jobs.cancel_job(engine, job_id)  # cancelling a finished job changes nothing
     assert jobs.get_job(engine, job_id)["status"] == "cancelled"
+
+
+class Forbidden(Handler):
+    """Every page answers HTTP 403, as a members-only area does to a browser without a session."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.send_html(b"<!doctype html><html lang='en'><title>Forbidden</title><main><h1>Members only</h1>"
+                       b"</main></html>", status=403)
+
+
+@pytest.mark.browser
+def test_a_page_answering_403_is_not_counted_as_audited_anywhere(app_db, driver):
+    server = serve(Forbidden)
+    url = f"http://127.0.0.1:{server.server_address[1]}/members/"
+    try:
+        request = jobs.make_request(url)
+        job_id = jobs.create_job(app_db, request)
+        assert jobs.run_job(app_db, job_id, request, driver=driver, screenshots=False) == "done"
+        job = jobs.get_job(app_db, job_id)
+        # the page was checked (the progress bar is full), and not audited
+        assert (job["done"], job["total"], job["audited"], job["not_audited"]) == (1, 1, 0, 1)
+        report = history.get_audit(app_db, job["audit_id"])["report"]
+        assert report["summary"]["pages"] == {"total": 1, "ok": 0, "error": 1}
+        assert report["pages"][0]["error"] == "HTTP 403"
+
+        at = open_page("audit.py", job=job_id)
+        assert at.get("progress")[0].proto.text == "0 of 1 page audited; 1 page could not be audited (HTTP 403)"
+        assert [e.value for e in at.error] == [
+            f"Finished: 0 of 1 page audited; 1 page could not be audited (HTTP 403). Not audited: {url} "
+            "(HTTP 403). The audit is stored with the site's history."]
+        assert not at.success
+
+        at = open_page("audit_results.py", audit=str(job["audit_id"]))
+        assert (at.metric[0].label, at.metric[0].value) == ("Pages audited", "0 of 1")
+        assert not at.success  # never "No violations found" when nothing was audited
+        assert at.dataframe[0].value["Status"].tolist() == ["Not audited (HTTP 403)"]
+
+        # the command line: a page that could not be audited is exit 2
+        out, err = io.StringIO(), io.StringIO()
+        assert a11y_main(["audit", url], stdout=out, stderr=err, driver=driver) == 2
+        assert json.loads(out.getvalue())["pages"][0]["status"] == "error"
+        assert f"a11y: not audited: {url}: HTTP 403" in err.getvalue()
+    finally:
+        server.shutdown()

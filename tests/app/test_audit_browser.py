@@ -9,7 +9,9 @@ test site is tests/a11y/conftest.py's, served here on another free port of 127.0
 from __future__ import annotations
 
 import json
+import os
 import threading
+from datetime import datetime, timezone
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -23,6 +25,7 @@ from tests.a11y.conftest import SiteServer
 from tests.app.test_researcher_browser import TIMEOUT, go, settle, sign_in_by_keyboard, violations, wait_for_text
 
 pytestmark = pytest.mark.browser
+WINTER_EVENING = datetime(2026, 1, 15, 19, 30, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +42,22 @@ def field(driver, label: str):
     return driver.find_element(By.CSS_SELECTOR, f'[aria-label="{label}"]')
 
 
+def shoot(driver, name: str) -> None:
+    """A screenshot to look at, when ``A11Y_SCREENSHOTS`` names a folder."""
+    if os.environ.get("A11Y_SCREENSHOTS"):
+        driver.save_screenshot(os.path.join(os.environ["A11Y_SCREENSHOTS"], f"{name}.png"))
+
+
 def click_button(driver, text: str) -> None:
     button = next(b for b in driver.find_elements(By.TAG_NAME, "button") if b.text == text)
     button.send_keys(Keys.ENTER)
 
 
-def test_audit_from_the_ui_results_history_download_and_no_axe_violations(app_server, browser, site, tmp_path):
+def test_audit_from_the_ui_results_history_download_and_no_axe_violations(app_server, browser, site, tmp_path,
+                                                                          request):
+    # a researcher in Berlin: the browser tells Streamlit its zone when the session starts
+    browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Europe/Berlin"})
+    request.addfinalizer(lambda: browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""}))
     found: dict[str, list] = {}
     downloads = tmp_path / "downloads"
     downloads.mkdir()
@@ -58,13 +71,20 @@ def test_audit_from_the_ui_results_history_download_and_no_axe_violations(app_se
     sign_in_by_keyboard(browser, app_server.url)
     go(browser, "/audit", "Pages to audit")
     found["audit form"] = violations(browser)
-    field(browser, "Pages to audit").send_keys(f"{site}/defects/images.html\n{site}/clean/index.html")
+    field(browser, "Pages to audit").send_keys(
+        f"{site}/defects/images.html\n{site}/clean/index.html\n{site}/status/500")
     click_button(browser, "Start the audit")
     wait_for_text(browser, "See the results")
     settle(browser)
-    assert "2 of 2 pages audited" in browser.find_element(By.TAG_NAME, "body").text
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "2 of 3 pages audited; 1 page could not be audited (HTTP 500)" in body
+    assert f"Not audited: {site}/status/500 (HTTP 500)" in body
+    shoot(browser, "audit-finished")
     found["audit finished"] = violations(browser)
     (audit_id,) = {a["id"] for a in history.list_audits(app_server.engine)} - before
+    # an earlier audit of the same site, so the history has a chart with two points and a comparison
+    stored = history.get_audit(app_server.engine, audit_id)
+    earlier = history.save_audit(app_server.engine, stored["report"], finished_at=WINTER_EVENING)
 
     browser.find_element(By.LINK_TEXT, "See the results").send_keys(Keys.ENTER)
     wait_for_text(browser, "failing elements match")
@@ -76,6 +96,7 @@ def test_audit_from_the_ui_results_history_download_and_no_axe_violations(app_se
     WebDriverWait(browser, TIMEOUT).until(lambda d: d.find_elements(
         By.CSS_SELECTOR, '[data-testid="stExpander"] img[alt^="Screenshot of"]'))
     settle(browser)
+    shoot(browser, "audit-results")
     found["results"] = violations(browser)
     button = next(b for b in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stDownloadButton"] button')
                   if b.text == "JSON")
@@ -83,13 +104,30 @@ def test_audit_from_the_ui_results_history_download_and_no_axe_violations(app_se
     path = downloads / f"audit-{audit_id}.json"
     WebDriverWait(browser, TIMEOUT).until(lambda _: path.is_file() and path.stat().st_size > 0)
     report = json.loads(path.read_text(encoding="utf-8"))
-    assert [p["url"] for p in report["pages"]] == [f"{site}/defects/images.html", f"{site}/clean/index.html"]
+    assert [p["url"] for p in report["pages"]] == [f"{site}/defects/images.html", f"{site}/clean/index.html",
+                                                   f"{site}/status/500"]
     assert sorted(f["rule"] for f in report["pages"][0]["violations"]) == ["image-alt", "input-image-alt",
                                                                            "role-img-alt"]
 
-    go(browser, "/audit-history", "Compare two audits")  # the last section: the whole page is there
-    # the site (a fresh port) has this one audit
-    assert "Run a second audit of this site to see what changed." in browser.find_element(By.TAG_NAME, "body").text
+    # the researcher is in Berlin (set before sign-in): every time on the page is Berlin's, 24-hour clock
+    go(browser, "/audit-history", "Unchanged")  # the comparison, the last section: the whole page is there
+    WebDriverWait(browser, TIMEOUT).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".vega-embed svg"))
+    settle(browser)
+    # the earlier audit (19:30 UTC), in the comparison's picker (the table is drawn on a canvas)
+    pickers = browser.execute_script(
+        "return Array.from(document.querySelectorAll('[data-testid=\"stSelectbox\"] input'), "
+        "(i) => [i.value, i.getAttribute('aria-label')]);")
+    assert [f"2026-01-15 20:30 · 4 failing elements (audit {earlier})", "Earlier audit"] in pickers, pickers
+    legend, axis, titles = browser.execute_script(
+        "const texts = (sel) => Array.from(document.querySelectorAll(sel), (t) => t.textContent);"
+        "return [texts('.vega-embed .role-legend text'), texts('.vega-embed .role-axis-label text'),"
+        "        texts('.vega-embed .role-axis-title text')];")
+    assert "Audit finished (Europe/Berlin)" in titles
+    assert sorted(legend) == ["All failing elements", "Critical", "Line", "Screen-reader elements", "Serious"]
+    # month ticks at midnight of the shown zone: the browser did not shift the times once more
+    times = [label for label in axis if ":" in label]
+    assert times and all(label.endswith(" 00:00") for label in times), axis
+    shoot(browser, "audit-history")
     found["history"] = violations(browser)
 
     go(browser, "/preview", "Page address")

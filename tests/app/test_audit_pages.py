@@ -9,16 +9,19 @@ serious, 1 moderate, 1 needs review; v2 against v1 is 1 new, 3 fixed, 11 unchang
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from PIL import Image
 
 from a11y import history, jobs
+from a11y.findings import PageResult
+from a11y.report import make_report
 from cardsort import store
 from cardsort.model import Group, Sort, study_from_spec
-from tests.a11y.test_report import SHOP, v1_report, v2_report
-from tests.app._researcher import open_page, texts
+from tests.a11y.test_report import SHOP, recorded_page, v1_report, v2_report
+from tests.app._researcher import app, open_page, texts
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -73,23 +76,72 @@ def test_a_running_job_shows_its_progress_and_can_be_cancelled(app_db):
     at = open_page("audit.py")  # no ?job=: the newest running job is followed
     assert not at.exception
     assert "Auditing: http://127.0.0.1:9" in texts(at)
-    assert "Last page audited: http://127.0.0.1:9/a" in texts(at)
-    assert at.get("progress")[0].proto.value == 33  # 1 of 3, in percent
+    assert "Last page checked: http://127.0.0.1:9/a" in texts(at)
+    progress = at.get("progress")[0].proto
+    assert (progress.value, progress.text) == (33, "1 of 3 pages checked")  # 1 of 3, in percent
     at.button(key=f"cancel:{job_id}").click().run()
     assert jobs.get_job(app_db, job_id)["cancel_requested"] is True
     assert "Stopping after the page under way…" in texts(at)
 
 
-def test_a_finished_job_links_to_its_results(app_db):
-    job_id = jobs.create_job(app_db, jobs.make_request("http://127.0.0.1:8000/shop.html"))
-    audit_id = history.save_audit(app_db, v1_report())
+def finished_job(app_db, report) -> str:
+    job_id = jobs.create_job(app_db, jobs.make_request("\n".join(p["url"] for p in report["pages"])))
+    audit_id = history.save_audit(app_db, report)
+    n = len(report["pages"])
     with app_db.begin() as conn:
-        conn.execute(jobs.audit_jobs.update().values(status="done", done=5, total=5, audit_id=audit_id))
+        conn.execute(jobs.audit_jobs.update().values(status="done", done=n, total=n, audit_id=audit_id))
+    return job_id
+
+
+def test_a_finished_job_links_to_its_results(app_db):
+    job_id = finished_job(app_db, v1_report(with_error=False))
     at = open_page("audit.py", job=job_id)
     assert "Finished: http://127.0.0.1:8000" in texts(at)
-    assert "The audit is stored with the site's history." in texts(at)
+    assert at.get("progress")[0].proto.text == "4 of 4 pages audited"
+    assert [s.value for s in at.success] == [
+        "Finished: 4 of 4 pages audited. The audit is stored with the site's history."]
     assert at.get("page_link")[0].proto.label == "See the results"
     assert "Recent audits" in texts(at)
+    assert at.dataframe[0].value["Pages"].tolist() == ["4 of 4 pages audited"]
+
+
+def forbidden_report(url: str = "http://127.0.0.1:8000/members.html") -> dict:
+    """What an audit whose only page answered HTTP 403 stores (tests/a11y/test_jobs.py runs one for real)."""
+    return make_report([PageResult(url=url, status="error", error="HTTP 403")], axe_version="4.10.2",
+                       standard="wcag22aa")
+
+
+def test_a_job_whose_only_page_answered_403_audited_nothing(app_db):
+    job_id = finished_job(app_db, forbidden_report())
+    at = open_page("audit.py", job=job_id)
+    assert not at.exception
+    assert at.get("progress")[0].proto.text == "0 of 1 page audited; 1 page could not be audited (HTTP 403)"
+    assert [e.value for e in at.error] == [
+        "Finished: 0 of 1 page audited; 1 page could not be audited (HTTP 403). "
+        "Not audited: http://127.0.0.1:8000/members.html (HTTP 403). The audit is stored with the site's history."]
+    assert not at.success
+    assert at.dataframe[0].value["Pages"].tolist() == ["0 of 1 page audited"]
+
+
+def test_a_job_with_some_pages_not_audited_warns_and_names_them(app_db):
+    job_id = finished_job(app_db, v1_report())  # the fifth page answered 404
+    at = open_page("audit.py", job=job_id)
+    assert [w.value for w in at.warning] == [
+        "Finished: 4 of 5 pages audited; 1 page could not be audited (HTTP 404 Not Found). "
+        "Not audited: http://127.0.0.1:8000/gone.html (HTTP 404 Not Found). "
+        "The audit is stored with the site's history."]
+    assert not at.success and not at.error
+
+
+def test_a_long_list_of_pages_not_audited_is_cut_in_the_finish_message(app_db):
+    pages = [PageResult(url=f"http://127.0.0.1:8000/m{i}.html", status="error", error="HTTP 403") for i in range(7)]
+    job_id = finished_job(app_db, make_report(pages, axe_version="4.10.2", standard="wcag22aa"))
+    at = open_page("audit.py", job=job_id)
+    (message,) = [e.value for e in at.error]
+    assert message.startswith("Finished: 0 of 7 pages audited; 7 pages could not be audited (HTTP 403 ×7). "
+                              "Not audited: http://127.0.0.1:8000/m0.html (HTTP 403); ")
+    assert message.endswith("http://127.0.0.1:8000/m4.html (HTTP 403); and 2 others. "
+                            "The audit is stored with the site's history.")
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -105,7 +157,10 @@ def test_results_totals_filters_details_and_downloads(app_db):
     assert [(m.label, m.value) for m in at.metric] == [
         ("Pages audited", "4 of 5"), ("Failing elements", "14"), ("Screen-reader elements", "13"),
         ("Needs review", "1"), ("Critical", "6"), ("Serious", "7"), ("Moderate", "1"), ("Minor", "0")]
-    assert "Not audited: http://127.0.0.1:8000/gone.html (HTTP 404 Not Found)" in [w.value for w in at.warning]
+    assert [w.value for w in at.warning] == ["4 of 5 pages audited; 1 page could not be audited (HTTP 404 Not Found)."]
+    statuses = at.dataframe[0].value
+    assert statuses["Status"].tolist() == ["Audited"] * 4 + ["Not audited (HTTP 404 Not Found)"]
+    assert statuses["Failing elements"].tolist()[:4] == [4, 4, 6, 0]
     assert "14 of 14 failing elements match." in texts(at)
     assert len(at.expander) == 14
     assert [b.label for b in at.get("download_button")] == ["JSON", "HTML", "CSV", "JUnit XML", "SARIF"]
@@ -132,6 +187,76 @@ def _tiny_png() -> bytes:
 def test_results_without_audits_points_to_the_audit_page(app_db):
     at = open_page("audit_results.py")
     assert "No audit is stored yet. Run one on the Audit page." in texts(at)
+
+
+def test_results_of_an_audit_that_audited_nothing_never_say_no_violations(app_db):
+    audit_id = history.save_audit(app_db, forbidden_report(), finished_at=T0)
+    at = open_page("audit_results.py", audit=str(audit_id))
+    assert not at.exception
+    assert (at.metric[0].label, at.metric[0].value) == ("Pages audited", "0 of 1")
+    assert not at.success
+    assert [e.value for e in at.error] == ["0 of 1 page audited; 1 page could not be audited (HTTP 403)."]
+    assert [w.value for w in at.warning] == [
+        "No page could be audited, so nothing was checked: see Pages above for the reasons."]
+    statuses = at.dataframe[0].value
+    assert statuses.to_dict("records") == [{"Page": "http://127.0.0.1:8000/members.html",
+                                            "Status": "Not audited (HTTP 403)", "Failing elements": None}]
+    assert "Components across pages" not in texts(at) and "Nothing needs review." not in texts(at)
+    assert at.selectbox(key="results_audit").options == [
+        "http://127.0.0.1:8000 · 2026-11-01 09:00 · 0 of 1 page audited (audit 1)"]
+
+
+def test_results_of_a_clean_audit_say_no_violations_on_the_audited_pages(app_db):
+    clean = make_report([recorded_page("v1", "clean")], axe_version="4.10.2", standard="wcag22aa")
+    audit_id = history.save_audit(app_db, clean, finished_at=T0)
+    at = open_page("audit_results.py", audit=str(audit_id))
+    assert [s.value for s in at.success] == ["No violations found on the 1 audited page."]
+    assert "1 of 1 page audited." in texts(at)
+
+
+def test_results_page_starts_with_its_title(app_db):
+    history.save_audit(app_db, v1_report(), finished_at=T0)
+    at = open_page("audit_results.py")
+    first = at.main.children[0]
+    assert (first.type, first.value) == ("title", "Audit results")
+    assert "Findings shown with their details at once" not in texts(at)
+
+
+def open_in_zone(page: str, zone: str | None, offset: int | None, **query):
+    """``open_page`` for a browser in ``zone`` (offset in minutes behind UTC, as browsers give it)."""
+    at = app(signed_in=True)
+    at.context = {"timezone": zone, "timezone_offset": offset}
+    at.run()
+    at.query_params.update(query)
+    at.switch_page(f"app_pages/{page}")
+    return at.run()
+
+
+WINTER_EVENING = datetime(2026, 1, 15, 19, 30, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(("zone", "offset", "label", "shown"), [
+    ("UTC", 0, "UTC", "2026-01-15 19:30"),
+    ("Europe/Berlin", -60, "Europe/Berlin", "2026-01-15 20:30"),
+    (None, -60, "UTC+01:00", "2026-01-15 20:30"),  # a browser that gave only its offset
+    (None, None, "UTC", "2026-01-15 19:30"),
+])
+def test_times_are_in_the_researchers_zone_on_a_24_hour_clock(app_db, zone, offset, label, shown):
+    first = history.save_audit(app_db, v1_report(), finished_at=WINTER_EVENING - timedelta(days=7))
+    second = history.save_audit(app_db, v2_report(), finished_at=WINTER_EVENING)
+    at = open_in_zone("audit_history.py", zone, offset)
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table[f"Finished ({label})"].tolist()[0] == shown
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["encoding"]["x"]["title"] == f"Audit finished ({label})"
+    assert spec["encoding"]["color"]["legend"]["title"] == "Line"
+    assert at.selectbox(key="diff_after").format_func(second).startswith(f"{shown} · 12 failing elements")
+    assert at.selectbox(key="diff_before").value == first
+
+    at = open_in_zone("audit_results.py", zone, offset, audit=str(second))
+    assert f"finished {shown} ({label})" in texts(at)
+    assert at.selectbox(key="results_audit").value == second
 
 
 # --- history -------------------------------------------------------------------------------------
@@ -195,3 +320,16 @@ def test_site_report_page_without_audits(app_db):
     store.create_study(app_db, study_from_spec({"name": "Empty", "kind": "open", "cards": ["A", "B"]}, "e1"))
     at = open_page("site_report.py", study="e1")
     assert "No audit is stored yet. Run one on the Audit page." in texts(at)
+
+
+def test_clock_zone_from_browser_values():
+    from app_pages._clock import show, zone_from, zone_name
+
+    evening = datetime(2026, 1, 15, 19, 30)  # naive, as SQLite gives it back: UTC
+    assert [(zone_name(z), show(evening, z)) for z in (
+        zone_from("Europe/Berlin", -60), zone_from("Not/AZone", -330), zone_from(None, 300), zone_from(None, None),
+        zone_from("../etc/passwd", None))] == [
+        ("Europe/Berlin", "2026-01-15 20:30"), ("UTC+05:30", "2026-01-16 01:00"), ("UTC-05:00", "2026-01-15 14:30"),
+        ("UTC", "2026-01-15 19:30"), ("UTC", "2026-01-15 19:30")]
+    assert show(datetime(2026, 7, 15, 19, 30, tzinfo=timezone.utc), zone_from("Europe/Berlin", None)) == \
+        "2026-07-15 21:30"  # summer time
