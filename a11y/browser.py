@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import tempfile
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -88,6 +89,12 @@ def chromium_options(window: tuple[int, int] = (1280, 900)) -> Options:
 
 
 _FROM_ENV: Any = object()
+_GUARDS: weakref.WeakKeyDictionary[WebDriver, tuple[frozenset[str] | None, bool]] = weakref.WeakKeyDictionary()
+
+
+def guard_of(driver: WebDriver) -> tuple[frozenset[str] | None, bool] | None:
+    """``(allowed_hosts, allow_private)`` of the guard :func:`make_driver` gave ``driver``, or ``None``."""
+    return _GUARDS.get(driver)
 
 
 GUARD_PROXY = "PROXY 127.0.0.1:9"
@@ -343,6 +350,7 @@ def make_driver(remote: str | None = None, *, window: tuple[int, int] = (1280, 9
     except BaseException:
         driver.quit()
         raise
+    _GUARDS[driver] = (None if allowed_hosts is None else frozenset(allowed_hosts), bool(allow_private))
     return driver
 
 
