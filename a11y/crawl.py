@@ -184,6 +184,11 @@ def check_url(url: str, allowed_hosts: Iterable[str] | None = None, *, allow_pri
         raise RefusedURLError(f"refused URL {url!r}: {exc}") from None
     if not host:
         raise RefusedURLError(f"refused URL {url!r}: it has no host")
+    # What is never audited is said first, whatever the allow-list (no lookup needed for literals and
+    # metadata names); names outside the allow-list are refused before any lookup.
+    why = addresses.refusal(host, allow_private=True, resolver=lambda name: [])
+    if why:
+        raise RefusedURLError(f"refused URL {url!r}: {why}")
     if allowed_hosts is not None and not _host_allowed(host, allowed_hosts):
         raise RefusedURLError(f"refused URL {url!r}: host {host!r} is not in the allowed hosts "
                               f"({', '.join(sorted(allowed_hosts))})")
