@@ -187,7 +187,6 @@ function a11yMayLoad(host, resolve) {
   var literal = a11yHextets(host);
   if (!literal && A11Y_NEVER_NAMES.indexOf(host) >= 0) return false;
   var found = literal ? [host] : String(resolve(host) || "").split(";");
-  var any = false;
   for (var i = 0; i < found.length; i++) {
     if (!found[i]) continue;
     var h = a11yHextets(found[i]);
@@ -195,9 +194,8 @@ function a11yMayLoad(host, resolve) {
     var kind = a11yKind(h);
     if (kind == "never") return false;
     if (kind == "private" && !(listed || A11Y_ALLOW_PRIVATE)) return false;
-    any = true;
   }
-  return any;
+  return true;
 }
 
 function FindProxyForURL(url, host) {
@@ -218,9 +216,9 @@ def pac_script(allowed_hosts: Iterable[str] | None, allow_private: bool) -> str:
     """The proxy auto-config script of the guard: ``DIRECT`` for what may load, a dead proxy for the rest.
 
     It decides as :func:`a11y.addresses.refusal` does, on every address ``dnsResolveEx``
-    gives for the host, from the same table (:data:`a11y.addresses.NETWORKS`). Unlike the
-    URL check it refuses a name that does not resolve (there is nothing to load), and any
-    error in the script refuses too.
+    gives for the host, from the same table (:data:`a11y.addresses.NETWORKS`). A name that
+    does not resolve goes ``DIRECT`` as in the URL check (Chromium then reports
+    ERR_NAME_NOT_RESOLVED); an address the script cannot read, or any error in it, refuses.
     """
     allowed = None if allowed_hosts is None else sorted(h.strip().lower() for h in allowed_hosts)
     nets = [[*_hextets(first, length), kind] for first, length, kind, _ in addresses.NETWORKS]

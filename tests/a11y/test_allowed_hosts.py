@@ -221,7 +221,7 @@ DNS = {  # names for both sides (no DNS here): what getaddrinfo / dnsResolveEx w
     "meta.nip.test": ["169.254.169.254"], "dual.test": ["93.184.215.14", "10.0.0.5"],
     "public.test": ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"], "v6meta.test": ["fd00:ec2::254"],
     "nat64.test": ["64:ff9b::a9fe:a9fe"], "cgnat.test": ["100.64.1.1"], "ali.test": ["100.100.100.200"],
-    "localhost": ["127.0.0.1", "::1"],
+    "localhost": ["127.0.0.1", "::1"], "nowhere.test": [],
 }
 HOSTS = ["169.254.169.254", "169.254.1.1", "fe80::1", "fd00:ec2::254", "100.100.100.200", "0.0.0.0", "::",
          "224.0.0.1", "ff02::1", "240.0.0.1", "255.255.255.255", "127.0.0.1", "127.9.9.9", "::1", "10.1.2.3",
@@ -254,4 +254,4 @@ def test_proxy_script_and_url_check_agree_on_every_address(driver):
         pac_script(None, False) + "; var dns = arguments[1]; return arguments[0].map(function (h) {"
         " return a11yMayLoad(h, function (n) { return (dns[n] || []).join(';'); }); });", HOSTS, DNS)) if ok]
     assert allowed == ["172.32.0.1", "100.128.0.1", "8.8.8.8", "2606:4700::1", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1",
-                       "3fff::1", "public.test"]
+                       "3fff::1", "public.test", "nowhere.test"]
