@@ -81,7 +81,7 @@ try:
 except ValueError as exc:  # a malformed A11Y_ALLOW_PRIVATE: say so, and stay with public addresses
     st.error(str(exc))
     policy = crawl.URLPolicy(crawl.allowed_hosts_from_env(), allow_private=False)
-st.caption(policy.describe())
+st.info(policy.describe())  # st.caption is too pale for axe's colour contrast
 
 if st.session_state.get("audit_error"):
     st.error(st.session_state["audit_error"])

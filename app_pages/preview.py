@@ -90,7 +90,7 @@ try:
 except ValueError as exc:  # a malformed A11Y_ALLOW_PRIVATE: say so, and stay with public addresses
     st.error(str(exc))
     policy = crawl.URLPolicy(crawl.allowed_hosts_from_env(), allow_private=False)
-st.caption(policy.describe())
+st.info(policy.describe())  # st.caption is too pale for axe's colour contrast
 with st.form("preview_form"):
     st.text_input("Page address", key="preview_url", help="An http:// or https:// address.")
     submitted = st.form_submit_button("Show the preview", type="primary")
