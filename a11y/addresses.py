@@ -235,7 +235,7 @@ def refusal(host: str, *, allow_private: bool, resolver: Resolver | None = None)
     refused = never or ([] if allow_private else found)
     if not refused:
         return None
-    ip, (kind, text, judged) = refused[0]
+    _, (kind, text, judged) = refused[0]
     if literal is None:
         said = f"{name} resolves to {judged}, {text}"
     elif str(judged) == name:

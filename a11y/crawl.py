@@ -22,11 +22,11 @@ import gzip
 import io
 import os
 import re
-from dataclasses import dataclass
 import urllib.error
 import urllib.request
 from collections import deque
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -93,12 +93,12 @@ class URLPolicy:
     allow_private: bool = True
 
     @classmethod
-    def for_app(cls, environ: dict[str, str] | None = None) -> "URLPolicy":
+    def for_app(cls, environ: dict[str, str] | None = None) -> URLPolicy:
         """The app's policy: ``A11Y_ALLOWED_HOSTS``; local addresses only with ``A11Y_ALLOW_PRIVATE=1``."""
         return cls(allowed_hosts_from_env(environ), allow_private_from_env(environ))
 
     @classmethod
-    def for_cli(cls, environ: dict[str, str] | None = None) -> "URLPolicy":
+    def for_cli(cls, environ: dict[str, str] | None = None) -> URLPolicy:
         """The command line's policy: ``A11Y_ALLOWED_HOSTS``; local addresses allowed (your own machine)."""
         return cls(allowed_hosts_from_env(environ), True)
 

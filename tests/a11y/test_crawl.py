@@ -12,7 +12,6 @@ import pytest
 
 from a11y import crawl
 from a11y.crawl import RefusedURLError, check_url
-
 from tests.httpd import Handler, serve
 
 from .conftest import COOKIE, HEADER
