@@ -253,5 +253,6 @@ def test_proxy_script_and_url_check_agree_on_every_address(driver):
     allowed = [h for h, ok in zip(HOSTS, driver.execute_script(
         pac_script(None, False) + "; var dns = arguments[1]; return arguments[0].map(function (h) {"
         " return a11yMayLoad(h, function (n) { return (dns[n] || []).join(';'); }); });", HOSTS, DNS)) if ok]
-    assert allowed == ["172.32.0.1", "100.128.0.1", "8.8.8.8", "2606:4700::1", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1",
+    assert allowed == ["172.32.0.1", "100.128.0.1", "8.8.8.8", "2606:4700::1", "::ffff:8.8.8.8",
+                       "64:ff9b::808:808", "2002:808:808::1",
                        "3fff::1", "public.test", "nowhere.test"]

@@ -137,7 +137,8 @@ def fake_resolver(name):
     ("http://intranet.example/", f"intranet.example resolves to 10.20.30.40, a private address; {LOCAL}", None),
     ("http://mixed.example/", f"mixed.example resolves to 192.168.1.10, a private address; {LOCAL}", None),
     # public, or nothing to reach
-    ("https://www.example.com/", None, None), ("http://172.32.0.1/", None, None), ("http://[2606:4700::1]/", None, None),
+    ("https://www.example.com/", None, None), ("http://172.32.0.1/", None, None),
+    ("http://[2606:4700::1]/", None, None),
     ("http://nowhere.example/", None, None),
 ])
 def test_address_decisions_for_the_app_and_the_command_line(url, app, cli):
