@@ -20,6 +20,9 @@ $(STAMP): requirements.txt
 system:
 	@scripts/ensure-chromium
 
+# A single-user app on your own machine may audit localhost and private addresses; a shared deployment
+# leaves A11Y_ALLOW_PRIVATE off (docs/deploy.md). Set A11Y_ALLOW_PRIVATE=0 to try the deployed behaviour.
+run: export A11Y_ALLOW_PRIVATE ?= 1
 run: setup
 	@mkdir -p data
 	$(PY) -m cardsort demo --if-empty

@@ -3,6 +3,11 @@
 Exit codes (docs/architecture.md, Contracts): 0 nothing at or above ``--fail-on``; 1 violations at or
 above it; 2 bad input, a refused URL, or a page that could not be audited.
 Progress goes to standard error; the report to ``--output`` or standard output.
+
+Which URLs: the command line runs on your own machine, so it audits local and
+private addresses (localhost in CI); link-local and cloud metadata addresses are
+refused on every path (given URLs, sitemaps, crawled links, redirects in the
+browser), and ``A11Y_ALLOWED_HOSTS`` limits the hosts as in the app.
 """
 
 from __future__ import annotations
@@ -28,6 +33,14 @@ from a11y.report import FAIL_ON, apply_baseline, exit_code, load_report, make_re
 from a11y.reporters import FORMATS, render
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
+URL_RULES = ("Which URLs: http and https only. Local and private addresses (localhost, 127.0.0.0/8, "
+             "10/8, 172.16/12, 192.168/16, ::1, fc00::/7) are audited: this command runs on your own "
+             "machine. Link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, "
+             "169.254.169.254, fd00:ec2::254, 100.100.100.200, metadata.google.internal), unspecified, "
+             "multicast and reserved addresses are never audited, however they are written or "
+             "whatever name resolves to them; sitemap entries, crawled links and redirects in the "
+             "browser are held to the same rules. A11Y_ALLOWED_HOSTS=example.org,.example.net "
+             "refuses every other host. A refused URL exits 2.")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,8 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("audit", help="audit pages and write a report",
                        description="Audit pages with axe-core (every frame, open shadow DOM) and the "
-                                   "accessibility-tree checks; write a report.")
-    p.add_argument("urls", nargs="*", metavar="URL", help="pages to audit (http or https only)")
+                                   "accessibility-tree checks; write a report.", epilog=URL_RULES)
+    p.add_argument("urls", nargs="*", metavar="URL",
+                   help="pages to audit (http or https; see 'Which URLs' below)")
     p.add_argument("--standard", default=DEFAULT_STANDARD, choices=list(STANDARDS),
                    help=f"WCAG level, including the lower ones (default: {DEFAULT_STANDARD})")
     p.add_argument("--no-best-practice", dest="best_practice", action="store_false",
@@ -84,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("preview", help="what a screen reader gets from a page",
                        description="Headings, landmarks, links, form fields with where their names "
-                                   "come from, images, reading order and tab order.")
+                                   "come from, images, reading order and tab order.", epilog=URL_RULES)
     p.add_argument("url", metavar="URL")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--remote", metavar="URL", help="remote WebDriver or Selenium Grid URL")
@@ -110,11 +124,12 @@ def collect_urls(args: argparse.Namespace, cookies, headers) -> list[str]:
     All given URLs are checked before anything is fetched. Raises ``ValueError``
     (``RefusedURLError`` for refused URLs) and leaves the network alone until then.
     """
-    allowed = crawl.allowed_hosts_from_env()
+    policy = crawl.URLPolicy.for_cli()
+    allowed = policy.allowed_hosts
     given = list(args.urls) + (crawl.read_urls_file(args.urls_file) if args.urls_file else [])
     urls = crawl.check_urls(given, allowed)
     if args.sitemap:
-        sitemap = crawl.check_url(args.sitemap, allowed)
+        sitemap = policy.check(args.sitemap)
         urls = crawl.check_urls(urls + crawl.fetch_sitemap(sitemap, cookies=cookies, headers=headers,
                                                             allowed_hosts=allowed), allowed)
     if args.crawl:
@@ -166,7 +181,7 @@ def run_audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO,
 
 def run_preview(args: argparse.Namespace, stdout: TextIO, driver: WebDriver | None = None) -> int:
     """``preview``: print the screen-reader preview of one page."""
-    url = crawl.check_url(args.url, crawl.allowed_hosts_from_env())
+    url = crawl.URLPolicy.for_cli().check(args.url)
     if args.remote:
         crawl.check_url(args.remote)
     cookies = [parse_cookie(c) for c in args.cookie]

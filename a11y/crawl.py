@@ -3,8 +3,13 @@
 Every URL goes through :func:`check_url` before anything loads it: only http and
 https are audited; ``file:``, ``data:``, ``javascript:``, ``chrome:``, ``about:``
 and every other scheme are refused with :class:`RefusedURLError` (a ``ValueError``).
-An optional allow-list of hosts (``A11Y_ALLOWED_HOSTS``, comma-separated; an entry
-``.example.org`` also allows its subdomains) lets a hosted app refuse the rest.
+The host is then judged by the addresses it stands for (:mod:`a11y.addresses`):
+link-local, cloud metadata, unspecified, multicast and reserved addresses are
+always refused; loopback and private ones only when local use is off (the app,
+unless ``A11Y_ALLOW_PRIVATE=1``; the command line always allows local use). An
+optional allow-list of hosts (``A11Y_ALLOWED_HOSTS``, comma-separated; an entry
+``.example.org`` also allows its subdomains) refuses every other host; a host it
+names may be private.
 
 Sitemaps and the crawl fetch with :mod:`urllib` (same cookies and headers as the
 audit), read at most :data:`MAX_DOCUMENT_BYTES` per document and parse with
@@ -21,10 +26,13 @@ import urllib.error
 import urllib.request
 from collections import deque
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 from xml.etree import ElementTree
+
+from a11y import addresses
 
 ALLOWED_SCHEMES = ("http", "https")
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -43,16 +51,71 @@ _NOT_HTML_SUFFIXES = (
 
 
 class RefusedURLError(ValueError):
-    """A URL the tool will not load (wrong scheme, no host, or a host outside the allow-list)."""
+    """A URL the tool will not load (wrong scheme, no host, a host outside the allow-list, or an
+    address that may not be audited)."""
 
 
 # --- URL safety --------------------------------------------------------------------------------
+
+_ON, _OFF = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
 
 def allowed_hosts_from_env(environ: dict[str, str] | None = None) -> frozenset[str] | None:
     """The host allow-list from ``A11Y_ALLOWED_HOSTS`` (comma-separated), or ``None`` when unset."""
     raw = (os.environ if environ is None else environ).get("A11Y_ALLOWED_HOSTS", "")
     hosts = frozenset(h.strip().lower() for h in raw.split(",") if h.strip())
     return hosts or None
+
+
+def allow_private_from_env(environ: dict[str, str] | None = None) -> bool:
+    """``A11Y_ALLOW_PRIVATE``: ``1``/``true``/``yes``/``on`` allows loopback and private addresses in the app.
+
+    Unset, empty, ``0``/``false``/``no``/``off`` is off; anything else raises ``ValueError``.
+    """
+    raw = (os.environ if environ is None else environ).get("A11Y_ALLOW_PRIVATE", "")
+    value = raw.strip().lower()
+    if value in _ON:
+        return True
+    if value in _OFF:
+        return False
+    raise ValueError(f"A11Y_ALLOW_PRIVATE must be 1 (allow local and private addresses) or 0, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class URLPolicy:
+    """Which URLs may be loaded: the allow-list and whether local (loopback, private) addresses are allowed.
+
+    Use :meth:`for_app` or :meth:`for_cli`; pass ``allowed_hosts`` and ``allow_private``
+    on to :func:`check_url`, the fetchers, :func:`a11y.browser.make_driver` and the jobs.
+    """
+
+    allowed_hosts: frozenset[str] | None = None
+    allow_private: bool = True
+
+    @classmethod
+    def for_app(cls, environ: dict[str, str] | None = None) -> URLPolicy:
+        """The app's policy: ``A11Y_ALLOWED_HOSTS``; local addresses only with ``A11Y_ALLOW_PRIVATE=1``."""
+        return cls(allowed_hosts_from_env(environ), allow_private_from_env(environ))
+
+    @classmethod
+    def for_cli(cls, environ: dict[str, str] | None = None) -> URLPolicy:
+        """The command line's policy: ``A11Y_ALLOWED_HOSTS``; local addresses allowed (your own machine)."""
+        return cls(allowed_hosts_from_env(environ), True)
+
+    def check(self, url: str) -> str:
+        """:func:`check_url` under this policy."""
+        return check_url(url, self.allowed_hosts, allow_private=self.allow_private)
+
+    def describe(self) -> str:
+        """One sentence for the app: which hosts may be audited."""
+        never = "Link-local and cloud metadata addresses are never audited."
+        if self.allowed_hosts is not None:
+            return f"This server audits only these hosts: {', '.join(sorted(self.allowed_hosts))}. {never}"
+        if self.allow_private:
+            return ("This app audits public web addresses and, for local use (A11Y_ALLOW_PRIVATE is on), "
+                    f"this machine and private networks. {never}")
+        return ("This app audits public web addresses. Local and private addresses are refused (set "
+                f"A11Y_ALLOWED_HOSTS or A11Y_ALLOW_PRIVATE=1 to allow them). {never}")
 
 
 def _host_allowed(host: str, allowed: Iterable[str]) -> bool:
@@ -66,22 +129,37 @@ def _host_allowed(host: str, allowed: Iterable[str]) -> bool:
     return False
 
 
-def check_url(url: str, allowed_hosts: Iterable[str] | None = None) -> str:
+def check_url(url: str, allowed_hosts: Iterable[str] | None = None, *, allow_private: bool = True,
+              resolver: addresses.Resolver | None = None) -> str:
     """Return ``url`` (surrounding spaces removed) if it may be audited, else raise.
+
+    The one decision on URLs: the app calls it with :meth:`URLPolicy.for_app`
+    (``allow_private=False`` unless ``A11Y_ALLOW_PRIVATE=1``), the command line with
+    :meth:`URLPolicy.for_cli`; the browser's guard applies the same rules to redirects.
 
     Parameters
     ----------
     url : str
-        Absolute URL given by a user, a URL file, a sitemap or a link.
+        Absolute URL given by a user, a URL file, a sitemap, a link or a redirect.
     allowed_hosts : iterable of str or None, default=None
         When given, the URL's host must be one of these (``.example.org`` also allows
-        subdomains). ``None`` allows every host.
+        subdomains), and a host named here may be loopback or private. ``None``
+        allows every host.
+    allow_private : bool, default=True
+        Allow loopback and private addresses (local use, as on the command line).
+        Link-local, cloud metadata, unspecified, multicast and reserved addresses
+        are refused whatever this says.
+    resolver : callable(name) -> list of addresses, or None
+        Looks host names up (default :func:`a11y.addresses.resolve`: every A/AAAA
+        record, at the time of the check). A name that does not resolve passes.
 
     Raises
     ------
     RefusedURLError
         For any scheme other than http and https, a missing host, control
-        characters, or a host outside ``allowed_hosts``.
+        characters, a host outside ``allowed_hosts``, or an address that may not
+        be audited (the message names it, e.g. ``169.254.169.254 is a link-local
+        address (cloud metadata); it is never audited``).
     """
     if not isinstance(url, str):
         raise RefusedURLError(f"URL must be a string, got {type(url).__name__}")
@@ -106,17 +184,26 @@ def check_url(url: str, allowed_hosts: Iterable[str] | None = None) -> str:
         raise RefusedURLError(f"refused URL {url!r}: {exc}") from None
     if not host:
         raise RefusedURLError(f"refused URL {url!r}: it has no host")
+    # What is never audited is said first, whatever the allow-list (no lookup needed for literals and
+    # metadata names); names outside the allow-list are refused before any lookup.
+    why = addresses.refusal(host, allow_private=True, resolver=lambda name: [])
+    if why:
+        raise RefusedURLError(f"refused URL {url!r}: {why}")
     if allowed_hosts is not None and not _host_allowed(host, allowed_hosts):
         raise RefusedURLError(f"refused URL {url!r}: host {host!r} is not in the allowed hosts "
                               f"({', '.join(sorted(allowed_hosts))})")
+    why = addresses.refusal(host, allow_private=allow_private or allowed_hosts is not None, resolver=resolver)
+    if why:
+        raise RefusedURLError(f"refused URL {url!r}: {why}")
     return url
 
 
-def check_urls(urls: Iterable[str], allowed_hosts: Iterable[str] | None = None) -> list[str]:
+def check_urls(urls: Iterable[str], allowed_hosts: Iterable[str] | None = None, *,
+               allow_private: bool = True) -> list[str]:
     """:func:`check_url` on every URL, de-duplicated in first-seen order."""
     seen: dict[str, None] = {}
     for url in urls:
-        seen.setdefault(check_url(url, allowed_hosts), None)
+        seen.setdefault(check_url(url, allowed_hosts, allow_private=allow_private), None)
     return list(seen)
 
 
@@ -152,14 +239,14 @@ def _read_limited(resp, limit: int, what: str) -> bytes:
 
 
 class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow a redirect only to a URL :func:`check_url` accepts (http(s), allowed host)."""
+    """Follow a redirect only to a URL :func:`check_url` accepts (http(s), allowed host and address)."""
 
-    def __init__(self, allowed_hosts: Iterable[str] | None) -> None:
-        self.allowed_hosts = allowed_hosts
+    def __init__(self, allowed_hosts: Iterable[str] | None, allow_private: bool = True) -> None:
+        self.allowed_hosts, self.allow_private = allowed_hosts, allow_private
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         try:
-            check_url(urljoin(req.full_url, newurl), self.allowed_hosts)
+            check_url(urljoin(req.full_url, newurl), self.allowed_hosts, allow_private=self.allow_private)
         except RefusedURLError as exc:
             raise urllib.error.URLError(f"refused redirect: {exc}") from None
         return super().redirect_request(req, fp, code, msg, headers, newurl)
@@ -167,13 +254,13 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
 
 def fetch(url: str, *, cookies: Sequence[tuple[str, str]] = (), headers: Sequence[tuple[str, str]] = (),
           accept: str = "*/*", timeout: float = 30, max_bytes: int = MAX_DOCUMENT_BYTES,
-          allowed_hosts: Iterable[str] | None = None) -> tuple[str, str, bytes]:
+          allowed_hosts: Iterable[str] | None = None, allow_private: bool = True) -> tuple[str, str, bytes]:
     """GET a URL: ``(final_url, content_type, body)``; HTTP and network errors raise ``OSError``.
 
-    Redirects are followed only to URLs that :func:`check_url` accepts with ``allowed_hosts``;
-    another redirect is an ``OSError`` like any failed request.
+    Redirects are followed only to URLs that :func:`check_url` accepts with ``allowed_hosts``
+    and ``allow_private``; another redirect is an ``OSError`` like any failed request.
     """
-    opener = urllib.request.build_opener(_CheckedRedirects(allowed_hosts))
+    opener = urllib.request.build_opener(_CheckedRedirects(allowed_hosts, allow_private))
     with opener.open(_request(url, cookies, headers, accept), timeout=timeout) as resp:
         ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
         return resp.geturl(), ctype, _read_limited(resp, max_bytes, url)
@@ -221,7 +308,7 @@ def parse_sitemap(data: bytes) -> tuple[str, list[str]]:
 
 def fetch_sitemap(url: str, *, cookies: Sequence[tuple[str, str]] = (),
                   headers: Sequence[tuple[str, str]] = (), allowed_hosts: Iterable[str] | None = None,
-                  timeout: float = 30, max_urls: int = MAX_SITEMAP_URLS) -> list[str]:
+                  timeout: float = 30, max_urls: int = MAX_SITEMAP_URLS, allow_private: bool = True) -> list[str]:
     """Page URLs listed by a sitemap, following sitemap indexes (breadth first).
 
     Parameters
@@ -232,6 +319,8 @@ def fetch_sitemap(url: str, *, cookies: Sequence[tuple[str, str]] = (),
         Sent with every sitemap request.
     allowed_hosts : iterable of str or None, default=None
         Passed to :func:`check_url` for the sitemap URLs and the pages they list.
+    allow_private : bool, default=True
+        Passed to :func:`check_url` too (the app passes its setting).
     timeout : float, default=30
         Seconds per request.
     max_urls : int, default=MAX_SITEMAP_URLS
@@ -251,7 +340,7 @@ def fetch_sitemap(url: str, *, cookies: Sequence[tuple[str, str]] = (),
         When a sitemap cannot be fetched or parsed.
     """
     hosts = None if allowed_hosts is None else list(allowed_hosts)
-    queue, seen_maps, pages = deque([check_url(url, hosts)]), set(), {}
+    queue, seen_maps, pages = deque([check_url(url, hosts, allow_private=allow_private)]), set(), {}
     while queue and len(pages) < max_urls:
         current = queue.popleft()
         if current in seen_maps:
@@ -261,14 +350,15 @@ def fetch_sitemap(url: str, *, cookies: Sequence[tuple[str, str]] = (),
         seen_maps.add(current)
         try:
             _, _, body = fetch(current, cookies=cookies, headers=headers, timeout=timeout,
-                               accept="application/xml, text/xml;q=0.9, */*;q=0.1", allowed_hosts=hosts)
+                               accept="application/xml, text/xml;q=0.9, */*;q=0.1", allowed_hosts=hosts,
+                               allow_private=allow_private)
         except (OSError, ValueError) as exc:
             raise ValueError(f"cannot fetch sitemap {current}: {exc}") from None
         kind, locs = parse_sitemap(body)
         for loc in locs:
             loc = urljoin(current, loc)
             try:
-                loc = check_url(loc, hosts)
+                loc = check_url(loc, hosts, allow_private=allow_private)
             except RefusedURLError:
                 continue
             if kind == "sitemapindex":
@@ -313,7 +403,7 @@ def _site(url: str) -> tuple[str, int]:
 
 def crawl(seeds: Sequence[str], limit: int, *, cookies: Sequence[tuple[str, str]] = (),
           headers: Sequence[tuple[str, str]] = (), allowed_hosts: Iterable[str] | None = None,
-          timeout: float = 30) -> list[str]:
+          timeout: float = 30, allow_private: bool = True) -> list[str]:
     """Follow same-site links breadth first from ``seeds``, up to ``limit`` pages in all.
 
     Parameters
@@ -327,6 +417,8 @@ def crawl(seeds: Sequence[str], limit: int, *, cookies: Sequence[tuple[str, str]
         Sent with every request.
     allowed_hosts : iterable of str or None, default=None
         Passed to :func:`check_url`.
+    allow_private : bool, default=True
+        Passed to :func:`check_url` (the app passes its setting).
     timeout : float, default=30
         Seconds per request.
 
@@ -340,7 +432,7 @@ def crawl(seeds: Sequence[str], limit: int, *, cookies: Sequence[tuple[str, str]
     if limit < 1:
         raise ValueError(f"crawl limit must be at least 1 page, got {limit}")
     hosts = None if allowed_hosts is None else list(allowed_hosts)
-    seeds = check_urls([urldefrag(s.strip())[0] for s in seeds], hosts)
+    seeds = check_urls([urldefrag(s.strip())[0] for s in seeds], hosts, allow_private=allow_private)
     sites = {_site(s) for s in seeds}
     found: dict[str, None] = dict.fromkeys(seeds[:limit])
     queue, queued = deque(seeds), set(seeds)
@@ -351,7 +443,7 @@ def crawl(seeds: Sequence[str], limit: int, *, cookies: Sequence[tuple[str, str]
         try:
             final, ctype, body = fetch(url, cookies=cookies, headers=headers, timeout=timeout,
                                        accept="text/html, application/xhtml+xml;q=0.9, */*;q=0.1",
-                                       allowed_hosts=hosts)
+                                       allowed_hosts=hosts, allow_private=allow_private)
         except (OSError, ValueError):
             continue
         final = urldefrag(final)[0]
@@ -365,7 +457,7 @@ def crawl(seeds: Sequence[str], limit: int, *, cookies: Sequence[tuple[str, str]
                 break
         for link in extract_links(body.decode("utf-8", errors="replace"), final):
             try:
-                link = check_url(link, hosts)
+                link = check_url(link, hosts, allow_private=allow_private)
             except RefusedURLError:
                 continue
             if link in queued or _site(link) not in sites \

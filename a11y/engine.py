@@ -50,8 +50,8 @@ from selenium.common.exceptions import (
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from a11y import checks
-from a11y.browser import CdpUnavailableError, cdp, make_driver
-from a11y.crawl import check_url
+from a11y.browser import CdpUnavailableError, cdp, guard_of, make_driver
+from a11y.crawl import RefusedURLError, check_url
 from a11y.findings import (
     BLOCKS, NAME_FROM_CONTENT, Finding, Node, PageResult, findings_from_axe, fingerprint,
 )
@@ -230,18 +230,37 @@ def load_page(driver: WebDriver, url: str) -> int:
             raise BrowserCrashedError(_first_line(exc)) from exc
         match = re.search(r"net::(ERR_[A-Z_]+)", str(exc))
         if match:
-            raise PageLoadError(f"could not load page: {match.group(1)}") from None
+            raise PageLoadError(_net_error(driver, url, match.group(1))) from None
         raise
     except OSError as exc:  # chromedriver itself is gone (connection refused)
         raise BrowserCrashedError(f"WebDriver unreachable: {exc}") from exc
     state = _execute(driver, _PAGE_STATE)
     if state["netError"]:
-        raise PageLoadError(f"could not load page: {state['netError']}")
+        raise PageLoadError(_net_error(driver, url, state["netError"]))
     if state["status"] >= 400:
         raise PageLoadError(f"HTTP {state['status']}")
     if state["contentType"] not in ("text/html", "application/xhtml+xml"):
         raise PageLoadError(f"not an HTML page ({state['contentType']})")
     return state["status"]
+
+
+def _net_error(driver: WebDriver, url: str, code: str) -> str:
+    """``could not load page: ERR_...``, naming a redirect's target and, when the guard refused it, why."""
+    try:
+        failed = driver.current_url  # the URL that failed: a redirect's target when there was one
+    except WebDriverException:
+        failed = url
+    text = f"could not load page: {code}"
+    if failed and failed != url and failed.startswith(("http://", "https://")):
+        text += f" (it redirected to {failed})"
+    guard = guard_of(driver)
+    if code in ("ERR_PROXY_CONNECTION_FAILED", "ERR_NAME_NOT_RESOLVED") and failed:
+        hosts, private = guard if guard is not None else (None, True)
+        try:
+            check_url(failed, hosts, allow_private=private)
+        except RefusedURLError as exc:
+            return f"{text}: {str(exc).split(': ', 1)[-1]}"
+    return text
 
 
 def _stop_loading(driver: WebDriver) -> None:

@@ -43,6 +43,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy.engine import Engine
 
 from a11y import crawl, history
+from a11y.browser import make_driver
 from a11y.engine import (
     DEFAULT_STANDARD, audit_urls, load_axe, parse_cookie, parse_header, run_options,
 )
@@ -118,7 +119,7 @@ def _lines(text: str | Iterable[str]) -> list[str]:
 def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, crawl_limit: int | None = None,
                  standard: str = DEFAULT_STANDARD, best_practice: bool = True, workers: int = 1,
                  cookies: str | Iterable[str] = (), headers: str | Iterable[str] = (),
-                 allowed_hosts: Iterable[str] | None = None) -> AuditRequest:
+                 allowed_hosts: Iterable[str] | None = None, allow_private: bool = True) -> AuditRequest:
     """Check an audit request from a form before anything is fetched.
 
     Parameters
@@ -137,6 +138,9 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
         ``NAME=VALUE`` / ``Name: value``, one a line when a string.
     allowed_hosts : iterable of str or None, default=None
         Host allow-list (``A11Y_ALLOWED_HOSTS``, see :func:`a11y.crawl.allowed_hosts_from_env`).
+    allow_private : bool, default=True
+        Allow loopback and private addresses; the app passes
+        :meth:`a11y.crawl.URLPolicy.for_app` (off unless ``A11Y_ALLOW_PRIVATE=1``).
 
     Raises
     ------
@@ -147,10 +151,10 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
         worker count outside 1..MAX_WORKERS.
     """
     hosts = None if allowed_hosts is None else list(allowed_hosts)
-    pages = crawl.check_urls(_lines(urls), hosts)
+    pages = crawl.check_urls(_lines(urls), hosts, allow_private=allow_private)
     sitemap = sitemap.strip() if sitemap and sitemap.strip() else None
     if sitemap:
-        sitemap = crawl.check_url(sitemap, hosts)
+        sitemap = crawl.check_url(sitemap, hosts, allow_private=allow_private)
     if not pages and not sitemap:
         raise ValueError("no pages to audit: give page URLs or a sitemap")
     if crawl_limit is not None:
@@ -167,17 +171,18 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
     )
 
 
-def discover_pages(request: AuditRequest, allowed_hosts: Iterable[str] | None = None) -> list[str]:
+def discover_pages(request: AuditRequest, allowed_hosts: Iterable[str] | None = None,
+                   allow_private: bool = True) -> list[str]:
     """Every page of a request: its URLs, the sitemap's pages, then the crawl; at most :data:`MAX_PAGES`."""
     hosts = None if allowed_hosts is None else list(allowed_hosts)
     urls = list(request.urls)
     if request.sitemap:
         urls = crawl.check_urls(urls + crawl.fetch_sitemap(
             request.sitemap, cookies=request.cookies, headers=request.headers, allowed_hosts=hosts,
-            max_urls=MAX_PAGES), hosts)
+            max_urls=MAX_PAGES, allow_private=allow_private), hosts, allow_private=allow_private)
     if request.crawl:
         urls = crawl.crawl(urls, request.crawl, cookies=request.cookies, headers=request.headers,
-                           allowed_hosts=hosts)
+                           allowed_hosts=hosts, allow_private=allow_private)
     if not urls:
         raise ValueError("the sitemap lists no pages that may be audited")
     return urls[:MAX_PAGES]
@@ -305,7 +310,8 @@ def _cancel_requested(engine: Engine, job_id: str) -> bool:
 
 def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
             allowed_hosts: Iterable[str] | None = None, screenshots: bool = True,
-            driver_factory: Callable[[], WebDriver] | None = None, driver: WebDriver | None = None) -> str:
+            driver_factory: Callable[[], WebDriver] | None = None, driver: WebDriver | None = None,
+            allow_private: bool = True) -> str:
     """Run a created job to its end in the calling thread; return its final status.
 
     Waits for a free slot (:data:`MAX_RUNNING_JOBS`), discovers the pages, audits
@@ -320,11 +326,14 @@ def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
     request : AuditRequest
         The validated request (with cookies and headers).
     allowed_hosts : iterable of str or None, default=None
-        Host allow-list applied to discovered pages too.
+        Host allow-list applied to discovered pages too, and by the job's browsers.
+    allow_private : bool, default=True
+        Allow loopback and private addresses (discovery and the job's browsers).
     screenshots : bool, default=True
         Take a screenshot of the first element of each violation.
     driver_factory : callable returning WebDriver, or None
-        Browser factory for :func:`a11y.engine.audit_urls` (default: local Chromium).
+        Browser factory for :func:`a11y.engine.audit_urls` (default: local Chromium
+        guarded with ``allowed_hosts`` and ``allow_private``).
     driver : WebDriver or None, default=None
         A browser the caller owns for the first worker (left open; the caller must
         not use it while the job runs).
@@ -338,7 +347,13 @@ def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
     threading.Thread(target=_heartbeat, args=(engine, job_id, beating), name=f"audit-heartbeat-{job_id[:8]}",
                      daemon=True).start()
     try:
-        return _run_in_slot(engine, job_id, request, allowed_hosts, screenshots, driver_factory, driver)
+        if driver_factory is None:
+            hosts = None if allowed_hosts is None else list(allowed_hosts)
+
+            def driver_factory() -> WebDriver:
+                return make_driver(allowed_hosts=hosts, allow_private=allow_private)
+        return _run_in_slot(engine, job_id, request, allowed_hosts, allow_private, screenshots, driver_factory,
+                            driver)
     finally:
         beating.set()
 
@@ -353,7 +368,7 @@ def _heartbeat(engine: Engine, job_id: str, stop: threading.Event) -> None:
 
 
 def _run_in_slot(engine: Engine, job_id: str, request: AuditRequest, allowed_hosts: Iterable[str] | None,
-                 screenshots: bool, driver_factory: Callable[[], WebDriver] | None,
+                 allow_private: bool, screenshots: bool, driver_factory: Callable[[], WebDriver] | None,
                  driver: WebDriver | None) -> str:
     with _SLOTS:
         started = _now()
@@ -362,7 +377,7 @@ def _run_in_slot(engine: Engine, job_id: str, request: AuditRequest, allowed_hos
                 _update(engine, job_id, status="cancelled")
                 return "cancelled"
             _update(engine, job_id, status="discovering")
-            urls = discover_pages(request, allowed_hosts)
+            urls = discover_pages(request, allowed_hosts, allow_private)
             _update(engine, job_id, status="running", total=len(urls), done=0)
             pages = _audit(engine, job_id, request, urls, screenshots, driver_factory, driver)
             if pages is None:
@@ -413,7 +428,7 @@ def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[st
 
 def start_audit(engine: Engine, request: AuditRequest, *, allowed_hosts: Iterable[str] | None = None,
                 screenshots: bool = True, driver_factory: Callable[[], WebDriver] | None = None,
-                driver: WebDriver | None = None) -> str:
+                driver: WebDriver | None = None, allow_private: bool = True) -> str:
     """Create a job and run it in a background thread; return the job id at once.
 
     See :func:`run_job` for the parameters. The thread is a daemon: it never keeps
@@ -421,6 +436,6 @@ def start_audit(engine: Engine, request: AuditRequest, *, allowed_hosts: Iterabl
     """
     job_id = create_job(engine, request)
     threading.Thread(target=run_job, args=(engine, job_id, request), name=f"audit-job-{job_id[:8]}",
-                     kwargs={"allowed_hosts": allowed_hosts, "screenshots": screenshots,
+                     kwargs={"allowed_hosts": allowed_hosts, "allow_private": allow_private, "screenshots": screenshots,
                              "driver_factory": driver_factory, "driver": driver}, daemon=True).start()
     return job_id

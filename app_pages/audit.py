@@ -25,7 +25,7 @@ POLL_SECONDS = 1.0
 MAX_LISTED = 5  # pages not audited named in the finish message; the results page lists them all
 
 
-def start(hosts) -> None:
+def start(policy: crawl.URLPolicy) -> None:
     """Check the form and start the job; errors are shown above the form."""
     form = st.session_state
     try:
@@ -34,12 +34,13 @@ def start(hosts) -> None:
             crawl_limit=int(form["audit_crawl_limit"]) if form["audit_crawl"] else None,
             standard=form["audit_standard"], best_practice=form["audit_best_practice"],
             workers=int(form["audit_workers"]), cookies=form["audit_cookies"], headers=form["audit_headers"],
-            allowed_hosts=hosts)
+            allowed_hosts=policy.allowed_hosts, allow_private=policy.allow_private)
     except ValueError as exc:
         st.session_state["audit_error"] = str(exc)
         return
     st.session_state.pop("audit_error", None)
-    st.query_params["job"] = jobs.start_audit(engine(), request, allowed_hosts=hosts)
+    st.query_params["job"] = jobs.start_audit(engine(), request, allowed_hosts=policy.allowed_hosts,
+                                              allow_private=policy.allow_private)
 
 
 def show_job(job_id: str) -> None:
@@ -93,9 +94,12 @@ def show_job(job_id: str) -> None:
 st.title("Audit a site")
 st.write("Checks pages with axe-core in a real browser, plus checks of what a screen reader announces. "
          "The audit runs in the background: you can leave this page and come back.")
-hosts = crawl.allowed_hosts_from_env()
-if hosts:
-    st.caption(f"This server audits only these hosts: {', '.join(sorted(hosts))}.")
+try:
+    policy = crawl.URLPolicy.for_app()
+except ValueError as exc:  # a malformed A11Y_ALLOW_PRIVATE: say so, and stay with public addresses
+    st.error(str(exc))
+    policy = crawl.URLPolicy(crawl.allowed_hosts_from_env(), allow_private=False)
+st.info(policy.describe())  # st.caption is too pale for axe's colour contrast
 
 if st.session_state.get("audit_error"):
     st.error(st.session_state["audit_error"])
@@ -121,7 +125,7 @@ with st.form("audit_form"):
         st.text_area("Headers", key="audit_headers",
                      help="Name: value, one a line (for example Authorization), sent with every request. "
                           "Kept in memory for this audit only and never stored.")
-    st.form_submit_button("Start the audit", type="primary", on_click=start, args=(hosts,))
+    st.form_submit_button("Start the audit", type="primary", on_click=start, args=(policy,))
 
 recent = jobs.list_jobs(engine(), limit=10)
 job_id = st.query_params.get("job")

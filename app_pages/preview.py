@@ -23,10 +23,13 @@ def _browsers() -> threading.BoundedSemaphore:
 
 
 @st.cache_data(max_entries=16, ttl=600, show_spinner=False)
-def read_preview(url: str) -> dict:
-    """:func:`a11y.preview.preview` of ``url`` in a fresh headless Chromium (closed afterwards)."""
+def read_preview(url: str, allowed_hosts: tuple[str, ...] | None, allow_private: bool) -> dict:
+    """:func:`a11y.preview.preview` of ``url`` in a fresh headless Chromium (closed afterwards).
+
+    The browser's guard keeps it on what the app's policy allows (redirects included).
+    """
     with _browsers():
-        driver = make_driver()
+        driver = make_driver(allowed_hosts=allowed_hosts, allow_private=allow_private)
         try:
             load_page(driver, url)
             return preview.preview(driver)
@@ -82,20 +85,28 @@ def show(data: dict) -> None:
 st.title("Screen-reader preview")
 st.write("Headings, landmarks, links, form fields with where their names come from, images, tab order and "
          "reading order of one page, as Chromium's accessibility tree gives them to a screen reader.")
+try:
+    policy = crawl.URLPolicy.for_app()
+except ValueError as exc:  # a malformed A11Y_ALLOW_PRIVATE: say so, and stay with public addresses
+    st.error(str(exc))
+    policy = crawl.URLPolicy(crawl.allowed_hosts_from_env(), allow_private=False)
+st.info(policy.describe())  # st.caption is too pale for axe's colour contrast
 with st.form("preview_form"):
     st.text_input("Page address", key="preview_url", help="An http:// or https:// address.")
     submitted = st.form_submit_button("Show the preview", type="primary")
 if submitted:
     try:
-        url = crawl.check_url(st.session_state["preview_url"], crawl.allowed_hosts_from_env())
+        url = policy.check(st.session_state["preview_url"])
     except ValueError as exc:
         st.error(str(exc))
         st.session_state.pop("preview_shown", None)
     else:
         with st.spinner("Reading the page's accessibility tree…"):
             try:
-                st.session_state["preview_shown"] = read_preview(url)
-            except (PageLoadError, WebDriverException, OSError) as exc:
+                st.session_state["preview_shown"] = read_preview(
+                    url, None if policy.allowed_hosts is None else tuple(sorted(policy.allowed_hosts)),
+                    policy.allow_private)
+            except (PageLoadError, WebDriverException, OSError, RuntimeError) as exc:
                 st.error(f"Could not read {url}: {getattr(exc, 'msg', None) or exc}")
                 st.session_state.pop("preview_shown", None)
 if st.session_state.get("preview_shown"):

@@ -68,6 +68,49 @@ def test_audit_refuses_hosts_outside_the_allow_list(app_db, monkeypatch):
     assert jobs.list_jobs(app_db) == []
 
 
+APP_NOTICE = ("This app audits public web addresses. Local and private addresses are refused (set "
+              "A11Y_ALLOWED_HOSTS or A11Y_ALLOW_PRIVATE=1 to allow them). Link-local and cloud metadata addresses "
+              "are never audited.")
+
+
+def test_audit_refuses_the_metadata_address_and_local_ones_by_default(app_db, monkeypatch):
+    monkeypatch.delenv("A11Y_ALLOWED_HOSTS", raising=False)
+    monkeypatch.delenv("A11Y_ALLOW_PRIVATE", raising=False)
+    at = open_page("audit.py")
+    assert APP_NOTICE in texts(at)
+    at = submit_audit(at, "http://169.254.169.254/latest/meta-data/")
+    assert [e.value for e in at.error] == [
+        "refused URL 'http://169.254.169.254/latest/meta-data/': 169.254.169.254 is a link-local address "
+        "(cloud metadata); it is never audited"]
+    at = submit_audit(at, "http://127.0.0.1:8501/")
+    assert [e.value for e in at.error] == [
+        "refused URL 'http://127.0.0.1:8501/': 127.0.0.1 is a loopback address; only public addresses are "
+        "audited here (list the host in A11Y_ALLOWED_HOSTS, or set A11Y_ALLOW_PRIVATE=1 for local use)"]
+    at.text_input(key="audit_sitemap").set_value("http://0xa9fea9fe/sitemap.xml")
+    at = submit_audit(at, "")
+    assert [e.value for e in at.error] == [
+        "refused URL 'http://0xa9fea9fe/sitemap.xml': 0xa9fea9fe is 169.254.169.254, a link-local address "
+        "(cloud metadata); it is never audited"]
+    assert jobs.list_jobs(app_db) == []
+    assert "job" not in at.query_params
+
+
+def test_local_use_changes_the_notice_but_never_allows_the_metadata_address(app_db, monkeypatch):
+    monkeypatch.delenv("A11Y_ALLOWED_HOSTS", raising=False)
+    monkeypatch.setenv("A11Y_ALLOW_PRIVATE", "1")
+    at = open_page("audit.py")
+    assert ("This app audits public web addresses and, for local use (A11Y_ALLOW_PRIVATE is on), this machine "
+            "and private networks. Link-local and cloud metadata addresses are never audited.") in texts(at)
+    at = submit_audit(at, "http://[fe80::1]/")
+    assert [e.value for e in at.error] == ["refused URL 'http://[fe80::1]/': fe80::1 is a link-local address; "
+                                           "it is never audited"]
+    assert jobs.list_jobs(app_db) == []
+    monkeypatch.setenv("A11Y_ALLOW_PRIVATE", "perhaps")
+    at = open_page("audit.py")
+    assert "A11Y_ALLOW_PRIVATE must be 1 (allow local and private addresses) or 0, got 'perhaps'" in texts(at)
+    assert APP_NOTICE in texts(at)
+
+
 def test_a_running_job_shows_its_progress_and_can_be_cancelled(app_db):
     request = jobs.make_request("http://127.0.0.1:9/a\nhttp://127.0.0.1:9/b\nhttp://127.0.0.1:9/c")
     job_id = jobs.create_job(app_db, request)
@@ -287,6 +330,8 @@ def test_history_with_one_audit_asks_for_a_second(app_db):
 # --- preview -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("url", "message"), [
+    ("http://169.254.169.254/latest/meta-data/",
+     "169.254.169.254 is a link-local address (cloud metadata); it is never audited"),
     ("file:///etc/hosts", "only http and https URLs are audited"),
     ("javascript:alert(1)", "only http and https URLs are audited"),
     ("http://192.168.1.1/", "host '192.168.1.1' is not in the allowed hosts (example.org)"),
@@ -299,6 +344,19 @@ def test_preview_refuses_unsafe_urls(app_db, monkeypatch, url, message):
     at.run()
     assert len(at.error) == 1 and message in at.error[0].value
     assert "Headings outline" not in texts(at)
+
+
+def test_preview_says_which_hosts_and_refuses_local_addresses_by_default(app_db, monkeypatch):
+    monkeypatch.delenv("A11Y_ALLOWED_HOSTS", raising=False)
+    monkeypatch.delenv("A11Y_ALLOW_PRIVATE", raising=False)
+    at = open_page("preview.py")
+    assert APP_NOTICE in texts(at)
+    at.text_input(key="preview_url").set_value("http://localhost:8501/")
+    at.button[0].click()
+    at.run()
+    assert [e.value for e in at.error] == [
+        "refused URL 'http://localhost:8501/': localhost resolves to 127.0.0.1, a loopback address; only public "
+        "addresses are audited here (list the host in A11Y_ALLOWED_HOSTS, or set A11Y_ALLOW_PRIVATE=1 for local use)"]
 
 
 # --- site report ---------------------------------------------------------------------------------

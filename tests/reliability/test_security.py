@@ -1,5 +1,6 @@
 """Security: researcher pages need the login, participants see only their own study, text is escaped,
-audits load only http(s) URLs on allowed hosts, and no secret reaches a page or a log.
+audits load only http(s) URLs on allowed hosts and addresses (never link-local or cloud metadata; local
+and private ones only when allowed), and no secret reaches a page or a log.
 
 The researcher pages are enumerated from ``app_pages/`` (every page but the participant page,
 the sign-in page and the home text), so a page added later is checked without editing this file.
@@ -57,7 +58,7 @@ def app_db(tmp_path, monkeypatch):
     """The app's SQLite database with two studies: A (with a sort) and B (with a secret sort)."""
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
-    for name in ("RESEARCHER_PASSWORD", "RESEARCHER_PASSWORD_HASH", "A11Y_ALLOWED_HOSTS"):
+    for name in ("RESEARCHER_PASSWORD", "RESEARCHER_PASSWORD_HASH", "A11Y_ALLOWED_HOSTS", "A11Y_ALLOW_PRIVATE"):
         monkeypatch.delenv(name, raising=False)
     engine = store.make_engine(url)
     a = store.create_study(engine, study_from_spec({"name": "Internal name A", "kind": "open",
@@ -235,6 +236,35 @@ def test_cli_honours_a11y_allowed_hosts_before_any_request(tmp_path):
         assert hits == []
     finally:
         server.shutdown()
+
+
+# --- audits: addresses ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is"),
+    ("http://2852039166/latest/meta-data/", "2852039166 is 169.254.169.254,"),
+    ("http://0xa9fea9fe/", "0xa9fea9fe is 169.254.169.254,"),
+    ("http://[::ffff:169.254.169.254]/", "::ffff:169.254.169.254 is 169.254.169.254,"),
+])
+def test_cli_refuses_the_metadata_address_with_exit_2_and_one_line(tmp_path, url, shown):
+    env = {k: v for k, v in os.environ.items() if k not in ("A11Y_ALLOWED_HOSTS", "A11Y_ALLOW_PRIVATE")}
+    done = subprocess.run([sys.executable, "-m", "a11y", "audit", url, "--output", str(tmp_path / "r.json")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == (f"a11y: error: refused URL {url!r}: {shown} a link-local address (cloud metadata); "
+                           "it is never audited\n")
+    assert done.stdout == "" and not (tmp_path / "r.json").exists()
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/", "http://127.0.0.1:8501/", "http://10.0.0.1/",
+                                 "http://[::1]/", "http://0x7f000001/", "http://localhost/"])
+def test_in_app_audit_request_refuses_local_addresses_by_default(url):
+    from a11y import jobs
+    from a11y.crawl import URLPolicy
+
+    policy = URLPolicy.for_app({})
+    with pytest.raises(RefusedURLError, match="is never audited|only public addresses are audited here"):
+        jobs.make_request([url], allowed_hosts=policy.allowed_hosts, allow_private=policy.allow_private)
 
 
 # --- secrets never shown ------------------------------------------------------------------------
