@@ -208,13 +208,12 @@ def sync_session_cookie() -> None:
     expired, or from before a password change). Renders nothing visible."""
     token = st.session_state.get(SESSION_TOKEN) if signed_in() else None
     expires = _token_expiry(token)
-    if token and expires:
-        data = {"name": COOKIE_NAME, "token": token, "expires": expires}
+    if token and expires:  # in the sidebar, under "Sign out": no gap above the page's title
+        with st.sidebar:
+            _cookie_component(data={"name": COOKIE_NAME, "token": token, "expires": expires},
+                              key="session_cookie", height=0)
     elif st.session_state.get(SIGNED_OUT) or (COOKIE_NAME in st.context.cookies and not signed_in()):
-        data = {"name": COOKIE_NAME, "token": "", "expires": 0}
-    else:
-        return
-    _cookie_component(data=data, key="session_cookie", height=0)
+        _cookie_component(data={"name": COOKIE_NAME, "token": "", "expires": 0}, key="session_cookie", height=0)
 
 
 # --- the study and the clustering method, shared by every page -------------------------------------
