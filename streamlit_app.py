@@ -16,7 +16,7 @@ st.set_page_config(page_title="Card sorting", layout="wide")
 researcher = signed_in()
 shown = "visible" if researcher else "hidden"
 participant = st.Page("app_pages/sort.py", title="Card sort", url_path="sort", visibility="hidden")
-login = st.Page("app_pages/login.py", title="Sign in", url_path="sign-in", default=not researcher,
+login = st.Page("app_pages/login.py", title="Sign in", url_path="login", default=not researcher,
                 visibility="hidden")
 pages = [
     st.Page("app_pages/studies.py", title="Studies", url_path="studies", default=researcher, visibility=shown),
