@@ -1,33 +1,48 @@
 """Entry point: navigation over app_pages/ and nothing else.
 
-Signed out, the app has two pages and no menu: the researcher sign-in (default) and the
-participant page at /sort?study=<id>. Researcher pages join the navigation only after
-sign-in; the participant page never shows in the menu.
+Every page is registered whether or not a researcher is signed in, so a researcher URL
+(``/results?study=<id>``, a reload, a bookmark) never gives "Page not found": signed out, it shows
+the sign-in form in place (each researcher page starts with ``require_login()``) and, once signed
+in, the same page with its query parameters. Signed out there is no menu: the landing page is the
+sign-in, and the participant page /sort?study=<id> never shows in the menu. A signed, expiring
+cookie keeps the researcher signed in across reloads (see ``app_pages/_common.py``).
 """
 
 import streamlit as st
 
-from app_pages._common import logout_button, signed_in
+from app_pages._common import SIGNED_OUT, logout_button, signed_in, sync_session_cookie
 
 st.set_page_config(page_title="Card sorting", layout="wide")
+researcher = signed_in()
+shown = "visible" if researcher else "hidden"
 participant = st.Page("app_pages/sort.py", title="Card sort", url_path="sort", visibility="hidden")
-if signed_in():
+login = st.Page("app_pages/login.py", title="Sign in", url_path="login", default=not researcher,
+                visibility="hidden")
+pages = [
+    st.Page("app_pages/studies.py", title="Studies", url_path="studies", default=researcher, visibility=shown),
+    st.Page("app_pages/results.py", title="Results", url_path="results", visibility=shown),
+    st.Page("app_pages/standardise.py", title="Standardise names", url_path="standardise", visibility=shown),
+    st.Page("app_pages/trust.py", title="Trust the results", url_path="trust", visibility=shown),
+    st.Page("app_pages/import_data.py", title="Import results", url_path="import", visibility=shown),
+    # Accessibility audits (a flat list: Streamlit's sectioned menu fails axe's list rules)
+    st.Page("app_pages/audit.py", title="Audit a site", url_path="audit", visibility=shown),
+    st.Page("app_pages/audit_results.py", title="Audit results", url_path="audit-results", visibility=shown),
+    st.Page("app_pages/audit_history.py", title="Audit history", url_path="audit-history", visibility=shown),
+    st.Page("app_pages/preview.py", title="Screen-reader preview", url_path="preview", visibility=shown),
+    st.Page("app_pages/site_report.py", title="Site report", url_path="site-report", visibility=shown),
+    login,
+    participant,
+]
+if researcher:
     logout_button()
-    page = st.navigation([
-        st.Page("app_pages/studies.py", title="Studies", url_path="studies", default=True),
-        st.Page("app_pages/results.py", title="Results", url_path="results"),
-        st.Page("app_pages/standardise.py", title="Standardise names", url_path="standardise"),
-        st.Page("app_pages/trust.py", title="Trust the results", url_path="trust"),
-        st.Page("app_pages/import_data.py", title="Import results", url_path="import"),
-        # Accessibility audits (a flat list: Streamlit's sectioned menu fails axe's list rules)
-        st.Page("app_pages/audit.py", title="Audit a site", url_path="audit"),
-        st.Page("app_pages/audit_results.py", title="Audit results", url_path="audit-results"),
-        st.Page("app_pages/audit_history.py", title="Audit history", url_path="audit-history"),
-        st.Page("app_pages/preview.py", title="Screen-reader preview", url_path="preview"),
-        st.Page("app_pages/site_report.py", title="Site report", url_path="site-report"),
-        participant,
-    ], expanded=True)  # all pages listed: the collapsed menu's "View more" button breaks axe's list rules
+    # All pages listed: the collapsed menu's "View more" button breaks axe's list rules.
+    page = st.navigation(pages, expanded=True)
 else:
-    page = st.navigation([st.Page("app_pages/login.py", title="Sign in", default=True), participant],
-                         position="hidden")
+    page = st.navigation(pages, position="hidden")
+if page.url_path != "sort":  # participants never get the researcher cookie
+    sync_session_cookie()
+if researcher and page.url_path == login.url_path:
+    st.switch_page(pages[0])  # signed in on the sign-in page: on to the studies
+if st.session_state.pop(f"{SIGNED_OUT}:now", False) and page.url_path != login.url_path:
+    st.switch_page(login)  # after "Sign out": the sign-in page, not the sign-in form of the page left
 page.run()

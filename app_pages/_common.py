@@ -8,7 +8,9 @@ directly (by URL, or run on its own in a test) shows the login form and nothing 
 from __future__ import annotations
 
 import hmac
+import logging
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from cardsort import auth, store
 from cardsort.analysis import Analysis, analyze
+from cardsort.clustering import METHODS
 from cardsort.comments import comments_frame
 from cardsort.model import Sort, Study
 from cardsort.report import analysis_table
@@ -43,9 +46,25 @@ def engine() -> Engine:
 
 # --- login -------------------------------------------------------------------------------------
 
+SESSION_TOKEN = "researcher_session_token"  # the signed token of this session (also in the browser's cookie)
+SIGNED_OUT = "researcher_signed_out"  # set by "Sign out": the cookie this connection came with no longer counts
+COOKIE_NAME = "cardsort_session"
+log = logging.getLogger(__name__)
+
+
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _hash_of_env_password(password: str) -> str:
-    return auth.hash_password(password)
+    return auth.env_password_hash(password)
+
+
+def _setting(env: str, key: str) -> object | None:
+    """A setting from the environment, else from ``st.secrets`` (``.streamlit/secrets.toml``)."""
+    if os.environ.get(env):
+        return os.environ[env]
+    try:
+        return st.secrets.get(key)
+    except FileNotFoundError:  # no secrets.toml at all
+        return None
 
 
 def configured_hash() -> str | None:
@@ -58,15 +77,58 @@ def configured_hash() -> str | None:
         return os.environ["RESEARCHER_PASSWORD_HASH"]
     if os.environ.get("RESEARCHER_PASSWORD"):
         return _hash_of_env_password(os.environ["RESEARCHER_PASSWORD"])
-    try:
-        value = st.secrets.get(auth.HASH_KEY)
-    except FileNotFoundError:  # no secrets.toml at all
-        return None
+    value = _setting("RESEARCHER_PASSWORD_HASH", auth.HASH_KEY)
     return str(value) if value else None
 
 
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _secret_of_this_process() -> str:
+    log.warning("No %s is set: sign-in cookies are signed with a secret of this process only, so a restart "
+                "signs researchers out and other replicas refuse them (see docs/deploy.md).", auth.COOKIE_SECRET_ENV)
+    return secrets.token_urlsafe(32)
+
+
+def _cookie_settings() -> tuple[str, int]:
+    """The cookie secret and the sign-in lifetime in seconds; ``ValueError`` naming a bad setting."""
+    secret = _setting(auth.COOKIE_SECRET_ENV, auth.COOKIE_SECRET_KEY)
+    secret = auth.check_cookie_secret(str(secret)) if secret else _secret_of_this_process()
+    return secret, auth.session_seconds(_setting(auth.SESSION_HOURS_ENV, auth.SESSION_HOURS_KEY))
+
+
+def _token_expiry(token: str | None) -> int | None:
+    """When this session token expires, or ``None`` if it is not valid now (or the settings are broken)."""
+    stored = configured_hash()
+    if not token or not stored:
+        return None
+    try:
+        secret, lifetime = _cookie_settings()
+    except ValueError:
+        return None
+    return auth.session_expiry(token, secret, stored, lifetime)
+
+
+def _forget_session() -> None:
+    st.session_state.pop(SESSION_FLAG, None)
+    st.session_state.pop(SESSION_TOKEN, None)
+
+
 def signed_in() -> bool:
-    return st.session_state.get(SESSION_FLAG) is True
+    """Whether a researcher is signed in: by the password in this session, or by the signed cookie of an
+    earlier one (a reload, a new tab, a link), until the token expires or the password changes."""
+    if st.session_state.get(SESSION_FLAG) is True:
+        token = st.session_state.get(SESSION_TOKEN)
+        if token is None or _token_expiry(token) is not None:
+            return True
+        _forget_session()  # expired, or the password changed: sign in again
+        return False
+    if st.session_state.get(SIGNED_OUT):
+        return False  # the cookie sent when this connection opened was cleared by "Sign out"
+    token = st.context.cookies.get(COOKIE_NAME)
+    if _token_expiry(token) is None:
+        return False
+    st.session_state[SESSION_FLAG] = True
+    st.session_state[SESSION_TOKEN] = token
+    return True
 
 
 def _check_password() -> None:
@@ -74,7 +136,10 @@ def _check_password() -> None:
     password = st.session_state.get(PASSWORD_KEY, "")
     st.session_state[PASSWORD_KEY] = ""
     if stored and password and auth.verify_password(password, stored):
+        secret, lifetime = _cookie_settings()
+        st.session_state[SESSION_TOKEN] = auth.make_session_token(secret, stored, lifetime)
         st.session_state[SESSION_FLAG] = True
+        st.session_state.pop(SIGNED_OUT, None)
         st.session_state.pop("login_error", None)
     else:
         # Same message. Only a typed password runs scrypt (wrong and right alike); empty is instant. Next line: no-op.
@@ -91,6 +156,11 @@ def login_form() -> None:
             ".streamlit/secrets.toml."
         )
         return
+    try:
+        _cookie_settings()
+    except ValueError as err:
+        st.error(f"Sign-in is not set up right: {err}.")
+        return
     with st.form("login", enter_to_submit=True):
         st.text_input("Researcher password", type="password", key=PASSWORD_KEY, autocomplete="current-password")
         st.form_submit_button("Sign in", type="primary", on_click=_check_password)
@@ -99,53 +169,128 @@ def login_form() -> None:
 
 
 def require_login() -> None:
-    """Stop the page unless a researcher is signed in; show the login form instead."""
+    """Stop the page unless a researcher is signed in; show the login form instead.
+
+    The page keeps its address and query parameters, so after signing in the same page shows
+    what was asked for (a link to ``/results?study=<id>`` opens those results).
+    """
     if signed_in():
         return
     st.title("Sign in")
-    st.write("This page is for the researchers who run the studies. Sign in with the researcher password.")
+    st.write("This page is for the researchers who run the studies. Sign in with the researcher password; "
+             "this page then opens.")
     login_form()
     st.stop()
 
 
 def logout_button() -> None:
-    """A sign-out button in the sidebar."""
+    """A sign-out button in the sidebar: ends the session here and clears the sign-in cookie."""
     def _sign_out() -> None:
-        st.session_state.pop(SESSION_FLAG, None)
+        _forget_session()
+        st.session_state[SIGNED_OUT] = True
+        st.session_state[f"{SIGNED_OUT}:now"] = True  # the entry point then opens the sign-in page
 
     st.sidebar.button("Sign out", on_click=_sign_out, key="sign_out")
 
 
-# --- studies -----------------------------------------------------------------------------------
+_COOKIE_JS = """
+export default function ({ data }) {
+  if (!data || !data.name) return;
+  const secure = window.location.protocol === "https:" ? "; Secure" : "";
+  const life = data.token ? "; Expires=" + new Date(data.expires * 1000).toUTCString() : "; Max-Age=0";
+  document.cookie = data.name + "=" + (data.token || "") + "; Path=/; SameSite=Strict" + life + secure;
+}
+"""
+_cookie_component = st.components.v2.component("session_cookie", js=_COOKIE_JS)
+
+
+def sync_session_cookie() -> None:
+    """Keep the browser's sign-in cookie in step with this session: write the signed token while signed
+    in; remove the cookie after "Sign out" or when the browser sent one that is not valid (tampered,
+    expired, or from before a password change). Renders nothing visible."""
+    token = st.session_state.get(SESSION_TOKEN) if signed_in() else None
+    expires = _token_expiry(token)
+    if token and expires:  # in the sidebar, under "Sign out": no gap above the page's title
+        with st.sidebar:
+            _cookie_component(data={"name": COOKIE_NAME, "token": token, "expires": expires},
+                              key="session_cookie", height=0)
+    elif st.session_state.get(SIGNED_OUT) or (COOKIE_NAME in st.context.cookies and not signed_in()):
+        _cookie_component(data={"name": COOKIE_NAME, "token": "", "expires": 0}, key="session_cookie", height=0)
+
+
+# --- the study and the clustering method, shared by every page -------------------------------------
 
 NEW_STUDY = "+new"  # never a study id (those are URL-safe base64)
+STUDY_KEY = "current_study"  # the study the researcher works on, one value for all pages
+METHOD_KEY = "clustering_method"  # the clustering method, one value for Results and Trust
+DEFAULT_METHOD = "average"
+METHOD_LABELS = {"average": "Average linkage (balanced; the usual choice)",
+                 "complete": "Complete linkage (tight, small categories)",
+                 "single": "Single linkage (chains; shows outliers)"}
+
+
+def method_name(method: str) -> str:
+    """The method as the pages name it in text: "average linkage"."""
+    return METHOD_LABELS[method].split(" (")[0].lower()
+
+
+def _resolve(options: list[str], *, widget_key: str, shared_key: str, param: str, default: str,
+             local: frozenset[str] = frozenset()) -> str:
+    """Which option a page shows, most recent intent first.
+
+    1. The address, when it changed since the app last wrote it (a link, the back button, a reload);
+    2. this page's widget, when it changed since it was last shown (the researcher picked, or the page
+       set it, e.g. to a study just created); ``local`` options (the Studies page's "New study") also stay
+       while the researcher is on the page;
+    3. the value shared by all pages (picked on another page, and the sidebar menu's links drop the
+       query parameters);
+    4. ``default``.
+    """
+    wanted = st.query_params.get(param)
+    if wanted in options and wanted not in local and wanted != st.session_state.get(f"{shared_key}:in_address"):
+        return wanted
+    widget = st.session_state.get(widget_key)
+    if widget in options and (widget in local or widget != st.session_state.get(f"{widget_key}:shown")):
+        return widget
+    shared = st.session_state.get(shared_key)
+    return shared if shared in options else default
+
+
+def _commit(chosen: str, *, widget_key: str, shared_key: str, param: str, default: str | None = None,
+            local: frozenset[str] = frozenset()) -> None:
+    """Show ``chosen`` in this page's widget, share it with the other pages and put it in the address
+    (``default`` is left out of the address, to keep links short)."""
+    st.session_state[widget_key] = chosen
+    st.session_state[f"{widget_key}:shown"] = chosen
+    if chosen not in local:
+        st.session_state[shared_key] = chosen
+    in_address = chosen if chosen not in local and chosen != default else None
+    if in_address is None:
+        if param in st.query_params:
+            del st.query_params[param]
+    elif st.query_params.get(param) != in_address:
+        st.query_params[param] = in_address
+    st.session_state[f"{shared_key}:in_address"] = in_address
 
 
 def choose_study_id(rows: list[dict], *, new_label: str | None = None, key: str = "edit_study",
                     label: str = "Study") -> str | None:
     """A study picker over ``store.list_studies`` rows, remembered in the URL as ``?study=<id>``.
 
-    With ``new_label``, the first option creates a new study and returns :data:`NEW_STUDY`.
-    Returns ``None`` when there is nothing to choose.
+    The study follows the researcher from page to page (one session value for all pages); a URL
+    with ``?study=`` wins over it. With ``new_label``, the first option creates a new study and returns
+    :data:`NEW_STUDY`. Returns ``None`` when there is nothing to choose.
     """
     ids = ([NEW_STUDY] if new_label else []) + [r["id"] for r in rows]
     if not ids:
         return None
     names = {NEW_STUDY: new_label} | {r["id"]: f"{r['name']} ({r['status']}, {r['participants']} sorts)"
                                       for r in rows}
-    wanted = st.query_params.get("study")
-    synced = f"{key}:in_address"
-    if wanted in ids and wanted != st.session_state.get(synced):
-        st.session_state[key] = wanted  # the address changed (a link, the back button): follow it
-    elif st.session_state.get(key) not in ids:
-        st.session_state[key] = ids[min(1, len(ids) - 1) if new_label else 0]
-    study_id = st.selectbox(label, ids, format_func=names.__getitem__, key=key)
-    if study_id != NEW_STUDY and wanted != study_id:
-        st.query_params["study"] = study_id
-    elif study_id == NEW_STUDY and "study" in st.query_params:
-        del st.query_params["study"]
-    st.session_state[synced] = st.query_params.get("study")
-    return study_id
+    local = frozenset({NEW_STUDY})
+    chosen = _resolve(ids, widget_key=key, shared_key=STUDY_KEY, param="study", local=local,
+                      default=ids[min(1, len(ids) - 1) if new_label else 0])
+    _commit(chosen, widget_key=key, shared_key=STUDY_KEY, param="study", local=local)
+    return st.selectbox(label, ids, format_func=names.__getitem__, key=key)
 
 
 def choose_study(*, key: str = "study_choice") -> Study | None:
@@ -155,6 +300,19 @@ def choose_study(*, key: str = "study_choice") -> Study | None:
         st.info("There is no study yet. Create one on the Studies page.")
         return None
     return store.get_study(engine(), choose_study_id(rows, key=key))
+
+
+def current_method(*, key: str) -> str:
+    """The clustering method the researcher chose (on Results or Trust), before its picker is drawn."""
+    return _resolve(list(METHODS), widget_key=key, shared_key=METHOD_KEY, param="method", default=DEFAULT_METHOD)
+
+
+def choose_method(where=None, *, key: str) -> str:
+    """The clustering method picker, the same on Results and Trust: one shared choice, in the URL as
+    ``?method=`` unless it is the default."""
+    chosen = current_method(key=key)
+    _commit(chosen, widget_key=key, shared_key=METHOD_KEY, param="method", default=DEFAULT_METHOD)
+    return (where or st).selectbox("Clustering method", METHODS, format_func=METHOD_LABELS.__getitem__, key=key)
 
 
 def participant_link(study: Study) -> str:

@@ -8,20 +8,18 @@ import statistics
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import choose_study, engine, require_login, results
+from app_pages._common import (
+    choose_method, choose_study, current_method, engine, method_name, require_login, results,
+)
 from cardsort import charts, formats, store
 from cardsort.comments import export_comments
 from cardsort.i18n import counted
-from cardsort.clustering import METHODS
 from cardsort.naming import export_navigation, naming_note
 from cardsort.placement import placement_matrix
 from cardsort.model import Sort, Study
 
 require_login()
 
-METHOD_HELP = {"average": "Average linkage (balanced; the usual choice)",
-               "complete": "Complete linkage (tight, small categories)",
-               "single": "Single linkage (chains; shows outliers)"}
 REFRESH_SECONDS = 30
 
 
@@ -108,7 +106,7 @@ def show_results(study_id: str) -> None:
     study: Study = store.get_study(engine(), study_id)
     counts = store.participant_counts(engine(), study.id)
     st.button("Refresh now", key="refresh")
-    method = st.session_state.get("method", "average")
+    method = current_method(key="method")
     base = results(study, method)
     _progress(counts, base)
     if base.analysis is None:
@@ -117,7 +115,7 @@ def show_results(study_id: str) -> None:
         return
 
     controls = st.columns(2)
-    method = controls[0].selectbox("Clustering method", METHODS, format_func=METHOD_HELP.__getitem__, key="method")
+    method = choose_method(controls[0], key="method")
     base = results(study, method)
     automatic = base.analysis.k
     k = controls[1].number_input(
@@ -142,7 +140,7 @@ def show_results(study_id: str) -> None:
     with tabs["Proposed navigation"]:
         st.write(f"{counted(analysis.k, {'one': 'category', 'other': 'categories'})} from the sorts of "
                  f"{counted(analysis.n_participants, PARTICIPANTS)} "
-                 f"({METHOD_HELP[method].split(' (')[0].lower()}). Agreement is how often participants put the "
+                 f"({method_name(method)}). Agreement is how often participants put the "
                  "category's cards together; names come from the participants' own group names, and no two "
                  "categories share one (a repeated name is numbered).")
         st.table(_navigation_table(analysis))

@@ -10,11 +10,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import choose_study, engine, require_login
+from app_pages._common import choose_method, choose_study, engine, method_name, require_login
 from cardsort import charts, exclusions, store
 from cardsort.aam import AgreedSet, actual_agreement
 from cardsort.analysis import analyze
-from cardsort.clustering import METHODS
 from cardsort.i18n import counted
 from cardsort.clustermap import cluster_map_chart, cluster_map_frame, map_cards
 from cardsort.participants import default_max_distance, edit_distances, representative_sorts, sample_participants
@@ -184,7 +183,7 @@ def _aam(data, method: str) -> None:
         else:
             st.write("No two cards were put together by anyone.")
     with right:
-        st.header(f"Dendrogram ({method} linkage)", anchor=False)
+        st.header(f"Dendrogram ({method_name(method)})", anchor=False)
         st.altair_chart(charts.dendrogram(analysis.cards, analysis.linkage, analysis.clusters, analysis.k,
                                           width="container"), theme=None, width="stretch",
                         alt="Linkage dendrogram; the Stability tab lists the same categories.")
@@ -251,7 +250,7 @@ if study is None:
     st.stop()
 if message := st.session_state.pop("trust_message", None):
     st.success(message)
-method = st.selectbox("Clustering method", METHODS, key="trust_method")
+method = choose_method(key="trust_method")
 n_sorts = store.participant_counts(engine(), study.id)["completed"]
 data = _computed(study.id, study.updated_at, n_sorts, method)
 names = ["Exclusions", "Stability", "Sample size", "Representative participants", "Cluster map", "AAM tree", "Report"]

@@ -58,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="seed the demo study")
     p.add_argument("--if-empty", action="store_true", help="only when the database has no study yet")
 
-    p = sub.add_parser("researcher-password", help="make sure a researcher password exists; print the demo one")
+    p = sub.add_parser("researcher-password",
+                       help="make sure a researcher password and a cookie secret exist; print the demo password")
     p.add_argument("--ensure", action="store_true")
     return parser
 
@@ -178,6 +179,8 @@ def _password(args) -> int:
     password = auth.ensure_demo_password(store.SECRETS_FILE, Path("data/researcher-password"))
     if password:
         print(f"Researcher password (demo): {password}")
+    if auth.ensure_cookie_secret(store.SECRETS_FILE):
+        print(f"Generated the sign-in cookie secret ({auth.COOKIE_SECRET_KEY} in {store.SECRETS_FILE}).")
     return 0
 
 

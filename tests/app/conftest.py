@@ -27,6 +27,7 @@ from tests.app._researcher import app_db  # noqa: F401 - the AppTests' database 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 60
 RESEARCHER_PASSWORD = "browser-test-password"
+COOKIE_SECRET = "browser-test-cookie-secret-0123456789abcdef"
 
 
 def free_port() -> int:
@@ -75,8 +76,9 @@ def app_server(tmp_path_factory):
     port = free_port()
     log = tmp / "streamlit.log"
     # A11Y_ALLOW_PRIVATE: the audit tests audit the local test site on 127.0.0.1, as `make run` allows.
-    env = dict(os.environ, DATABASE_URL=url_db, RESEARCHER_PASSWORD=RESEARCHER_PASSWORD,
+    env = dict(os.environ, DATABASE_URL=url_db, RESEARCHER_PASSWORD=RESEARCHER_PASSWORD, COOKIE_SECRET=COOKIE_SECRET,
                STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", A11Y_ALLOW_PRIVATE="1")
+    env.pop("SESSION_HOURS", None)
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
@@ -110,7 +112,7 @@ def chromium():
 
 @pytest.fixture
 def browser(chromium):
-    """The shared Chromium, on a blank page and with a clean session storage for each test."""
+    """The shared Chromium, on a blank page, with no cookie (so signed out) and a clean session storage."""
     chromium.get("about:blank")
-    chromium.delete_all_cookies()
+    chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})
     yield chromium

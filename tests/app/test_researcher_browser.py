@@ -1,4 +1,5 @@
-"""The researcher side in a real Chromium against the real app: keyboard sign-in, axe on every page, a download.
+"""The researcher side in a real Chromium against the real app: keyboard sign-in, axe on every page, a download,
+staying signed in across reloads and links (the signed cookie), and the study and method across pages.
 
 Uses the session's app server and browser of conftest.py (the server runs with
 ``RESEARCHER_PASSWORD``). Studies are kept small so that axe runs fast; chart sizes
@@ -8,7 +9,9 @@ at 200 cards are covered by tests/cardsort/test_charts.py.
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -17,9 +20,10 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y.engine import load_axe, run_axe, run_options
-from cardsort import formats, store
+from app_pages._common import COOKIE_NAME
+from cardsort import auth, formats, store
 from cardsort.model import Group, Sort
-from tests.app.conftest import RESEARCHER_PASSWORD
+from tests.app.conftest import COOKIE_SECRET, RESEARCHER_PASSWORD
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 60
@@ -38,7 +42,7 @@ def settle(driver: WebDriver) -> None:
 
 
 def go(driver: WebDriver, path: str, text: str) -> None:
-    """Move to another page of the app inside the same session (a full reload would sign out)."""
+    """Move to another page of the app inside the same session, as a link inside the app does."""
     driver.execute_script(
         "window.history.pushState({}, '', arguments[0]); window.dispatchEvent(new PopStateEvent('popstate'));",
         path)
@@ -50,7 +54,14 @@ def sign_in_by_keyboard(driver: WebDriver, url: str) -> None:
     driver.get(url)
     wait_for_text(driver, "researcher sign-in")
     settle(driver)
-    for _ in range(20):  # Tab from the top of the page to the password field
+    type_password_by_keyboard(driver)
+    wait_for_text(driver, "Study to work on")
+    settle(driver)
+
+
+def type_password_by_keyboard(driver: WebDriver) -> None:
+    """Tab from the top of the page to the password field, type the password and press Enter."""
+    for _ in range(20):
         active = driver.switch_to.active_element
         if active.get_attribute("type") == "password":
             break
@@ -60,8 +71,6 @@ def sign_in_by_keyboard(driver: WebDriver, url: str) -> None:
     assert active.get_attribute("aria-label") == "Researcher password" or active.accessible_name == \
         "Researcher password"
     active.send_keys(RESEARCHER_PASSWORD, Keys.ENTER)
-    wait_for_text(driver, "Study to work on")
-    settle(driver)
 
 
 def violations(driver: WebDriver) -> list[tuple[str, list[str]]]:
@@ -172,11 +181,186 @@ def test_results_export_downloads_the_long_csv(app_server, browser, studies, tmp
 
 def test_signed_out_browser_reaches_no_researcher_page(app_server, browser, studies):
     open_study, _ = studies
-    for path in ("/studies", f"/results?study={open_study.id}", "/import"):
+    for path in ("/studies", f"/results?study={open_study.id}", "/import", f"/trust?study={open_study.id}",
+                 "/standardise", "/audit", "/audit-results", "/audit-history", "/preview", "/site-report"):
         browser.get(f"{app_server.url}{path}")
-        wait_for_text(browser, "researcher sign-in")
+        wait_for_text(browser, "Researcher password")  # the sign-in form, on the page asked for
         settle(browser)
-        body = browser.find_element(By.TAG_NAME, "body").text
+        body = body_text(browser)
+        assert "Page not found" not in body, path
         assert "Participants completed" not in body and open_study.name not in body
         assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"]')
 
+
+# --- staying signed in: the signed cookie, reloads and links -------------------------------------
+
+def address(driver: WebDriver) -> tuple[str, dict[str, list[str]]]:
+    """The page's path and query parameters."""
+    url = urlsplit(driver.current_url)
+    return url.path, parse_qs(url.query)
+
+
+def session_cookie(driver: WebDriver, present: bool = True) -> dict | None:
+    """The sign-in cookie once the app has written it (or, with ``present=False``, once it is gone)."""
+    WebDriverWait(driver, TIMEOUT).until(lambda d: (d.get_cookie(COOKIE_NAME) is not None) == present)
+    return driver.get_cookie(COOKIE_NAME)
+
+
+def body_text(driver: WebDriver) -> str:
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+def picked(driver: WebDriver, label: str) -> str:
+    """The value a Streamlit select box labelled ``label`` shows."""
+    box = next(b for b in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSelectbox"]')
+               if b.find_element(By.TAG_NAME, "label").text == label)
+    return box.find_element(By.TAG_NAME, "input").get_attribute("value")
+
+
+def pick(driver: WebDriver, label: str, option: str) -> None:
+    """Choose the option starting with ``option`` in the select box labelled ``label``."""
+    box = next(b for b in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSelectbox"]')
+               if b.find_element(By.TAG_NAME, "label").text == label)
+    box.find_element(By.TAG_NAME, "input").click()
+    WebDriverWait(driver, TIMEOUT).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[role="option"]'))
+    next(o for o in driver.find_elements(By.CSS_SELECTOR, '[role="option"]') if o.text.startswith(option)).click()
+    WebDriverWait(driver, TIMEOUT).until(lambda d: picked(d, label).startswith(option))
+    settle(driver)
+
+
+def open_from_menu(driver: WebDriver, title: str, heading: str | None = None) -> None:
+    """Click a page in the sidebar menu (Streamlit's menu links carry no query parameters)."""
+    link = next(a for a in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a')
+                if a.text == title)
+    assert "?" not in link.get_attribute("href")
+    link.click()
+    WebDriverWait(driver, TIMEOUT).until(lambda d: (heading or title) in d.execute_script(
+        "return [...document.querySelectorAll('h1')].map((h) => h.textContent.trim());"))
+    settle(driver)
+
+
+def test_a_reload_keeps_the_researcher_signed_in_on_the_same_page(app_server, browser, studies):
+    open_study, hybrid = studies
+    sign_in_by_keyboard(browser, app_server.url)
+    go(browser, f"/results?study={hybrid.id}", "Participants completed")
+    cookie = session_cookie(browser)
+    assert (cookie["path"], cookie["sameSite"], cookie["secure"], cookie["httpOnly"]) == ("/", "Strict", False, False)
+    assert 11.9 * 3600 < cookie["expiry"] - time.time() <= 12 * 3600  # the default lifetime, 12 hours
+
+    browser.refresh()
+    wait_for_text(browser, "Participants completed")
+    settle(browser)
+    assert address(browser) == ("/results", {"study": [hybrid.id]})
+    assert hybrid.name in picked(browser, "Study")
+    assert "Page not found" not in body_text(browser) and "Researcher password" not in body_text(browser)
+    assert browser.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"]')  # the menu is there
+
+    browser.get(f"{app_server.url}/trust?study={open_study.id}")  # a new page load, like a bookmark or a new tab
+    wait_for_text(browser, "Exclusions")
+    settle(browser)
+    assert address(browser) == ("/trust", {"study": [open_study.id]})
+    assert open_study.name in picked(browser, "Study")
+
+
+def test_a_link_to_results_signed_out_asks_for_the_password_there_and_keeps_the_study(app_server, browser, studies):
+    _, hybrid = studies
+    browser.get(f"{app_server.url}/results?study={hybrid.id}")
+    wait_for_text(browser, "Researcher password")
+    settle(browser)
+    text = body_text(browser)
+    assert "Page not found" not in text and "Sign in" in text
+    assert hybrid.name not in text and "Participants completed" not in text
+    assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"]')  # no menu signed out
+    assert violations(browser) == []
+
+    type_password_by_keyboard(browser)
+    wait_for_text(browser, "Participants completed")
+    settle(browser)
+    assert address(browser) == ("/results", {"study": [hybrid.id]})
+    assert hybrid.name in picked(browser, "Study")
+    assert "Page not found" not in body_text(browser)
+
+
+def test_sign_out_then_reload_stays_signed_out(app_server, browser, studies):
+    open_study, _ = studies
+    sign_in_by_keyboard(browser, app_server.url)
+    go(browser, f"/results?study={open_study.id}", "Participants completed")
+    session_cookie(browser)
+    browser.find_element(By.XPATH, "//button[normalize-space()='Sign out']").click()
+    wait_for_text(browser, "researcher sign-in")
+    settle(browser)
+    assert session_cookie(browser, present=False) is None
+    assert violations(browser) == []  # the sign-in page, with the part that cleared the cookie
+    browser.refresh()
+    wait_for_text(browser, "researcher sign-in")
+    settle(browser)
+    assert "Sign out" not in body_text(browser)
+    browser.get(f"{app_server.url}/results?study={open_study.id}")
+    wait_for_text(browser, "Researcher password")
+    settle(browser)
+    assert "Participants completed" not in body_text(browser) and open_study.name not in body_text(browser)
+
+
+def test_a_tampered_or_expired_cookie_signs_nobody_in(app_server, browser, studies):
+    open_study, _ = studies
+    password_hash = auth.env_password_hash(RESEARCHER_PASSWORD)  # how the server hashes RESEARCHER_PASSWORD
+    now = time.time()
+    fresh = auth.make_session_token(COOKIE_SECRET, password_hash, 3600, now=now)
+    expires, session, signature = fresh.split(".")
+    refused = {
+        "expired": auth.make_session_token(COOKIE_SECRET, password_hash, 3600, now=now - 2 * 3600),
+        "signature changed": f"{expires}.{session}.{signature[::-1]}",
+        "expiry moved on": f"{int(expires) + 3600}.{session}.{signature}",
+        "signed with another secret": auth.make_session_token("x" * 40, password_hash, 3600, now=now),
+        "not a token": "yes",
+    }
+    browser.get(app_server.url)
+    wait_for_text(browser, "researcher sign-in")
+    for name, value in [("valid", fresh), *refused.items()]:
+        browser.delete_all_cookies()
+        browser.add_cookie({"name": COOKIE_NAME, "value": value, "path": "/", "sameSite": "Strict"})
+        browser.get(f"{app_server.url}/results?study={open_study.id}")
+        wait_for_text(browser, "Participants completed" if name == "valid" else "Researcher password")
+        settle(browser)
+        text = body_text(browser)
+        if name == "valid":  # the same secret and password hash as the server's: signed in
+            assert open_study.name in picked(browser, "Study")
+            continue
+        assert "Participants completed" not in text and open_study.name not in text, name
+        assert session_cookie(browser, present=False) is None, name  # and the bad cookie is removed
+
+
+def test_the_study_and_method_follow_the_researcher_through_the_menu(app_server, browser, studies):
+    open_study, _ = studies
+    hybrid = app_server.add_study({"name": f"Menu test {uuid.uuid4().hex[:8]}", "kind": "hybrid",
+                                   "cards": ["Shoes", "Bags", "Hats"], "categories": ["Wear", "Carry"]})
+    store.import_sorts(app_server.engine, hybrid.id, [
+        sort("h1", 3, ("Wear", ["c1", "c3"], "k1"), ("Carry", ["c2"], "k2")),
+        sort("h2", 4, ("Wear", ["c1"], "k1"), ("Mine", ["c2", "c3"], None)),
+    ])
+    sign_in_by_keyboard(browser, app_server.url)
+    go(browser, f"/results?study={open_study.id}", "Participants completed")
+    pick(browser, "Study", hybrid.name)
+    WebDriverWait(browser, TIMEOUT).until(lambda d: address(d) == ("/results", {"study": [hybrid.id]}))
+    pick(browser, "Clustering method", "Complete linkage")
+    WebDriverWait(browser, TIMEOUT).until(
+        lambda d: address(d) == ("/results", {"study": [hybrid.id], "method": ["complete"]}))
+    assert "(complete linkage)" in body_text(browser)
+
+    open_from_menu(browser, "Trust the results")
+    assert address(browser) == ("/trust", {"study": [hybrid.id], "method": ["complete"]})
+    assert picked(browser, "Study").startswith(hybrid.name)
+    assert picked(browser, "Clustering method") == "Complete linkage (tight, small categories)"
+    wait_for_text(browser, "AAM tree")
+    settle(browser)
+    next(t for t in browser.find_elements(By.CSS_SELECTOR, '[role="tab"]') if t.text == "AAM tree").click()
+    wait_for_text(browser, "Dendrogram (complete linkage)")
+
+    for title, heading, path in (("Standardise names", "Standardise category names", "/standardise"),
+                                 ("Import results", "Import results", "/import"), ("Studies", "Studies", "/")):  # the default page
+        open_from_menu(browser, title, heading)
+        assert address(browser) == (path, {"study": [hybrid.id]}), title
+        assert picked(browser, "Study to work on" if title == "Studies" else "Study").startswith(hybrid.name), title
+    open_from_menu(browser, "Results")
+    assert address(browser) == ("/results", {"study": [hybrid.id], "method": ["complete"]})
+    assert picked(browser, "Clustering method") == "Complete linkage (tight, small categories)"
