@@ -7,7 +7,7 @@ PORT ?= 8501
 DATABASE_URL ?= sqlite:///data/app.db
 export DATABASE_URL
 
-.PHONY: run test bench setup system clean
+.PHONY: run test test-fast bench setup system clean
 
 setup: $(STAMP) system
 
@@ -32,6 +32,9 @@ run: setup
 
 test: setup
 	$(PY) -m pytest
+
+test-fast: setup  # everything but the browser tier, for the edit-test loop
+	$(PY) -m pytest -m "not browser"
 
 bench: setup
 	$(PY) -m bench

@@ -259,6 +259,9 @@ def _read_csv(data: bytes, source: str, delimiter: str = ",") -> tuple[dict[str,
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    nul = data.find(b"\x00")
+    if nul >= 0:  # no database stores NUL in text, and no person typed one (a physical line; no CSV quoting)
+        raise FormatError(source, "a cell contains a NUL character", data.count(b"\n", 0, nul) + 1)
     text_type = pa.dictionary(pa.int32(), pa.string())
     body = pa.py_buffer(data)
     if data.startswith(codecs.BOM_UTF8):

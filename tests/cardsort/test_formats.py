@@ -167,3 +167,9 @@ def test_csv_exports_neutralise_formulas():
         assert ",=" not in text and "\n=" not in text
     sim = formats.export_similarity(["=A", "B"], [[1.0, 0.5], [0.5, 1.0]])
     assert sim.splitlines() == ["card,'=A,B", "'=A,1.0000,0.5000", "B,0.5000,1.0000"]
+
+
+def test_a_nul_character_in_a_csv_cell_is_refused_with_its_line():
+    data = b"participant,card,category\np1,Opening hours,Visit\np1,Borrowing,\x00\n"
+    with pytest.raises(formats.FormatError, match=r"^up\.csv, line 3: a cell contains a NUL character$"):
+        formats.read_bytes(data, "long", source="up.csv")
