@@ -23,6 +23,7 @@ from cardsort import auth, store
 from cardsort.analysis import Analysis, analyze
 from cardsort.clustering import METHODS
 from cardsort.comments import comments_frame
+from cardsort.i18n import counted
 from cardsort.model import Sort, Study
 from cardsort.report import analysis_table
 from cardsort.standardise import decisions_from_rows
@@ -220,6 +221,7 @@ def sync_session_cookie() -> None:
 
 # --- the study and the clustering method, shared by every page -------------------------------------
 
+SORT_WORDS = {"one": "sort", "other": "sorts"}
 NEW_STUDY = "+new"  # never a study id (those are URL-safe base64)
 STUDY_KEY = "current_study"  # the study the researcher works on, one value for all pages
 METHOD_KEY = "clustering_method"  # the clustering method, one value for Results and Trust
@@ -284,8 +286,8 @@ def choose_study_id(rows: list[dict], *, new_label: str | None = None, key: str 
     ids = ([NEW_STUDY] if new_label else []) + [r["id"] for r in rows]
     if not ids:
         return None
-    names = {NEW_STUDY: new_label} | {r["id"]: f"{r['name']} ({r['status']}, {r['participants']} sorts)"
-                                      for r in rows}
+    names = {NEW_STUDY: new_label} | {
+        r["id"]: f"{r['name']} ({r['status']}, {counted(r['participants'], SORT_WORDS)})" for r in rows}
     local = frozenset({NEW_STUDY})
     chosen = _resolve(ids, widget_key=key, shared_key=STUDY_KEY, param="study", local=local,
                       default=ids[min(1, len(ids) - 1) if new_label else 0])

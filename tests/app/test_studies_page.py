@@ -294,7 +294,7 @@ def test_deleting_one_participants_sort_asks_first(app_db):
     assert "Deleted the sort of participant “p1”." in texts(at)
     assert at.selectbox(key="edit_study").value == "sa"
     # the picker's count follows (its wording, "1 sort(s)", is the picker's own, in _common.py)
-    assert at.selectbox(key="edit_study").format_func("sa").startswith("Library website (open, 1 sort")
+    assert at.selectbox(key="edit_study").format_func("sa") == "Library website (open, 1 sort)"
     assert list(at.selectbox(key="delete_pid:sa").options) == ["p2"]
 
 
