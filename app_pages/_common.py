@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from a11y import crawl
 from cardsort import auth, store
 from cardsort.analysis import Analysis, analyze
 from cardsort.clustering import METHODS
@@ -217,6 +218,19 @@ def sync_session_cookie() -> None:
                               key="session_cookie", height=0)
     elif st.session_state.get(SIGNED_OUT) or (COOKIE_NAME in st.context.cookies and not signed_in()):
         _cookie_component(data={"name": COOKIE_NAME, "token": "", "expires": 0}, key="session_cookie", height=0)
+
+
+# --- audits ------------------------------------------------------------------------------------
+
+def audit_policy() -> crawl.URLPolicy:
+    """Which URLs the app may audit, shown to the researcher (public addresses only if the setting is bad)."""
+    try:
+        policy = crawl.URLPolicy.for_app()
+    except ValueError as exc:  # a malformed A11Y_ALLOW_PRIVATE: say so, and stay with public addresses
+        st.error(str(exc))
+        policy = crawl.URLPolicy(crawl.allowed_hosts_from_env(), allow_private=False)
+    st.info(policy.describe())  # st.caption is too pale for axe's colour contrast
+    return policy
 
 
 # --- the study and the clustering method, shared by every page -------------------------------------

@@ -11,7 +11,7 @@ import streamlit as st
 from a11y import crawl, history, jobs
 from a11y.engine import DEFAULT_STANDARD, STANDARDS
 from app_pages._clock import browser_zone, show, zone_name
-from app_pages._common import engine, require_login
+from app_pages._common import audit_policy, engine, require_login
 from cardsort.i18n import counted
 
 require_login()
@@ -94,12 +94,7 @@ def show_job(job_id: str) -> None:
 st.title("Audit a site")
 st.write("Checks pages with axe-core in a real browser, plus checks of what a screen reader announces. "
          "The audit runs in the background: you can leave this page and come back.")
-try:
-    policy = crawl.URLPolicy.for_app()
-except ValueError as exc:  # a malformed A11Y_ALLOW_PRIVATE: say so, and stay with public addresses
-    st.error(str(exc))
-    policy = crawl.URLPolicy(crawl.allowed_hosts_from_env(), allow_private=False)
-st.info(policy.describe())  # st.caption is too pale for axe's colour contrast
+policy = audit_policy()
 
 if st.session_state.get("audit_error"):
     st.error(st.session_state["audit_error"])

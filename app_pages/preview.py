@@ -8,10 +8,10 @@ import pandas as pd
 import streamlit as st
 from selenium.common.exceptions import WebDriverException
 
-from a11y import crawl, preview
+from a11y import preview
 from a11y.browser import make_driver
 from a11y.engine import PageLoadError, load_page
-from app_pages._common import require_login
+from app_pages._common import audit_policy, require_login
 
 require_login()
 
@@ -85,12 +85,7 @@ def show(data: dict) -> None:
 st.title("Screen-reader preview")
 st.write("Headings, landmarks, links, form fields with where their names come from, images, tab order and "
          "reading order of one page, as Chromium's accessibility tree gives them to a screen reader.")
-try:
-    policy = crawl.URLPolicy.for_app()
-except ValueError as exc:  # a malformed A11Y_ALLOW_PRIVATE: say so, and stay with public addresses
-    st.error(str(exc))
-    policy = crawl.URLPolicy(crawl.allowed_hosts_from_env(), allow_private=False)
-st.info(policy.describe())  # st.caption is too pale for axe's colour contrast
+policy = audit_policy()
 with st.form("preview_form"):
     st.text_input("Page address", key="preview_url", help="An http:// or https:// address.")
     submitted = st.form_submit_button("Show the preview", type="primary")
