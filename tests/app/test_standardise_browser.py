@@ -79,8 +79,7 @@ def test_accept_then_the_next_reject_edit_and_reload(app_server, browser, study)
                        ("support", "Support", "rejected"), ("support us", "Support", "rejected"),
                        ("fee", "Fees & charges", "edited"), ("fees", "Fees & charges", "edited")}
 
-    browser.refresh()  # a reload starts a new session: sign in again, the decisions are still there
-    sign_in_by_keyboard(browser, app_server.url)
+    browser.refresh()  # a reload keeps the researcher signed in (the session cookie); the decisions stay
     go(browser, f"/standardise?study={study.id}", "Standardised categories")
     body = browser.find_element(By.TAG_NAME, "body").text
     assert "Suggestions (0)" in body and "No open suggestions." in body
