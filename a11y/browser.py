@@ -28,7 +28,7 @@ from typing import Any
 import urllib3
 
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.remote_connection import ChromeRemoteConnection
 from selenium.webdriver.chrome.service import Service
@@ -353,15 +353,25 @@ def make_driver(remote: str | None = None, *, window: tuple[int, int] = (1280, 9
 
 
 def _prove_guard(driver: WebDriver) -> None:
-    """Load :data:`GUARD_SENTINEL`: only the guard's dead proxy fails it with ERR_PROXY_CONNECTION_FAILED."""
-    try:
-        driver.get(f"http://{GUARD_SENTINEL}/")
-        text = ""
-    except WebDriverException as exc:
-        text = str(exc)
+    """Load :data:`GUARD_SENTINEL`: only the guard's dead proxy fails it with ERR_PROXY_CONNECTION_FAILED.
+
+    A browser started on a busy machine (or right after another was killed) can time out on its first
+    load: it is asked twice before it counts as unguarded.
+    """
+    text = ""
+    for _ in range(2):
+        try:
+            driver.get(f"http://{GUARD_SENTINEL}/")
+            text = "the guard's test page loaded"
+        except TimeoutException:
+            text = "the guard's test page timed out"
+            continue
+        except WebDriverException as exc:
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        break
     if "ERR_PROXY_CONNECTION_FAILED" not in text:
-        raise RuntimeError("the browser does not apply the address guard (its --proxy-pac-url flag); "
-                           "refusing to audit with it")
+        raise RuntimeError("the browser does not apply the address guard (its --proxy-pac-url flag: "
+                           f"{text}); refusing to audit with it")
     driver.get("about:blank")
 
 

@@ -692,7 +692,7 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
     def start() -> WebDriver:
         try:
             return _with_axe(factory(), axe)
-        except WebDriverException:  # a browser started on a busy machine can time out on its first command
+        except (WebDriverException, RuntimeError):  # a browser started on a busy machine can be slow to answer
             return _with_axe(factory(), axe)
 
     def work(slot: int) -> None:
