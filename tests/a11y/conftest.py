@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import functools
 import http.server
+import shutil
+import socket
+import subprocess
 import threading
 import time
+import urllib.request
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -104,3 +108,24 @@ def driver():
     drv = make_driver()
     yield drv
     drv.quit()
+
+
+@pytest.fixture
+def remote_chromedriver() -> str:
+    """A bare chromedriver on a free port, as a remote WebDriver endpoint: its root URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([shutil.which("chromedriver") or "/usr/bin/chromedriver", f"--port={port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -9,11 +9,6 @@ an IP literal can only fail with ERR_NAME_NOT_RESOLVED through the guard's resol
 """
 
 import re
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 
 import pytest
 
@@ -187,32 +182,17 @@ def test_app_browser_without_an_allow_list_is_guarded_too(marker):
 
 
 @pytest.mark.browser
-def test_remote_browser_gets_the_same_guard(port, marker):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        free = s.getsockname()[1]
-    proc = subprocess.Popen([shutil.which("chromedriver") or "/usr/bin/chromedriver", f"--port={free}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def test_remote_browser_gets_the_same_guard(port, marker, remote_chromedriver):
+    driver = make_driver(remote_chromedriver, allowed_hosts=["127.0.0.1"], allow_private=False)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{free}/status", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        driver = make_driver(f"http://127.0.0.1:{free}", allowed_hosts=["127.0.0.1"], allow_private=False)
-        try:
-            assert _audit_one(f"http://127.0.0.1:{port}/page", driver).status == "ok"
-            page = _audit_one(f"http://127.0.0.1:{port}/to?{META}", driver)
-            assert page.error == f"could not load page: ERR_NAME_NOT_RESOLVED (it redirected to {META}): {LINK_LOCAL}"
-            page = _audit_one(f"http://127.0.0.1:{port}/to?http://localhost:{marker.server_port}/r", driver)
-            assert page.status == "error"
-            assert marker.hits == []
-        finally:
-            driver.quit()
+        assert _audit_one(f"http://127.0.0.1:{port}/page", driver).status == "ok"
+        page = _audit_one(f"http://127.0.0.1:{port}/to?{META}", driver)
+        assert page.error == f"could not load page: ERR_NAME_NOT_RESOLVED (it redirected to {META}): {LINK_LOCAL}"
+        page = _audit_one(f"http://127.0.0.1:{port}/to?http://localhost:{marker.server_port}/r", driver)
+        assert page.status == "error"
+        assert marker.hits == []
     finally:
-        proc.terminate()
-        proc.wait(10)
+        driver.quit()
 
 
 # --- the proxy script decides as the URL check does ----------------------------------------------

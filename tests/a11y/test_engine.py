@@ -6,11 +6,7 @@ tests/a11y/site/; the clean pages must give nothing at all.
 
 from __future__ import annotations
 
-import shutil
 import socket
-import subprocess
-import time
-import urllib.request
 from collections import Counter
 
 import pytest
@@ -378,25 +374,12 @@ def test_a_crashed_browser_is_replaced_and_a_failing_page_does_not_end_the_run(s
 
 
 @pytest.mark.browser
-def test_remote_webdriver_with_chromedriver_as_the_endpoint(site_url, driver):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([shutil.which("chromedriver") or "/usr/bin/chromedriver", f"--port={port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def test_remote_webdriver_with_chromedriver_as_the_endpoint(site_url, driver, remote_chromedriver):
+    urls = [f"{site_url}/frames/index.html", f"{site_url}/defects/forms.html",
+            f"{site_url}/private/account.html"]
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        urls = [f"{site_url}/frames/index.html", f"{site_url}/defects/forms.html",
-                f"{site_url}/private/account.html"]
-        remote = audit_urls(urls, remote=f"http://127.0.0.1:{port}", cookies=["=".join(COOKIE)])
+        remote = audit_urls(urls, remote=remote_chromedriver, cookies=["=".join(COOKIE)])
     finally:
-        proc.terminate()
-        proc.wait(10)
         cdp(driver, "Network.clearBrowserCookies")
     local = [audit_page(driver, u, cookies=[COOKIE]) for u in urls]
     cdp(driver, "Network.clearBrowserCookies")
