@@ -26,8 +26,15 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from a11y import crawl, preview
 from a11y.browser import make_driver
 from a11y.engine import (
-    DEFAULT_STANDARD, STANDARDS, PageLoadError, audit_urls, load_axe, load_page, parse_cookie,
-    parse_header, prepare_session,
+    DEFAULT_STANDARD,
+    STANDARDS,
+    PageLoadError,
+    audit_urls,
+    load_axe,
+    load_page,
+    parse_cookie,
+    parse_header,
+    prepare_session,
 )
 from a11y.report import FAIL_ON, apply_baseline, exit_code, load_report, make_report
 from a11y.reporters import FORMATS, render

@@ -26,7 +26,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import urllib3
-
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.options import Options

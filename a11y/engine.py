@@ -43,8 +43,13 @@ from pathlib import Path
 from typing import Any
 
 from selenium.common.exceptions import (
-    InvalidSessionIdException, JavascriptException, NoAlertPresentException, NoSuchFrameException,
-    StaleElementReferenceException, TimeoutException, UnexpectedAlertPresentException,
+    InvalidSessionIdException,
+    JavascriptException,
+    NoAlertPresentException,
+    NoSuchFrameException,
+    StaleElementReferenceException,
+    TimeoutException,
+    UnexpectedAlertPresentException,
     WebDriverException,
 )
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -53,7 +58,13 @@ from a11y import checks
 from a11y.browser import CdpUnavailableError, cdp, guard_of, make_driver
 from a11y.crawl import RefusedURLError, check_url
 from a11y.findings import (
-    BLOCKS, NAME_FROM_CONTENT, Finding, Node, PageResult, findings_from_axe, fingerprint,
+    BLOCKS,
+    NAME_FROM_CONTENT,
+    Finding,
+    Node,
+    PageResult,
+    findings_from_axe,
+    fingerprint,
 )
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ Pure functions of the report dict of :func:`a11y.report.make_report`.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import timezone, tzinfo
+from datetime import UTC, tzinfo
 from typing import Any
 
 import altair as alt
@@ -101,7 +101,7 @@ AXIS_FORMAT = "%d %b %H:%M"
 """Times on the chart's axis: day, month and 24-hour clock (the tooltips have the year)."""
 
 
-def history_chart(frame: pd.DataFrame, zone: tzinfo = timezone.utc, zone_label: str = "UTC") -> alt.Chart:
+def history_chart(frame: pd.DataFrame, zone: tzinfo = UTC, zone_label: str = "UTC") -> alt.Chart:
     """Line chart of failing elements per audit over time (one line per :data:`SERIES` entry, with a legend).
 
     Times are shown in ``zone`` on a 24-hour clock, whatever zone the browser drawing the

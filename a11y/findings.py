@@ -76,7 +76,7 @@ class Finding:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Finding":
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
         nodes = [Node(**{k: n.get(k, "") for k in ("target", "html", "summary", "fingerprint")})
                  for n in data.get("nodes", [])]
         return cls(
@@ -105,7 +105,7 @@ class PageResult:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PageResult":
+    def from_dict(cls, data: dict[str, Any]) -> PageResult:
         return cls(
             url=data["url"], status=data.get("status", "ok"), error=data.get("error"),
             violations=[Finding.from_dict(f) for f in data.get("violations", [])],

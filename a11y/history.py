@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import weakref
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -70,7 +70,7 @@ def ensure_tables(engine: Engine) -> Engine:
 
 def _utc(t: datetime) -> datetime:
     """SQLite gives naive datetimes back; every time here is UTC."""
-    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def site_of(url: str) -> str:
@@ -114,7 +114,7 @@ def save_audit(engine: Engine, report: dict[str, Any], *, started_at: datetime |
     if not report["pages"]:
         raise ValueError("cannot store an audit without pages")
     ensure_tables(engine)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     summary = report.get("summary") if "by_impact" in report.get("summary", {}) else summarize(report["pages"])
     row = {
         "site": site or site_of(report["pages"][0]["url"]),

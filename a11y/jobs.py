@@ -35,7 +35,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,7 +45,12 @@ from sqlalchemy.engine import Engine
 from a11y import crawl, history
 from a11y.browser import make_driver
 from a11y.engine import (
-    DEFAULT_STANDARD, audit_urls, load_axe, parse_cookie, parse_header, run_options,
+    DEFAULT_STANDARD,
+    audit_urls,
+    load_axe,
+    parse_cookie,
+    parse_header,
+    run_options,
 )
 from a11y.findings import PageResult
 from a11y.report import make_report
@@ -212,7 +217,7 @@ def outcome_text(pages: Sequence[dict[str, Any]]) -> str:
 # --- the job table -----------------------------------------------------------------------------
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _update(engine: Engine, job_id: str, **values: Any) -> None:

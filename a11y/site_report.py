@@ -15,7 +15,7 @@ pure function of it; :func:`load_site_report` reads both from the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
@@ -97,7 +97,7 @@ def build_site_report(study: Study, analysis: Analysis | None, audit_report: dic
         n_participants=analysis.n_participants if analysis else 0, categories=categories,
         site=site, audit_finished_at=audit_finished_at, standard=audit_report["standard"],
         axe_version=audit_report["axe_version"], pages=dict(summary["pages"]), issues=groups,
-        generated_at=(generated_at or datetime.now(timezone.utc)).replace(microsecond=0),
+        generated_at=(generated_at or datetime.now(UTC)).replace(microsecond=0),
     )
 
 

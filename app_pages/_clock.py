@@ -8,7 +8,7 @@ Without either (a script run without a browser), times stay UTC and say so.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
@@ -29,7 +29,7 @@ def zone_from(name: str | None, offset_minutes: int | None) -> tzinfo:
             pass
     if offset_minutes is not None:
         return timezone(-timedelta(minutes=offset_minutes))
-    return timezone.utc
+    return UTC
 
 
 def browser_zone() -> tzinfo:
@@ -51,7 +51,7 @@ def zone_name(zone: tzinfo) -> str:
 def local(moment: datetime, zone: tzinfo) -> datetime:
     """``moment`` (UTC when naive, as SQLite gives it back) in ``zone``."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone)
 
 

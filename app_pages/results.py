@@ -9,14 +9,20 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import (
-    choose_method, choose_study, current_method, engine, method_name, require_login, results,
+    choose_method,
+    choose_study,
+    current_method,
+    engine,
+    method_name,
+    require_login,
+    results,
 )
 from cardsort import charts, formats, store
 from cardsort.comments import export_comments
 from cardsort.i18n import counted
+from cardsort.model import Sort, Study
 from cardsort.naming import export_navigation, naming_note
 from cardsort.placement import placement_matrix
-from cardsort.model import Sort, Study
 
 require_login()
 

@@ -10,7 +10,12 @@ from cardsort import store
 from cardsort.i18n import counted
 from cardsort.report import analysis_table
 from cardsort.standardise import (
-    DEFAULT_THRESHOLD, card_named_keys, decisions_from_rows, spellings, standardised_categories, suggest_merges,
+    DEFAULT_THRESHOLD,
+    card_named_keys,
+    decisions_from_rows,
+    spellings,
+    standardised_categories,
+    suggest_merges,
 )
 
 require_login()

@@ -10,7 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import (
-    NEW_STUDY, choose_study_id, copy_button, engine, file_uploader, participant_link, preview_board,
+    NEW_STUDY,
+    choose_study_id,
+    copy_button,
+    engine,
+    file_uploader,
+    participant_link,
+    preview_board,
     require_login,
 )
 from cardsort import board, editing, store

@@ -14,8 +14,8 @@ from app_pages._common import choose_method, choose_study, engine, method_name, 
 from cardsort import charts, exclusions, store
 from cardsort.aam import AgreedSet, actual_agreement
 from cardsort.analysis import analyze
-from cardsort.i18n import counted
 from cardsort.clustermap import cluster_map_chart, cluster_map_frame, map_cards
+from cardsort.i18n import counted
 from cardsort.participants import default_max_distance, edit_distances, representative_sorts, sample_participants
 from cardsort.report import analysis_table, build_report, render, render_comments_csv
 from cardsort.stability import bootstrap_stability, sample_size_curve

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from bench.common import BenchError
 

@@ -49,7 +49,15 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    PEERS_DIR, ROOT, WORK_DIR, BenchError, ProcessRun, format_table, log, verdict, write_results,
+    PEERS_DIR,
+    ROOT,
+    WORK_DIR,
+    BenchError,
+    ProcessRun,
+    format_table,
+    log,
+    verdict,
+    write_results,
 )
 from bench.pages import Site, generate_site
 

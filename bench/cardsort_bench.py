@@ -23,13 +23,25 @@ import importlib.metadata
 import json
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from bench.common import (
-    ROOT, WORK_DIR, BenchError, Command, Stopwatch, ensure_venv, find_python, format_table, log, measure,
-    run_process, verdict, write_results,
+    ROOT,
+    WORK_DIR,
+    BenchError,
+    Command,
+    Stopwatch,
+    ensure_venv,
+    find_python,
+    format_table,
+    log,
+    measure,
+    run_process,
+    verdict,
+    write_results,
 )
 
 # cardsort 0.2.45 needs Python 3.11 and pandas < 2; the rest pinned to what pip resolves with them.

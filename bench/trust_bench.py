@@ -18,6 +18,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC
 
 import numpy as np
 
@@ -107,7 +108,7 @@ def bench_aam(repeat: int, seed: int) -> dict:
 
 def generate_sorts(n_participants: int, n_cards: int, seed: int):
     """The study and :class:`~cardsort.model.Sort` objects of :func:`generate`, with times and a few comments."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from cardsort.model import Group, Sort, study_from_spec
 
@@ -120,7 +121,7 @@ def generate_sorts(n_participants: int, n_cards: int, seed: int):
     for group, cards in piles.items():
         by_participant.setdefault(int(table.group_participant[group]), []).append(
             Group(table.group_labels[group], tuple(cards)))
-    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
     sorts = [Sort(table.participants[p], tuple(groups), started_at=t0, finished_at=t0 + timedelta(seconds=240 + p % 300),
                   answers={"comments": "Some cards fit two places."} if p % 10 == 0 else {})
              for p, groups in sorted(by_participant.items())]

@@ -47,7 +47,7 @@ class AgreedSet:
     cards: np.ndarray
     score: int
     height: float
-    children: list["AgreedSet"] = field(default_factory=list)
+    children: list[AgreedSet] = field(default_factory=list)
 
     def to_dict(self, labels: list[str]) -> dict:
         return {"cards": [labels[i] for i in self.cards], "score": self.score, "height": round(float(self.height), 6),

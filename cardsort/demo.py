@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .model import Group, Sort, Study, study_from_spec
 
@@ -46,7 +46,7 @@ def demo_sorts(study: Study, n_participants: int = 24, seed: int = 7) -> list[So
     rng = random.Random(seed)
     card_id = {c.label: c.id for c in study.cards}
     names = list(SECTIONS)
-    start = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     sorts = []
     for p in range(n_participants):
         merge = rng.random() < 0.25  # some people fold kids into events, or research into digital

@@ -92,7 +92,7 @@ class ParsedFile:
     delimiter: str = ","
 
     @classmethod
-    def from_frame(cls, frame, fmt: str, study: Study | None = None) -> "ParsedFile":
+    def from_frame(cls, frame, fmt: str, study: Study | None = None) -> ParsedFile:
         """From a placements frame with the columns of :data:`FRAME_COLUMNS`."""
         return cls(format=fmt, columns={col: codes_of(frame[col]) for col in TEXT_COLUMNS},
                    lines=frame["line"].to_numpy().astype(np.int64), study=study)

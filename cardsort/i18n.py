@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ def resolve_language(tag: str | None) -> str:
     return primary if primary in available_languages() else DEFAULT_LANGUAGE
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(lang: str) -> dict[str, Any]:
     path = LOCALES / f"{lang}.json"
     return json.loads(path.read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 KINDS = ("open", "closed", "hybrid")
@@ -23,7 +23,7 @@ def utcnow() -> datetime:
     Microseconds matter: a study's ``updated_at`` keys the pages' cached analyses, and two
     changes within one second (an import, then an exclusion) must give two keys.
     """
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ def parse_time(value: Any, what: str = "time") -> datetime | None:
             t = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
         except ValueError:
             raise ValueError(f"{what} {value!r} is not an ISO 8601 date and time") from None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def _text(value: Any, what: str, *, required: bool = True) -> str | None:

@@ -16,7 +16,6 @@ from scipy.optimize import linear_sum_assignment
 
 from .table import SortTable
 
-
 MAX_PARTICIPANTS = 1000  # pairwise distances grow with the square: larger studies use a random sample
 
 

@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 
 import numpy as np
@@ -22,12 +22,12 @@ import pandas as pd
 from scipy.cluster import hierarchy
 
 from . import exclusions, formats
-from .comments import comments_frame, export_comments
-from .i18n import counted
 from .aam import AgreedSet, actual_agreement, tree_layout
 from .analysis import Analysis, analyze
-from .naming import naming_note
+from .comments import comments_frame, export_comments
+from .i18n import counted
 from .model import Sort, Study
+from .naming import naming_note
 from .participants import RepresentativeSort, edit_distances, representative_sorts, sample_participants
 from .stability import SampleSize, Stability, bootstrap_stability, sample_size_curve
 from .standardise import LabelDecision, apply_decisions, standardised_categories
@@ -109,7 +109,7 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
     if "stability" in done and getattr(done["stability"], "n_resamples", None) != n_resamples:
         done.pop("stability")
     step(0)
-    report = Report(study=study, generated_at=datetime.now(timezone.utc).replace(microsecond=0),
+    report = Report(study=study, generated_at=datetime.now(UTC).replace(microsecond=0),
                     n_sorts=len(sorts), flags=exclusions.flag_sorts(sorts),
                     excluded=sorted(excluded & {s.participant_id for s in sorts}), notes=notes,
                     decisions=list(decisions), exclusion_rule=exclusions.describe_thresholds(sorts),

@@ -13,7 +13,7 @@ import secrets
 import tomllib
 from collections.abc import Iterable
 from dataclasses import asdict, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from .model import (
-    Card, Category, Group, Settings, Sort, Study, parse_time, settings_from_dict, texts_from_dict, utcnow,
+    Card,
+    Category,
+    Group,
+    Settings,
+    Sort,
+    Study,
+    parse_time,
+    settings_from_dict,
+    texts_from_dict,
+    utcnow,
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///data/app.db"
@@ -141,7 +150,7 @@ def _utc(t: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes: they were stored as UTC."""
     if t is None:
         return None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def new_study_id() -> str:

@@ -60,7 +60,7 @@ class SortTable:
         """Number of cards in each group, shape (n_groups,)."""
         return np.bincount(self.group, minlength=self.n_groups)
 
-    def subset(self, participants: np.ndarray) -> "SortTable":
+    def subset(self, participants: np.ndarray) -> SortTable:
         """The table restricted to the participants at these indices (cards unchanged).
 
         Indices may repeat (bootstrap resamples): each copy counts as its own participant.
@@ -86,7 +86,7 @@ class SortTable:
         )
 
     @classmethod
-    def from_frame(cls, frame, card_order: list[tuple[str, str]] | None = None) -> "SortTable":
+    def from_frame(cls, frame, card_order: list[tuple[str, str]] | None = None) -> SortTable:
         """Build from a placements frame (see :mod:`cardsort.formats`).
 
         Parameters
@@ -103,7 +103,7 @@ class SortTable:
 
     @classmethod
     def from_codes(cls, columns: Mapping[str, tuple[np.ndarray, np.ndarray]],
-                   card_order: list[tuple[str, str]] | None = None) -> "SortTable":
+                   card_order: list[tuple[str, str]] | None = None) -> SortTable:
         """Build from dictionary-encoded placement columns (what the CSV reader produces).
 
         Parameters

@@ -24,7 +24,7 @@ SLOW_SECONDS = 3
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Static files from ``site/`` plus the routes a test site needs and files cannot give."""
 
-    server: "SiteServer"
+    server: SiteServer
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - keep pytest output quiet
         pass

@@ -8,7 +8,7 @@ not SR (1, 1); 14 elements in all, 1 needs review (color-contrast on shop).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -77,7 +77,7 @@ def over_time(*moments: datetime, audited_pages=None) -> pd.DataFrame:
 
 
 def test_history_chart_draws_four_series_per_audit_with_a_legend():
-    spec = history_chart(over_time(*(datetime(2026, 11, d, tzinfo=timezone.utc) for d in (1, 8)))).to_dict()
+    spec = history_chart(over_time(*(datetime(2026, 11, d, tzinfo=UTC) for d in (1, 8)))).to_dict()
     values = next(iter(spec["datasets"].values()))
     assert len(values) == 8
     assert sorted((v["audit_id"], v["series"], v["elements"]) for v in values if v["audit_id"] == 2) == [
@@ -90,11 +90,11 @@ def test_history_chart_draws_four_series_per_audit_with_a_legend():
 
 
 BERLIN = ZoneInfo("Europe/Berlin")
-HALF_PAST_SEVEN_PM_UTC = datetime(2026, 1, 15, 19, 30, tzinfo=timezone.utc)  # winter: Berlin is UTC+1
+HALF_PAST_SEVEN_PM_UTC = datetime(2026, 1, 15, 19, 30, tzinfo=UTC)  # winter: Berlin is UTC+1
 
 
 @pytest.mark.parametrize(("zone", "label", "shown"), [
-    (timezone.utc, "UTC", "2026-01-15 19:30"),
+    (UTC, "UTC", "2026-01-15 19:30"),
     (BERLIN, "Europe/Berlin", "2026-01-15 20:30"),
 ])
 def test_history_chart_shows_times_in_the_researchers_zone_on_a_24_hour_clock(zone, label, shown):
@@ -103,7 +103,7 @@ def test_history_chart_shows_times_in_the_researchers_zone_on_a_24_hour_clock(zo
     assert {v["finished"] for v in values} == {shown}
     # the axis gets the wall time as a UTC timestamp and formats it as UTC: no second shift in the browser
     assert {v["when"] for v in values} == {int(datetime.strptime(shown, "%Y-%m-%d %H:%M").replace(
-        tzinfo=timezone.utc).timestamp() * 1000)}
+        tzinfo=UTC).timestamp() * 1000)}
     x = spec["encoding"]["x"]
     assert (x["field"], x["type"], x["scale"]["type"]) == ("when", "temporal", "utc")
     assert x["axis"]["format"] == "%d %b %H:%M"
@@ -112,7 +112,7 @@ def test_history_chart_shows_times_in_the_researchers_zone_on_a_24_hour_clock(zo
 
 
 def test_history_chart_leaves_out_audits_where_nothing_was_audited():
-    frame = over_time(datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 8, tzinfo=timezone.utc),
+    frame = over_time(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC),
                       audited_pages=[4, 0])
     values = next(iter(history_chart(frame).to_dict()["datasets"].values()))
     assert {v["audit_id"] for v in values} == {1}

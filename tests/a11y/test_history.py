@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,10 +22,10 @@ import pytest
 from a11y import history, jobs
 from a11y.__main__ import main as a11y_main
 from a11y.findings import fingerprint, loose_fingerprint
-from tests.httpd import Handler, serve
 from tests.a11y.test_report import SHOP, SITE, v1_report, v2_report
+from tests.httpd import Handler, serve
 
-T0 = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 PNG = b"\x89PNG\r\n\x1a\nnot really a picture"
 
 

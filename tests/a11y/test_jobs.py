@@ -10,7 +10,7 @@ import io
 import json
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -92,7 +92,7 @@ def test_a_new_job_is_queued_and_a_stale_one_is_interrupted(engine):
     with engine.begin() as conn:  # another replica runs it and touched it a moment ago: still running
         conn.execute(jobs.audit_jobs.update().values(owner="another replica", status="running"))
     assert jobs.get_job(engine, job_id)["status"] == "running"
-    quiet = datetime.now(timezone.utc) - timedelta(seconds=jobs.STALE_SECONDS + 5)
+    quiet = datetime.now(UTC) - timedelta(seconds=jobs.STALE_SECONDS + 5)
     with engine.begin() as conn:  # ... and then went quiet (killed, restarted)
         conn.execute(jobs.audit_jobs.update().values(updated_at=quiet))
     job = jobs.get_job(engine, job_id)
@@ -107,7 +107,7 @@ def test_a_waiting_job_keeps_its_row_fresh(engine, monkeypatch):
     monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
     request = jobs.make_request("http://127.0.0.1:9/never")
     job_id = jobs.create_job(engine, request)
-    old = datetime.now(timezone.utc) - timedelta(hours=1)
+    old = datetime.now(UTC) - timedelta(hours=1)
     with engine.begin() as conn:
         conn.execute(jobs.audit_jobs.update().values(updated_at=old))
     assert jobs.get_job(engine, job_id)["status"] == "interrupted"

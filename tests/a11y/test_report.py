@@ -26,9 +26,14 @@ from pathlib import Path
 
 import pytest
 
-from a11y.findings import Finding, Node, PageResult, fingerprint, findings_from_axe
+from a11y.findings import Finding, Node, PageResult, findings_from_axe, fingerprint
 from a11y.report import (
-    FAIL_ON, apply_baseline, exit_code, group_by_component, load_report, make_report,
+    FAIL_ON,
+    apply_baseline,
+    exit_code,
+    group_by_component,
+    load_report,
+    make_report,
 )
 
 AXE_DATA = Path(__file__).resolve().parent.parent / "data" / "axe"

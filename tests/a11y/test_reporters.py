@@ -24,7 +24,15 @@ from a11y.report import apply_baseline, make_report
 from a11y.reporters import FORMATS, render
 from a11y.reporters.csv import COLUMNS
 from tests.a11y.test_report import (
-    ABOUT, CLEAN, CONTACT, GONE, SHOP, make_finding, recorded_page, v1_report, v2_report,
+    ABOUT,
+    CLEAN,
+    CONTACT,
+    GONE,
+    SHOP,
+    make_finding,
+    recorded_page,
+    v1_report,
+    v2_report,
 )
 
 SCRIPT = '<img src=x onerror="alert(1)"><script>alert(1)</script>'

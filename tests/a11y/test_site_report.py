@@ -12,7 +12,7 @@ and heading-order on about, document-title and html-has-lang on contact.
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -23,8 +23,8 @@ from cardsort import store
 from cardsort.model import Group, Sort, study_from_spec
 from tests.a11y.test_report import v1_report
 
-FINISHED = datetime(2026, 11, 20, 15, 30, tzinfo=timezone.utc)
-GENERATED = datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc)
+FINISHED = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
+GENERATED = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 SPEC = {"name": "Library <script>alert(1)</script>", "kind": "open",
         "cards": ["Opening hours", "Contact & map", "Renew a loan", "Fines"]}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -25,7 +25,7 @@ from tests.a11y.conftest import SiteServer
 from tests.app.test_researcher_browser import TIMEOUT, go, settle, sign_in_by_keyboard, violations, wait_for_text
 
 pytestmark = pytest.mark.browser
-WINTER_EVENING = datetime(2026, 1, 15, 19, 30, tzinfo=timezone.utc)
+WINTER_EVENING = datetime(2026, 1, 15, 19, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -23,7 +23,7 @@ from cardsort.model import Group, Sort, study_from_spec
 from tests.a11y.test_report import SHOP, recorded_page, v1_report, v2_report
 from tests.app._researcher import app, open_page, texts
 
-T0 = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
 def submit_audit(at, urls: str):
@@ -275,7 +275,7 @@ def open_in_zone(page: str, zone: str | None, offset: int | None, **query):
     return at.run()
 
 
-WINTER_EVENING = datetime(2026, 1, 15, 19, 30, tzinfo=timezone.utc)
+WINTER_EVENING = datetime(2026, 1, 15, 19, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("zone", "offset", "label", "shown"), [
@@ -389,5 +389,5 @@ def test_clock_zone_from_browser_values():
         zone_from("../etc/passwd", None))] == [
         ("Europe/Berlin", "2026-01-15 20:30"), ("UTC+05:30", "2026-01-16 01:00"), ("UTC-05:00", "2026-01-15 14:30"),
         ("UTC", "2026-01-15 19:30"), ("UTC", "2026-01-15 19:30")]
-    assert show(datetime(2026, 7, 15, 19, 30, tzinfo=timezone.utc), zone_from("Europe/Berlin", None)) == \
+    assert show(datetime(2026, 7, 15, 19, 30, tzinfo=UTC), zone_from("Europe/Berlin", None)) == \
         "2026-07-15 21:30"  # summer time

@@ -7,7 +7,6 @@ from app_pages._common import SESSION_FLAG
 from tests.app._researcher import PAGES, PASSWORD, PASSWORD_HASH, RESEARCHER_PAGES, TIMEOUT, app, texts
 
 
-
 @pytest.mark.parametrize("page", RESEARCHER_PAGES)
 def test_each_researcher_page_run_directly_shows_only_the_sign_in(app_db, page):
     at = AppTest.from_file(str(PAGES / page), default_timeout=TIMEOUT)

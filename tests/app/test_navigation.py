@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,7 +17,7 @@ from cardsort import auth, store
 from cardsort.model import Group, Sort, study_from_spec
 from tests.app._researcher import PASSWORD, PASSWORD_HASH, app, texts
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 SECRET = "navigation-test-cookie-secret-0123456789"
 # The widget that shows the study on each page (the Studies page's also offers "New study").
 STUDY_PICKER = {"results.py": "study_choice", "trust.py": "trust_study", "standardise.py": "standardise_study",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -27,7 +27,7 @@ from tests.app.conftest import COOKIE_SECRET, RESEARCHER_PASSWORD
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 60
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def wait_for_text(driver: WebDriver, text: str, timeout: float = TIMEOUT) -> None:

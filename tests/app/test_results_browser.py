@@ -19,8 +19,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from cardsort import store
 from cardsort.model import Group, Sort
 from cardsort.naming import export_navigation
-from tests.app.test_researcher_browser import (T0, TIMEOUT, go, open_tabs, settle, sign_in_by_keyboard,
-                                               violations)
+from tests.app.test_researcher_browser import T0, TIMEOUT, go, open_tabs, settle, sign_in_by_keyboard, violations
 
 pytestmark = pytest.mark.browser
 N_CARDS = 135

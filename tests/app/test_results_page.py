@@ -1,12 +1,12 @@
 """Results page on a small hand-computed study: progress, proposed navigation, k override, placements."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from cardsort import store
 from cardsort.model import Group, Sort, study_from_spec
 from tests.app._researcher import open_page, texts
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def sort(pid: str, minutes: float, *groups: tuple[str, list[str], str | None]) -> Sort:

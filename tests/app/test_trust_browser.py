@@ -19,8 +19,16 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from cardsort import demo, store
 from cardsort.report import load_report, render
-from tests.app.test_researcher_browser import (TIMEOUT, go, open_tabs, settle, sign_in_by_keyboard, sort, violations,
-                                              wait_for_text)
+from tests.app.test_researcher_browser import (
+    TIMEOUT,
+    go,
+    open_tabs,
+    settle,
+    sign_in_by_keyboard,
+    sort,
+    violations,
+    wait_for_text,
+)
 
 pytestmark = pytest.mark.browser
 

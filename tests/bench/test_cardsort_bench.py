@@ -10,7 +10,11 @@ import pytest
 
 from bench import __main__ as bench_main
 from bench.cardsort_bench import (
-    TOPICS, build_cards, check_ours, generate_casolysis, head_participants,
+    TOPICS,
+    build_cards,
+    check_ours,
+    generate_casolysis,
+    head_participants,
 )
 from bench.common import ROOT, BenchError
 

@@ -1,6 +1,7 @@
 """Analysis outputs against small hand-computed examples."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cardsort.analysis import analyze
@@ -12,8 +13,6 @@ from cardsort.placement import OWN_GROUPS, placement_matrix, top_categories
 from cardsort.similarity import count_pairs, similarity_matrix
 from cardsort.table import SortTable
 from tests.conftest import DATA
-
-import pandas as pd
 
 
 def table_of(rows, card_order=None):

@@ -1,6 +1,6 @@
 """Exclusion flags with their stated thresholds, and exclusions reaching the stored analysis."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -9,7 +9,7 @@ from cardsort.exclusions import describe_thresholds, fast_threshold, flag_sorts
 from cardsort.model import Group, Sort, study_from_spec
 from cardsort.report import analysis_table
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def sort(pid, groups, seconds=None):

@@ -5,7 +5,11 @@ import pandas as pd
 import pytest
 
 from cardsort.participants import (
-    default_max_distance, edit_distance, edit_distances, participant_card_matrix, representative_sorts,
+    default_max_distance,
+    edit_distance,
+    edit_distances,
+    participant_card_matrix,
+    representative_sorts,
     sample_participants,
 )
 from cardsort.table import SortTable

@@ -4,7 +4,7 @@ import csv
 import io
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from cardsort.model import Group, Sort, study_from_spec
 from cardsort.report import build_report, dendrogram_svg, load_report, render
 from cardsort.standardise import LabelDecision
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 HOSTILE = '<script>alert("x")</script>'
 SPEC = {"name": "Library <b>site</b>", "kind": "open", "language": "en",
         "cards": ["Opening hours", "Contact us", "Borrowing", "Renewals", "=HYPERLINK(\"x\")"]}

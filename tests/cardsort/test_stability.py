@@ -10,7 +10,11 @@ from scipy.spatial.distance import squareform
 from cardsort.participants import participant_card_matrix
 from cardsort.similarity import similarity_matrix
 from cardsort.stability import (
-    bootstrap_stability, participants_needed, sample_size_curve, sample_size_verdict, weighted_similarity,
+    bootstrap_stability,
+    participants_needed,
+    sample_size_curve,
+    sample_size_verdict,
+    weighted_similarity,
 )
 from cardsort.table import SortTable
 

@@ -8,8 +8,15 @@ from cardsort import store
 from cardsort.model import Group, Sort, study_from_spec
 from cardsort.report import analysis_table
 from cardsort.standardise import (
-    LabelDecision, apply_decisions, card_named_keys, compatible, decisions_from_rows, label_mapping,
-    standardised_categories, suggest_merges, suggestion_id,
+    LabelDecision,
+    apply_decisions,
+    card_named_keys,
+    compatible,
+    decisions_from_rows,
+    label_mapping,
+    standardised_categories,
+    suggest_merges,
+    suggestion_id,
 )
 from cardsort.table import SortTable
 

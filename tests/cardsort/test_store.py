@@ -2,7 +2,7 @@
 
 import threading
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -20,8 +20,8 @@ def make_study(engine, kind="open", **extra):
 
 
 SORT = Sort("p1", (Group("بازدید", ("c1",)), Group("Loans & jobs", ("c3", "c2"))),
-            started_at=datetime(2026, 11, 1, 10, 0, tzinfo=timezone.utc),
-            finished_at=datetime(2026, 11, 1, 10, 9, tzinfo=timezone.utc), answers={"comments": "خوب"})
+            started_at=datetime(2026, 11, 1, 10, 0, tzinfo=UTC),
+            finished_at=datetime(2026, 11, 1, 10, 9, tzinfo=UTC), answers={"comments": "خوب"})
 
 
 def test_study_round_trip(engine):

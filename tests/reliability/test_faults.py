@@ -16,13 +16,19 @@ import subprocess
 import sys
 import threading
 import uuid
+from datetime import UTC
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from bench.load_bench import (
-    count_outcome, create_load_study, drop_schema, expected_groups, postgres_schema, run_submits,
+    count_outcome,
+    create_load_study,
+    drop_schema,
+    expected_groups,
+    postgres_schema,
+    run_submits,
 )
 from cardsort import store
 from tests.httpd import Handler, serve
@@ -296,14 +302,14 @@ def test_audit_job_of_another_replica_is_running_until_it_goes_quiet(tmp_path):
     """Two replicas share the jobs table. A job another replica updated a moment ago is still running;
     only one whose owner went quiet (killed, restarted) is interrupted. Today every job of another
     process shows "interrupted" at once (see the patch proposed in the report)."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from a11y import jobs
 
     engine = store.make_engine(f"sqlite:///{tmp_path / 'jobs.db'}")
     fresh = jobs.create_job(engine, jobs.make_request(["http://127.0.0.1/"]))
     stale = jobs.create_job(engine, jobs.make_request(["http://127.0.0.1/"]))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         for job_id, updated in ((fresh, now), (stale, now - timedelta(hours=1))):
             conn.execute(jobs.audit_jobs.update().where(jobs.audit_jobs.c.id == job_id)

@@ -14,7 +14,7 @@ import csv
 import io
 import itertools
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -25,7 +25,8 @@ from a11y.reporters.csv import render_csv as a11y_csv
 from cardsort import formats, store
 from cardsort.formats import FormatError
 from cardsort.model import Group, Sort, study_from_spec
-from cardsort.report import build_report, render_csv as report_csv
+from cardsort.report import build_report
+from cardsort.report import render_csv as report_csv
 
 from .conftest import add_study
 
@@ -215,7 +216,7 @@ def _nasty_study(engine):
 
 def _nasty_sorts(study) -> list[Sort]:
     ids = [c.id for c in study.cards]
-    t = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+    t = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
     return [Sort(pid, (Group(NASTY[k % len(NASTY)].strip() or "g", tuple(ids[k::3])),
                        Group("<script>x</script>", tuple(ids[(k + 1) % 3::3])),
                        Group("\u202egroup", tuple(ids[(k + 2) % 3::3]))), t, t)

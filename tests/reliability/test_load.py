@@ -10,8 +10,16 @@ from __future__ import annotations
 import pytest
 
 from bench.load_bench import (
-    DUPLICATE_EVERY, count_outcome, create_load_study, drop_schema, merge_runs, percentile, postgres_schema,
-    run_processes, run_submits, split_for_processes,
+    DUPLICATE_EVERY,
+    count_outcome,
+    create_load_study,
+    drop_schema,
+    merge_runs,
+    percentile,
+    postgres_schema,
+    run_processes,
+    run_submits,
+    split_for_processes,
 )
 from cardsort import store
 

@@ -12,6 +12,7 @@ import html
 import os
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,8 @@ from a11y.reporters.html import render_html as a11y_html
 from app_pages._common import SESSION_FLAG
 from cardsort import auth, store
 from cardsort.model import Group, Sort, study_from_spec
-from cardsort.report import build_report, render_html as report_html
+from cardsort.report import build_report
+from cardsort.report import render_html as report_html
 from tests.httpd import Handler, serve
 
 from .conftest import ROOT
@@ -163,7 +165,7 @@ def _hostile_audit_report() -> dict:
 
 
 def test_site_report_escapes_study_and_page_text():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from a11y.site_report import build_site_report, render_site_report
     from cardsort.analysis import analyze
@@ -173,7 +175,7 @@ def test_site_report_escapes_study_and_page_text():
     study = study_from_spec({"name": XSS, "kind": "open", "cards": [XSS, "B", "C"]}, "x")
     sorts = [Sort(f"p{i}", (Group(XSS, ("c1", "c2")), Group("</td>", ("c3",)))) for i in range(3)]
     analysis = analyze(analysis_table(study, sorts))
-    when = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    when = datetime(2025, 1, 1, tzinfo=UTC)
     page = render_site_report(build_site_report(study, analysis, _hostile_audit_report(), site="127.0.0.1",
                                                 audit_finished_at=when, generated_at=when))
     assert "<script>alert" not in page and "<img src=x" not in page
