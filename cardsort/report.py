@@ -19,13 +19,13 @@ from html import escape
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 from scipy.cluster import hierarchy
 
-from . import exclusions, formats
+from . import exclusions, formats, templating
 from .aam import AgreedSet, actual_agreement, tree_layout
 from .analysis import Analysis, analyze
 from .comments import comments_frame, export_comments
-from .i18n import counted
 from .model import Sort, Study
 from .naming import naming_note
 from .participants import RepresentativeSort, edit_distances, representative_sorts, sample_participants
@@ -34,10 +34,7 @@ from .standardise import LabelDecision, apply_decisions, standardised_categories
 from .table import SortTable
 
 FORMATS = ("html", "csv", "json")
-RTL_LANGUAGES = ("ar", "fa", "he", "ur", "ps", "ckb", "yi")
 UNSTABLE = 0.7  # stability below this is called out
-PARTICIPANTS = {"one": "participant", "other": "participants"}
-CARDS = {"one": "card", "other": "cards"}
 MAX_MATRIX_CARDS = 120  # above this the matrix goes to the CSV/JSON only (a 14,400-cell table helps nobody)
 
 
@@ -247,33 +244,8 @@ def render_csv(report: Report) -> str:
 
 # --- HTML ----------------------------------------------------------------------------------------
 
-CSS = """
-:root { color: #1f2330; background: #ffffff; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto,
-  "Noto Sans", "Vazirmatn", sans-serif; }
-body { max-width: 72rem; margin: 0 auto; padding: 1.5rem; }
-h1 { font-size: 1.9rem; margin-bottom: 0.25rem; } h2 { margin-top: 2.5rem; border-bottom: 2px solid #d0d4dc; }
-table { border-collapse: collapse; margin: 0.75rem 0 1.5rem; }
-caption { text-align: start; font-weight: 600; padding-bottom: 0.35rem; }
-th, td { border: 1px solid #c4c8d0; padding: 0.3rem 0.55rem; text-align: start; vertical-align: top; }
-thead th { background: #eef0f4; }
-.num { text-align: end; font-variant-numeric: tabular-nums; }
-.muted { color: #4a4f5c; }
-.matrix { font-size: 0.75rem; } .matrix td { text-align: center; padding: 0.15rem 0.2rem; min-width: 2.1rem; }
-.scroll { overflow-x: auto; max-width: 100%; }
-.scroll:focus-visible { outline: 3px solid #0b57d0; }
-.notes { white-space: pre-wrap; border-inline-start: 4px solid #0b57d0; padding: 0.5rem 1rem; background: #f5f7fb; }
-ul.tree { list-style: none; padding-inline-start: 1.25rem; border-inline-start: 1px solid #c4c8d0; }
-summary { cursor: pointer; font-weight: 600; margin: 0.75rem 0; }
-summary:focus-visible { outline: 3px solid #0b57d0; outline-offset: 2px; }
-"""
-
-
 def _e(value) -> str:
     return escape(str(value), quote=True)
-
-
-def _pct(x: float) -> str:
-    return f"{x:.0%}"
 
 
 def _cell_colours(value: float) -> tuple[str, str]:
@@ -284,7 +256,7 @@ def _cell_colours(value: float) -> tuple[str, str]:
     linear = np.where(channel <= 0.04045, channel / 12.92, ((channel + 0.055) / 1.055) ** 2.4)
     luminance = float(linear @ [0.2126, 0.7152, 0.0722])
     on_black, on_white = (luminance + 0.05) / 0.05, 1.05 / (luminance + 0.05)
-    return "#%02x%02x%02x" % tuple(rgb), "#000000" if on_black >= on_white else "#ffffff"
+    return "#{:02x}{:02x}{:02x}".format(*rgb), "#000000" if on_black >= on_white else "#ffffff"
 
 
 def dendrogram_svg(cards: list[str], linkage: np.ndarray, cut: float | None = None, row: int = 20,
@@ -337,171 +309,47 @@ def aam_svg(cards: tuple[str, ...] | list[str], tree: list[AgreedSet], row: int 
     return "".join(parts)
 
 
-def _table(caption: str, header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
-    """A table with a caption and column headers; the first cell of each row is a row header.
-
-    ``rows`` hold already-escaped HTML.
-    """
-    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in header)
-    body = []
-    for r in rows:
-        cells = [f'<th scope="row">{r[0]}</th>'] + [
-            f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(r[1:], start=1)]
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    return (f"<table><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
-
-
-def _tree_html(nodes: list[AgreedSet], cards: tuple[str, ...], n: int) -> str:
-    items = []
-    for node in nodes:
-        names = ", ".join(_e(cards[i]) for i in node.cards)
-        items.append(f"<li><strong>{_pct(node.height)}</strong> ({node.score} of {counted(n, PARTICIPANTS)}): {names}"
-                     f"{_tree_html(node.children, cards, n) if node.children else ''}</li>")
-    return f'<ul class="tree">{"".join(items)}</ul>'
-
-
-def _matrix_html(a: Analysis) -> str:
+def _matrix(a: Analysis) -> dict | None:
+    """The similarity matrix in dendrogram order for the HTML table; ``None`` above :data:`MAX_MATRIX_CARDS`."""
     order = list(a.order)
     if len(order) > MAX_MATRIX_CARDS:
-        return (f"<p>The matrix of {len(order)} cards is too large to read here; it is in the JSON "
-                "report and the results page's similarity CSV.</p>")
-    head = "".join(f'<th scope="col"><abbr title="{_e(a.cards[j])}">{p + 1}</abbr></th>'
-                   for p, j in enumerate(order))
-    rows = []
-    for p, i in enumerate(order):
-        cells = []
-        for j in order:
-            bg, fg = _cell_colours(a.similarity[i, j])
-            cells.append(f'<td style="background:{bg};color:{fg}">{round(100 * a.similarity[i, j])}</td>')
-        rows.append(f'<tr><th scope="row">{p + 1}. {_e(a.cards[i])}</th>{"".join(cells)}</tr>')
-    return ('<div class="scroll" tabindex="0" role="region" aria-label="Similarity matrix (scrolls sideways)">'
-            '<table class="matrix"><caption>Similarity matrix: percentage of participants who put two cards '
-            'together, in dendrogram order (columns numbered like the rows)</caption>'
-            f'<thead><tr><th scope="col">Card</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
-
-
-def _comments_html(report: Report) -> str:
-    """Participants' answers to the optional questions, in a collapsed table (hundreds stay readable)."""
-    comments = report.comments
-    if comments is None or comments.empty:
-        return "<h2>Participants' comments</h2><p>No participant left a comment.</p>"
-    rows = [[_e(r.participant), _e(r.submitted or "–"), _e(r.comments or "–"), _e(r.hard_cards or "–"),
-             "yes" if r.excluded else "no"] for r in comments.itertuples()]
-    return ("<h2>Participants' comments</h2><p>Answers to the optional questions after sorting, newest first "
-            "(times in UTC).</p>"
-            f"<details><summary>{counted(len(comments), {'one': 'comment', 'other': 'comments'})}</summary>"
-            + _table("Participants' comments", ["Participant", "Submitted", "Comments", "Cards hard to place",
-                                                "Excluded"], rows)
-            + "</details>")
+        return None
+    return {"labels": [a.cards[j] for j in order],
+            "rows": [(a.cards[i], [(*_cell_colours(a.similarity[i, j]), round(100 * a.similarity[i, j]))
+                                   for j in order]) for i in order]}
 
 
 def render_html(report: Report) -> str:
-    """The report as one self-contained, accessible HTML page."""
-    s, a = report.study, report.analysis
-    lang = s.language or "en"
-    direction = ' dir="rtl"' if lang.split("-")[0].lower() in RTL_LANGUAGES else ""
-    body = [f"<header><h1>Card sort report: {_e(s.name)}</h1>",
-            f'<p class="muted">{_e(s.kind.capitalize())} sort · {counted(len(s.cards), CARDS)} · generated '
-            f"{report.generated_at:%Y-%m-%d %H:%M} UTC</p></header><main>"]
-    body.append("<h2>Participants</h2>")
-    analysed = a.n_participants if a else 0
-    body.append(f"<p>{counted(report.n_sorts, PARTICIPANTS)} submitted a sort; the UX lead excluded "
-                f"{counted(len(report.excluded), {'one': 'sort', 'other': 'sorts'})}; "
-                f"{counted(analysed, {'one': 'sort is', 'other': 'sorts are'})} analysed below.</p>"
-                f"<p>{_e(report.exclusion_rule)}</p>")
+    """The report as one self-contained, accessible HTML page (template ``cardsort/templates/report.html.j2``)."""
+    s, a, st = report.study, report.analysis, report.stability
     flagged = report.flags[(report.flags["reasons"] != "") | report.flags["participant"].isin(report.excluded)]
-    if len(flagged):
-        body.append(_table("Flagged or excluded sorts", ["Participant", "Cards", "Groups", "Time", "Flags", "Excluded"], [
-            [_e(r.participant), str(r.cards), str(r.groups),
-             "–" if math.isnan(r.seconds) else f"{r.seconds:.0f} s", _e(r.reasons or "–"),
-             "yes" if r.participant in report.excluded else "no"]
-            for r in flagged.itertuples()], numeric={1, 2, 3}))
-    if report.notes.strip():
-        body.append(f'<h2>Notes from the UX lead</h2><div class="notes">{_e(report.notes)}</div>')
-    if a is None:
-        body.append("<h2>Results</h2><p>There are no included sorts to analyse yet.</p>")
-    else:
-        body.append("<h2>Proposed navigation</h2>")
-        categories_from = (f"{counted(a.k, {'one': 'category', 'other': 'categories'})} from "
-                           f"{counted(a.n_participants, PARTICIPANTS)}")
-        body.append(f"<p>{categories_from} ({_e(a.method)} linkage"
-                    f"{', number chosen by best silhouette' if a.k_chosen_automatically else ''}). Agreement is "
-                    "the mean share of participants who put two of the category's cards together; stability "
-                    f"is the share of {report.stability.n_resamples if report.stability else 0} bootstrap "
-                    "resamples of participants in which the category's cards stay together.</p>"
-                    if report.stability else
-                    f"<p>{categories_from} ({_e(a.method)} linkage).</p>")
-        rows = []
-        for c, cat in enumerate(a.categories):
-            alts = "; ".join(f"{_e(x['name'])} ({_pct(x['share'])})" for x in cat.alternatives) or "–"
-            if note := naming_note(cat):
-                alts += f'<br><span class="muted">{_e(note)}</span>'
-            rows.append([_e(cat.name), _e(", ".join(cat.cards)), _pct(cat.agreement),
-                         _pct(report.stability.category[c]) if report.stability else "–", alts])
-        body.append(_table("Proposed categories", ["Category", "Cards", "Agreement", "Stability", "Other names"],
-                           rows, numeric={2, 3}))
-        if report.stability is not None:
-            order = np.argsort(report.stability.card, kind="stable")
-            unstable = int((report.stability.card < UNSTABLE).sum())
-            body.append(f"<details><summary>Card stability: {unstable} of {counted(len(a.cards), CARDS)} below "
-                        f"{UNSTABLE:.0%}</summary>")
-            body.append(_table("Card stability (least stable first): share of resamples in which the card "
-                               "stays with most of its category", ["Card", "Category", "Stability"],
-                               [[_e(a.cards[i]), _e(a.categories[a.clusters[i]].name), _pct(report.stability.card[i])]
-                                for i in order], numeric={2}))
-            body.append("</details>")
-        body.append("<h2>Dendrogram</h2>")
+    context = {
+        "report": report, "study": s, "a": a, "stability": st, "UNSTABLE": UNSTABLE,
+        "lang": s.language or "en", "title": f"Card sort report: {s.name}",
+        "analysed": a.n_participants if a else 0,
+        "flagged": [{"participant": r.participant, "cards": r.cards, "groups": r.groups, "reasons": r.reasons,
+                     "time": "–" if math.isnan(r.seconds) else f"{r.seconds:.0f} s",
+                     "excluded": r.participant in report.excluded} for r in flagged.itertuples()],
+        "sample_curve": list(report.sample_size.curve.itertuples()) if report.sample_size is not None else [],
+        "standardised": (list(report.standardised.itertuples())
+                         if report.standardised is not None and len(report.standardised) else []),
+        "comments": list(report.comments.itertuples()) if report.comments is not None else [],
+    }
+    if a is not None:
         cut = None
         if 1 < a.k < len(a.cards):
             heights = np.sort(a.linkage[:, 2])
             cut = float((heights[-a.k] + heights[-a.k + 1]) / 2)
-        body.append(f'<div class="scroll" tabindex="0" role="region" aria-label="Dendrogram (scrolls sideways)">'
-                    f"{dendrogram_svg(a.cards, a.linkage, cut)}</div>"
-                    "<p class=\"muted\">Distance is 1 − similarity; the dashed line cuts the tree into the "
-                    "proposed categories.</p>")
-        body.append("<h2>Actual Agreement Method</h2><p>Sets of cards that participants really put together, "
-                    "with the share of participants who did; nested sets agree more.</p>")
-        if report.aam_tree:
-            body.append('<div class="scroll" tabindex="0" role="region" aria-label="AAM tree (scrolls sideways)">'
-                        f"{aam_svg(report.table.cards, report.aam_tree)}</div>"
-                        '<p class="muted">Distance is 1 − the share of participants who made the set.</p>')
-            body.append(_tree_html(report.aam_tree, report.table.cards, a.n_participants))
-        else:
-            body.append("<p>No two cards were put together by any participant.</p>")
-        body.append("<h2>Similarity matrix</h2>" + _matrix_html(a))
-    if report.sample_size is not None:
-        ss = report.sample_size
-        body.append(f"<h2>Sample size</h2><p>{_e(ss.verdict)}</p>")
-        body.append(_table("Correlation of the similarity matrix from n random participants with the one from "
-                           "all of them (Tullis and Wood, 2004)", ["Participants", "Mean r", "10th–90th percentile"],
-                           [[str(r.n), f"{r.r:.3f}", f"{r.r_low:.3f}–{r.r_high:.3f}"]
-                            for r in ss.curve.itertuples()], numeric={1}))
-    if report.representatives:
-        sampled = (f" (chosen among a random sample of {report.representatives_of} participants)"
-                   if a is not None and report.representatives_of < a.n_participants else "")
-        body.append("<h2>Representative participants</h2><p>The sorts that stand for the most other sorts "
-                    f"(fewest cards to move), each a different structure{sampled}.</p>")
-        for r in report.representatives:
-            body.append(f"<h3>Participant {_e(r.participant)}</h3><p>"
-                        f"{counted(r.neighbours, {'one': 'other participant is', 'other': 'other participants are'})} "
-                        f"within {r.max_distance} {'card' if r.max_distance == 1 else 'cards'} moved of this sort; "
-                        f"on average {r.mean_distance:.1f} cards to move.</p>")
-            body.append("<ul>" + "".join(f"<li><strong>{_e(label)}</strong>: {_e(', '.join(cards))}</li>"
-                                         for label, cards in r.groups) + "</ul>")
-    if report.standardised is not None and len(report.standardised):
-        body.append("<h2>Standardised categories</h2><p>Participants' own category names after the UX lead's "
-                    "merges. Agreement = cards placed ÷ (participants who used the category × distinct cards).</p>")
-        body.append(_table("Standardised categories", ["Category", "Participants", "Agreement", "Cards (times placed)"],
-                           [[_e(r.category), str(r.participants), _pct(r.agreement),
-                             _e(", ".join(f"{c} ({n})" for c, n in r.cards))]
-                            for r in report.standardised.itertuples()], numeric={1, 2}))
-    body.append(_comments_html(report))
-    body.append("</main>")
-    return (f'<!DOCTYPE html>\n<html lang="{_e(lang)}"{direction}><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>Card sort report: {_e(s.name)}</title><style>{CSS}</style></head>"
-            f"<body>{''.join(body)}</body></html>\n")
+        context.update(
+            categories=[{"category": cat, "stability": st.category[c] if st else None, "note": naming_note(cat)}
+                        for c, cat in enumerate(a.categories)],
+            dendrogram=Markup(dendrogram_svg(a.cards, a.linkage, cut)),
+            aam=Markup(aam_svg(report.table.cards, report.aam_tree)) if report.aam_tree else "",
+            matrix=_matrix(a))
+        if st is not None:
+            context.update(card_order=np.argsort(st.card, kind="stable").tolist(),
+                           unstable=int((st.card < UNSTABLE).sum()))
+    return templating.render("report.html.j2", context)
 
 
 def render(report: Report, fmt: str) -> str:
