@@ -5,8 +5,8 @@ included sorts, label decisions applied) sits beside an audit's screen-reader
 issues, grouped by component, with the way-finding issues (links, headings,
 landmarks, skip links, titles: what a screen-reader user navigates by) called
 out first. One self-contained HTML file: inline CSS, no scripts, no external
-assets; every text from the study, the audited site or axe is escaped; the page
-itself passes axe (a browser test checks it).
+assets; every text from the study, the audited site or axe is escaped (Jinja2 template,
+autoescape on); the page itself passes axe (a browser test checks it).
 
 :func:`build_site_report` gathers plain data; :func:`render_site_report` is a
 pure function of it; :func:`load_site_report` reads both from the database.
@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html import escape
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from a11y import history
 from a11y.report import group_by_component, summarize
-from a11y.reporters._common import format_target, is_web_url, plural
+from a11y.reporters._common import render_template
 from cardsort.analysis import Analysis, analyze
 from cardsort.model import Sort, Study
 
@@ -37,7 +36,6 @@ WAYFINDING_PREFIXES = ("landmark-", "sr-link-", "sr-heading")
 """Rule-id prefixes that are way-finding too (axe's landmark rules, our link and heading checks)."""
 MAX_ISSUES = 200
 """Most components listed; the rest are counted."""
-RTL_LANGUAGES = ("ar", "fa", "he", "ur", "ps", "ckb", "yi")
 
 
 def is_wayfinding(rule: str) -> bool:
@@ -101,136 +99,16 @@ def build_site_report(study: Study, analysis: Analysis | None, audit_report: dic
     )
 
 
-CSS = """
-:root { color: #1f2330; background: #ffffff; font: 16px/1.5 system-ui, sans-serif; }
-body { max-width: 80rem; margin: 0 auto; padding: 1rem 1.5rem 2rem; }
-h1 { margin-bottom: 0.25rem; }
-h2 { border-bottom: 2px solid #d0d4dc; margin-top: 0; }
-a { color: #0b57d0; }
-.muted { color: #4a4f5c; }
-.columns { display: grid; grid-template-columns: minmax(16rem, 1fr) minmax(24rem, 2fr); gap: 2rem;
-           align-items: start; margin-top: 1.5rem; }
-@media (max-width: 60rem) { .columns { grid-template-columns: 1fr; } }
-ol.nav { padding-inline-start: 1.5rem; }
-ol.nav > li { margin-bottom: 0.75rem; }
-ol.nav ul { margin: 0.25rem 0 0; padding-inline-start: 1.1rem; }
-table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1.5rem; }
-caption { text-align: start; font-weight: 600; padding-bottom: 0.35rem; }
-th, td { border: 1px solid #c4c8d0; padding: 0.35rem 0.5rem; text-align: start; vertical-align: top; }
-thead th { background: #eef0f4; }
-.num { text-align: end; font-variant-numeric: tabular-nums; }
-code { font: 0.85rem/1.4 ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere; }
-.badge { display: inline-block; padding: 0 0.4rem; border-radius: 0.25rem; color: #ffffff; font-weight: 600;
-         font-size: 0.85rem; }
-.impact-critical { background: #a50e0e; } .impact-serious { background: #b3401b; }
-.impact-moderate { background: #6b5300; } .impact-minor { background: #3c4a5c; }
-.impact-none { background: #4a4a4a; }
-"""
-
-
-def _e(value: Any) -> str:
-    return escape(str(value), quote=True)
-
-
-def _link(url: str, text: str) -> str:
-    return f'<a href="{_e(url)}">{_e(text)}</a>' if is_web_url(url) else _e(text)
-
-
-def _lang_attrs(lang: str) -> str:
-    direction = ' dir="rtl"' if lang.split("-")[0].lower() in RTL_LANGUAGES else ""
-    return f' lang="{_e(lang)}"{direction}'
-
-
-def _navigation(report: SiteReport) -> str:
-    if not report.categories:
-        return ("<p>No sorts are analysed yet, so there is no proposed navigation. "
-                "Share the study's participant link first.</p>")
-    items = []
-    for c in report.categories:
-        cards = "".join(f"<li>{_e(card)}</li>" for card in c["cards"])
-        items.append(f'<li><strong{_lang_attrs(report.study_language)}>{_e(c["name"])}</strong> '
-                     f'<span class="muted">({c["agreement"]:.0%} agreement)</span>'
-                     f'<ul{_lang_attrs(report.study_language)}>{cards}</ul></li>')
-    return (f"<p>From the sorts of {plural(report.n_participants, 'participant')}: "
-            f"{plural(len(report.categories), 'category', 'categories')}, in order of the tree.</p>"
-            f'<ol class="nav">{"".join(items)}</ol>')
-
-
-def _issue_rows(groups: list[dict[str, Any]]) -> str:
-    rows = []
-    for g in groups:
-        impact = g["impact"] or "none"
-        pages = "".join(f"<li>{_link(url, url)}</li>" for url in g["pages"][:5])
-        more = f'<li class="muted">and {len(g["pages"]) - 5} more</li>' if len(g["pages"]) > 5 else ""
-        rows.append(
-            f'<tr><td>{_link(g["help_url"], g["rule"])}<br><span class="muted">{_e(g["help"])}</span></td>'
-            f'<td><span class="badge impact-{_e(impact)}">{_e(impact)}</span></td>'
-            f'<td><code>{_e(g["html"])}</code><br><span class="muted">{_e(format_target(g["target"]))}</span></td>'
-            f'<td class="num">{len(g["pages"])}<ul>{pages}{more}</ul></td></tr>')
-    return "".join(rows)
-
-
-def _issues_table(caption: str, groups: list[dict[str, Any]]) -> str:
-    return (f'<table><caption>{_e(caption)}</caption><thead><tr><th scope="col">Rule and what to fix</th>'
-            f'<th scope="col">Impact</th><th scope="col">Element</th><th scope="col" class="num">Pages</th>'
-            f"</tr></thead><tbody>{_issue_rows(groups)}</tbody></table>")
-
-
-def _issues(report: SiteReport) -> str:
-    if not report.issues:
-        return "<p>The audit found no screen-reader issues.</p>"
-    shown = report.issues[:MAX_ISSUES]
-    wayfinding = [g for g in shown if g["wayfinding"]]
-    other = [g for g in shown if not g["wayfinding"]]
-    out = [f"<p>{plural(len(report.issues), 'component')} fail for screen-reader users "
-           f"({sum(g['wayfinding'] for g in report.issues)} of them way-finding). "
-           "The same element failing on many pages is listed once.</p>"]
-    if wayfinding:
-        out.append(_issues_table("Way-finding: links, headings, landmarks and titles people navigate by",
-                                 wayfinding))
-    if other:
-        out.append(_issues_table("Other screen-reader issues", other))
-    if len(report.issues) > MAX_ISSUES:
-        out.append(f'<p class="muted">{len(report.issues) - MAX_ISSUES} more components are in the '
-                   "full audit report.</p>")
-    return "".join(out)
-
-
 def render_site_report(report: SiteReport) -> str:
-    """The site report as one self-contained HTML document (see the module docstring)."""
-    pages = report.pages
-    title = f"Site report: {report.study_name} and {report.site}"
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title)}</title>
-<style>{CSS}</style>
-</head>
-<body>
-<header>
-<h1>Site report: <span{_lang_attrs(report.study_language)}>{_e(report.study_name)}</span> and {_e(report.site)}</h1>
-<p class="muted">Navigation from the card sort · screen-reader issues from the audit of \
-{report.audit_finished_at:%Y-%m-%d %H:%M} UTC ({plural(pages.get('total', 0), 'page')}, \
-{pages.get('error', 0)} could not be audited; axe-core {_e(report.axe_version)}, {_e(report.standard)}) · \
-generated {report.generated_at:%Y-%m-%d %H:%M} UTC</p>
-</header>
-<main class="columns">
-<section aria-labelledby="nav-title">
-<h2 id="nav-title">Proposed navigation</h2>
-{_navigation(report)}
-</section>
-<section aria-labelledby="issues-title">
-<h2 id="issues-title">Screen-reader issues</h2>
-{_issues(report)}
-</section>
-</main>
-<footer><p class="muted">Automated checks find part of the barriers: test the new navigation with \
-screen-reader users too.</p></footer>
-</body>
-</html>
-"""
+    """The site report as one self-contained HTML document (see the module docstring).
+
+    Template ``a11y/templates/site_report.html.j2``, on the shared base layout of ``cardsort/templates``.
+    """
+    shown = report.issues[:MAX_ISSUES]
+    return render_template("site_report.html.j2", {
+        "lang": "en", "title": f"Site report: {report.study_name} and {report.site}", "r": report,
+        "wayfinding": [g for g in shown if g["wayfinding"]], "other": [g for g in shown if not g["wayfinding"]],
+        "MAX_ISSUES": MAX_ISSUES})
 
 
 def load_site_report(engine: Engine, study_id: str, audit_id: int, *, method: str = "average",
