@@ -28,7 +28,7 @@ def comments_frame(sorts: list[Sort], excluded: set[str] | frozenset[str] = froz
 
 def export_comments(frame: pd.DataFrame) -> str:
     """:func:`comments_frame` as CSV, formula-like cells neutralised."""
-    from .formats import _csv  # the one CSV writer that neutralises cells for spreadsheets
+    from .formats import csv_text  # the one CSV writer that neutralises cells for spreadsheets
 
-    return _csv(list(COLUMNS), ([r.participant, r.submitted, r.comments, r.hard_cards, "yes" if r.excluded else "no"]
-                                for r in frame.itertuples()))
+    return csv_text(list(COLUMNS), ([r.participant, r.submitted, r.comments, r.hard_cards,
+                                     "yes" if r.excluded else "no"] for r in frame.itertuples()))

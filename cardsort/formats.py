@@ -310,7 +310,10 @@ def _require(raw: dict[str, Coded], columns: tuple[str, ...], source: str, kind:
                           f"{', '.join(columns)})", 1)
 
 
-_NEUTRALISED = re.compile(r"^'(?='*[=+\-@\t\r])")  # the quote :func:`neutralise` adds
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection")."""
+_FORMULA_CHAR = "[" + re.escape("".join(FORMULA_START)) + "]"
+_NEUTRALISED = re.compile(f"^'(?='*{_FORMULA_CHAR})")  # the quote :func:`neutralise` adds
 
 
 def _merge_equal(codes: np.ndarray, values: list[str]) -> Coded:
@@ -558,24 +561,31 @@ def frame_from_sorts(study: Study, sorts: list[Sort]):
 
 # --- writing ---------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NEEDS_QUOTE = re.compile(r"'*[=+\-@\t\r]")
+_NEEDS_QUOTE = re.compile(f"'*{_FORMULA_CHAR}")
 
 
 def neutralise(value: Any) -> Any:
-    """Make a text cell safe to open in a spreadsheet: a leading = + - @ tab or CR gets a ``'``.
+    """A CSV cell a spreadsheet will not run as a formula; the one such rule for every CSV the project writes.
 
-    A cell that already starts with quotes before such a character gets one more, so
-    that the importer (which drops one ``'`` there, see :func:`_clean`) reads back
-    exactly what was written: ``'=x`` is exported as ``''=x``.
+    The rule set is OWASP's ("CSV Injection"): a text cell whose first character is one of
+    :data:`FORMULA_START` (``= + - @``, tab, carriage return) gets a leading ``'``, which spreadsheets
+    read as "this is text". It is the stricter of the two rules the project had: a cell that already
+    starts with quotes before such a character (``'=x``) gets one more (``''=x``), so that the importer,
+    which drops one ``'`` there (:func:`_clean`), reads back exactly what was written. Anything else,
+    and values that are not text (numbers, ``None``), is returned unchanged.
+
+    Examples
+    --------
+    >>> [neutralise(v) for v in ("=1+1", "-2", "'@x", "a=b", "", 3)]
+    ["'=1+1", "'-2", "''@x", 'a=b', '', 3]
     """
     if isinstance(value, str) and _NEEDS_QUOTE.match(value):
         return "'" + value
     return value
 
 
-def _csv(header: list[str], rows) -> str:
-    """CSV text, one row per line, every cell :func:`neutralise`-d.
+def csv_text(header: list[str], rows) -> str:
+    """CSV text, one row per line, every cell :func:`neutralise`-d; the writer of every card-sort CSV export.
 
     The csv module quotes a cell holding ``\n`` but not one holding a bare ``\r``,
     which spreadsheets take as the end of a row; rows with such a cell are fully quoted.
@@ -591,13 +601,13 @@ def _csv(header: list[str], rows) -> str:
 
 def export_long(study: Study, sorts: list[Sort]) -> str:
     """Long CSV: ``participant, card, category, category_id, started_at, finished_at``."""
-    return _csv([*LONG_COLUMNS, *LONG_OPTIONAL],
+    return csv_text([*LONG_COLUMNS, *LONG_OPTIONAL],
                 ((p, label, group, key, t0, t1) for p, _, label, key, group, t0, t1 in _placements(study, sorts)))
 
 
 def export_casolysis(study: Study, sorts: list[Sort]) -> str:
     """Kardsort's Casolysis CSV: ``card_id, card_label, category_id, category_label, user_id``."""
-    return _csv(list(CASOLYSIS_COLUMNS),
+    return csv_text(list(CASOLYSIS_COLUMNS),
                 ((card, label, key, group, p) for p, card, label, key, group, _, _ in _placements(study, sorts)))
 
 
@@ -620,4 +630,4 @@ def export(study: Study, sorts: list[Sort], fmt: str) -> str:
 
 def export_similarity(cards: list[str], similarity) -> str:
     """The similarity matrix as CSV: a ``card`` column, then one column per card."""
-    return _csv(["card", *cards], ([card, *(f"{v:.4f}" for v in row)] for card, row in zip(cards, similarity)))
+    return csv_text(["card", *cards], ([card, *(f"{v:.4f}" for v in row)] for card, row in zip(cards, similarity)))

@@ -232,9 +232,9 @@ def export_navigation(categories: list[ProposedCategory]) -> str:
     (share of voters who gave the name), ``other_names`` (``'Team (30%); Contact (20%)'``)
     and ``note`` (:func:`naming_note`).
     """
-    from .formats import _csv  # the one CSV writer that neutralises cells for spreadsheets
+    from .formats import csv_text  # the one CSV writer that neutralises cells for spreadsheets
 
-    return _csv(["category", "card", "agreement", "named_so_by", "other_names", "note"], (
+    return csv_text(["category", "card", "agreement", "named_so_by", "other_names", "note"], (
         [c.name, card, f"{c.agreement:.4f}", f"{c.name_share:.4f}",
          "; ".join(f"{a['name']} ({a['share']:.0%})" for a in c.alternatives), naming_note(c)]
         for c in categories for card in c.cards))

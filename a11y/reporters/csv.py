@@ -14,28 +14,23 @@ COLUMNS = ("page", "kind", "rule", "impact", "screen_reader", "source", "help", 
 be audited: one row, its message in ``help``); ``baseline`` is ``new``/``unchanged`` after a
 baseline comparison, else empty."""
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula: leading ``= + - @ TAB CR`` get a ``'``."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def render_csv(report: dict[str, Any]) -> str:
     """The report as CSV with the header :data:`COLUMNS`.
 
     Rows follow the report: pages in order; in each page its violations (screen-reader
     issues first) node by node, then its needs-review nodes; an error page gives one
     ``error`` row. Booleans are ``true``/``false``; ``target`` joins selectors with ``, ``.
+    Every cell goes through :func:`cardsort.formats.neutralise`, the project's one rule against
+    spreadsheet formulas (imported here, not at the top, so the CLI does not load NumPy for other formats).
     """
+    from cardsort.formats import neutralise
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
 
     def row(**cells: Any) -> None:
-        writer.writerow([neutralise(cells.get(col, "")) for col in COLUMNS])
+        writer.writerow([neutralise("" if (v := cells.get(col)) is None else str(v)) for col in COLUMNS])
 
     for page in report["pages"]:
         if page["status"] == "error":
