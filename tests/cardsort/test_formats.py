@@ -1,5 +1,7 @@
 """Every import format, every bad-input error, and exports that round-trip."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -155,6 +157,29 @@ def test_every_export_round_trips_multilingual_text(fmt):
     text = formats.export(study, sorts, fmt)
     assert formats.sorts_for_study(read_bytes(text.encode("utf-8"), fmt), study) == sorts
     assert ("'=SUM(A1)" in text) == (fmt != "json")  # neutralised in CSV, and read back exactly
+
+
+@pytest.mark.parametrize(("cell", "written"), [
+    ("=1+1", "'=1+1"), ("+cmd", "'+cmd"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("\rx", "'\rx"),  # OWASP's six first characters
+    ("'=x", "''=x"), ("''+x", "'''+x"),  # quotes before one of them: one more, so the import reads it back
+    ("'plain", "'plain"), ("a=b", "a=b"), (" =x", " =x"), ("\nx", "\nx"), ("", ""), ("x-", "x-"),
+    (3, 3), (-2.5, -2.5), (None, None)])  # not text: unchanged
+def test_neutralise_rules(cell, written):
+    assert formats.neutralise(cell) == written
+    assert formats.FORMULA_START == ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_a11y_csv_reporter_uses_the_same_rule():
+    from a11y.reporters.csv import COLUMNS, render_csv
+
+    cells = ["=1", "'=2", "''@3", "-4", "plain"]
+    report = {"pages": [{"url": "http://127.0.0.1/", "status": "error", "error": cell, "violations": [],
+                         "incomplete": []} for cell in cells]}
+    rows = list(csv.reader(io.StringIO(render_csv(report))))
+    assert rows[0] == list(COLUMNS)
+    assert [r[COLUMNS.index("help")] for r in rows[1:]] == [formats.neutralise(c) for c in cells] == [
+        "'=1", "''=2", "'''@3", "'-4", "plain"]
 
 
 def test_csv_exports_neutralise_formulas():

@@ -182,6 +182,52 @@ def test_site_report_escapes_study_and_page_text():
     assert 'href="javascript:' not in page.lower()
 
 
+# Text that looks like Jinja2 template syntax must stay text in every report (the reports are templates).
+TEMPLATE_SYNTAX = '{{ 7*7 }}{% include "base.css" %}{# gone? #}<b>'
+TEMPLATE_TEXT = html.escape(TEMPLATE_SYNTAX, quote=True)
+
+
+def test_card_sort_report_shows_template_syntax_from_participants_as_text():
+    study = study_from_spec({"name": TEMPLATE_SYNTAX, "kind": "open", "cards": [TEMPLATE_SYNTAX, "B", "C"]}, "t")
+    sorts = [Sort(f"p{i}", (Group(TEMPLATE_SYNTAX, ("c1", "c2")), Group("Other", ("c3",))),
+                  answers={"comments": TEMPLATE_SYNTAX}) for i in range(3)]
+    page = report_html(build_report(study, sorts, notes=TEMPLATE_SYNTAX, n_resamples=200))
+    assert f"<title>Card sort report: {TEMPLATE_TEXT}</title>" in page
+    assert f'<div class="notes">{TEMPLATE_TEXT}</div>' in page
+    assert f"<td>{TEMPLATE_TEXT}</td>" in page  # the comment
+    assert page.count(":root {") == 1 and "<b>" not in page
+
+
+def test_audit_report_shows_template_syntax_from_the_site_as_text():
+    report = _hostile_audit_report()
+    node = report["pages"][0]["violations"][0]["nodes"][0]
+    node["html"] = node["summary"] = TEMPLATE_SYNTAX
+    report["pages"][0]["violations"][0]["help"] = TEMPLATE_SYNTAX
+    page = a11y_html(report)
+    assert f"<code>{TEMPLATE_TEXT}</code>" in page and f'<p class="fix">{TEMPLATE_TEXT}</p>' in page
+    assert f"image-alt: {TEMPLATE_TEXT}</h3>" in page
+    assert page.count(":root {") == 1 and "<b>" not in page
+
+
+def test_site_report_shows_template_syntax_from_study_and_site_as_text():
+    from datetime import datetime
+
+    from a11y.site_report import build_site_report, render_site_report
+    from cardsort.analysis import analyze
+    from cardsort.report import analysis_table
+
+    study = study_from_spec({"name": TEMPLATE_SYNTAX, "kind": "open", "cards": [TEMPLATE_SYNTAX, "B", "C"]}, "t")
+    sorts = [Sort(f"p{i}", (Group(TEMPLATE_SYNTAX, ("c1", "c2")), Group("Other", ("c3",)))) for i in range(3)]
+    audit = _hostile_audit_report()
+    audit["pages"][0]["violations"][0]["nodes"][0]["html"] = TEMPLATE_SYNTAX
+    when = datetime(2025, 1, 1, tzinfo=UTC)
+    page = render_site_report(build_site_report(study, analyze(analysis_table(study, sorts)), audit,
+                                                site=TEMPLATE_SYNTAX, audit_finished_at=when, generated_at=when))
+    assert f'<span lang="en">{TEMPLATE_TEXT}</span> and {TEMPLATE_TEXT}</h1>' in page
+    assert f"<li>{TEMPLATE_TEXT}</li>" in page and f"<code>{TEMPLATE_TEXT}</code>" in page
+    assert page.count(":root {") == 1 and "<b>" not in page
+
+
 @pytest.mark.parametrize("url", ["http://127.0.0.1/", "file:///etc/passwd", "http://127.0.0.1\\.example.org/"])
 def test_in_app_audit_request_honours_allowed_hosts(url):
     from a11y import jobs
