@@ -15,7 +15,6 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html import escape
 
 import numpy as np
 import pandas as pd
@@ -244,10 +243,6 @@ def render_csv(report: Report) -> str:
 
 # --- HTML ----------------------------------------------------------------------------------------
 
-def _e(value) -> str:
-    return escape(str(value), quote=True)
-
-
 def _cell_colours(value: float) -> tuple[str, str]:
     """Background from white to dark blue and the text colour (black or white) that contrasts more."""
     low, high = np.array([255, 255, 255]), np.array([8, 48, 107])
@@ -259,54 +254,42 @@ def _cell_colours(value: float) -> tuple[str, str]:
     return "#{:02x}{:02x}{:02x}".format(*rgb), "#000000" if on_black >= on_white else "#ffffff"
 
 
+def _tree_svg(title_id: str, title: str, labels: list[tuple[float, str]], n_rows: int, row: int,
+              label_width: int, plot_width: int, polylines: list[list[tuple[float, float]]] = (),
+              lines: list[tuple[float, float, float, float]] = (), cut: float | None = None) -> str:
+    """Template ``tree.svg.j2`` with its numbers formatted; x in plot units (distance 0..1), y in pixels."""
+    x = lambda d: label_width + 10 + d * plot_width  # noqa: E731  distance 0..1 -> px
+    return templating.render("tree.svg.j2", {
+        "width": label_width + plot_width + 30, "height": n_rows * row + 40, "title_id": title_id, "title": title,
+        "label_x": label_width, "labels": [(f"{y + 4:.1f}", text) for y, text in labels],
+        "polylines": [" ".join(f"{x(d):.1f},{y:.1f}" for d, y in line) for line in polylines],
+        "lines": [(f"{x(d1):.1f}", f"{x(d2):.1f}", f"{y1:.1f}", f"{y2:.1f}") for d1, d2, y1, y2 in lines],
+        "cut": None if cut is None else f"{x(cut):.1f}",
+        "ticks": [(f"{x(tick):.1f}", f"{tick:g}") for tick in (0, 0.25, 0.5, 0.75, 1.0)]})
+
+
 def dendrogram_svg(cards: list[str], linkage: np.ndarray, cut: float | None = None, row: int = 20,
                    label_width: int = 260, plot_width: int = 420) -> str:
     """A horizontal dendrogram as inline SVG (leaves on the left, distance to the right)."""
     tree = hierarchy.dendrogram(linkage, no_plot=True, orientation="right")
-    n = len(cards)
-    height = n * row + 40
-    x = lambda d: label_width + 10 + d * plot_width  # noqa: E731  distance 0..1 -> px
     y = lambda i: 10 + (i - 5) / 10 * row + row / 2  # noqa: E731  scipy puts leaf k at 10k + 5
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_width + plot_width + 30}" height="{height}" '
-             f'role="img" aria-labelledby="dendro-title"><title id="dendro-title">Dendrogram of {n} cards; the '
-             'proposed navigation table lists the same categories.</title>']
-    for leaf_pos, card_index in enumerate(tree["leaves"]):
-        parts.append(f'<text x="{label_width}" y="{y(10 * leaf_pos + 5) + 4:.1f}" text-anchor="end" '
-                     f'font-size="13" fill="#1f2330">{_e(cards[card_index])}</text>')
-    for ic, dc in zip(tree["icoord"], tree["dcoord"]):
-        points = " ".join(f"{x(d):.1f},{y(i):.1f}" for i, d in zip(ic, dc))
-        parts.append(f'<polyline points="{points}" fill="none" stroke="#1f2330" stroke-width="1.5"/>')
-    if cut is not None:
-        parts.append(f'<line x1="{x(cut):.1f}" x2="{x(cut):.1f}" y1="0" y2="{height - 25}" stroke="#b3261e" '
-                     'stroke-dasharray="5 4" stroke-width="1.5"/>')
-    for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        parts.append(f'<text x="{x(tick):.1f}" y="{height - 8}" text-anchor="middle" font-size="12" '
-                     f'fill="#1f2330">{tick:g}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    return _tree_svg(
+        "dendro-title", f"Dendrogram of {len(cards)} cards; the proposed navigation table lists the same categories.",
+        [(y(10 * leaf_pos + 5), cards[card]) for leaf_pos, card in enumerate(tree["leaves"])], len(cards), row,
+        label_width, plot_width, polylines=[[(d, y(i)) for i, d in zip(ic, dc)]
+                                            for ic, dc in zip(tree["icoord"], tree["dcoord"])], cut=cut)
 
 
 def aam_svg(cards: tuple[str, ...] | list[str], tree: list[AgreedSet], row: int = 20, label_width: int = 260,
             plot_width: int = 420) -> str:
     """The AAM tree as inline SVG, drawn like the dendrogram (x: 1 - share of participants who made the set)."""
     order, segments = tree_layout(tree, len(cards))
-    height = len(cards) * row + 40
-    x = lambda d: label_width + 10 + d * plot_width  # noqa: E731
     y = lambda r: 10 + r * row + row / 2  # noqa: E731
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_width + plot_width + 30}" height="{height}" '
-             'role="img" aria-labelledby="aam-title"><title id="aam-title">Actual Agreement Method tree of '
-             f'{len(cards)} cards; the list below gives every set with its share of participants.</title>']
-    for r, card in enumerate(order):
-        parts.append(f'<text x="{label_width}" y="{y(r) + 4:.1f}" text-anchor="end" font-size="13" '
-                     f'fill="#1f2330">{_e(cards[card])}</text>')
-    for s in segments.itertuples():
-        parts.append(f'<line x1="{x(s.x):.1f}" x2="{x(s.x2):.1f}" y1="{y(s.y):.1f}" y2="{y(s.y2):.1f}" '
-                     'stroke="#1f2330" stroke-width="1.5"/>')
-    for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        parts.append(f'<text x="{x(tick):.1f}" y="{height - 8}" text-anchor="middle" font-size="12" '
-                     f'fill="#1f2330">{tick:g}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    return _tree_svg(
+        "aam-title", f"Actual Agreement Method tree of {len(cards)} cards; the list below gives every set with its "
+                     "share of participants.",
+        [(y(r), cards[card]) for r, card in enumerate(order)], len(cards), row, label_width, plot_width,
+        lines=[(s.x, s.x2, y(s.y), y(s.y2)) for s in segments.itertuples()])
 
 
 def _matrix(a: Analysis) -> dict | None:
