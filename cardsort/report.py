@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -255,8 +255,8 @@ def _cell_colours(value: float) -> tuple[str, str]:
 
 
 def _tree_svg(title_id: str, title: str, labels: list[tuple[float, str]], n_rows: int, row: int,
-              label_width: int, plot_width: int, polylines: list[list[tuple[float, float]]] = (),
-              lines: list[tuple[float, float, float, float]] = (), cut: float | None = None) -> str:
+              label_width: int, plot_width: int, polylines: Sequence[Sequence[tuple[float, float]]] = (),
+              lines: Sequence[tuple[float, float, float, float]] = (), cut: float | None = None) -> str:
     """Template ``tree.svg.j2`` with its numbers formatted; x in plot units (distance 0..1), y in pixels."""
     x = lambda d: label_width + 10 + d * plot_width  # noqa: E731  distance 0..1 -> px
     return templating.render("tree.svg.j2", {
@@ -327,7 +327,7 @@ def render_html(report: Report) -> str:
             categories=[{"category": cat, "stability": st.category[c] if st else None, "note": naming_note(cat)}
                         for c, cat in enumerate(a.categories)],
             dendrogram=Markup(dendrogram_svg(a.cards, a.linkage, cut)),
-            aam=Markup(aam_svg(report.table.cards, report.aam_tree)) if report.aam_tree else "",
+            aam=Markup(aam_svg(report.table.cards, report.aam_tree)) if report.aam_tree and report.table else "",
             matrix=_matrix(a))
         if st is not None:
             context.update(card_order=np.argsort(st.card, kind="stable").tolist(),
