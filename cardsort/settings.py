@@ -1,7 +1,7 @@
 """Every setting the project reads, declared once as data, and the one place that reads them.
 
 A setting comes from the environment; some may also be given in ``.streamlit/secrets.toml`` (their
-``secrets_key``), the environment winning. An empty environment variable or secrets entry counts as
+``secrets_key``), the environment winning. An empty (or blank) environment variable or secrets entry counts as
 unset. :func:`value` returns the checked value, or the default when the setting is unset, or raises
 ``ValueError`` naming the setting and the problem (``SESSION_HOURS=abc``).
 
@@ -137,16 +137,18 @@ def _from_secrets(key: str, secrets: Secrets) -> object | None:
         return None
 
 
+def _unless_blank(given: object | None) -> object | None:
+    return None if isinstance(given, str) and not given.strip() else given
+
+
 def raw(name: str, *, environ: Mapping[str, str] | None = None, secrets: Secrets = None) -> object | None:
     """The setting as given, unchecked: the environment, else ``secrets`` (a mapping such as ``st.secrets``,
-    or the path of a secrets.toml, read only when needed), else ``None``. Empty counts as unset."""
+    or the path of a secrets.toml, read only when needed), else ``None``. Empty (or only spaces) counts as unset."""
     setting = _declared(name)
-    value: object | None = (os.environ if environ is None else environ).get(name)
-    if not value and setting.secrets_key:
-        value = _from_secrets(setting.secrets_key, secrets)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return value
+    given = _unless_blank((os.environ if environ is None else environ).get(name))
+    if given is None and setting.secrets_key:
+        given = _unless_blank(_from_secrets(setting.secrets_key, secrets))
+    return given
 
 
 def value(name: str, *, environ: Mapping[str, str] | None = None, secrets: Secrets = None) -> object:
