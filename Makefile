@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+# Settings (environment variables) are declared, with their defaults, in cardsort/settings.py (README.md, Settings).
 DATABASE_URL ?= sqlite:///data/app.db
 export DATABASE_URL
 

@@ -5,12 +5,12 @@ Every page is registered whether or not a researcher is signed in, so a research
 the sign-in form in place (each researcher page starts with ``require_login()``) and, once signed
 in, the same page with its query parameters. Signed out there is no menu: the landing page is the
 sign-in, and the participant page /sort?study=<id> never shows in the menu. A signed, expiring
-cookie keeps the researcher signed in across reloads (see ``app_pages/_common.py``).
+cookie keeps the researcher signed in across reloads (see ``app_pages/_signin.py``).
 """
 
 import streamlit as st
 
-from app_pages._common import SIGNED_OUT, logout_button, signed_in, sync_session_cookie
+from app_pages._signin import SIGNED_OUT, logout_button, signed_in, sync_session_cookie
 
 st.set_page_config(page_title="Card sorting", layout="wide")
 researcher = signed_in()

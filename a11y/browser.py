@@ -35,6 +35,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from a11y import addresses
 from a11y.crawl import allowed_hosts_from_env
+from cardsort import settings
 
 CHROMIUM_FLAGS = (
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -42,9 +43,6 @@ CHROMIUM_FLAGS = (
     "--no-first-run",
 )
 """Flags every Chromium we start gets (headless, no sandbox, no background traffic)."""
-
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
-DEFAULT_CHROMEDRIVER = "/usr/bin/chromedriver"
 
 _CDP_COMMAND = "executeCdpCommand"
 _CDP_PATH = "/session/$sessionId/goog/cdp/execute"
@@ -330,8 +328,8 @@ def make_driver(remote: str | None = None, *, window: tuple[int, int] = (1280, 9
             raise ConnectionError(f"cannot reach the remote WebDriver at {remote}"
                                   + (f" ({reason.group(0)})" if reason else "")) from None
     else:
-        binary = os.environ.get("A11Y_CHROMIUM", DEFAULT_CHROMIUM)
-        chromedriver = os.environ.get("A11Y_CHROMEDRIVER", DEFAULT_CHROMEDRIVER)
+        binary = str(settings.value("A11Y_CHROMIUM"))
+        chromedriver = str(settings.value("A11Y_CHROMEDRIVER"))
         for what, path in (("Chromium", binary), ("chromedriver", chromedriver)):
             if not os.access(path, os.X_OK):
                 raise FileNotFoundError(f"{what} not found at {path}: install Debian's chromium and "

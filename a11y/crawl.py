@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import re
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -33,6 +32,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from xml.etree import ElementTree
 
 from a11y import addresses
+from cardsort import settings
 
 ALLOWED_SCHEMES = ("http", "https")
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -57,28 +57,17 @@ class RefusedURLError(ValueError):
 
 # --- URL safety --------------------------------------------------------------------------------
 
-_ON, _OFF = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
-
-
-def allowed_hosts_from_env(environ: dict[str, str] | None = None) -> frozenset[str] | None:
+def allowed_hosts_from_env(environ: Mapping[str, str] | None = None) -> frozenset[str] | None:
     """The host allow-list from ``A11Y_ALLOWED_HOSTS`` (comma-separated), or ``None`` when unset."""
-    raw = (os.environ if environ is None else environ).get("A11Y_ALLOWED_HOSTS", "")
-    hosts = frozenset(h.strip().lower() for h in raw.split(",") if h.strip())
-    return hosts or None
+    return settings.value("A11Y_ALLOWED_HOSTS", environ=environ)  # type: ignore[return-value]
 
 
-def allow_private_from_env(environ: dict[str, str] | None = None) -> bool:
+def allow_private_from_env(environ: Mapping[str, str] | None = None) -> bool:
     """``A11Y_ALLOW_PRIVATE``: ``1``/``true``/``yes``/``on`` allows loopback and private addresses in the app.
 
     Unset, empty, ``0``/``false``/``no``/``off`` is off; anything else raises ``ValueError``.
     """
-    raw = (os.environ if environ is None else environ).get("A11Y_ALLOW_PRIVATE", "")
-    value = raw.strip().lower()
-    if value in _ON:
-        return True
-    if value in _OFF:
-        return False
-    raise ValueError(f"A11Y_ALLOW_PRIVATE must be 1 (allow local and private addresses) or 0, got {raw!r}")
+    return bool(settings.value("A11Y_ALLOW_PRIVATE", environ=environ))
 
 
 @dataclass(frozen=True)
@@ -93,12 +82,12 @@ class URLPolicy:
     allow_private: bool = True
 
     @classmethod
-    def for_app(cls, environ: dict[str, str] | None = None) -> URLPolicy:
+    def for_app(cls, environ: Mapping[str, str] | None = None) -> URLPolicy:
         """The app's policy: ``A11Y_ALLOWED_HOSTS``; local addresses only with ``A11Y_ALLOW_PRIVATE=1``."""
         return cls(allowed_hosts_from_env(environ), allow_private_from_env(environ))
 
     @classmethod
-    def for_cli(cls, environ: dict[str, str] | None = None) -> URLPolicy:
+    def for_cli(cls, environ: Mapping[str, str] | None = None) -> URLPolicy:
         """The command line's policy: ``A11Y_ALLOWED_HOSTS``; local addresses allowed (your own machine)."""
         return cls(allowed_hosts_from_env(environ), True)
 

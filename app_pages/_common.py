@@ -1,4 +1,4 @@
-"""Helpers shared by the researcher pages: the database engine, the login guard, cached analysis.
+"""Helpers shared by the researcher pages: the database engine, the login guard (from ``_signin.py``), cached analysis.
 
 Kept Streamlit-side on purpose: everything that can be tested without Streamlit lives in
 ``cardsort/``. Each researcher page starts with ``require_login()``, so a page opened
@@ -7,10 +7,6 @@ directly (by URL, or run on its own in a test) shows the login form and nothing 
 
 from __future__ import annotations
 
-import hmac
-import logging
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +16,8 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from a11y import crawl
-from cardsort import auth, store
+from app_pages._signin import require_login as require_login  # re-exported: pages import it from here
+from cardsort import store
 from cardsort.analysis import Analysis, analyze
 from cardsort.clustering import METHODS
 from cardsort.comments import comments_frame
@@ -29,10 +26,6 @@ from cardsort.model import Sort, Study
 from cardsort.report import analysis_table
 from cardsort.standardise import decisions_from_rows
 from cardsort.table import SortTable
-
-SESSION_FLAG = "researcher_signed_in"  # never used as a widget key, so a browser cannot set it
-PASSWORD_KEY = "login_password"
-
 
 # --- database ----------------------------------------------------------------------------------
 
@@ -44,180 +37,6 @@ def _engine_for(url: str) -> Engine:
 def engine() -> Engine:
     """The app's database engine (``DATABASE_URL``), one per URL for the whole server."""
     return _engine_for(store.database_url())
-
-
-# --- login -------------------------------------------------------------------------------------
-
-SESSION_TOKEN = "researcher_session_token"  # the signed token of this session (also in the browser's cookie)
-SIGNED_OUT = "researcher_signed_out"  # set by "Sign out": the cookie this connection came with no longer counts
-COOKIE_NAME = "cardsort_session"
-log = logging.getLogger(__name__)
-
-
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _hash_of_env_password(password: str) -> str:
-    return auth.env_password_hash(password)
-
-
-def _setting(env: str, key: str) -> object | None:
-    """A setting from the environment, else from ``st.secrets`` (``.streamlit/secrets.toml``)."""
-    if os.environ.get(env):
-        return os.environ[env]
-    try:
-        return st.secrets.get(key)
-    except FileNotFoundError:  # no secrets.toml at all
-        return None
-
-
-def configured_hash() -> str | None:
-    """The researcher password hash: environment first, then ``st.secrets``.
-
-    ``RESEARCHER_PASSWORD_HASH`` wins over ``RESEARCHER_PASSWORD`` (hashed once per
-    server), which wins over ``researcher_password_hash`` in ``.streamlit/secrets.toml``.
-    """
-    if os.environ.get("RESEARCHER_PASSWORD_HASH"):
-        return os.environ["RESEARCHER_PASSWORD_HASH"]
-    if os.environ.get("RESEARCHER_PASSWORD"):
-        return _hash_of_env_password(os.environ["RESEARCHER_PASSWORD"])
-    value = _setting("RESEARCHER_PASSWORD_HASH", auth.HASH_KEY)
-    return str(value) if value else None
-
-
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _secret_of_this_process() -> str:
-    log.warning("No %s is set: sign-in cookies are signed with a secret of this process only, so a restart "
-                "signs researchers out and other replicas refuse them (see docs/deploy.md).", auth.COOKIE_SECRET_ENV)
-    return secrets.token_urlsafe(32)
-
-
-def _cookie_settings() -> tuple[str, int]:
-    """The cookie secret and the sign-in lifetime in seconds; ``ValueError`` naming a bad setting."""
-    secret = _setting(auth.COOKIE_SECRET_ENV, auth.COOKIE_SECRET_KEY)
-    secret = auth.check_cookie_secret(str(secret)) if secret else _secret_of_this_process()
-    return secret, auth.session_seconds(_setting(auth.SESSION_HOURS_ENV, auth.SESSION_HOURS_KEY))
-
-
-def _token_expiry(token: str | None) -> int | None:
-    """When this session token expires, or ``None`` if it is not valid now (or the settings are broken)."""
-    stored = configured_hash()
-    if not token or not stored:
-        return None
-    try:
-        secret, lifetime = _cookie_settings()
-    except ValueError:
-        return None
-    return auth.session_expiry(token, secret, stored, lifetime)
-
-
-def _forget_session() -> None:
-    st.session_state.pop(SESSION_FLAG, None)
-    st.session_state.pop(SESSION_TOKEN, None)
-
-
-def signed_in() -> bool:
-    """Whether a researcher is signed in: by the password in this session, or by the signed cookie of an
-    earlier one (a reload, a new tab, a link), until the token expires or the password changes."""
-    if st.session_state.get(SESSION_FLAG) is True:
-        token = st.session_state.get(SESSION_TOKEN)
-        if token is None or _token_expiry(token) is not None:
-            return True
-        _forget_session()  # expired, or the password changed: sign in again
-        return False
-    if st.session_state.get(SIGNED_OUT):
-        return False  # the cookie sent when this connection opened was cleared by "Sign out"
-    token = st.context.cookies.get(COOKIE_NAME)
-    if _token_expiry(token) is None:
-        return False
-    st.session_state[SESSION_FLAG] = True
-    st.session_state[SESSION_TOKEN] = token
-    return True
-
-
-def _check_password() -> None:
-    stored = configured_hash()
-    password = st.session_state.get(PASSWORD_KEY, "")
-    st.session_state[PASSWORD_KEY] = ""
-    if stored and password and auth.verify_password(password, stored):
-        secret, lifetime = _cookie_settings()
-        st.session_state[SESSION_TOKEN] = auth.make_session_token(secret, stored, lifetime)
-        st.session_state[SESSION_FLAG] = True
-        st.session_state.pop(SIGNED_OUT, None)
-        st.session_state.pop("login_error", None)
-    else:
-        # Same message. Only a typed password runs scrypt (wrong and right alike); empty is instant. Next line: no-op.
-        hmac.compare_digest(b"x", b"y")
-        st.session_state["login_error"] = "That password is not right. Try again."
-
-
-def login_form() -> None:
-    """The researcher login form (a password field and a button; Enter submits)."""
-    if configured_hash() is None:
-        st.error(
-            "No researcher password is set up. Run `make run` (it creates one and prints it), "
-            "or set RESEARCHER_PASSWORD in the environment, or add researcher_password_hash to "
-            ".streamlit/secrets.toml."
-        )
-        return
-    try:
-        _cookie_settings()
-    except ValueError as err:
-        st.error(f"Sign-in is not set up right: {err}.")
-        return
-    with st.form("login", enter_to_submit=True):
-        st.text_input("Researcher password", type="password", key=PASSWORD_KEY, autocomplete="current-password")
-        st.form_submit_button("Sign in", type="primary", on_click=_check_password)
-    if st.session_state.get("login_error"):
-        st.error(st.session_state["login_error"])
-
-
-def require_login() -> None:
-    """Stop the page unless a researcher is signed in; show the login form instead.
-
-    The page keeps its address and query parameters, so after signing in the same page shows
-    what was asked for (a link to ``/results?study=<id>`` opens those results).
-    """
-    if signed_in():
-        return
-    st.title("Sign in")
-    st.write("This page is for the researchers who run the studies. Sign in with the researcher password; "
-             "this page then opens.")
-    login_form()
-    st.stop()
-
-
-def logout_button() -> None:
-    """A sign-out button in the sidebar: ends the session here and clears the sign-in cookie."""
-    def _sign_out() -> None:
-        _forget_session()
-        st.session_state[SIGNED_OUT] = True
-        st.session_state[f"{SIGNED_OUT}:now"] = True  # the entry point then opens the sign-in page
-
-    st.sidebar.button("Sign out", on_click=_sign_out, key="sign_out")
-
-
-_COOKIE_JS = """
-export default function ({ data }) {
-  if (!data || !data.name) return;
-  const secure = window.location.protocol === "https:" ? "; Secure" : "";
-  const life = data.token ? "; Expires=" + new Date(data.expires * 1000).toUTCString() : "; Max-Age=0";
-  document.cookie = data.name + "=" + (data.token || "") + "; Path=/; SameSite=Strict" + life + secure;
-}
-"""
-_cookie_component = st.components.v2.component("session_cookie", js=_COOKIE_JS)
-
-
-def sync_session_cookie() -> None:
-    """Keep the browser's sign-in cookie in step with this session: write the signed token while signed
-    in; remove the cookie after "Sign out" or when the browser sent one that is not valid (tampered,
-    expired, or from before a password change). Renders nothing visible."""
-    token = st.session_state.get(SESSION_TOKEN) if signed_in() else None
-    expires = _token_expiry(token)
-    if token and expires:  # in the sidebar, under "Sign out": no gap above the page's title
-        with st.sidebar:
-            _cookie_component(data={"name": COOKIE_NAME, "token": token, "expires": expires},
-                              key="session_cookie", height=0)
-    elif st.session_state.get(SIGNED_OUT) or (COOKIE_NAME in st.context.cookies and not signed_in()):
-        _cookie_component(data={"name": COOKIE_NAME, "token": "", "expires": 0}, key="session_cookie", height=0)
 
 
 # --- audits ------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages._common import login_form, signed_in
+from app_pages._signin import login_form, signed_in
 
 st.title("Card sorting: researcher sign-in")
 st.write(

@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:  # `python bench/load_bench.py worker ...` from an
 
 import sqlalchemy as sa  # noqa: E402
 
-from cardsort import board, store  # noqa: E402
+from cardsort import board, settings, store  # noqa: E402
 from cardsort.model import Study, study_from_spec  # noqa: E402
 
 N_CARDS = 30
@@ -490,7 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     for old in workdir.glob("*.db*"):
         old.unlink()
-    pg_url = os.environ.get("TEST_DATABASE_URL")
+    pg_url = settings.text("TEST_DATABASE_URL")
     payload: dict[str, Any] = {}
     failed = False
     if args.only in (None, "submits"):

@@ -8,9 +8,7 @@ or not at all.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import tomllib
 from collections.abc import Iterable
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
@@ -20,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from . import settings as _settings  # the project's settings, not a study's
 from .model import (
     Card,
     Category,
@@ -33,8 +32,8 @@ from .model import (
     utcnow,
 )
 
-DEFAULT_DATABASE_URL = "sqlite:///data/app.db"
-SECRETS_FILE = Path(".streamlit/secrets.toml")
+DEFAULT_DATABASE_URL = str(_settings.SETTINGS["DATABASE_URL"].default)
+SECRETS_FILE = _settings.SECRETS_FILE
 
 metadata = sa.MetaData()
 
@@ -106,13 +105,7 @@ class NotFound(LookupError):
 
 def database_url(secrets_file: Path = SECRETS_FILE) -> str:
     """``DATABASE_URL`` from the environment, else from ``.streamlit/secrets.toml``, else SQLite."""
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
-    if secrets_file.is_file():
-        value = tomllib.loads(secrets_file.read_text(encoding="utf-8")).get("DATABASE_URL")
-        if value:
-            return str(value)
-    return DEFAULT_DATABASE_URL
+    return str(_settings.value("DATABASE_URL", secrets=secrets_file))
 
 
 def make_engine(url: str | None = None, *, schema: str | None = None) -> Engine:

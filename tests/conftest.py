@@ -1,13 +1,12 @@
 """Shared fixtures: a fresh database per test, SQLite always and PostgreSQL when TEST_DATABASE_URL is set."""
 
-import os
 import uuid
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from cardsort import store
+from cardsort import settings, store
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -16,7 +15,7 @@ _DB_PARAMS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=[
         pytest.mark.postgres,
-        pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL not set"),
+        pytest.mark.skipif(not settings.text("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL not set"),
     ]),
 ]
 
@@ -29,7 +28,7 @@ def engine(request, tmp_path):
         yield eng
         eng.dispose()
         return
-    url = os.environ["TEST_DATABASE_URL"]
+    url = str(settings.text("TEST_DATABASE_URL"))
     schema = f"t_{uuid.uuid4().hex[:12]}"
     eng = store.make_engine(url, schema=schema)
     yield eng

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages._common import PASSWORD_KEY, SESSION_FLAG
+from app_pages._signin import PASSWORD_KEY, SESSION_FLAG
 from cardsort import auth, store
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages._common import SESSION_FLAG
+from app_pages._signin import SESSION_FLAG
 from tests.app._researcher import PAGES, PASSWORD, PASSWORD_HASH, RESEARCHER_PAGES, TIMEOUT, app, texts
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages._common import PASSWORD_KEY, SESSION_FLAG, SESSION_TOKEN
+from app_pages._signin import PASSWORD_KEY, SESSION_FLAG, SESSION_TOKEN, make_session_token, session_expiry
 from cardsort import auth, store
 from cardsort.model import Group, Sort, study_from_spec
 from tests.app._researcher import PASSWORD, PASSWORD_HASH, app, texts
@@ -192,7 +192,7 @@ def test_the_session_ends_when_its_token_expires_or_the_password_changes(three_s
     at.text_input(key=PASSWORD_KEY).input(PASSWORD)
     at.button[0].click().run()
     token = at.session_state[SESSION_TOKEN]
-    assert auth.session_expiry(token, SECRET, PASSWORD_HASH, 12 * 3600) is not None  # 12 hours by default
+    assert session_expiry(token, SECRET, PASSWORD_HASH, 12 * 3600) is not None  # 12 hours by default
     by_link(at, "results.py", study="A")
     assert [t.value for t in at.title] == ["Results"]
 
@@ -200,7 +200,7 @@ def test_the_session_ends_when_its_token_expires_or_the_password_changes(three_s
     at.run()
     assert [t.value for t in at.title] == ["Sign in"] and SESSION_FLAG not in at.session_state
 
-    expired = auth.make_session_token(SECRET, PASSWORD_HASH, 3600, now=datetime.now().timestamp() - 2 * 3600)
+    expired = make_session_token(SECRET, PASSWORD_HASH, 3600, now=datetime.now().timestamp() - 2 * 3600)
     at = app()
     at.secrets[auth.HASH_KEY] = PASSWORD_HASH
     at.session_state[SESSION_FLAG] = True

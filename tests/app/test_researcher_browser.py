@@ -20,7 +20,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y.engine import load_axe, run_axe, run_options
-from app_pages._common import COOKIE_NAME
+from app_pages._signin import COOKIE_NAME, make_session_token
 from cardsort import auth, formats, store
 from cardsort.model import Group, Sort
 from tests.app.conftest import COOKIE_SECRET, RESEARCHER_PASSWORD
@@ -305,13 +305,13 @@ def test_a_tampered_or_expired_cookie_signs_nobody_in(app_server, browser, studi
     open_study, _ = studies
     password_hash = auth.env_password_hash(RESEARCHER_PASSWORD)  # how the server hashes RESEARCHER_PASSWORD
     now = time.time()
-    fresh = auth.make_session_token(COOKIE_SECRET, password_hash, 3600, now=now)
+    fresh = make_session_token(COOKIE_SECRET, password_hash, 3600, now=now)
     expires, session, signature = fresh.split(".")
     refused = {
-        "expired": auth.make_session_token(COOKIE_SECRET, password_hash, 3600, now=now - 2 * 3600),
+        "expired": make_session_token(COOKIE_SECRET, password_hash, 3600, now=now - 2 * 3600),
         "signature changed": f"{expires}.{session}.{signature[::-1]}",
         "expiry moved on": f"{int(expires) + 3600}.{session}.{signature}",
-        "signed with another secret": auth.make_session_token("x" * 40, password_hash, 3600, now=now),
+        "signed with another secret": make_session_token("x" * 40, password_hash, 3600, now=now),
         "not a token": "yes",
     }
     browser.get(app_server.url)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from cardsort import store
+from cardsort import settings, store
 from cardsort.model import Study, study_from_spec
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+PG_URL = settings.text("TEST_DATABASE_URL")
 needs_postgres = [pytest.mark.postgres,
                   pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL not set")]
 

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from a11y.crawl import RefusedURLError, check_url
 from a11y.reporters.html import render_html as a11y_html
-from app_pages._common import SESSION_FLAG
+from app_pages._signin import SESSION_FLAG
 from cardsort import auth, store
 from cardsort.model import Group, Sort, study_from_spec
 from cardsort.report import build_report

@@ -1,0 +1,74 @@
+"""Signed session tokens of the researcher sign-in (the cookie), pure functions of ``app_pages/_signin.py``."""
+
+from __future__ import annotations
+
+import hmac
+
+from app_pages import _signin
+from app_pages._signin import make_session_token, session_expiry, session_seconds
+from cardsort import auth
+
+SECRET = "test-cookie-secret-0123456789abcdefghij"
+HASH = auth.hash_password("correct horse", salt=b"fixed salt 16 b.")
+NOW = 1_800_000_000
+HOUR = 3600
+
+
+def token(**kwargs) -> str:
+    return make_session_token(kwargs.pop("secret", SECRET), kwargs.pop("password_hash", HASH),
+                                   kwargs.pop("lifetime", 12 * HOUR), now=kwargs.pop("now", NOW))
+
+
+def test_a_token_is_valid_until_it_expires():
+    t = token()
+    assert session_expiry(t, SECRET, HASH, 12 * HOUR, now=NOW) == NOW + 12 * HOUR
+    assert session_expiry(t, SECRET, HASH, 12 * HOUR, now=NOW + 12 * HOUR - 1) == NOW + 12 * HOUR
+    assert session_expiry(t, SECRET, HASH, 12 * HOUR, now=NOW + 12 * HOUR) is None
+
+
+def test_each_sign_in_gets_its_own_token():
+    assert token() != token()
+
+
+def test_a_token_is_refused_with_another_secret_or_after_the_password_changed():
+    t = token()
+    assert session_expiry(t, SECRET + "x", HASH, 12 * HOUR, now=NOW) is None
+    new_hash = auth.hash_password("correct horse", salt=b"another salt 16b")  # same password, new hash
+    assert session_expiry(t, SECRET, new_hash, 12 * HOUR, now=NOW) is None
+
+
+def test_a_tampered_token_is_refused():
+    t = token()
+    expires, session, signature = t.split(".")
+    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    later = str(int(expires) + HOUR)
+    for bad in (f"{expires}.{session}.{flipped}", f"{later}.{session}.{signature}",
+                f"{expires}.other{session}.{signature}", f"{expires}.{session}", f"{t}.x", "", "...",
+                f"{expires}.{session}.{signature}\u00e9", "x" * 300, f"-{expires}.{session}.{signature}"):
+        assert session_expiry(bad, SECRET, HASH, 12 * HOUR, now=NOW) is None, bad
+    assert session_expiry(None, SECRET, HASH, 12 * HOUR, now=NOW) is None  # type: ignore[arg-type]
+
+
+def test_a_token_longer_than_the_lifetime_now_set_is_refused():
+    t = token(lifetime=48 * HOUR)
+    assert session_expiry(t, SECRET, HASH, 48 * HOUR, now=NOW) == NOW + 48 * HOUR
+    assert session_expiry(t, SECRET, HASH, 12 * HOUR, now=NOW) is None
+
+
+def test_the_signature_is_compared_in_constant_time(monkeypatch):
+    calls, real = [], hmac.compare_digest
+
+    def spy(a, b):
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(_signin.hmac, "compare_digest", spy)
+    t = token()
+    assert session_expiry(t, SECRET, HASH, 12 * HOUR, now=NOW) is not None
+    assert calls == [(t.split(".")[2].encode(), t.split(".")[2].encode())]
+
+
+def test_the_session_lasts_the_hours_set_and_at_least_a_minute():
+    assert session_seconds(12.0) == 12 * HOUR
+    assert session_seconds(0.5) == HOUR // 2
+    assert session_seconds(0.001) == 60
