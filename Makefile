@@ -8,7 +8,7 @@ PORT ?= 8501
 DATABASE_URL ?= sqlite:///data/app.db
 export DATABASE_URL
 
-.PHONY: run test test-fast bench setup system clean
+.PHONY: run test test-fast lint bench setup system clean
 
 setup: $(STAMP) system
 
@@ -36,6 +36,10 @@ test: setup
 
 test-fast: setup  # everything but the browser tier, for the edit-test loop
 	$(PY) -m pytest -m "not browser"
+
+lint: setup  # ruff and mypy, configured in pyproject.toml
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 bench: setup
 	$(PY) -m bench

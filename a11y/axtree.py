@@ -90,9 +90,10 @@ class DomNode:
                     stack.append(inner)
 
     @cached_property
-    def _scope_counts(self) -> tuple[Counter, Counter]:
+    def _scope_counts(self) -> tuple[Counter[str], Counter[str]]:
         """(ids, tags) counted over this scope; only called on documents and shadow roots."""
-        ids, tags = Counter(), Counter()
+        ids: Counter[str] = Counter()
+        tags: Counter[str] = Counter()
         for el in self.iter_scope():
             tags[el.tag] += 1
             if el.attrs.get("id"):
@@ -117,7 +118,8 @@ class DomNode:
     def local_selector(self) -> str:
         """A CSS selector unique within this element's scope: anchored at the nearest unique
         ancestor (an id or a tag that occurs once), then ``>`` steps with ``:nth-of-type``."""
-        steps, node = [], self
+        steps: list[str] = []
+        node: DomNode | None = self
         while node is not None and node.kind == "element":
             step, unique = node._step()
             steps.append(step)

@@ -384,7 +384,9 @@ def cdp(driver: WebDriver, method: str, params: dict[str, Any] | None = None) ->
         When the endpoint does not know the command (e.g. a non-Chrome browser).
     """
     executor = driver.command_executor
-    if hasattr(executor, "get_command") and executor.get_command(_CDP_COMMAND) is None:
+    # command_executor is typed str | RemoteConnection; a str is never left there once the driver runs.
+    if not isinstance(executor, str) and hasattr(executor, "get_command") \
+            and executor.get_command(_CDP_COMMAND) is None:
         # A plain webdriver.Remote made by the caller: teach it chromedriver's endpoint.
         executor.add_command(_CDP_COMMAND, "POST", _CDP_PATH)
     try:

@@ -197,20 +197,20 @@ def normalise_url(url: str) -> str:
 
 def check_link_text_ambiguous(tree: PageTree) -> Iterator[Hit]:
     """Links with the same name but different targets (vague names are reported by their own rule)."""
-    groups: dict[str, list[AXNode]] = defaultdict(list)
+    groups: dict[str, list[tuple[AXNode, DomNode]]] = defaultdict(list)
     for link in tree.by_role("link"):
         key = normalise_text(link.name)
         if key and key not in _VAGUE and link.prop("url") and link.dom is not None:
-            groups[key].append(link)
+            groups[key].append((link, link.dom))
     for links in groups.values():
         if len(links) < 2:
             continue
-        targets = list(dict.fromkeys(normalise_url(str(link.prop("url"))) for link in links))
+        targets = list(dict.fromkeys(normalise_url(str(link.prop("url"))) for link, _dom in links))
         if len(targets) < 2:
             continue
         shown = ", ".join(targets[:3]) + (", …" if len(targets) > 3 else "")
-        for link in links:
-            yield Hit("sr-link-text-ambiguous", link.dom,
+        for link, dom in links:
+            yield Hit("sr-link-text-ambiguous", dom,
                       f"{len(links)} links are named {_quote(link.name)} but go to {len(targets)} "
                       f"different places ({shown}): make each name say where it goes.")
 
@@ -337,21 +337,21 @@ def _has_group_name(node: AXNode) -> bool:
 
 def check_fieldset_no_legend(tree: PageTree) -> Iterator[Hit]:
     """Radio buttons and checkboxes sharing a ``name`` (a group of 2+) with no named group around them."""
-    groups: dict[tuple, list[AXNode]] = defaultdict(list)
+    groups: dict[tuple, list[tuple[AXNode, DomNode]]] = defaultdict(list)
     for node in tree.by_role("radio", "checkbox"):
         dom = node.dom
         if dom is None or dom.tag != "input" or not dom.attr("name"):
             continue
         kind = (dom.attr("type") or "").lower()
         if kind in ("radio", "checkbox"):
-            groups[(kind, _form_owner(dom), dom.attr("name"))].append(node)
+            groups[(kind, _form_owner(dom), dom.attr("name"))].append((node, dom))
     for (kind, _owner, name), members in groups.items():
         if len(members) < 2:
             continue
-        unnamed = [m for m in members if not _has_group_name(m)]
+        unnamed = [m_dom for m, m_dom in members if not _has_group_name(m)]
         if unnamed:
             what = "radio buttons" if kind == "radio" else "checkboxes"
-            yield Hit("sr-fieldset-no-legend", unnamed[0].dom,
+            yield Hit("sr-fieldset-no-legend", unnamed[0],
                       f"{len(members)} {what} named {_quote(name)} have no group name, so a screen reader "
                       "reads the options without the question: wrap them in a <fieldset> with a "
                       "<legend>, or use role=\"radiogroup\"/\"group\" with aria-labelledby.")

@@ -150,7 +150,8 @@ class _Snippet(HTMLParser):
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.tag, self.attrs = "", {}
+        self.tag = ""
+        self.attrs: dict[str, str] = {}
         self.open: list[str] = []  # elements open inside the first one
         self.text: list[str] = []
         self.own: list[str] = []

@@ -115,7 +115,8 @@ def save_audit(engine: Engine, report: dict[str, Any], *, started_at: datetime |
         raise ValueError("cannot store an audit without pages")
     ensure_tables(engine)
     now = datetime.now(UTC)
-    summary = report.get("summary") if "by_impact" in report.get("summary", {}) else summarize(report["pages"])
+    summary: dict[str, Any] = (report["summary"] if "by_impact" in report.get("summary", {})
+                               else summarize(report["pages"]))
     row = {
         "site": site or site_of(report["pages"][0]["url"]),
         "started_at": _utc(started_at or now), "finished_at": _utc(finished_at or now),
@@ -127,7 +128,9 @@ def save_audit(engine: Engine, report: dict[str, Any], *, started_at: datetime |
         "report": json.dumps(report, ensure_ascii=False),
     }
     with engine.begin() as conn:
-        audit_id = conn.execute(audits.insert().values(**row)).inserted_primary_key[0]
+        key = conn.execute(audits.insert().values(**row)).inserted_primary_key
+        assert key is not None  # a single-row insert always reports its key
+        audit_id = key[0]
         if screenshots:
             conn.execute(audit_screenshots.insert(), [
                 {"audit_id": audit_id, "url": url, "rule": rule, "fingerprint": fp, "png": png}

@@ -99,7 +99,7 @@ def _tab_order(document_root: AXNode) -> list[AXNode]:
                 radio_groups.setdefault(key, []).append(len(stops))
             stops.append((max(tabindex or 0, 0), len(stops), [node]))
 
-    dropped = set()
+    dropped: set[int] = set()
     for indexes in radio_groups.values():
         checked = [i for i in indexes if str(stops[i][2][0].prop("checked")) == "true"]
         keep = checked[0] if checked else indexes[0]
@@ -116,6 +116,7 @@ def _images(tree: PageTree) -> list[dict[str, Any]]:
     for dom in [tree.document, *tree.document.iter_flat()]:
         node = by_backend.get(dom.backend_id)
         exposed = node is not None and not node.ignored and node.role in IMAGE_ROLES
+        name = node.name if node is not None and exposed else ""
         if not exposed and dom.tag != "img":
             continue
         alt = dom.attrs.get("alt")
@@ -125,7 +126,7 @@ def _images(tree: PageTree) -> list[dict[str, Any]]:
             role = "presentational"
         else:
             role = "hidden"
-        out.append({"name": node.name if exposed else "", "alt": alt, "role": role,
+        out.append({"name": name, "alt": alt, "role": role,
                     "src": dom.attrs.get("src", "")})
     return out
 

@@ -203,8 +203,8 @@ def group_by_component(report: dict[str, Any], *, kind: str = "violations") -> l
         One entry per distinct ``(rule, fingerprint)``: ``{"rule", "impact",
         "screen_reader", "source", "help", "help_url", "fingerprint", "html",
         "target", "summary", "pages", "nodes"}``. ``html``, ``target`` and
-        ``summary`` (what to fix) come from the first page it was seen on; ``pages`` lists page URLs once each, in report order;
-        ``nodes`` counts every occurrence; ``impact`` is the most severe seen.
+        ``summary`` (what to fix) come from the first page it was seen on; ``pages`` lists page URLs
+        once each, in report order; ``nodes`` counts every occurrence; ``impact`` is the most severe seen.
         After :func:`apply_baseline`, also ``"baseline": {"new": int, "unchanged": int}``
         node counts.
         Ordered screen-reader first, most severe first, most pages first, then

@@ -61,7 +61,7 @@ def shrink_png(png: bytes, max_bytes: int = MAX_PNG_BYTES) -> bytes:
         raise ValueError(f"max_bytes must be at least 1000, got {max_bytes}")
     if len(png) <= max_bytes:
         return png
-    image = Image.open(io.BytesIO(png))
+    image: Image.Image = Image.open(io.BytesIO(png))
     while True:
         image = image.resize((max(1, image.width // 2), max(1, image.height // 2)))
         out = io.BytesIO()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -79,7 +80,7 @@ def page_statuses(report: dict) -> None:
 def details(audit: dict, rows) -> None:
     """Each failing element with its help, snippet, selector and screenshot."""
     shots = history.screenshot_keys(engine(), audit["id"])
-    for i, row in enumerate(rows.head(MAX_DETAILS).itertuples()):
+    for row in rows.head(MAX_DETAILS).itertuples():
         sr = "screen reader" if row.screen_reader else "not screen reader"
         # The page's path, not its URL: Streamlit would turn a URL in the label into a link, and a link
         # inside the expander's <summary> is a nested interactive element.
@@ -91,8 +92,9 @@ def details(audit: dict, rows) -> None:
                 st.text(row.summary)
             st.code(row.html, language=None)  # plain: the syntax colours fail contrast on the code background
             st.text(f"Page: {row.page}\nSelector: {row.target}\nSource: {row.source} · fingerprint {row.fingerprint}")
-            if (row.page, row.rule, row.fingerprint) in shots:
-                png = history.get_screenshot(engine(), audit["id"], row.page, row.rule, row.fingerprint)
+            png = (history.get_screenshot(engine(), audit["id"], row.page, row.rule, row.fingerprint)
+                   if (row.page, row.rule, row.fingerprint) in shots else None)
+            if png is not None:
                 st.image(png, caption="The element, outlined in magenta",
                          alt=f"Screenshot of {row.page} with the failing element outlined")
     if len(rows) > MAX_DETAILS:
@@ -119,7 +121,7 @@ def explorer(audit: dict) -> None:
                         format_func={"all": "All", "screen-reader": "Screen-reader issues",
                                      "other": "Other issues"}.get, key="f_sr")
         sources = right.multiselect("Source", ["axe", "custom"], key="f_sources",
-                                    format_func={"axe": "axe-core", "custom": "Accessibility-tree checks"}.get)
+                                    format_func={"axe": "axe-core", "custom": "Accessibility-tree checks"}.__getitem__)
         shown = explore.filter_findings(frame, pages=pages, rules=rules, impacts=impacts, screen_reader=sr,
                                         sources=sources)
         st.write(f"{len(shown):,} of {counted(len(frame), FAILING)} match.")
@@ -155,7 +157,7 @@ def downloads(audit: dict) -> None:
     stem = f"audit-{audit['id']}"
     cols = st.columns(len(FORMATS))
     for col, fmt in zip(cols, FORMATS):
-        col.download_button(FORMAT_NAMES[fmt], data=lambda fmt=fmt: render(audit["report"], fmt),
+        col.download_button(FORMAT_NAMES[fmt], data=functools.partial(render, audit["report"], fmt),
                             file_name=stem + EXTENSIONS[fmt], mime=MIME[fmt], on_click="ignore",
                             key=f"download:{fmt}")
 

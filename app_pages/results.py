@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 
@@ -123,6 +124,7 @@ def show_results(study_id: str) -> None:
     controls = st.columns(2)
     method = choose_method(controls[0], key="method")
     base = results(study, method)
+    assert base.analysis is not None  # the same sorts as above, which have an analysis
     automatic = base.analysis.k
     k = controls[1].number_input(
         f"Number of categories (automatic: {automatic})", min_value=1, max_value=len(study.cards), step=1,
@@ -130,6 +132,7 @@ def show_results(study_id: str) -> None:
         help="The automatic number has the best silhouette: categories tight inside and apart from each other.")
     shown = base if k == automatic else results(study, method, int(k))
     analysis, table = shown.analysis, shown.table
+    assert analysis is not None and table is not None  # the same sorts again, cut at another k
     stem = _slug(study.name)
 
     heatmap = charts.similarity_heatmap(analysis.cards, analysis.similarity, analysis.order)
@@ -141,7 +144,7 @@ def show_results(study_id: str) -> None:
 
     names = ["Proposed navigation", "Dendrogram", "Similarity matrix"]
     names += ["Placement matrix"] if placement is not None else []
-    names += [f"Comments ({len(base.comments):,})"]
+    names += [f"Comments ({0 if base.comments is None else len(base.comments):,})"]
     tabs = dict(zip(names + ["Export"], st.tabs(names + ["Export"])))
     with tabs["Proposed navigation"]:
         st.write(f"{counted(analysis.k, {'one': 'category', 'other': 'categories'})} from the sorts of "
@@ -183,7 +186,7 @@ def show_results(study_id: str) -> None:
         for column, (label, fmt, ext, mime) in zip(data, [
                 ("Long CSV", "long", "csv", "text/csv"), ("Casolysis CSV", "casolysis", "csv", "text/csv"),
                 ("JSON", "json", "json", "application/json")]):
-            column.download_button(label, data=lambda fmt=fmt: formats.export(study, sorts, fmt),
+            column.download_button(label, data=functools.partial(formats.export, study, sorts, fmt),
                                    file_name=f"{stem}-{fmt}.{ext}", mime=mime, on_click="ignore", key=f"dl:{fmt}")
         data[3].download_button("Similarity matrix CSV",
                                 data=lambda: formats.export_similarity(analysis.cards, analysis.similarity),

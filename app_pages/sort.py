@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import NoReturn
 
 import sqlalchemy as sa
 import streamlit as st
@@ -28,7 +29,7 @@ def _plain(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-def _stop_with(lang: str, key: str) -> None:
+def _stop_with(lang: str, key: str) -> NoReturn:
     set_page_language(lang, direction(lang))
     st.title(translate(lang, "page_title"))
     st.info(translate(lang, key))
@@ -123,9 +124,8 @@ def main() -> None:
     if status != "open":
         _stop_with(lang, f"{status}_study")
 
-    pid = params.get("pid")
     try:
-        board.validate_participant_id(pid)
+        pid = board.validate_participant_id(params.get("pid"))
     except ValueError:
         pid = secrets.token_urlsafe(12)
         params["pid"] = pid  # in the address bar, so a reload resumes this participant

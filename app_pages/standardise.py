@@ -95,7 +95,8 @@ if rows:
                           format_func=lambda key: written.get(key, key), key=f"undo:{study.id}")
     if st.button("Undo", key=f"undo_button:{study.id}", disabled=not undo):
         store.delete_label_decisions(engine(), study.id, undo)
-        st.session_state["standardise_message"] = f"Undid {counted(len(undo), {'one': 'decision', 'other': 'decisions'})}."
+        undone = counted(len(undo), {"one": "decision", "other": "decisions"})
+        st.session_state["standardise_message"] = f"Undid {undone}."
         st.rerun()
 else:
     st.write("No decisions yet.")
@@ -103,7 +104,9 @@ else:
 st.header("Standardised categories", anchor=False)
 st.write("Agreement (Donna Spencer): cards placed ÷ (participants who used the category × distinct cards in it); "
          "100% means everyone who used the name put exactly the same cards under it.")
-table = standardised_categories(analysis_table(study, sorts, decisions=decisions))
+decided = analysis_table(study, sorts, decisions=decisions)
+assert decided is not None  # the sorts of ``raw`` above, with the decisions applied
+table = standardised_categories(decided)
 st.dataframe(pd.DataFrame({
     "Category": table["category"], "Participants": table["participants"],
     "Distinct cards": table["distinct_cards"], "Agreement": (table["agreement"] * 100).round(0),

@@ -138,7 +138,8 @@ def _load_cards_csv(prefix: str) -> None:
         _flash("error", f"Cards not loaded: {err}.")
         return
     st.session_state[f"{prefix}:cards"] = editing.format_card_lines(cards)
-    _flash("success", f"Loaded {counted(len(cards), WHAT_GOES['cards'])} from {upload.name}. Check the list, then save.")
+    _flash("success",
+           f"Loaded {counted(len(cards), WHAT_GOES['cards'])} from {upload.name}. Check the list, then save.")
 
 
 def setup_form(study: Study | None) -> None:
@@ -205,10 +206,12 @@ def participant_texts(prefix: str, study: Study | None) -> None:
     st.caption("Participants never see the study name above. Leave a text empty to use the default, "
                "shown in grey, in the participants' language.")
     for name in TEXT_FIELDS:
-        widget = st.text_input if name == "title" else st.text_area
-        extra = {} if name == "title" else {"height": 100}
-        widget(f"{TEXT_LABELS[name]} (at most {TEXT_LIMITS[name]:,} characters)", key=f"{prefix}:text_{name}",
-               max_chars=TEXT_LIMITS[name], placeholder=defaults[name], **extra)
+        label = f"{TEXT_LABELS[name]} (at most {TEXT_LIMITS[name]:,} characters)"
+        if name == "title":
+            st.text_input(label, key=f"{prefix}:text_{name}", max_chars=TEXT_LIMITS[name], placeholder=defaults[name])
+        else:
+            st.text_area(label, key=f"{prefix}:text_{name}", max_chars=TEXT_LIMITS[name], placeholder=defaults[name],
+                         height=100)
 
 
 # --- sharing and preview ---------------------------------------------------------------------------

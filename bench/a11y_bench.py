@@ -189,7 +189,7 @@ class TreeCpu:
             self._ticks[key] = max(self._ticks.get(key, 0), ticks)
 
 
-def run_tool(argv: Sequence[str | os.PathLike], *, output_stem: Path, cwd: Path,
+def run_tool(argv: Sequence[str | os.PathLike[str]], *, output_stem: Path, cwd: Path,
              timeout: float = TIMEOUT_S) -> ProcessRun:
     """Run one tool in a process group of its own; wall time, and CPU time of its whole tree.
 
@@ -200,12 +200,12 @@ def run_tool(argv: Sequence[str | os.PathLike], *, output_stem: Path, cwd: Path,
     Standard output and error go to ``<stem>.out`` and ``<stem>.err``. ``peak_rss_mb`` is
     not measured (NaN): a sum over browser processes would count shared pages many times.
     """
-    argv = [os.fspath(a) for a in argv]
+    command: list[str] = [os.fspath(a) for a in argv]
     out_path, err_path = output_stem.with_name(output_stem.name + ".out"), output_stem.with_name(
         output_stem.name + ".err")
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd,
+        proc = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd,
                                 process_group=0)
         with TreeCpu(proc.pid) as cpu:
             try:
@@ -219,7 +219,7 @@ def run_tool(argv: Sequence[str | os.PathLike], *, output_stem: Path, cwd: Path,
             # Whatever the tool left behind in its group (a browser it failed to close) is stopped.
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-    return ProcessRun(argv=argv, wall_s=wall, cpu_s=cpu.seconds, peak_rss_mb=float("nan"),
+    return ProcessRun(argv=command, wall_s=wall, cpu_s=cpu.seconds, peak_rss_mb=float("nan"),
                       returncode=proc.returncode, timed_out=timed_out,
                       stdout_path=os.fspath(out_path), stderr_path=os.fspath(err_path))
 
@@ -325,7 +325,8 @@ def run_pa11y_ci(urls: list[str], versions: dict[str, str]) -> Run:
         },
         "urls": urls,
     }, indent=2))
-    argv = ["node", PEERS_DIR / "node_modules" / "pa11y-ci" / "bin" / "pa11y-ci.js", "--config", config]
+    argv: list[str | os.PathLike[str]] = [
+        "node", PEERS_DIR / "node_modules" / "pa11y-ci" / "bin" / "pa11y-ci.js", "--config", config]
     label = f"pa11y-ci {versions['pa11y-ci']} (axe {versions['pa11y-ci axe-core']}, concurrency 2)"
     load = os.getloadavg()[0]
     process = run_tool(argv, output_stem=WORK / "pa11y-ci", cwd=WORK)
@@ -346,7 +347,7 @@ def run_pa11y_ci(urls: list[str], versions: dict[str, str]) -> Run:
 
 def run_axe_cli(urls: list[str], versions: dict[str, str]) -> Run:
     """@axe-core/cli over all pages in one call (one browser, pages one after another)."""
-    argv = [
+    argv: list[str | os.PathLike[str]] = [
         "node", PEERS_DIR / "node_modules" / "@axe-core" / "cli" / "dist" / "src" / "bin" / "cli.js",
         *urls, "--stdout", "--chromedriver-path", CHROMEDRIVER, "--chrome-path", CHROMIUM,
         # --chrome-options is split on commas; each item goes to chromedriver as one argument.
@@ -368,7 +369,7 @@ def run_ours(urls: list[str], workers: int) -> Run:
     """``python -m a11y audit`` with JSON output (the contract in docs/architecture.md), in a fresh interpreter."""
     output = WORK / f"ours-w{workers}-{len(urls)}p.json"
     output.unlink(missing_ok=True)
-    argv = [sys.executable, "-m", "a11y", "audit", *urls, "--workers", str(workers),
+    argv: list[str | os.PathLike[str]] = [sys.executable, "-m", "a11y", "audit", *urls, "--workers", str(workers),
             "--format", "json", "--output", output]
     tool = f"ours-w{workers}"
     load = os.getloadavg()[0]
@@ -533,7 +534,8 @@ def summarise(runs: dict[str, Run], one_page: Run | None, site: Site, base_url: 
         return run if run is not None and run.error is None else None
 
     def ppm(name: str) -> float | None:
-        return ok(name).pages_per_minute if ok(name) else None
+        run = ok(name)
+        return run.pages_per_minute if run else None
 
     def cpu_per_page(name: str) -> float | None:
         run = ok(name)
@@ -541,7 +543,7 @@ def summarise(runs: dict[str, Run], one_page: Run | None, site: Site, base_url: 
 
     reference = ok("reference")
     reference_per_page = reference.seconds / reference.n_pages if reference else None
-    targets = [
+    targets: list[dict[str, Any]] = [
         {"name": "ours --workers 2 vs pa11y-ci (pages/min)", "value": _ratio(ppm("ours-w2"), ppm("pa11y-ci")),
          "target": f">= {SPEEDUP_TARGET}x", "limit": SPEEDUP_TARGET, "higher_is_better": True},
         {"name": "ours --workers 2 vs @axe-core/cli (pages/min)", "value": _ratio(ppm("ours-w2"), ppm("axe-cli")),

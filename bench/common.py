@@ -120,10 +120,10 @@ with open(sys.argv[1], "w") as f:
 
 
 def run_process(
-    argv: Sequence[str | os.PathLike],
+    argv: Sequence[str | os.PathLike[str]],
     *,
-    output_stem: str | os.PathLike | None = None,
-    cwd: str | os.PathLike | None = None,
+    output_stem: str | os.PathLike[str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
     env: dict[str, str] | None = None,
     timeout: float | None = None,
 ) -> ProcessRun:
@@ -149,8 +149,10 @@ def run_process(
     -------
     ProcessRun
     """
-    argv = [os.fspath(a) for a in argv]
+    command: list[str] = [os.fspath(a) for a in argv]
     WORK_DIR.mkdir(parents=True, exist_ok=True)
+    out_path: Path | None
+    err_path: Path | None
     if output_stem is not None:
         stem = Path(output_stem)
         stem.parent.mkdir(parents=True, exist_ok=True)
@@ -161,7 +163,7 @@ def run_process(
     usage_path.unlink(missing_ok=True)
     with open(out_path or os.devnull, "wb") as out, open(err_path or os.devnull, "wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _SPAWN_AND_MEASURE, str(usage_path), *argv],
+        proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _SPAWN_AND_MEASURE, str(usage_path), *command],
                                 stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd, env=env,
                                 start_new_session=True)
         try:
@@ -173,14 +175,14 @@ def run_process(
             timed_out = True
         outer_wall = time.perf_counter() - start
     if timed_out or not usage_path.exists():
-        return ProcessRun(argv=argv, wall_s=outer_wall, cpu_s=float("nan"), peak_rss_mb=float("nan"),
+        return ProcessRun(argv=command, wall_s=outer_wall, cpu_s=float("nan"), peak_rss_mb=float("nan"),
                           returncode=proc.returncode, timed_out=timed_out,
                           stdout_path=os.fspath(out_path) if out_path else None,
                           stderr_path=os.fspath(err_path) if err_path else None)
     usage = json.loads(usage_path.read_text())
     usage_path.unlink()
     return ProcessRun(
-        argv=argv,
+        argv=command,
         wall_s=usage["wall_s"],
         cpu_s=usage["cpu_s"],
         peak_rss_mb=usage["maxrss_kib"] * 1024 / MB,  # ru_maxrss is in KiB on Linux
@@ -247,7 +249,7 @@ class Command:
     """A command to measure: row name, command line, and keyword arguments for :func:`run_process`."""
 
     name: str
-    argv: Sequence[str | os.PathLike]
+    argv: Sequence[str | os.PathLike[str]]
     options: dict[str, Any] = field(default_factory=dict)
 
 

@@ -71,7 +71,7 @@ def finished_state(study: Study, pid: str) -> dict[str, Any]:
     Deterministic, so a checker can rebuild exactly what each participant submitted.
     """
     n_groups = 1 + sum(map(ord, pid)) % 5
-    groups = [{"id": f"g{k}", "label": f"Group {k} of {pid}", "category_id": None, "cards": []}
+    groups: list[dict[str, Any]] = [{"id": f"g{k}", "label": f"Group {k} of {pid}", "category_id": None, "cards": []}
               for k in range(n_groups)]
     for i, card in enumerate(study.cards):
         groups[(i + len(pid)) % n_groups]["cards"].append(card.id)
@@ -413,7 +413,9 @@ def bench_browsers(n: int, workdir: Path, ramp: int = 2) -> dict[str, Any]:
         try:
             with starting:
                 driver = make_driver(window=(1200, 900), page_load_timeout=300)
-                driver.command_executor.set_timeout(300)
+                executor = driver.command_executor
+                if not isinstance(executor, str):  # typed str | RemoteConnection; a started driver holds the latter
+                    executor.set_timeout(300)
             t0 = time.perf_counter()
             complete_sort_in_browser(driver, f"{url}{study.participant_path}&pid=browser{i:03d}")
             with lock:

@@ -6,12 +6,17 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import formats
 from .analysis import analyze
 from .clustering import METHODS
 from .model import study_from_spec
 from .table import SortTable
+
+if TYPE_CHECKING:
+    from .aam import AAMAnalysis
+    from .analysis import Analysis
 
 # The store (SQLAlchemy) and auth are imported by the commands that use them, so that
 # `analyze` starts fast.
@@ -85,6 +90,7 @@ def _analyze(args) -> int:
     table = parsed.table([(c.id, c.label) for c in parsed.study.cards] if parsed.study else None)
     if args.k is not None and not 1 <= args.k <= table.n_cards:
         raise ValueError(f"--k must be between 1 and the number of cards ({table.n_cards}), not {args.k}")
+    result: Analysis | AAMAnalysis
     if args.method == "aam":
         if args.k is not None:
             raise ValueError("--k does not apply to --method aam; use --min-agreement (0-1) instead")

@@ -219,20 +219,23 @@ def reconcile_state(study: Study, state: Any) -> dict[str, Any]:
         return out
 
     state = state if isinstance(state, Mapping) else {}
-    groups, back, group_ids = [], [], set()
+    groups: list[dict[str, Any]] = []
+    back: list[str] = []
+    group_ids: set[str] = set()
     for i, group in enumerate(state.get("groups") if isinstance(state.get("groups"), list) else []):
         if not isinstance(group, Mapping):
             continue
         cards = keep(group.get("cards"))
         category_id = group.get("category_id")
-        gid = group.get("id") if isinstance(group.get("id"), str) and group.get("id").strip() else f"g{i}"
-        gid = gid.strip()[:MAX_ID_LENGTH]
+        raw_id = group.get("id")
+        gid = (raw_id if isinstance(raw_id, str) and raw_id.strip() else f"g{i}").strip()[:MAX_ID_LENGTH]
         fits = (category_id in categories) if category_id is not None else study.kind != "closed"
         if not fits or gid in group_ids or (category_id is not None
                                              and any(g["category_id"] == category_id for g in groups)):
             back.extend(cards)
             continue
-        label = group.get("label") if isinstance(group.get("label"), str) else ""
+        raw_label = group.get("label")
+        label = raw_label if isinstance(raw_label, str) else ""
         group_ids.add(gid)
         groups.append({"id": gid, "label": label.strip()[:MAX_LABEL_LENGTH],
                        "category_id": category_id, "cards": cards})
@@ -335,7 +338,8 @@ _BOARD_STRINGS = (
     "category_badge", "new_group", "create_group", "new_group_name", "group_name", "unnamed_group",
     "rename", "save_name", "cancel", "remove_group", "move_to", "move_to_short", "option_unsorted",
     "option_new_group", "drag_handle", "show_description", "group_count", "max_groups_note",
-    "move", "remove", "rename_group", "take_back", "take_back_short", "new_group_drop", "live_moved", "live_unsorted", "live_created", "live_created_with",
+    "move", "remove", "rename_group", "take_back", "take_back_short", "new_group_drop", "live_moved", "live_unsorted",
+    "live_created", "live_created_with",
     "live_renamed", "live_removed", "live_max_groups", "progress",
 )
 

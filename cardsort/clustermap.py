@@ -8,6 +8,7 @@ per card, coloured by proposed category, with its label beside it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import altair as alt
 import numpy as np
@@ -116,11 +117,11 @@ def cluster_map_frame(cards: Sequence[str], coords: np.ndarray, clusters: Sequen
                       names: Sequence[str], size: int = SIZE) -> pd.DataFrame:
     """One row per card: ``card``, ``short`` (cut at :data:`LABEL_CHARS`), ``x``, ``y``, ``category``,
     and ``label_x``, ``label_y``, ``label_left`` (from :func:`place_labels`)."""
-    clusters = np.asarray(clusters)
+    cluster_ids = np.asarray(clusters)
     short = [c if len(c) <= LABEL_CHARS else c[:LABEL_CHARS - 1] + "…" for c in cards]
     at, left = place_labels(coords, short, size)
     return pd.DataFrame({"card": list(cards), "short": short, "x": coords[:, 0], "y": coords[:, 1],
-                         "category": [names[c] for c in clusters], "label_x": at[:, 0], "label_y": at[:, 1],
+                         "category": [names[c] for c in cluster_ids], "label_x": at[:, 0], "label_y": at[:, 1],
                          "label_left": left})
 
 
@@ -150,5 +151,6 @@ def cluster_map_chart(frame: pd.DataFrame, size: int = SIZE) -> alt.LayerChart:
         align="right" if left else "left", baseline="middle", fontSize=FONT, color="#1f2330").encode(
         x=alt.X("label_x:Q", scale=x_scale, axis=axis), y=alt.Y("label_y:Q", scale=y_scale, axis=axis), text="short:N",
         tooltip=tooltip) for left in (False, True)]  # labels near the right edge sit left of their point
-    return alt.layer(leaders, points, *labels).properties(width=size, height=size,
-                                                 title="Cluster map: cards often grouped together sit close")
+    # alt.layer is typed LayerChart | FacetChart; it is a FacetChart only when a layer is faceted, and none is.
+    chart = cast(alt.LayerChart, alt.layer(leaders, points, *labels))
+    return chart.properties(width=size, height=size, title="Cluster map: cards often grouped together sit close")

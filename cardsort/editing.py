@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .formats import FormatError
@@ -133,7 +133,7 @@ def read_cards_csv(data: bytes, source: str = "cards.csv") -> list[dict[str, str
     return cards
 
 
-def _fresh_ids(prefix: str, taken: set[str]) -> Iterable[str]:
+def _fresh_ids(prefix: str, taken: set[str]) -> Iterator[str]:
     used = [int(m.group(1)) for t in taken if (m := re.fullmatch(rf"{prefix}(\d+)", t))]
     n = max(used, default=0)
     while True:

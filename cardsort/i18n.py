@@ -152,5 +152,6 @@ def translate(lang: str, key: str, /, count: int | None = None, **values: Any) -
 
 
 __all__ = [
-    "available_languages", "counted", "direction", "format_number", "messages", "plural_category", "resolve_language", "translate",
+    "available_languages", "counted", "direction", "format_number", "messages", "plural_category", "resolve_language",
+    "translate",
 ]

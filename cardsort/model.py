@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 KINDS = ("open", "closed", "hybrid")
 STATUSES = ("draft", "open", "closed")
@@ -119,7 +119,8 @@ class Study:
         return {c.id: c for c in self.cards}
 
     def to_spec(self) -> dict[str, Any]:
-        """The study as its JSON spec (docs/architecture.md, "Study spec"), with card and category ids added (``texts`` when set)."""
+        """The study as its JSON spec (docs/architecture.md, "Study spec"), with card and category ids
+        added (``texts`` when set)."""
         spec = {
             "name": self.name,
             "kind": self.kind,
@@ -187,6 +188,10 @@ def parse_time(value: Any, what: str = "time") -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
+@overload
+def _text(value: Any, what: str, *, required: Literal[True] = True) -> str: ...
+@overload
+def _text(value: Any, what: str, *, required: bool) -> str | None: ...
 def _text(value: Any, what: str, *, required: bool = True) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:

@@ -65,9 +65,10 @@ class ProposedCategory:
 def naming_note(category: ProposedCategory) -> str:
     """Why a category is named as it is, when that needs saying; ``''`` otherwise.
 
-    >>> naming_note(ProposedCategory("About us (2)", ["Team"], 0.5, 0.6, [{"name": "Team", "share": 0.3}],
-    ...                              repeats="About us"))
-    'Participants named this "About us", a name another category has with as many votes or more; next choice: Team (30%).'
+    >>> print(naming_note(ProposedCategory("About us (2)", ["Team"], 0.5, 0.6, [{"name": "Team", "share": 0.3}],
+    ...                                    repeats="About us")))  # doctest: +NORMALIZE_WHITESPACE
+    Participants named this "About us", a name another category has with as many votes or more;
+    next choice: Team (30%).
     """
     parts = []
     if category.repeats is not None:

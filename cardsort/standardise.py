@@ -220,7 +220,7 @@ def suggest_merges(labels: Iterable[str], decisions: Iterable[LabelDecision] = (
         raise ValueError(f"threshold must be between 0 and 100, not {threshold}")
     decided = {d.label_key for d in decisions} | set(card_names)
     spellings = Counter(label for label in labels if label.strip())
-    by_key: dict[str, Counter] = {}
+    by_key: dict[str, Counter[str]] = {}
     for label, n in spellings.items():
         key = normalise_label(label)
         if key and key not in decided:
@@ -244,9 +244,9 @@ def suggest_merges(labels: Iterable[str], decisions: Iterable[LabelDecision] = (
         members_of.setdefault(int(head_of[i]), []).append(i)
         member_score[i] = scores[i, head_of[i]]
     out = []
-    for h in np.flatnonzero(head_of == np.arange(len(keys))):
-        members = np.flatnonzero(head_of == h)
-        merged = Counter()
+    for head in np.flatnonzero(head_of == np.arange(len(keys))):
+        members = np.flatnonzero(head_of == head)
+        merged: Counter[str] = Counter()
         for m in members:
             merged.update(by_key[keys[m]])
         if len(merged) < 2:
@@ -254,7 +254,7 @@ def suggest_merges(labels: Iterable[str], decisions: Iterable[LabelDecision] = (
         key_total = {s: sum(by_key[keys[m]].values()) for m in members for s in by_key[keys[m]]}
         ranked = sorted(merged, key=lambda s: (-merged[s], s))
         name = min(merged, key=lambda s: (-merged[s], -key_total[s], s))  # ties: the more used key's spelling
-        names = tuple(min(by_key[keys[m]], key=lambda s, c=by_key[keys[m]]: (-c[s], s)) for m in members)
+        names = tuple(_most_used(by_key[keys[m]]) for m in members)
         out.append(Suggestion(standard_label=name, keys=tuple(keys[m] for m in members), names=names,
                               labels=tuple(ranked), groups=sum(merged.values()),
                               score=int(member_score[members].min())))
@@ -263,12 +263,17 @@ def suggest_merges(labels: Iterable[str], decisions: Iterable[LabelDecision] = (
 
 def spellings(labels: Iterable[str]) -> dict[str, str]:
     """``{key: most frequent original spelling}`` over one entry per group (ties: code-point order)."""
-    by_key: dict[str, Counter] = {}
+    by_key: dict[str, Counter[str]] = {}
     for label, n in Counter(labels).items():
         key = normalise_label(label)
         if key:
             by_key.setdefault(key, Counter())[label] += n
-    return {key: min(c, key=lambda s, c=c: (-c[s], s)) for key, c in by_key.items()}
+    return {key: _most_used(c) for key, c in by_key.items()}
+
+
+def _most_used(counts: Counter[str]) -> str:
+    """The most counted spelling (ties: code-point order)."""
+    return min(counts, key=lambda s: (-counts[s], s))
 
 
 def label_mapping(decisions: Iterable[LabelDecision]) -> dict[str, str]:

@@ -9,7 +9,8 @@ import threading
 class Handler(http.server.BaseHTTPRequestHandler):
     """Quiet handler with a helper to answer a small HTML page."""
 
-    def send_html(self, body: bytes = b"<!doctype html><html lang='en'><title>ok</title><main><h1>ok</h1></main></html>",
+    def send_html(self,
+                  body: bytes = b"<!doctype html><html lang='en'><title>ok</title><main><h1>ok</h1></main></html>",
                   status: int = 200) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "text/html")

@@ -299,9 +299,11 @@ class _Page:
 <label for="{f['email']}">Email address</label><input id="{f['email']}" name="email" type="email" autocomplete="email">
 </fieldset>
 <label for="{f['date']}">Preferred date</label><input id="{f['date']}" name="date" type="date">
-<label for="{f['branch']}">Branch</label><select id="{f['branch']}" name="branch"><option>Central</option><option>Harbour</option><option>Hillside</option></select>
+<label for="{f['branch']}">Branch</label><select id="{f['branch']}" name="branch">\
+<option>Central</option><option>Harbour</option><option>Hillside</option></select>
 <label for="{f['msg']}">Your question</label><textarea id="{f['msg']}" name="message" rows="4"></textarea>
-<p><input id="{f['news']}" type="checkbox" name="news"> <label for="{f['news']}" style="display:inline">Send me the monthly newsletter</label></p>
+<p><input id="{f['news']}" type="checkbox" name="news"> \
+<label for="{f['news']}" style="display:inline">Send me the monthly newsletter</label></p>
 <button type="submit">Send question</button>
 </form></section>"""
 

@@ -10,10 +10,13 @@ import subprocess
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
+
+from tests.app._researcher import app_db  # noqa: F401 - the app database fixture, for test_jobs
 
 SITE = Path(__file__).resolve().parent / "site"
 COOKIE = ("a11y_session", "letmein")
@@ -111,7 +114,7 @@ def driver():
 
 
 @pytest.fixture
-def remote_chromedriver() -> str:
+def remote_chromedriver() -> Iterator[str]:
     """A bare chromedriver on a free port, as a remote WebDriver endpoint: its root URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

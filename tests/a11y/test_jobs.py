@@ -19,7 +19,7 @@ from a11y import history, jobs
 from a11y.__main__ import main as a11y_main
 from a11y.crawl import RefusedURLError
 from a11y.screenshots import shrink_png
-from tests.app._researcher import app_db, open_page  # noqa: F401 - app_db is a fixture
+from tests.app._researcher import open_page
 from tests.httpd import Handler, serve
 
 WAIT_SECONDS = 60

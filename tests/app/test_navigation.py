@@ -35,7 +35,7 @@ def sort(pid: str, *groups: tuple[str, list[str]]) -> Sort:
 def three_studies(app_db, monkeypatch):
     """Studies A, B, C (C the newest, so the one a page opens on by default), each with sorts."""
     monkeypatch.setenv("COOKIE_SECRET", SECRET)
-    for n, study_id in enumerate(("A", "B", "C")):
+    for study_id in ("A", "B", "C"):
         store.create_study(app_db, study_from_spec({"name": f"Study {study_id}", "kind": "open",
                                                      "cards": ["Opening hours", "Contact us", "Renew a loan",
                                                                "Fines", "E-books"]}, study_id))

@@ -357,7 +357,8 @@ def test_the_study_and_method_follow_the_researcher_through_the_menu(app_server,
     wait_for_text(browser, "Dendrogram (complete linkage)")
 
     for title, heading, path in (("Standardise names", "Standardise category names", "/standardise"),
-                                 ("Import results", "Import results", "/import"), ("Studies", "Studies", "/")):  # the default page
+                                 ("Import results", "Import results", "/import"),
+                                 ("Studies", "Studies", "/")):  # the default page
         open_from_menu(browser, title, heading)
         assert address(browser) == (path, {"study": [hybrid.id]}), title
         assert picked(browser, "Study to work on" if title == "Studies" else "Study").startswith(hybrid.name), title

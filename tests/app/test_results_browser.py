@@ -65,7 +65,7 @@ def test_a_ux_lead_reads_results_of_a_135_card_study(app_server, browser, big_st
                           if b.text == "Proposed navigation CSV" and b.is_displayed())
             button.send_keys(Keys.ENTER)
             path = downloads / "council-site-browser-test-navigation.csv"
-            WebDriverWait(browser, TIMEOUT).until(lambda _: path.is_file() and path.stat().st_size > 0)
+            WebDriverWait(browser, TIMEOUT).until(lambda _, p=path: p.is_file() and p.stat().st_size > 0)
         if name == "Similarity matrix":
             chart = next(c for c in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stVegaLiteChart"]')
                          if c.is_displayed())

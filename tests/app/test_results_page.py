@@ -91,7 +91,8 @@ def test_a_study_without_sorts_says_what_to_do(app_db):
     at = open_page("results.py", study="n1")
     assert [(m.label, m.value) for m in at.metric] == [
         ("Participants completed", "0"), ("In progress", "0"), ("Median time to complete", "–")]
-    assert [c.value for c in at.markdown][:3] == ["all in the analysis", "started and not yet submitted", "no sorts yet"]
+    assert [c.value for c in at.markdown][:3] == ["all in the analysis", "started and not yet submitted",
+                                                  "no sorts yet"]
     assert "No sorts to analyse yet" in texts(at)
     assert len(at.tabs) == 0
 

@@ -35,9 +35,11 @@ def study(app_server):
 
 def boxes(driver: WebDriver) -> list[tuple[str, list[str]]]:
     """Each suggestion's "Standard name" and the labels chosen in "Merge these labels", down the page."""
-    names = [e.get_attribute("value") for e in driver.find_elements(By.CSS_SELECTOR, 'input[aria-label="Standard name"]')]
+    names = [e.get_attribute("value")
+             for e in driver.find_elements(By.CSS_SELECTOR, 'input[aria-label="Standard name"]')]
     merges = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMultiSelect"]')
-    chosen = [[c.get_attribute("aria-label") for c in m.find_elements(By.CSS_SELECTOR, ".react-aria-ComboBox [data-tag]")]
+    chosen = [[c.get_attribute("aria-label")
+               for c in m.find_elements(By.CSS_SELECTOR, ".react-aria-ComboBox [data-tag]")]
               for m in merges if "Merge these labels" in m.text]
     return list(zip(names, chosen))
 

@@ -148,8 +148,8 @@ def test_participants_comments_are_in_every_format():
     html = render(report, "html")
     assert "<h2>Participants' comments</h2>" in html and "<summary>2 comments</summary>" in html
     assert ("<tr><th scope=\"row\">pile</th><td>2026-01-06 09:00</td><td>=1+1</td><td>–</td><td>yes</td></tr>"
-            "<tr><th scope=\"row\">p1</th><td>2026-01-05 09:05</td><td>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
-            "</td><td>Renewals</td><td>no</td></tr>") in html
+            "<tr><th scope=\"row\">p1</th><td>2026-01-05 09:05</td>"
+            "<td>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</td><td>Renewals</td><td>no</td></tr>") in html
     assert HOSTILE not in html
     assert json.loads(render(report, "json"))["comments"] == [
         {"participant": "pile", "submitted": "2026-01-06 09:00", "comments": "=1+1", "hard_cards": "",

@@ -32,7 +32,8 @@ from .conftest import ROOT
 
 PAGES = ROOT / "app_pages"
 PUBLIC_PAGES = {"sort.py", "login.py"}
-RESEARCHER_PAGES = sorted(p.name for p in PAGES.glob("*.py") if not p.name.startswith("_") and p.name not in PUBLIC_PAGES)
+RESEARCHER_PAGES = sorted(p.name for p in PAGES.glob("*.py")
+                          if not p.name.startswith("_") and p.name not in PUBLIC_PAGES)
 PASSWORD = "Tr0ub4dor&3-reliability"
 PASSWORD_HASH = auth.hash_password(PASSWORD, salt=b"reliability salt")
 SECRET_STUDY = "Secret merger study ZQX"
