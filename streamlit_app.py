@@ -8,13 +8,15 @@ sign-in, and the participant page /sort?study=<id> never shows in the menu. A si
 cookie keeps the researcher signed in across reloads (see ``app_pages/_signin.py``).
 """
 
+from typing import Literal
+
 import streamlit as st
 
 from app_pages._signin import SIGNED_OUT, logout_button, signed_in, sync_session_cookie
 
 st.set_page_config(page_title="Card sorting", layout="wide")
 researcher = signed_in()
-shown = "visible" if researcher else "hidden"
+shown: Literal["visible", "hidden"] = "visible" if researcher else "hidden"
 participant = st.Page("app_pages/sort.py", title="Card sort", url_path="sort", visibility="hidden")
 login = st.Page("app_pages/login.py", title="Sign in", url_path="login", default=not researcher,
                 visibility="hidden")
