@@ -154,10 +154,23 @@ const measure = () => {
     }
   };
   visit(document.body);
-  offenders.sort((a, b) => b.r.width - a.r.width);
-  done({scrollWidth: sw, viewport: vw, rtl: rtl, offenders: offenders.slice(0, limit).map((o) => ({
+  // Several children of one box past the edge (a row that does not wrap): name the box once.
+  const byParent = new Map();
+  for (const o of offenders) byParent.set(o.el.parentElement, (byParent.get(o.el.parentElement) || []).concat([o]));
+  const items = [];
+  for (const [parent, group] of byParent) {
+    if (group.length === 1) {
+      const o = group[0];
+      items.push({el: o.el, width: px(o.r.width), reach: px(reach(o.r)), count: 0});
+    } else {
+      const far = Math.max(...group.map((o) => reach(o.r)));
+      items.push({el: parent, width: px(parent.getBoundingClientRect().width), reach: px(far), count: group.length});
+    }
+  }
+  items.sort((a, b) => b.reach - a.reach || b.width - a.width);
+  done({scrollWidth: sw, viewport: vw, rtl: rtl, offenders: items.slice(0, limit).map((o) => ({
     target: selectorOf(o.el), html: snippet(o.el), name: describe(o.el),
-    width: px(o.r.width), reach: px(reach(o.r))}))});
+    width: o.width, reach: o.reach, count: o.count}))});
 };
 let frames = 0;
 const tick = () => { if (++frames >= 2) measure(); else requestAnimationFrame(tick); };
@@ -180,15 +193,26 @@ const clips = (el) => {
   }
   return clipInfo.get(el);
 };
-const invisible = (el) => {
-  const cs = getComputedStyle(el);
-  return cs.visibility !== 'visible' || (cs.clip && cs.clip !== 'auto' && cs.position.endsWith('absolute')) ||
-         cs.clipPath !== 'none' || cs.opacity === '0';
+// Clipped to nothing (visually hidden text) or cut by a clip path.
+const style = new Map();  // element -> [clipped to nothing, inline]
+const styleOf = (el) => {
+  if (!style.has(el)) {
+    const cs = getComputedStyle(el);
+    style.set(el, [(cs.clip && cs.clip !== 'auto' && cs.position.endsWith('absolute')) || cs.clipPath !== 'none',
+                   cs.display.startsWith('inline') && !el.matches('img, button')]);
+  }
+  return style.get(el);
 };
+const invisible = (el) => styleOf(el)[0];
+// Not rendered or not seen: display none, a closed <details>, visibility hidden, opacity 0.
+const unseen = (el) => el.checkVisibility
+  ? !el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true, opacityProperty: true, visibilityProperty: true})
+  : getComputedStyle(el).visibility !== 'visible';
 if (!document.body) return {clipped: [], overlap: []};
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 for (let t = walker.nextNode(); t; t = walker.nextNode()) {
   if (!/\\S/.test(t.data) || !t.parentElement || SKIP.has(t.parentElement.localName)) continue;
+  if (unseen(t.parentElement)) continue;
   const clippers = [];
   let hidden = false;
   for (let el = t.parentElement; el && el !== document.body; el = el.parentElement) {
@@ -199,7 +223,7 @@ for (let t = walker.nextNode(); t; t = walker.nextNode()) {
   // The boxes around the text (not inline ones, which always grow with it), nearest first.
   const around = [];
   for (let el = t.parentElement; el && el !== document.body && around.length < 8; el = el.parentElement) {
-    if (!getComputedStyle(el).display.startsWith('inline') || el.matches('img, button')) around.push(el);
+    if (!styleOf(el)[1]) around.push(el);
   }
   texts.push({node: t, parent: t.parentElement, clippers: clippers, around: around});
   if (texts.length >= 5000) break;
@@ -211,8 +235,9 @@ const inner = (el) => {
           width: el.clientWidth, height: el.clientHeight};
 };
 const snapshot = () => {
-  const boxes = new Map();
+  const boxes = new Map(), borders = new Map();
   const box = (el) => { if (!boxes.has(el)) boxes.set(el, inner(el)); return boxes.get(el); };
+  const border = (el) => { if (!borders.has(el)) borders.set(el, el.getBoundingClientRect()); return borders.get(el); };
   const range = document.createRange();
   return texts.map((t) => {
     range.selectNodeContents(t.node);
@@ -241,11 +266,11 @@ const snapshot = () => {
     }).filter((s) => s.right - s.left >= 1 && s.bottom - s.top >= 1);
     // Per box around it: whether the text runs out of that box (its border box) by more than 1 px.
     const escaped = t.around.map((el) => {
-      const b = el.getBoundingClientRect();
+      const b = border(el);
       return rects.some((r) => r.bottom - b.bottom > 1 || r.right - b.right > 1 ||
                                b.left - r.left > 1 || b.top - r.top > 1);
     });
-    const sizes = t.around.map((el) => { const b = el.getBoundingClientRect(); return [b.width, b.height]; });
+    const sizes = t.around.map((el) => [border(el).width, border(el).height]);
     return {out: out, seen: seen, boxes: t.clippers.map(box), escaped: escaped, sizes: sizes};
   });
 };
@@ -336,11 +361,17 @@ def _node(rule_id: str, item: dict[str, Any], summary: str) -> Node:
 
 
 def reflow_summary(item: dict[str, Any], scroll_width: int, rtl: bool = False) -> str:
-    """What a developer reads for one element that makes the page scroll sideways at 320 px."""
+    """What a developer reads for one element (or a row of them) that makes the page scroll sideways at 320 px."""
+    edge = "right" if rtl else "left"
+    if item.get("count"):
+        return (f"At {REFLOW_WIDTH} px wide, {item['count']} elements inside {item['name']} reach up to "
+                f"{item['reach']} px from the {edge} edge: the page scrolls sideways ({scroll_width} px of "
+                "content). Let them wrap (flex-wrap: wrap, a grid that becomes one column on narrow screens), "
+                f"or give {item['name']} its own scrollbar (overflow-x: auto) if it needs two dimensions.")
     if item["width"] > REFLOW_WIDTH:
         what = f"is {item['width']} px wide"
     else:
-        what = f"reaches {item['reach']} px from the {'right' if rtl else 'left'} edge"
+        what = f"reaches {item['reach']} px from the {edge} edge"
     return (f"At {REFLOW_WIDTH} px wide, {item['name']} {what}: the page scrolls sideways "
             f"({scroll_width} px of content). Let it wrap or shrink (max-width: 100%, flexible widths, "
             "media queries), or give it its own scrollbar (overflow-x: auto) if it needs two dimensions.")

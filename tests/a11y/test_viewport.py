@@ -23,6 +23,11 @@ PLANTED = {
          r"At 320 px wide, div\.promo-strip is 960 px wide: the page scrolls sideways \(968 px of content\)\. "
          r"Let it wrap or shrink"),
     ],
+    "viewport/reflow-row.html": [
+        ("vp-reflow", "html > body > nav > ul",
+         r"At 320 px wide, \d+ elements inside ul\.menu reach up to \d+ px from the left edge: the page scrolls "
+         r"sideways \(\d+ px of content\)\. Let them wrap \(flex-wrap: wrap"),
+    ],
     "viewport/reflow-rtl.html": [
         ("vp-reflow", "html > body > main > div",
          r"At 320 px wide, div\.hours is 700 px wide: the page scrolls sideways \(700 px of content\)\."),
@@ -61,6 +66,10 @@ def test_summaries_name_the_element_and_what_happened():
     wide = {"name": "div.promo-strip", "width": 960, "reach": 968}
     assert viewport.reflow_summary(wide, 968).startswith(
         "At 320 px wide, div.promo-strip is 960 px wide: the page scrolls sideways (968 px of content).")
+    row = {"name": "ul.menu", "width": 304, "reach": 456, "count": 2}
+    assert viewport.reflow_summary(row, 456).startswith(
+        "At 320 px wide, 2 elements inside ul.menu reach up to 456 px from the left edge: the page scrolls "
+        "sideways (456 px of content). Let them wrap")
     shifted = {"name": "ul#menu", "width": 200, "reach": 410}
     assert viewport.reflow_summary(shifted, 410).startswith(
         "At 320 px wide, ul#menu reaches 410 px from the left edge: the page scrolls sideways (410 px of content).")
