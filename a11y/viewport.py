@@ -118,7 +118,7 @@ const measure = () => {
   const rtl = getComputedStyle(root).direction === 'rtl';
   if (!document.body || sw <= vw + 1) return done({scrollWidth: sw, viewport: vw, offenders: []});
   const EXEMPT = 'table, img, picture, video, canvas, svg, iframe, embed, object, math, ' +
-                 '[role~=img], [role~=toolbar], [role~=application], [role~=grid], [role~=treegrid]';
+                 '[role~=img], [role~=toolbar], [role~=application], [role~=grid], [role~=treegrid], [role~=table]';
   const LAYOUT_TABLE = 'table[role~=presentation], table[role~=none]';
   const exempt = (el) => el.matches(EXEMPT) && !el.matches(LAYOUT_TABLE);
   // How far an element reaches in the direction the page scrolls (right in LTR, left in RTL).
@@ -140,7 +140,18 @@ const measure = () => {
     return !blamed && excusedReach >= reach(r) - 1;
   };
   const offenders = [];
+  const range = document.createRange();
   const visit = (el) => {
+    for (const t of el.childNodes) {  // text that does not wrap (a long address, white-space: nowrap)
+      if (t.nodeType !== 3 || !/\\S/.test(t.data)) continue;
+      range.selectNodeContents(t);
+      const r = range.getBoundingClientRect();
+      if (reach(r) > vw + 1 && r.width >= 1) {
+        const s = t.data.replace(/\\s+/g, ' ').trim();
+        offenders.push({el: el, r: r, text: s.length > 40 ? s.slice(0, 39) + '…' : s});
+        break;
+      }
+    }
     for (const c of el.children) {
       const cs = getComputedStyle(c);
       if (['script', 'style'].includes(c.localName) || cs.display === 'none' || cs.position === 'fixed') continue;
@@ -156,12 +167,15 @@ const measure = () => {
   visit(document.body);
   // Several children of one box past the edge (a row that does not wrap): name the box once.
   const byParent = new Map();
-  for (const o of offenders) byParent.set(o.el.parentElement, (byParent.get(o.el.parentElement) || []).concat([o]));
+  for (const o of offenders) {
+    const key = o.text ? o.el : o.el.parentElement;
+    byParent.set(key, (byParent.get(key) || []).concat([o]));
+  }
   const items = [];
   for (const [parent, group] of byParent) {
     if (group.length === 1) {
       const o = group[0];
-      items.push({el: o.el, width: px(o.r.width), reach: px(reach(o.r)), count: 0});
+      items.push({el: o.el, width: px(o.r.width), reach: px(reach(o.r)), count: 0, text: o.text || null});
     } else {
       const far = Math.max(...group.map((o) => reach(o.r)));
       items.push({el: parent, width: px(parent.getBoundingClientRect().width), reach: px(far), count: group.length});
@@ -170,7 +184,7 @@ const measure = () => {
   items.sort((a, b) => b.reach - a.reach || b.width - a.width);
   done({scrollWidth: sw, viewport: vw, rtl: rtl, offenders: items.slice(0, limit).map((o) => ({
     target: selectorOf(o.el), html: snippet(o.el), name: describe(o.el),
-    width: o.width, reach: o.reach, count: o.count}))});
+    width: o.width, reach: o.reach, count: o.count, text: o.text || null}))});
 };
 let frames = 0;
 const tick = () => { if (++frames >= 2) measure(); else requestAnimationFrame(tick); };
@@ -181,7 +195,9 @@ setTimeout(() => { if (frames < 2) { frames = 2; measure(); } }, 300);
 # Runs once: measures the text, applies WCAG 1.4.12 spacing, measures again, removes the spacing.
 _TEXT_SPACING = _COMMON + """
 const [limit] = arguments;
-const SHEET = `*, *::before, *::after { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+// Transitions off, so the new spacing applies at once (and goes at once, see below).
+const STILL = '*, *::before, *::after { transition: none !important; }';
+const SHEET = STILL + ` *, *::before, *::after { line-height: 1.5 !important; letter-spacing: 0.12em !important;
   word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }`;
 const SKIP = new Set(['script', 'style', 'noscript', 'template', 'textarea', 'select', 'option']);
 const texts = [];     // [{node, parent, clippers: [el]}]
@@ -303,6 +319,8 @@ try {
   after = snapshot();
   pairsAfter = overlaps(after);
 } finally {
+  sheet.replaceSync(STILL);  // spacing back without a transition, then the sheet goes
+  document.body.getBoundingClientRect();
   document.adoptedStyleSheets = document.adoptedStyleSheets.filter((s) => s !== sheet);
 }
 const excerpt = (t) => {
@@ -368,6 +386,10 @@ def reflow_summary(item: dict[str, Any], scroll_width: int, rtl: bool = False) -
                 f"{item['reach']} px from the {edge} edge: the page scrolls sideways ({scroll_width} px of "
                 "content). Let them wrap (flex-wrap: wrap, a grid that becomes one column on narrow screens), "
                 f"or give {item['name']} its own scrollbar (overflow-x: auto) if it needs two dimensions.")
+    if item.get("text"):
+        return (f"At {REFLOW_WIDTH} px wide, the text of {item['name']} (\"{item['text']}\") reaches "
+                f"{item['reach']} px from the {edge} edge: the page scrolls sideways ({scroll_width} px of content). "
+                "Let long words and addresses break (overflow-wrap: anywhere) and lines wrap (no white-space: nowrap).")
     if item["width"] > REFLOW_WIDTH:
         what = f"is {item['width']} px wide"
     else:

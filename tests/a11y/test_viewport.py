@@ -28,11 +28,19 @@ PLANTED = {
          r"At 320 px wide, \d+ elements inside ul\.menu reach up to \d+ px from the left edge: the page scrolls "
          r"sideways \(\d+ px of content\)\. Let them wrap \(flex-wrap: wrap"),
     ],
+    "viewport/reflow-text.html": [  # farthest first
+        ("vp-reflow", "html > body > main > p:nth-of-type(2)",
+         r'At 320 px wide, the text of p\.nowrap \("Renew up to five times online, by phone…"\) reaches \d+ px '
+         r"from the left edge: the page scrolls sideways \(\d+ px of content\)\. Let long words"),
+        ("vp-reflow", "html > body > main > p:nth-of-type(1)",
+         r'At 320 px wide, the text of p \("Search from https://library\.example\.org…"\) reaches \d+ px '
+         r"from the left edge"),
+    ],
     "viewport/reflow-rtl.html": [
         ("vp-reflow", "html > body > main > div",
          r"At 320 px wide, div\.hours is 700 px wide: the page scrolls sideways \(700 px of content\)\."),
     ],
-    "viewport/spacing-clipped.html": [
+    "viewport/spacing-clipped.html": [  # span.tag has a transition: the spacing must still apply at once
         ("vp-text-spacing-clipped", "html > body > main > p:nth-of-type(1)",
          r'With WCAG text spacing, text in p\.teaser \("The library opens a new reading room on…"\) no longer '
          r"fits its \d+ × 50 px box: \d+ px is cut off at the bottom \(overflow hidden\)\."),
