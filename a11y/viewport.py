@@ -8,9 +8,10 @@ the loaded page (top document) and put everything back:
   (1280 × 1024 at 400 % zoom) with CDP ``Emulation.setDeviceMetricsOverride`` (desktop mode,
   so media queries answer as they would when zoomed), then cleared. When the document then
   scrolls sideways (``scrollWidth > clientWidth``), the outermost elements that reach past the
-  viewport are named, widest first. Not blamed: content WCAG lets scroll in two dimensions
+  viewport are named, farthest first (several children of one box as that box, once; text that
+  does not wrap as its element). Not blamed: content WCAG lets scroll in two dimensions
   (data tables, images, picture, video, canvas, svg, iframe/embed/object, math,
-  ``role=img|toolbar|application|grid|treegrid``) and wrappers only as wide as such content;
+  ``role=img|toolbar|application|grid|treegrid|table``) and wrappers only as wide as such content;
   whatever is inside a box that clips or scrolls sideways itself (``overflow-x`` not
   ``visible``: its own scrollbar is allowed); ``position: fixed`` boxes (they never move the
   page).
@@ -201,16 +202,17 @@ const SHEET = STILL + ` *, *::before, *::after { line-height: 1.5 !important; le
   word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }`;
 const SKIP = new Set(['script', 'style', 'noscript', 'template', 'textarea', 'select', 'option']);
 const texts = [];     // [{node, parent, clippers: [el]}]
-const clipInfo = new Map();  // element -> true when it clips its content
-const clips = (el) => {
+const clipInfo = new Map();  // element -> {x, y}: the axes on which it cuts its content off (overflow hidden/clip)
+const clipAxes = (el) => {
   if (!clipInfo.has(el)) {
     const cs = getComputedStyle(el);
-    clipInfo.set(el, ['hidden', 'clip'].includes(cs.overflowX) || ['hidden', 'clip'].includes(cs.overflowY));
+    clipInfo.set(el, {x: ['hidden', 'clip'].includes(cs.overflowX), y: ['hidden', 'clip'].includes(cs.overflowY)});
   }
   return clipInfo.get(el);
 };
-// Clipped to nothing (visually hidden text) or cut by a clip path.
-const style = new Map();  // element -> [clipped to nothing, inline]
+const clips = (el) => clipAxes(el).x || clipAxes(el).y;
+// Per element: [clipped to nothing (visually hidden text) or cut by a clip path, an inline box].
+const style = new Map();
 const styleOf = (el) => {
   if (!style.has(el)) {
     const cs = getComputedStyle(el);
@@ -259,12 +261,14 @@ const snapshot = () => {
     range.selectNodeContents(t.node);
     const rects = Array.from(range.getClientRects()).filter((r) => r.width >= 1 && r.height >= 1);
     // Per clipping box: how far the text runs out of it (0 when it fits).
+    // Only on the axes it clips: a box that scrolls the other way loses nothing there.
     const out = t.clippers.map((c) => {
-      const b = box(c);
+      const b = box(c), axes = clipAxes(c);
       let worst = {by: 0, side: ''};
       for (const r of rects) {
-        for (const [by, side] of [[r.bottom - b.bottom, 'bottom'], [r.right - b.right, 'right'],
-                                  [b.left - r.left, 'left'], [b.top - r.top, 'top']]) {
+        const sides = (axes.y ? [[r.bottom - b.bottom, 'bottom'], [b.top - r.top, 'top']] : []).concat(
+          axes.x ? [[r.right - b.right, 'right'], [b.left - r.left, 'left']] : []);
+        for (const [by, side] of sides) {
           if (by > worst.by) worst = {by: by, side: side};
         }
       }
@@ -274,9 +278,9 @@ const snapshot = () => {
     const seen = rects.map((r) => {
       let s = {left: r.left, top: r.top, right: r.right, bottom: r.bottom};
       for (const c of t.clippers) {
-        const b = box(c);
-        s = {left: Math.max(s.left, b.left), top: Math.max(s.top, b.top),
-             right: Math.min(s.right, b.right), bottom: Math.min(s.bottom, b.bottom)};
+        const b = box(c), axes = clipAxes(c);
+        if (axes.x) s = Object.assign(s, {left: Math.max(s.left, b.left), right: Math.min(s.right, b.right)});
+        if (axes.y) s = Object.assign(s, {top: Math.max(s.top, b.top), bottom: Math.min(s.bottom, b.bottom)});
       }
       return s;
     }).filter((s) => s.right - s.left >= 1 && s.bottom - s.top >= 1);
