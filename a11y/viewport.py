@@ -51,7 +51,7 @@ REFLOW_WIDTH = 320
 REFLOW_HEIGHT = 256
 """CSS px: 1024 px at 400 % zoom."""
 MAX_NODES = 10
-"""At most this many elements per finding (the widest, or the first in document order)."""
+"""Elements per finding at most (reflow: those reaching farthest; text spacing: the first in page order)."""
 WCAG21_STANDARDS = frozenset({"wcag21aa", "wcag22aa"})
 """Standards that include WCAG 2.1 AA (1.4.10 and 1.4.12 are 2.1 criteria)."""
 
