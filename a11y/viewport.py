@@ -14,7 +14,8 @@ the loaded page (top document) and put everything back:
   ``role=img|toolbar|application|grid|treegrid|table``) and wrappers only as wide as such content;
   whatever is inside a box that clips or scrolls sideways itself (``overflow-x`` not
   ``visible``: its own scrollbar is allowed); ``position: fixed`` boxes (they never move the
-  page).
+  page). A page whose ``html`` or ``body`` hides sideways overflow cannot scroll sideways; what
+  is past its edge (mostly off-canvas menus) is not judged.
 * **Text spacing** (``vp-text-spacing-clipped``, ``vp-text-spacing-overlap``, WCAG 1.4.12):
   a constructed stylesheet (``adoptedStyleSheets``, so a page's Content-Security-Policy
   cannot refuse it) sets line height 1.5, paragraph spacing 2 em, letter spacing 0.12 em and
@@ -118,6 +119,11 @@ const measure = () => {
   const vw = root.clientWidth, sw = root.scrollWidth;
   const rtl = getComputedStyle(root).direction === 'rtl';
   if (!document.body || sw <= vw + 1) return done({scrollWidth: sw, viewport: vw, offenders: []});
+  // A page whose viewport hides sideways overflow (overflow-x on html, or on body when html leaves it
+  // visible) does not scroll: what is past the edge is usually an off-canvas menu. Not judged here.
+  const own = getComputedStyle(root).overflowX;
+  const viewportOverflow = own !== 'visible' ? own : getComputedStyle(document.body).overflowX;
+  if (['hidden', 'clip'].includes(viewportOverflow)) return done({scrollWidth: sw, viewport: vw, offenders: []});
   const EXEMPT = 'table, img, picture, video, canvas, svg, iframe, embed, object, math, ' +
                  '[role~=img], [role~=toolbar], [role~=application], [role~=grid], [role~=treegrid], [role~=table]';
   const LAYOUT_TABLE = 'table[role~=presentation], table[role~=none]';

@@ -54,7 +54,7 @@ PLANTED = {
          r'of its \d+ × 72 px box and overlaps "Free entry, no booking needed\."\.'),
     ],
 }
-CLEAN = ["viewport/reflow-clean.html", "viewport/spacing-clean.html",
+CLEAN = ["viewport/reflow-clean.html", "viewport/reflow-offcanvas.html", "viewport/spacing-clean.html",
          "clean/index.html", "clean/about.html", "clean/history.html", "clean/contact.html", "clean/data.html",
          "custom/clean-article.html", "custom/clean-fa.html", "custom/clean-form.html", "custom/clean-tables.html"]
 
