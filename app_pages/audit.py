@@ -93,7 +93,8 @@ def show_job(job_id: str) -> None:
 
 
 st.title("Audit a site")
-st.write("Checks pages with axe-core in a real browser, plus checks of what a screen reader announces. "
+st.write("Checks pages with axe-core in a real browser, plus checks of what a screen reader announces and of "
+         "whether pages fit small screens and wider text spacing. "
          "The audit runs in the background: you can leave this page and come back.")
 policy = audit_policy()
 
