@@ -15,6 +15,7 @@ import pytest
 from a11y import jobs, viewport
 from a11y.__main__ import build_parser, main
 from a11y.engine import audit_page
+from tests.httpd import Handler, serve
 
 # page -> [(rule, target, summary pattern)], in the order viewport_findings returns them
 PLANTED = {
@@ -172,3 +173,34 @@ def test_cli_reports_them_by_source_and_no_viewport_skips_them(site_url, driver)
     out = io.StringIO()
     main(["audit", url, "--fail-on", "none", "--no-viewport"], stdout=out, stderr=io.StringIO(), driver=driver)
     assert json.loads(out.getvalue())["summary"]["by_source"]["viewport"] == {"violations": 0, "nodes": 0}
+
+
+class _StrictCsp(Handler):
+    """A page whose Content-Security-Policy refuses inline styles and scripts; its own CSS is a file."""
+
+    PAGE = (b"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Shop</title>"
+            b"<link rel='stylesheet' href='/shop.css'></head><body><main><h1>Shop</h1>"
+            b"<p><span class='tag'>Read the full story</span></p></main></body></html>")
+    CSS = (b"body { font-family: monospace; font-size: 20px; }"
+           b".tag { display: inline-block; width: 20ch; white-space: nowrap; overflow: hidden; }")
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        body, ctype = (self.CSS, "text/css") if self.path == "/shop.css" else (self.PAGE, "text/html")
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Security-Policy", "default-src 'self'")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.mark.browser
+def test_a_strict_content_security_policy_does_not_stop_the_spacing(driver):
+    server = serve(_StrictCsp)
+    try:
+        driver.get(f"http://127.0.0.1:{server.server_address[1]}/")
+        found = viewport.text_spacing_findings(driver)
+    finally:
+        server.shutdown()
+    assert [(f.rule, [n.target for n in f.nodes]) for f in found] == [
+        ("vp-text-spacing-clipped", [["html > body > main > p > span"]])]
