@@ -171,7 +171,13 @@ const measure = () => {
       if (cs.overflowX === 'visible' && !exempt(c)) visit(c);
     }
   };
-  visit(document.body);
+  // The page itself set too wide (a min-width on html or body) is named as such; else look inside.
+  const whole = [root, document.body].find((el) => {
+    const r = el.getBoundingClientRect();
+    return reach(r) > vw + 1 && !judge(el, r, getComputedStyle(el));
+  });
+  if (whole) offenders.push({el: whole, r: whole.getBoundingClientRect()});
+  else visit(document.body);
   // Several children of one box past the edge (a row that does not wrap): name the box once.
   const byParent = new Map();
   for (const o of offenders) {
@@ -404,9 +410,12 @@ def reflow_summary(item: dict[str, Any], scroll_width: int, rtl: bool = False) -
         what = f"is {item['width']} px wide"
     else:
         what = f"reaches {item['reach']} px from the {edge} edge"
-    return (f"At {REFLOW_WIDTH} px wide, {item['name']} {what}: the page scrolls sideways "
-            f"({scroll_width} px of content). Let it wrap or shrink (max-width: 100%, flexible widths, "
-            "media queries), or give it its own scrollbar (overflow-x: auto) if it needs two dimensions.")
+    head = (f"At {REFLOW_WIDTH} px wide, {item['name']} {what}: the page scrolls sideways "
+            f"({scroll_width} px of content). ")
+    if item["name"].split("#")[0].split(".")[0] in ("html", "body"):
+        return head + "Drop its min-width or fixed width and let the layout follow the window (media queries)."
+    return head + ("Let it wrap or shrink (max-width: 100%, flexible widths, media queries), or give it its own "
+                   "scrollbar (overflow-x: auto) if it needs two dimensions.")
 
 
 def reflow_findings(driver: WebDriver) -> list[Finding]:

@@ -37,6 +37,11 @@ PLANTED = {
          r'At 320 px wide, the text of p \("Search from https://library\.example\.org…"\) reaches \d+ px '
          r"from the left edge"),
     ],
+    "viewport/reflow-minwidth.html": [
+        ("vp-reflow", "html > body",
+         r"At 320 px wide, body is 1000 px wide: the page scrolls sideways \(1000 px of content\)\. Drop its "
+         r"min-width or fixed width"),
+    ],
     "viewport/reflow-rtl.html": [
         ("vp-reflow", "html > body > main > div",
          r"At 320 px wide, div\.hours is 700 px wide: the page scrolls sideways \(700 px of content\)\."),
