@@ -69,7 +69,7 @@ class Finding:
     help: str
     help_url: str
     screen_reader: bool
-    source: str = "axe"  # "axe" or "custom"
+    source: str = "axe"  # "axe", "custom" or "viewport" (a11y.viewport)
     nodes: list[Node] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

@@ -31,7 +31,7 @@ FAIL_ON = ("none",) + IMPACTS
 """Allowed ``--fail-on`` thresholds, from "never fail" to "only critical"."""
 
 STATUSES = ("ok", "error")
-SOURCES = ("axe", "custom")
+SOURCES = ("axe", "custom", "viewport")
 TOP_RULES = 10
 """How many rules ``summary["top_rules"]`` lists."""
 
@@ -100,8 +100,8 @@ def summarize(pages: list[dict[str, Any]]) -> dict[str, Any]:
           count in the totals only.
         - ``screen_reader`` and ``other``: ``{"violations", "nodes"}`` for findings that
           do / do not change what a screen-reader user hears or can reach.
-        - ``by_source``: ``{"axe"|"custom": {"violations", "nodes"}}`` (axe-core or our
-          accessibility-tree checks).
+        - ``by_source``: ``{"axe"|"custom"|"viewport": {"violations", "nodes"}}`` (axe-core, our
+          accessibility-tree checks, or our reflow and text-spacing checks).
         - ``needs_review``: ``{"violations", "nodes"}`` of axe's "incomplete" results;
           not included in any other count.
         - ``components``: distinct failing elements, i.e. distinct

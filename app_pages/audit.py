@@ -34,7 +34,8 @@ def start(policy: crawl.URLPolicy) -> None:
             crawl_limit=int(form["audit_crawl_limit"]) if form["audit_crawl"] else None,
             standard=form["audit_standard"], best_practice=form["audit_best_practice"],
             workers=int(form["audit_workers"]), cookies=form["audit_cookies"], headers=form["audit_headers"],
-            allowed_hosts=policy.allowed_hosts, allow_private=policy.allow_private)
+            allowed_hosts=policy.allowed_hosts, allow_private=policy.allow_private,
+            viewport=form["audit_viewport"])
     except ValueError as exc:
         st.session_state["audit_error"] = str(exc)
         return
@@ -92,7 +93,8 @@ def show_job(job_id: str) -> None:
 
 
 st.title("Audit a site")
-st.write("Checks pages with axe-core in a real browser, plus checks of what a screen reader announces. "
+st.write("Checks pages with axe-core in a real browser, plus checks of what a screen reader announces and of "
+         "whether pages fit small screens and wider text spacing. "
          "The audit runs in the background: you can leave this page and come back.")
 policy = audit_policy()
 
@@ -113,6 +115,9 @@ with st.form("audit_form"):
     right.number_input("Browsers in parallel", min_value=1, max_value=jobs.MAX_WORKERS, value=1,
                        key="audit_workers")
     st.checkbox("Also check axe's best practices", value=True, key="audit_best_practice")
+    st.checkbox("Also check small screens and text spacing", value=True, key="audit_viewport",
+                help="Whether the page fits 320 px wide without scrolling sideways (WCAG 1.4.10) and keeps all "
+                     "its text when line, letter and word spacing are increased (WCAG 1.4.12).")
     with st.expander("Pages behind a login"):
         st.text_area("Cookies", key="audit_cookies",
                      help="NAME=VALUE, one a line, sent to the audited hosts. Kept in memory for this audit "

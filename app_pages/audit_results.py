@@ -120,8 +120,9 @@ def explorer(audit: dict) -> None:
         sr = left.radio("Screen-reader relevance", explore.SCREEN_READER_CHOICES, horizontal=True,
                         format_func={"all": "All", "screen-reader": "Screen-reader issues",
                                      "other": "Other issues"}.get, key="f_sr")
-        sources = right.multiselect("Source", ["axe", "custom"], key="f_sources",
-                                    format_func={"axe": "axe-core", "custom": "Accessibility-tree checks"}.__getitem__)
+        sources = right.multiselect("Source", ["axe", "custom", "viewport"], key="f_sources",
+                                    format_func={"axe": "axe-core", "custom": "Accessibility-tree checks",
+                                                 "viewport": "Small screens and text spacing"}.__getitem__)
         shown = explore.filter_findings(frame, pages=pages, rules=rules, impacts=impacts, screen_reader=sr,
                                         sources=sources)
         st.write(f"{len(shown):,} of {counted(len(frame), FAILING)} match.")

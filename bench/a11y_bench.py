@@ -13,7 +13,9 @@ an iframe on every fifth, planted defects) served from this process on 127.0.0.1
   ``axe_selenium_python`` package) injected into every frame and run with ``axe.run``
   and ours' axe options, page after page in one already-open Chromium driven from
   Python; browser start is not timed. Per page that is navigation + injection +
-  ``axe.run``: the least work any axe-based tool does.
+  ``axe.run``: the least work any axe-based tool does;
+* with ``ours-w1``, the reflow and text-spacing checks (:mod:`a11y.viewport`) timed
+  alone on every page in one open browser: what they add to ours' cost per page.
 
 Peers and ours are timed as a user sees them, process start to exit, and the CPU time
 of each tool's whole process tree (browsers included) is sampled from ``/proc``
@@ -384,11 +386,11 @@ def run_ours(urls: list[str], workers: int) -> Run:
             found[page["url"]] = {v["rule"] for v in page.get("violations", []) if v.get("source") == "axe"}
         else:
             page_errors[page["url"]] = page.get("error")
-    custom = sum(1 for page in report.get("pages", []) for v in page.get("violations", [])
-                 if v.get("source") == "custom")
+    custom, viewport = (sum(1 for page in report.get("pages", []) for v in page.get("violations", [])
+                            if v.get("source") == source) for source in ("custom", "viewport"))
     return _process_run(tool, label, len(urls), process, load, found=found,
                         detail={"returncode": process.returncode, "page_errors": page_errors,
-                                "custom_findings": custom})
+                                "custom_findings": custom, "viewport_findings": viewport})
 
 
 _AXE_RUN = """
@@ -461,6 +463,37 @@ def run_reference(urls: list[str]) -> Run:
     detail = {f"{phase}_mean_s": round(statistics.fmean(times), 4) for phase, times in phases.items()}
     return Run("reference", f"axe.run alone, 1 open browser (axe {version})", seconds, len(urls),
                found=found, cpu_s=cpu.seconds + thread_cpu, load_before=load, detail=detail)
+
+
+def measure_viewport_checks(urls: list[str]) -> dict[str, Any]:
+    """What the reflow and text-spacing checks (:mod:`a11y.viewport`) add per page, timed alone.
+
+    One browser made as ours makes it; each page is loaded, then only
+    :func:`a11y.viewport.viewport_findings` is timed (wall, and CPU of the browser's
+    process tree plus this thread). Their cost is inside ours' figures above too.
+    """
+    from a11y.browser import make_driver
+    from a11y.viewport import viewport_findings
+
+    driver = make_driver()
+    times, found = [], 0
+    try:
+        root = driver.service.process.pid
+        cpu_s = 0.0
+        for url in urls:
+            driver.get(url)
+            with TreeCpu(root) as cpu:
+                thread_cpu = time.thread_time()
+                start = time.perf_counter()
+                found += sum(len(f.nodes) for f in viewport_findings(driver))
+                times.append(time.perf_counter() - start)
+                thread_cpu = time.thread_time() - thread_cpu
+            cpu_s += cpu.seconds + thread_cpu
+    finally:
+        driver.quit()
+    return {"pages": len(urls), "mean_s": round(statistics.fmean(times), 4),
+            "median_s": round(statistics.median(times), 4), "max_s": round(max(times), 4),
+            "cpu_s_per_page": round(cpu_s / len(urls), 4), "elements_flagged": found}
 
 
 # -- checking and summarising -------------------------------------------------------------
@@ -660,6 +693,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen = {tool: median_run(runs) for tool, runs in collected.items()}
         one_page = chosen.pop("ours-1-page", None)
         results = summarise(chosen, one_page, site, base_url)
+        if "ours-w1" in args.tools:
+            log("a11y: timing the viewport checks alone")
+            results["viewport_checks"] = measure_viewport_checks(urls)
     for tool, entry in results["tools"].items():
         entry["all_wall_s"] = [round(r.seconds, 3) for r in collected[tool]]
 
@@ -667,6 +703,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{results['site']['mean_bytes'] / 1024:.1f} KB, {results['site']['iframe_pages']} with an iframe; "
           f"{os.cpu_count()} CPUs; median of {args.repeat} run(s) per tool\n")
     print(render_tables(results))
+    if "viewport_checks" in results:
+        vp = results["viewport_checks"]
+        print(f"\nReflow and text-spacing checks alone (included in ours above): {vp['mean_s']:.3f} s/page "
+              f"(median {vp['median_s']:.3f}, max {vp['max_s']:.3f}), {vp['cpu_s_per_page']:.3f} CPU s/page, "
+              f"{vp['elements_flagged']} elements flagged on {vp['pages']} pages")
     loads = [t["load_average_before"] for t in results["tools"].values()]
     if loads and max(loads) > (os.cpu_count() or 1):
         print(f"\nNote: load average up to {max(loads):.1f} on {os.cpu_count()} CPUs while measuring; "

@@ -124,7 +124,8 @@ def test_summary_of_the_recorded_site():
                       "minor": {"violations": 0, "nodes": 0}},
         "screen_reader": {"violations": 12, "nodes": 13},
         "other": {"violations": 1, "nodes": 1},
-        "by_source": {"axe": {"violations": 13, "nodes": 14}, "custom": {"violations": 0, "nodes": 0}},
+        "by_source": {"axe": {"violations": 13, "nodes": 14}, "custom": {"violations": 0, "nodes": 0},
+                      "viewport": {"violations": 0, "nodes": 0}},
         "needs_review": {"violations": 1, "nodes": 1},
         "components": 10,
         "top_rules": [
@@ -146,15 +147,18 @@ def test_summary_counts_custom_checks_and_findings_without_impact():
                      ("a.go", "<a class=go>Click here</a>"), source="custom"),
         make_finding("alt-is-filename", None, ("img", "<img alt=IMG_0042.jpg>"), source="custom"),
         make_finding("region", "moderate", ("p", "<p>x</p>"), screen_reader=False),
+        make_finding("vp-reflow", "serious", ("div.strip", "<div class=strip>"), screen_reader=False,
+                     source="viewport"),
     ])
     summary = make_report([page], axe_version="4.10.2", standard="wcag2aa")["summary"]
     assert summary["by_source"] == {"axe": {"violations": 1, "nodes": 1},
-                                    "custom": {"violations": 2, "nodes": 3}}
-    assert (summary["violations"], summary["nodes"]) == (3, 4)
+                                    "custom": {"violations": 2, "nodes": 3},
+                                    "viewport": {"violations": 1, "nodes": 1}}
+    assert (summary["violations"], summary["nodes"]) == (4, 5)
     # no impact: in the totals, in no impact bucket
-    assert sum(b["nodes"] for b in summary["by_impact"].values()) == 3
+    assert sum(b["nodes"] for b in summary["by_impact"].values()) == 4
     assert summary["screen_reader"] == {"violations": 2, "nodes": 3}
-    assert summary["other"] == {"violations": 1, "nodes": 1}
+    assert summary["other"] == {"violations": 2, "nodes": 2}
     assert summary["top_rules"][0]["rule"] == "link-text-vague"
     assert summary["top_rules"][1] == {"rule": "alt-is-filename", "impact": None, "screen_reader": True,
                                        "pages": 1, "nodes": 1}

@@ -41,6 +41,7 @@ def test_audit_form_has_every_choice(app_db):
     assert at.selectbox(key="audit_standard").value == "wcag22aa"
     assert at.selectbox(key="audit_standard").options == ["WCAG 2.0 A", "WCAG 2.0 AA", "WCAG 2.1 AA", "WCAG 2.2 AA"]
     assert at.checkbox(key="audit_best_practice").value is True
+    assert at.checkbox(key="audit_viewport").value is True
     assert at.number_input(key="audit_workers").max == 2
     assert "Recent audits" not in texts(at)
 
@@ -66,6 +67,19 @@ def test_audit_refuses_hosts_outside_the_allow_list(app_db, monkeypatch):
     at = submit_audit(at, "https://shop.example.net/")
     assert "host '10.0.0.1' is not in the allowed hosts" in at.error[0].value
     assert jobs.list_jobs(app_db) == []
+
+
+def test_audit_form_passes_the_small_screens_choice_to_the_job(app_db, monkeypatch):
+    monkeypatch.setenv("A11Y_ALLOW_PRIVATE", "1")
+    started = []
+    monkeypatch.setattr(jobs, "start_audit", lambda engine, request, **kwargs: started.append(request) or "job-1")
+    at = submit_audit(open_page("audit.py"), "http://127.0.0.1:9/a")
+    at.checkbox(key="audit_viewport").uncheck()
+    at = submit_audit(at, "http://127.0.0.1:9/b")
+    at.checkbox(key="audit_viewport").check()
+    submit_audit(at, "http://127.0.0.1:9/c")
+    assert [(r.urls, r.viewport) for r in started] == [
+        (("http://127.0.0.1:9/a",), True), (("http://127.0.0.1:9/b",), False), (("http://127.0.0.1:9/c",), True)]
 
 
 APP_NOTICE = ("This app audits public web addresses. Local and private addresses are refused (set "
