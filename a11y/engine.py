@@ -54,7 +54,7 @@ from selenium.common.exceptions import (
 )
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from a11y import checks
+from a11y import checks, keyboard
 from a11y.browser import CdpUnavailableError, cdp, guard_of, make_driver
 from a11y.crawl import RefusedURLError, check_url
 from a11y.findings import (
@@ -573,7 +573,7 @@ def _custom_findings(driver: WebDriver) -> list[Finding]:
 def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
                best_practice: bool = True, cookies: Sequence[tuple[str, str]] = (),
                headers: Sequence[tuple[str, str]] = (), axe: AxeScript | None = None,
-               custom_checks: bool = True) -> PageResult:
+               custom_checks: bool = True, keyboard_walk: bool = True) -> PageResult:
     """Audit one page in a browser the caller owns (it is never closed here).
 
     Parameters
@@ -592,6 +592,9 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
         axe build; ``None`` uses :func:`load_axe`'s default.
     custom_checks : bool, default=True
         Append the accessibility-tree checks of :mod:`a11y.checks`.
+    keyboard_walk : bool, default=True
+        Then walk the page with Tab and Shift+Tab (:func:`a11y.keyboard.keyboard_walk`), append its
+        findings and put its cost in ``PageResult.keyboard``.
 
     Returns
     -------
@@ -624,8 +627,10 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
     violations, incomplete = findings_from_axe(raw)
     if custom_checks:
         violations += _custom_findings(driver)
+    walk = keyboard.keyboard_walk(driver) if keyboard_walk else None
+    violations += walk.findings if walk else []
     anchor_findings(driver, violations + incomplete)
-    return PageResult(url=url, violations=violations, incomplete=incomplete)
+    return PageResult(url=url, violations=violations, incomplete=incomplete, keyboard=walk.cost() if walk else None)
 
 
 # --- the pool ----------------------------------------------------------------------------------
@@ -637,7 +642,7 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                standard: str = DEFAULT_STANDARD, best_practice: bool = True,
                cookies: Iterable[str | tuple[str, str]] = (), headers: Iterable[str | tuple[str, str]] = (),
                axe_script: str | Path | None = None, progress: Progress | None = None,
-               page_load_timeout: float = 30, custom_checks: bool = True,
+               page_load_timeout: float = 30, custom_checks: bool = True, keyboard_walk: bool = True,
                driver: WebDriver | None = None,
                driver_factory: Callable[[], WebDriver] | None = None,
                after_page: Callable[[WebDriver, PageResult], None] | None = None,
@@ -652,7 +657,7 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
         Browsers run in parallel (one thread each); never more than there are URLs.
     remote : str or None, default=None
         Remote WebDriver / Selenium Grid URL; ``None`` uses local Chromium.
-    standard, best_practice, custom_checks
+    standard, best_practice, custom_checks, keyboard_walk
         As for :func:`audit_page`.
     cookies : iterable of str or (str, str), default=()
         ``"NAME=VALUE"`` strings (or pairs), set for each page's host before it loads.
@@ -717,7 +722,7 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                 try:
                     results[index] = audit_page(current, url, standard=standard, best_practice=best_practice,
                                                 cookies=cookie_pairs, headers=header_pairs, axe=axe,
-                                                custom_checks=custom_checks)
+                                                custom_checks=custom_checks, keyboard_walk=keyboard_walk)
                     if after_page is not None and results[index].status == "ok":
                         after_page(current, results[index])
                 except (BrowserCrashedError, WebDriverException) as exc:

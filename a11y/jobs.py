@@ -107,6 +107,7 @@ class AuditRequest:
     workers: int = 1
     cookies: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    keyboard: bool = True
 
     def public(self) -> dict[str, Any]:
         """The request without cookies and headers (what the job row stores)."""
@@ -124,7 +125,8 @@ def _lines(text: str | Iterable[str]) -> list[str]:
 def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, crawl_limit: int | None = None,
                  standard: str = DEFAULT_STANDARD, best_practice: bool = True, workers: int = 1,
                  cookies: str | Iterable[str] = (), headers: str | Iterable[str] = (),
-                 allowed_hosts: Iterable[str] | None = None, allow_private: bool = True) -> AuditRequest:
+                 allowed_hosts: Iterable[str] | None = None, allow_private: bool = True,
+                 keyboard: bool = True) -> AuditRequest:
     """Check an audit request from a form before anything is fetched.
 
     Parameters
@@ -146,6 +148,8 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
     allow_private : bool, default=True
         Allow loopback and private addresses; the app passes
         :meth:`a11y.crawl.URLPolicy.for_app` (off unless ``A11Y_ALLOW_PRIVATE=1``).
+    keyboard : bool, default=True
+        Walk each page with Tab and Shift+Tab (:mod:`a11y.keyboard`).
 
     Raises
     ------
@@ -172,7 +176,7 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
         urls=tuple(pages), sitemap=sitemap, crawl=crawl_limit, standard=standard,
         best_practice=bool(best_practice), workers=workers,
         cookies=tuple(parse_cookie(c) for c in _lines(cookies)),
-        headers=tuple(parse_header(h) for h in _lines(headers)),
+        headers=tuple(parse_header(h) for h in _lines(headers)), keyboard=bool(keyboard),
     )
 
 
@@ -425,7 +429,7 @@ def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[st
     results = audit_urls(urls, workers=min(request.workers, len(urls)), standard=request.standard,
                          best_practice=request.best_practice, cookies=request.cookies,
                          headers=request.headers, progress=progress, after_page=after_page, stop=stop,
-                         driver_factory=driver_factory, driver=driver)
+                         driver_factory=driver_factory, driver=driver, keyboard_walk=request.keyboard)
     if stop.is_set() and len(results) < len(urls):
         return None
     return results, shots

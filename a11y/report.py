@@ -10,7 +10,8 @@ Report shape (docs/architecture.md, Contracts; keys are only ever added, never r
     {"axe_version": "4.10.2", "standard": "wcag22aa",
      "pages": [{"url", "status": "ok"|"error", "error": str|None,
                 "violations": [Finding.to_dict(), ...],   # screen-reader issues first
-                "incomplete": [Finding.to_dict(), ...]}],  # "needs review", never failures
+                "incomplete": [Finding.to_dict(), ...],    # "needs review", never failures
+                "keyboard": {...}}],                       # only when the keyboard walk ran: its cost
      "summary": {...},                                     # see summarize()
      "baseline": {...}}                                    # only after apply_baseline()
 
@@ -31,7 +32,7 @@ FAIL_ON = ("none",) + IMPACTS
 """Allowed ``--fail-on`` thresholds, from "never fail" to "only critical"."""
 
 STATUSES = ("ok", "error")
-SOURCES = ("axe", "custom")
+SOURCES = ("axe", "custom", "keyboard")
 TOP_RULES = 10
 """How many rules ``summary["top_rules"]`` lists."""
 

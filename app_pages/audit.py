@@ -34,6 +34,7 @@ def start(policy: crawl.URLPolicy) -> None:
             crawl_limit=int(form["audit_crawl_limit"]) if form["audit_crawl"] else None,
             standard=form["audit_standard"], best_practice=form["audit_best_practice"],
             workers=int(form["audit_workers"]), cookies=form["audit_cookies"], headers=form["audit_headers"],
+            keyboard=form["audit_keyboard"],
             allowed_hosts=policy.allowed_hosts, allow_private=policy.allow_private)
     except ValueError as exc:
         st.session_state["audit_error"] = str(exc)
@@ -113,6 +114,9 @@ with st.form("audit_form"):
     right.number_input("Browsers in parallel", min_value=1, max_value=jobs.MAX_WORKERS, value=1,
                        key="audit_workers")
     st.checkbox("Also check axe's best practices", value=True, key="audit_best_practice")
+    st.checkbox("Walk each page with the keyboard", value=True, key="audit_keyboard",
+                help="Presses Tab and Shift+Tab through each page: keyboard traps, focus that cannot be seen, "
+                     "controls or menus only a mouse can reach, focus order. About a second a page.")
     with st.expander("Pages behind a login"):
         st.text_area("Cookies", key="audit_cookies",
                      help="NAME=VALUE, one a line, sent to the audited hosts. Kept in memory for this audit "

@@ -118,8 +118,9 @@ def explorer(audit: dict) -> None:
         sr = left.radio("Screen-reader relevance", explore.SCREEN_READER_CHOICES, horizontal=True,
                         format_func={"all": "All", "screen-reader": "Screen-reader issues",
                                      "other": "Other issues"}.get, key="f_sr")
-        sources = right.multiselect("Source", ["axe", "custom"], key="f_sources",
-                                    format_func={"axe": "axe-core", "custom": "Accessibility-tree checks"}.get)
+        sources = right.multiselect("Source", ["axe", "custom", "keyboard"], key="f_sources",
+                                    format_func={"axe": "axe-core", "custom": "Accessibility-tree checks",
+                                                 "keyboard": "Keyboard walk"}.get)
         shown = explore.filter_findings(frame, pages=pages, rules=rules, impacts=impacts, screen_reader=sr,
                                         sources=sources)
         st.write(f"{len(shown):,} of {counted(len(frame), FAILING)} match.")
