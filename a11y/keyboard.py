@@ -117,15 +117,20 @@ _SETUP = r"""
 const K = window.__a11yKbd = {els: [], ids: new Map(), log: [], snap: new Map(), marks: new Map()};
 K.id = (el) => { if (!K.ids.has(el)) { K.ids.set(el, K.els.length); K.els.push(el); } return K.ids.get(el); };
 K.up = (n) => n.parentElement || (n.parentNode && n.parentNode.host) || null;
-K.deepActive = () => { let a = document.activeElement; while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement; return a; };
+K.deepActive = () => {
+  let a = document.activeElement;
+  while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+  return a;
+};
 K.visible = (el) => {
   if (!el.isConnected) return false;
   if (el.checkVisibility && !el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) return false;
   const r = el.getBoundingClientRect();
   return r.width > 0 && r.height > 0;
 };
-const PROPS = ['outline-style', 'outline-width', 'outline-color', 'outline-offset', 'border-top-color', 'border-right-color',
-  'border-bottom-color', 'border-left-color', 'border-top-width', 'border-bottom-width', 'border-left-width',
+const PROPS = ['outline-style', 'outline-width', 'outline-color', 'outline-offset', 'border-top-color',
+  'border-right-color', 'border-bottom-color', 'border-left-color', 'border-top-width', 'border-bottom-width',
+  'border-left-width',
   'border-right-width', 'border-top-style', 'box-shadow', 'background-color', 'background-image', 'color',
   'text-decoration-line', 'text-decoration-color', 'text-decoration-thickness', 'opacity', 'transform', 'filter',
   'font-weight', 'visibility', 'display'];
@@ -146,8 +151,11 @@ K.sig = (el) => {
   if (el.labels) for (const l of el.labels) parts.push(K.sig1(l));
   return parts.join('#');
 };
-K.settle = () => { for (const a of document.getAnimations()) { try { if (a instanceof CSSTransition) a.finish(); } catch (e) {} } };
-const FOCUSABLE = 'a[href], area[href], button, input, select, textarea, iframe, summary, [tabindex], [contenteditable=""], [contenteditable="true"], audio[controls], video[controls]';
+K.settle = () => {
+  for (const a of document.getAnimations()) { try { if (a instanceof CSSTransition) a.finish(); } catch (e) {} }
+};
+const FOCUSABLE = 'a[href], area[href], button, input, select, textarea, iframe, summary, [tabindex], '
+  + '[contenteditable=""], [contenteditable="true"], audio[controls], video[controls]';
 K.focusables = [];
 const collect = (root) => {
   for (const el of root.querySelectorAll('*')) {
@@ -171,7 +179,11 @@ K.onFocus = (e) => {
 addEventListener('keydown', K.onKey, true);
 addEventListener('focusin', K.onFocus, true);
 addEventListener('focusout', out, true);
-K.stop = () => { removeEventListener('keydown', K.onKey, true); removeEventListener('focusin', K.onFocus, true); removeEventListener('focusout', out, true); };
+K.stop = () => {
+  removeEventListener('keydown', K.onKey, true);
+  removeEventListener('focusin', K.onFocus, true);
+  removeEventListener('focusout', out, true);
+};
 K.start = () => {
   // Focus a sentinel after everything: the next Tab leaves the page, the one after enters it at its start.
   const s = document.createElement('span'); s.tabIndex = 0; s.setAttribute('data-a11y-kbd', '');
@@ -209,10 +221,14 @@ const sel = (el) => {
   if (root.host) s = sel(root.host) + ' >>> ' + s;
   return s;
 };
-const name = (el) => clean(el.getAttribute('aria-label')) || clean(el.labels && el.labels[0] && el.labels[0].textContent)
+const name = (el) => clean(el.getAttribute('aria-label'))
+  || clean(el.labels && el.labels[0] && el.labels[0].textContent)
   || clean(el.getAttribute('alt')) || clean(el.getAttribute('title')) || clean(el.textContent).slice(0, 60)
   || clean(el.getAttribute('placeholder')) || clean(el.value);
-const html = (el) => { const h = el.outerHTML; return h.length <= 250 ? h : h.slice(0, h.indexOf('>') + 1).slice(0, 250); };
+const html = (el) => {
+  const h = el.outerHTML;
+  return h.length <= 250 ? h : h.slice(0, h.indexOf('>') + 1).slice(0, 250);
+};
 return arguments[0].map((i) => {
   const el = K.els[i];
   if (!el || !el.isConnected) return null;
@@ -224,7 +240,8 @@ return arguments[0].map((i) => {
           dialog: dialog ? K.id(dialog) : null,
           dialog_label: dialog ? (dialog.id ? '#' + dialog.id : name(dialog).slice(0, 40)) : '',
           modal: !!dialog && (dialog.getAttribute('aria-modal') === 'true' || dialog.matches(':modal')),
-          dialog_buttons: dialog ? dialog.querySelectorAll('button, [role="button"], input[type="button"], input[type="submit"]').length : 0};
+          dialog_buttons: dialog ? dialog.querySelectorAll(
+            'button, [role="button"], input[type="button"], input[type="submit"]').length : 0};
 });
 """
 
@@ -252,28 +269,37 @@ const K = window.__a11yKbd;
 const reached = arguments[0].map((i) => K.els[i]).filter(Boolean);
 const WIDGET = new Set(['button', 'link', 'checkbox', 'radio', 'switch', 'tab', 'menuitem', 'menuitemcheckbox',
   'menuitemradio', 'option', 'slider', 'spinbutton', 'combobox', 'textbox', 'searchbox', 'treeitem', 'gridcell']);
-const COMPOSITE = '[role="tablist"], [role="menu"], [role="menubar"], [role="listbox"], [role="tree"], [role="grid"], [role="radiogroup"], [role="toolbar"], [role="treegrid"]';
+const COMPOSITE = ['tablist', 'menu', 'menubar', 'listbox', 'tree', 'grid', 'radiogroup', 'toolbar', 'treegrid']
+  .map((r) => '[role="' + r + '"]').join(', ');
 const near = (el) => reached.some((r) => r === el || el.contains(r) || r.contains(el));
 const unreachable = [];
 for (const el of document.body.querySelectorAll('*')) {
   if (unreachable.length >= 50) break;
   const role = (el.getAttribute('role') || '').trim().split(/\s+/)[0];
   const pointer = getComputedStyle(el).cursor === 'pointer';
-  const handler = el.hasAttribute('onclick') || typeof el.onclick === 'function' || (K.marks.get(el) || []).includes('click');
+  const handler = el.hasAttribute('onclick') || typeof el.onclick === 'function'
+    || (K.marks.get(el) || []).includes('click');
   if (!(WIDGET.has(role) || (pointer && handler))) continue;
-  if (!el.isConnected || !K.visible(el) || near(el) || el.matches('label, label *, [aria-disabled="true"], :disabled')) continue;
+  if (!el.isConnected || !K.visible(el) || near(el)) continue;
+  if (el.matches('label, label *, [aria-disabled="true"], :disabled')) continue;
   if (el.tabIndex >= 0 && !el.disabled && !el.closest('[inert]') && K.focusables.includes(el)) continue;
   const comp = el.closest(COMPOSITE);
   if (comp && (near(comp) || comp.hasAttribute('aria-activedescendant'))) continue;
-  const p = el.parentElement;
-  if (p && p.closest('a[href], button, summary, [role="button"], [role="link"]') && near(p.closest('a[href], button, summary, [role="button"], [role="link"]'))) continue;
+  const ACTIVE = 'a[href], button, summary, [role="button"], [role="link"]';
+  const outer = el.parentElement && el.parentElement.closest(ACTIVE);
+  if (outer && near(outer)) continue;
   if (el.querySelector('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')) continue;
   unreachable.push(K.id(el));
 }
 // Hover triggers: elements a CSS :hover rule reaches through (the rule styles something else), and mouse listeners.
 const owners = new Set();
 const rules = [];
-const walkRules = (list) => { for (const r of list) { if (r.cssRules && !r.selectorText) { try { walkRules(r.cssRules); } catch (e) {} } else if (r.selectorText) rules.push(r.selectorText); } };
+const walkRules = (list) => {
+  for (const r of list) {
+    if (r.cssRules && !r.selectorText) { try { walkRules(r.cssRules); } catch (e) {} }
+    else if (r.selectorText) rules.push(r.selectorText);
+  }
+};
 for (const sheet of document.styleSheets) { try { walkRules(sheet.cssRules); } catch (e) {} }
 for (const text of rules) {
   for (const one of text.split(',')) {
@@ -282,7 +308,9 @@ for (const text of rules) {
     const rest = one.slice(i + 6);
     if (!/[\s>+~]/.test(rest.trim() ? rest : '')) continue;  // the hover styles its own element only
     const head = one.slice(0, i).trim();
-    try { for (const el of document.querySelectorAll(head || '*')) { if (owners.size < 200) owners.add(el); } } catch (e) {}
+    try {
+      for (const el of document.querySelectorAll(head || '*')) { if (owners.size < 200) owners.add(el); }
+    } catch (e) {}
   }
 }
 for (const [el, types] of K.marks) if (types.some((t) => t === 'mouseenter' || t === 'mouseover')) owners.add(el);
@@ -512,7 +540,8 @@ def _run(w: _Walker) -> None:
     same: dict[int, bool | None] = {}
     for shift in (False, True):
         if not shift:
-            w.js("return window.__a11yKbd.start();")  # an inert page (a modal <dialog>) refuses it: walk from where focus is
+            # an inert page (a modal <dialog>) refuses the start point: then walk from where focus is
+            w.js("return window.__a11yKbd.start();")
         elif forward:
             if not w.js(_FOCUS_INDEX, forward[0]):
                 break
@@ -574,7 +603,8 @@ def _trap_summary(w: _Walker, trapped: list[int], shift: bool, reached: int
         return first, (f"Focus stays on {_label(first)}: {key} no longer moves focus after reaching it "
                        f"({reached} elements reached), so the rest of the page cannot be reached by keyboard.")
     container = w.js(_CONTAINER, trapped)
-    where = f"inside {container}" if container else "among " + ", ".join(_label(infos[i]) for i in trapped[:4] if i in infos)
+    where = f"inside {container}" if container else \
+        "among " + ", ".join(_label(infos[i]) for i in trapped[:4] if i in infos)
     return first, (f"Focus stays {where}: after {len(trapped)} {key} presses it returns to {_label(first)} and never "
                    f"reaches the rest of the page.")
 

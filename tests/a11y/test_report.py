@@ -124,7 +124,8 @@ def test_summary_of_the_recorded_site():
                       "minor": {"violations": 0, "nodes": 0}},
         "screen_reader": {"violations": 12, "nodes": 13},
         "other": {"violations": 1, "nodes": 1},
-        "by_source": {"axe": {"violations": 13, "nodes": 14}, "custom": {"violations": 0, "nodes": 0}},
+        "by_source": {"axe": {"violations": 13, "nodes": 14}, "custom": {"violations": 0, "nodes": 0},
+                      "keyboard": {"violations": 0, "nodes": 0}},
         "needs_review": {"violations": 1, "nodes": 1},
         "components": 10,
         "top_rules": [
@@ -149,7 +150,8 @@ def test_summary_counts_custom_checks_and_findings_without_impact():
     ])
     summary = make_report([page], axe_version="4.10.2", standard="wcag2aa")["summary"]
     assert summary["by_source"] == {"axe": {"violations": 1, "nodes": 1},
-                                    "custom": {"violations": 2, "nodes": 3}}
+                                    "custom": {"violations": 2, "nodes": 3},
+                                    "keyboard": {"violations": 0, "nodes": 0}}
     assert (summary["violations"], summary["nodes"]) == (3, 4)
     # no impact: in the totals, in no impact bucket
     assert sum(b["nodes"] for b in summary["by_impact"].values()) == 3
