@@ -133,7 +133,7 @@ const PROPS = ['outline-style', 'outline-width', 'outline-color', 'outline-offse
   'border-left-width',
   'border-right-width', 'border-top-style', 'box-shadow', 'background-color', 'background-image', 'color',
   'text-decoration-line', 'text-decoration-color', 'text-decoration-thickness', 'opacity', 'transform', 'filter',
-  'font-weight', 'visibility', 'display'];
+  'font-weight', 'visibility', 'display', 'position', 'left', 'top', 'clip', 'clip-path', 'z-index'];
 K.sig1 = (el, pseudo) => {
   const s = getComputedStyle(el, pseudo || null);
   const skip = (p) => (p.startsWith('outline-') && p !== 'outline-style' && s.outlineStyle === 'none')
@@ -268,7 +268,7 @@ _CANDIDATES = r"""
 const K = window.__a11yKbd;
 const reached = arguments[0].map((i) => K.els[i]).filter(Boolean);
 const WIDGET = new Set(['button', 'link', 'checkbox', 'radio', 'switch', 'tab', 'menuitem', 'menuitemcheckbox',
-  'menuitemradio', 'option', 'slider', 'spinbutton', 'combobox', 'textbox', 'searchbox', 'treeitem', 'gridcell']);
+  'menuitemradio', 'option', 'slider', 'spinbutton', 'combobox', 'textbox', 'searchbox', 'treeitem']);
 const COMPOSITE = ['tablist', 'menu', 'menubar', 'listbox', 'tree', 'grid', 'radiogroup', 'toolbar', 'treegrid']
   .map((r) => '[role="' + r + '"]').join(', ');
 const near = (el) => reached.some((r) => r === el || el.contains(r) || r.contains(el));
@@ -347,6 +347,15 @@ const t = K.focusables.includes(el) ? el : K.focusables.find((f) => el.contains(
 if (!t) return null;
 t.focus(); K.settle();
 return K.deepActive() === t ? K.id(t) : null;
+"""
+
+_OPENER = r"""
+// Whether Enter on it may open something without leaving the page or sending a form.
+const e = window.__a11yKbd.els[arguments[0]];
+if (e.matches('a[href]') && !e.getAttribute('href').startsWith('#')) return false;
+if (e.localName === 'button') return e.type === 'button' || !e.form;
+if (e.localName === 'input') return false;
+return e.matches('[role="button"], [aria-haspopup], [aria-expanded]');
 """
 
 _FOCUS_INDEX = r"""
@@ -705,10 +714,7 @@ def _hover_only(w: _Walker, triggers: list[int]) -> list[tuple[dict[str, Any], s
                 w.press(Keys.TAB, 1)
                 ok = bool(w.js(_SHOWN, shown))
                 w.js(_FOCUS_INDEX, focused)
-            if not ok and w.js(
-                    "const e = window.__a11yKbd.els[arguments[0]]; return e.matches('button, [role=\"button\"], "
-                    "[aria-haspopup], [aria-expanded]') && !(e.matches('a[href]') && !e.getAttribute('href')"
-                    ".startsWith('#'));", focused):
+            if not ok and w.js(_OPENER, focused):
                 w.press(Keys.ENTER, 1)
                 ok = bool(w.js(_SHOWN, shown))
                 if ok:

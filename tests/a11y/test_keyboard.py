@@ -18,18 +18,21 @@ from a11y.report import make_report
 PLANTED = {
     "keyboard/trap.html": {"kbd-trap": ["#email"]},
     "keyboard/trap-stall.html": {"kbd-trap": ["#code"]},
+    "keyboard/dialog-trap.html": {"kbd-trap": ["#find"]},
     "keyboard/focus.html": {"kbd-focus-not-visible": ["#plain"]},
     "keyboard/unreachable.html": {"kbd-unreachable": ["#save", "#remove", "#coupon"]},
     "keyboard/hover.html": {"kbd-hover-only": ["#products"]},
     "keyboard/order.html": {"kbd-focus-order": ["#contact-link"]},
 }
-CLEAN = ["keyboard/trap-clean.html", "keyboard/focus-clean.html", "keyboard/unreachable-clean.html",
+CLEAN = ["keyboard/trap-clean.html", "keyboard/dialog-clean.html", "keyboard/escape-clean.html",
+         "keyboard/focus-clean.html", "keyboard/unreachable-clean.html",
          "keyboard/hover-clean.html", "keyboard/order-clean.html"]
 SUMMARIES = {
     "keyboard/trap.html": "Focus stays inside #newsletter: after 2 Tab presses it returns to #email \u201cEmail\u201d "
                           "and never reaches the rest of the page.",
     "keyboard/trap-stall.html": "Focus stays on #code \u201cCode\u201d: Tab no longer moves focus after reaching it "
                                 "(2 elements reached), so the rest of the page cannot be reached by keyboard.",
+    "keyboard/dialog-trap.html": "Focus stays inside #finder dialog: after 2 Tab presses it returns to #find",
     "keyboard/order.html": "Focus goes from #contact-link \u201cContact\u201d back up",
 }
 
