@@ -6,10 +6,13 @@ uses the same technique correctly; the control must give nothing at all.
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 
 from a11y import jobs, keyboard
-from a11y.__main__ import build_parser
+from a11y.__main__ import build_parser, main
 from a11y.engine import audit_page
 from a11y.findings import PageResult
 from a11y.report import make_report
@@ -161,3 +164,20 @@ def test_audit_page_appends_keyboard_findings_after_axe_and_reports_the_cost(dri
     assert len({n.fingerprint for f in result.violations for n in f.nodes if f.source == "keyboard"}) == 3
     without = audit_page(driver, f"{site_url}/keyboard/unreachable.html", keyboard_walk=False)
     assert (found(without.violations), without.keyboard) == ({}, None)
+
+
+@pytest.mark.browser
+def test_the_command_line_walks_by_default_and_not_with_no_keyboard(driver, site_url):
+    url = f"{site_url}/keyboard/order.html"
+    reports = []
+    for extra in ([], ["--no-keyboard"]):
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["audit", url, "--fail-on", "none", *extra], stdout=out, stderr=err, driver=driver)
+        assert code == 0, err.getvalue()
+        reports.append(json.loads(out.getvalue()))
+    walked, plain = (r["pages"][0] for r in reports)
+    assert [(v["rule"], v["source"], v["nodes"][0]["target"]) for v in walked["violations"]
+            if v["source"] == "keyboard"] == [("kbd-focus-order", "keyboard", ["#contact-link"])]
+    assert walked["keyboard"]["ended"] == "complete" and walked["keyboard"]["stops"] == 4
+    assert reports[0]["summary"]["by_source"]["keyboard"] == {"violations": 1, "nodes": 1}
+    assert "keyboard" not in plain and all(v["source"] != "keyboard" for v in plain["violations"])
