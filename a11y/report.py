@@ -101,8 +101,8 @@ def summarize(pages: list[dict[str, Any]]) -> dict[str, Any]:
           count in the totals only.
         - ``screen_reader`` and ``other``: ``{"violations", "nodes"}`` for findings that
           do / do not change what a screen-reader user hears or can reach.
-        - ``by_source``: ``{"axe"|"custom": {"violations", "nodes"}}`` (axe-core or our
-          accessibility-tree checks).
+        - ``by_source``: ``{"axe"|"custom"|"keyboard": {"violations", "nodes"}}`` (axe-core, our
+          accessibility-tree checks, the keyboard walk).
         - ``needs_review``: ``{"violations", "nodes"}`` of axe's "incomplete" results;
           not included in any other count.
         - ``components``: distinct failing elements, i.e. distinct
