@@ -8,7 +8,11 @@ an iframe on every fifth, planted defects) served from this process on 127.0.0.1
   with ``--ignore-scripts`` and driving Debian's Chromium and chromedriver;
 * **ours** with ``--workers 2`` and ``--workers 1``, plus a one-page run of ours: its
   time is the fixed cost (interpreter, imports, browser start), and
-  ``(T(n pages) - T(1 page)) / (n - 1)`` is ours' cost per page with one worker;
+  ``(T(n pages) - T(1 page)) / (n - 1)`` is ours' cost per page with one worker. These
+  runs use ``--no-keyboard``: the peers press no keys, so the targets compare the same work;
+* **ours-keyboard**: ours with one worker as a user runs it, keyboard walk included; its
+  time against ``ours-w1`` is the walk's cost per page, and the report's per-page
+  ``keyboard`` entries (seconds, presses, how each walk ended) are summarised;
 * the **reference**: the ``axe.min.js`` ours uses (from the installed
   ``axe_selenium_python`` package) injected into every frame and run with ``axe.run``
   and ours' axe options, page after page in one already-open Chromium driven from
