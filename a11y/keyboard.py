@@ -57,8 +57,8 @@ MAX_SUSPECTS = 10
 """Elements whose focus style did not change that get the pixel comparison (the rest are left out)."""
 MAX_HOVER = 15
 """Hover triggers tried per page."""
-MAX_LISTENERS = 200
-"""Click and hover listeners looked at per page (CDP round trips)."""
+MAX_LISTENERS = 100
+"""Elements with click or hover listeners looked at per page (two CDP round trips each)."""
 
 
 @dataclass(frozen=True)
@@ -473,8 +473,9 @@ def _finding(rule_id: str, nodes: list[tuple[dict[str, Any], str]]) -> Finding:
                           for info, summary in nodes])
 
 
-def _mark_listeners(driver: WebDriver) -> bool:
+def _mark_listeners(w: _Walker) -> bool:
     """Tell the page which elements have click or hover listeners (CDP); False without CDP."""
+    driver = w.driver
     try:
         doc = cdp(driver, "Runtime.evaluate", {"expression": "document"})["result"]["objectId"]
         listeners = cdp(driver, "DOMDebugger.getEventListeners",
@@ -488,6 +489,7 @@ def _mark_listeners(driver: WebDriver) -> bool:
             wanted.setdefault(item["backendNodeId"], set()).add(
                 "click" if item["type"] not in ("mouseenter", "mouseover") else item["type"])
     for backend, types in list(wanted.items())[:MAX_LISTENERS]:
+        w.check_time()
         try:
             obj = cdp(driver, "DOM.resolveNode", {"backendNodeId": backend})["object"]["objectId"]
             cdp(driver, "Runtime.callFunctionOn", {
@@ -540,7 +542,7 @@ def _run(w: _Walker) -> None:
     result = w.result
     focusable, positive = w.js(_SETUP)
     result.focusable = focusable
-    has_cdp = _mark_listeners(w.driver)
+    has_cdp = _mark_listeners(w)
     limit = 2 * focusable + 20 if focusable else 4
     reached: list[int] = []
     nodes: dict[str, list[tuple[dict[str, Any], str]]] = {rule: [] for rule in RULES}
