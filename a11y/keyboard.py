@@ -294,10 +294,12 @@ for (const el of document.body.querySelectorAll('*')) {
 // Hover triggers: elements a CSS :hover rule reaches through (the rule styles something else), and mouse listeners.
 const owners = new Set();
 const rules = [];
+const SHOWS = ['display', 'visibility', 'opacity', 'height', 'max-height', 'left', 'top', 'transform', 'clip',
+  'clip-path'];  // what a rule must set to show something
 const walkRules = (list) => {
   for (const r of list) {
     if (r.cssRules && !r.selectorText) { try { walkRules(r.cssRules); } catch (e) {} }
-    else if (r.selectorText) rules.push(r.selectorText);
+    else if (r.selectorText && SHOWS.some((p) => r.style.getPropertyValue(p))) rules.push(r.selectorText);
   }
 };
 for (const sheet of document.styleSheets) { try { walkRules(sheet.cssRules); } catch (e) {} }
@@ -307,9 +309,12 @@ for (const text of rules) {
     if (i < 0) continue;
     const rest = one.slice(i + 6);
     if (!/[\s>+~]/.test(rest.trim() ? rest : '')) continue;  // the hover styles its own element only
-    const head = one.slice(0, i).trim();
+    const before = one.slice(0, i);
+    let head = before.trim();
+    if (!head || /[\s>+~]$/.test(before)) head = (before + '*').trim();  // ':hover' alone or after a combinator
+    if (head === '*') continue;  // any element at all: too broad to try
     try {
-      for (const el of document.querySelectorAll(head || '*')) { if (owners.size < 200) owners.add(el); }
+      for (const el of document.querySelectorAll(head)) { if (owners.size < 200) owners.add(el); }
     } catch (e) {}
   }
 }
