@@ -520,7 +520,13 @@ def keyboard_walk(driver: WebDriver, *, max_seconds: float = MAX_SECONDS) -> Key
     -------
     KeyboardWalk
         Findings (``source="keyboard"``) and the walk's cost. The page is left scrolled to
-        the top with nothing focused.
+        the top with nothing focused. A page that breaks the walk (it navigates away, a
+        script times out) ends it with ``ended="error"`` and what was found before.
+
+    Raises
+    ------
+    WebDriverException
+        The browser died (it no longer runs a script); the caller should replace it.
     """
     walker = _Walker(driver, max_seconds)
     result = walker.result
@@ -529,8 +535,10 @@ def keyboard_walk(driver: WebDriver, *, max_seconds: float = MAX_SECONDS) -> Key
     except _TimeUp:
         result.ended = "time"
     except WebDriverException as exc:
-        if "chrome not reachable" in str(exc).lower() or "invalid session" in str(exc).lower():
-            raise
+        try:
+            driver.execute_script("return 1;")
+        except WebDriverException:
+            raise exc from None  # the browser died: the caller replaces it
         log.warning("keyboard walk stopped: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         result.ended = "error"
     finally:

@@ -181,3 +181,11 @@ def test_the_command_line_walks_by_default_and_not_with_no_keyboard(driver, site
     assert walked["keyboard"]["ended"] == "complete" and walked["keyboard"]["stops"] == 4
     assert reports[0]["summary"]["by_source"]["keyboard"] == {"violations": 1, "nodes": 1}
     assert "keyboard" not in plain and all(v["source"] != "keyboard" for v in plain["violations"])
+
+
+@pytest.mark.browser
+def test_a_page_that_navigates_during_the_walk_ends_it_without_failing(driver, site_url):
+    driver.get(f"{site_url}/keyboard/navigates.html")
+    walk = keyboard.keyboard_walk(driver)
+    assert (walk.ended, walk.findings) == ("error", [])
+    assert driver.execute_script("return 1") == 1
