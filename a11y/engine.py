@@ -16,7 +16,8 @@ One page (:func:`audit_page`, with a driver the caller owns):
    owns get axe preloaded into every new document (:func:`preload_axe`), which
    saves sending it on each page;
 4. the checks beyond axe of :mod:`a11y.checks` (run on the accessibility tree that
-   :mod:`a11y.axtree` reads over CDP) are appended to the violations;
+   :mod:`a11y.axtree` reads over CDP) are appended to the violations, then the keyboard
+   walk's findings (:mod:`a11y.keyboard`; last, as it changes focus and scroll);
 5. every failing element gets its fingerprint from what the page says of it (its name,
    landmark and heading: :func:`anchor_findings`), never from its position among siblings.
 

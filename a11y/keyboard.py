@@ -271,7 +271,11 @@ const WIDGET = new Set(['button', 'link', 'checkbox', 'radio', 'switch', 'tab', 
   'menuitemradio', 'option', 'slider', 'spinbutton', 'combobox', 'textbox', 'searchbox', 'treeitem']);
 const COMPOSITE = ['tablist', 'menu', 'menubar', 'listbox', 'tree', 'grid', 'radiogroup', 'toolbar', 'treegrid']
   .map((r) => '[role="' + r + '"]').join(', ');
-const near = (el) => reached.some((r) => r === el || el.contains(r) || r.contains(el));
+// Reached by Tab, or focusable at all (a walk cut short by a trap or a cap leaves those unreached, not unreachable).
+const pool = Array.from(new Set([...reached, ...K.focusables]));
+const near = (el) => pool.some((r) => r === el || el.contains(r) || r.contains(el));
+const controls = (comp) => !!comp.id && reached.some((r) => ['aria-controls', 'aria-owns'].some(
+  (a) => (r.getAttribute(a) || '').split(/\s+/).includes(comp.id)));
 const unreachable = [];
 for (const el of document.body.querySelectorAll('*')) {
   if (unreachable.length >= 50) break;
@@ -281,10 +285,12 @@ for (const el of document.body.querySelectorAll('*')) {
     || (K.marks.get(el) || []).includes('click');
   if (!(WIDGET.has(role) || (pointer && handler))) continue;
   if (!el.isConnected || !K.visible(el) || near(el)) continue;
-  if (el.matches('label, label *, [aria-disabled="true"], :disabled')) continue;
+  if (el.matches('label, label *, [aria-disabled="true"], :disabled, [aria-hidden="true"] *, [aria-hidden="true"]')) {
+    continue;
+  }
   if (el.tabIndex >= 0 && !el.disabled && !el.closest('[inert]') && K.focusables.includes(el)) continue;
   const comp = el.closest(COMPOSITE);
-  if (comp && (near(comp) || comp.hasAttribute('aria-activedescendant'))) continue;
+  if (comp && (near(comp) || comp.hasAttribute('aria-activedescendant') || controls(comp))) continue;
   const ACTIVE = 'a[href], button, summary, [role="button"], [role="link"]';
   const outer = el.parentElement && el.parentElement.closest(ACTIVE);
   if (outer && near(outer)) continue;
