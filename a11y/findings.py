@@ -99,7 +99,7 @@ class PageResult:
     keyboard: dict[str, Any] | None = None  # the keyboard walk's cost (a11y.keyboard.KeyboardWalk.cost), if it ran
 
     def to_dict(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "url": self.url, "status": self.status, "error": self.error,
             "violations": [f.to_dict() for f in self.violations],
             "incomplete": [f.to_dict() for f in self.incomplete],

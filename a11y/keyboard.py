@@ -706,7 +706,7 @@ def _order_jumps(forward: list[int], infos: dict[int, dict[str, Any]]) -> list[t
 
 def _hover_only(w: _Walker, triggers: list[int]) -> list[tuple[dict[str, Any], str]]:
     """Triggers whose hover shows content that keyboard focus (and Enter on a button) does not."""
-    out = []
+    out: list[tuple[dict[str, Any], str]] = []
     if not triggers:
         return out
     infos = w.describe(triggers)

@@ -378,8 +378,9 @@ def run_ours(urls: list[str], workers: int, keyboard: bool = False) -> Run:
     stem = f"ours-w{workers}{'-keyboard' * keyboard}-{len(urls)}p"
     output = WORK / f"{stem}.json"
     output.unlink(missing_ok=True)
-    argv = [sys.executable, "-m", "a11y", "audit", *urls, "--workers", str(workers),
-            "--format", "json", "--output", output, *([] if keyboard else ["--no-keyboard"])]
+    argv: list[str | os.PathLike[str]] = [sys.executable, "-m", "a11y", "audit", *urls, "--workers", str(workers),
+                                          "--format", "json", "--output", output,
+                                          *([] if keyboard else ["--no-keyboard"])]
     tool = "ours-keyboard" if keyboard else f"ours-w{workers}"
     load = os.getloadavg()[0]
     process = run_tool(argv, output_stem=WORK / stem, cwd=ROOT)
