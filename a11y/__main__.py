@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run only WCAG rules, not axe's best practices")
     p.add_argument("--no-viewport", dest="viewport", action="store_false",
                    help="skip the reflow (320 px wide) and text-spacing checks")
+    p.add_argument("--no-keyboard", dest="keyboard", action="store_false",
+                   help="skip the keyboard walk (Tab and Shift+Tab through each page; about 1 s a page)")
     p.add_argument("--workers", type=_positive_int, default=1, metavar="N",
                    help="browsers running in parallel (default: 1)")
     p.add_argument("--remote", metavar="URL", help="remote WebDriver or Selenium Grid URL")
@@ -166,7 +168,7 @@ def run_audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO,
     pages = audit_urls(urls, workers=workers, remote=args.remote, standard=args.standard,
                        best_practice=args.best_practice, cookies=cookies, headers=headers,
                        axe_script=args.axe_script, progress=_Progress(stderr), driver=driver,
-                       viewport_checks=args.viewport)
+                       viewport_checks=args.viewport, keyboard_walk=args.keyboard)
     report = make_report(pages, axe_version=axe.version, standard=args.standard)
     if baseline is not None:
         report = apply_baseline(report, baseline)

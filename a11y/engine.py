@@ -16,7 +16,8 @@ One page (:func:`audit_page`, with a driver the caller owns):
    owns get axe preloaded into every new document (:func:`preload_axe`), which
    saves sending it on each page;
 4. the checks beyond axe of :mod:`a11y.checks` (run on the accessibility tree that
-   :mod:`a11y.axtree` reads over CDP) are appended to the violations;
+   :mod:`a11y.axtree` reads over CDP) are appended to the violations, then the keyboard
+   walk's findings (:mod:`a11y.keyboard`; last, as it changes focus and scroll);
 5. every failing element gets its fingerprint from what the page says of it (its name,
    landmark and heading: :func:`anchor_findings`), never from its position among siblings.
 
@@ -54,7 +55,7 @@ from selenium.common.exceptions import (
 )
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from a11y import checks, viewport
+from a11y import checks, keyboard, viewport
 from a11y.browser import CdpUnavailableError, cdp, guard_of, make_driver
 from a11y.crawl import RefusedURLError, check_url
 from a11y.findings import (
@@ -573,7 +574,7 @@ def _custom_findings(driver: WebDriver) -> list[Finding]:
 def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
                best_practice: bool = True, cookies: Sequence[tuple[str, str]] = (),
                headers: Sequence[tuple[str, str]] = (), axe: AxeScript | None = None,
-               custom_checks: bool = True, viewport_checks: bool = True) -> PageResult:
+               custom_checks: bool = True, viewport_checks: bool = True, keyboard_walk: bool = True) -> PageResult:
     """Audit one page in a browser the caller owns (it is never closed here).
 
     Parameters
@@ -594,6 +595,9 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
         Append the accessibility-tree checks of :mod:`a11y.checks`.
     viewport_checks : bool, default=True
         Append reflow and text-spacing findings (:mod:`a11y.viewport`; WCAG 2.1+ standards only).
+    keyboard_walk : bool, default=True
+        Then walk the page with Tab and Shift+Tab (:func:`a11y.keyboard.keyboard_walk`), append its
+        findings and put its cost in ``PageResult.keyboard``.
 
     Returns
     -------
@@ -628,8 +632,10 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
         violations += _custom_findings(driver)
     if viewport_checks:
         violations += viewport.viewport_findings(driver, standard)
+    walk = keyboard.keyboard_walk(driver) if keyboard_walk else None
+    violations += walk.findings if walk else []
     anchor_findings(driver, violations + incomplete)
-    return PageResult(url=url, violations=violations, incomplete=incomplete)
+    return PageResult(url=url, violations=violations, incomplete=incomplete, keyboard=walk.cost() if walk else None)
 
 
 # --- the pool ----------------------------------------------------------------------------------
@@ -642,6 +648,7 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                cookies: Iterable[str | tuple[str, str]] = (), headers: Iterable[str | tuple[str, str]] = (),
                axe_script: str | Path | None = None, progress: Progress | None = None,
                page_load_timeout: float = 30, custom_checks: bool = True, viewport_checks: bool = True,
+               keyboard_walk: bool = True,
                driver: WebDriver | None = None,
                driver_factory: Callable[[], WebDriver] | None = None,
                after_page: Callable[[WebDriver, PageResult], None] | None = None,
@@ -656,7 +663,7 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
         Browsers run in parallel (one thread each); never more than there are URLs.
     remote : str or None, default=None
         Remote WebDriver / Selenium Grid URL; ``None`` uses local Chromium.
-    standard, best_practice, custom_checks, viewport_checks
+    standard, best_practice, custom_checks, viewport_checks, keyboard_walk
         As for :func:`audit_page`.
     cookies : iterable of str or (str, str), default=()
         ``"NAME=VALUE"`` strings (or pairs), set for each page's host before it loads.
@@ -721,7 +728,8 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                 try:
                     results[index] = audit_page(current, url, standard=standard, best_practice=best_practice,
                                                 cookies=cookie_pairs, headers=header_pairs, axe=axe,
-                                                custom_checks=custom_checks, viewport_checks=viewport_checks)
+                                                custom_checks=custom_checks, viewport_checks=viewport_checks,
+                                                keyboard_walk=keyboard_walk)
                     if after_page is not None and results[index].status == "ok":
                         after_page(current, results[index])
                 except (BrowserCrashedError, WebDriverException) as exc:

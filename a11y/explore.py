@@ -33,7 +33,7 @@ def findings_frame(report: dict[str, Any], kind: str = "violations") -> pd.DataF
     -------
     DataFrame
         Columns :data:`FINDING_COLUMNS`: ``page`` (URL), ``rule``, ``impact`` (str or
-        None), ``screen_reader`` (bool), ``source`` ('axe' or 'custom'), ``help``,
+        None), ``screen_reader`` (bool), ``source`` ('axe', 'custom' or 'keyboard'), ``help``,
         ``help_url``, ``target`` (selector path as one string), ``html``, ``summary``
         (what to fix), ``fingerprint``; in report order (pages as given, findings
         screen-reader first, most severe first).

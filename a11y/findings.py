@@ -69,7 +69,7 @@ class Finding:
     help: str
     help_url: str
     screen_reader: bool
-    source: str = "axe"  # "axe", "custom" or "viewport" (a11y.viewport)
+    source: str = "axe"  # "axe", "custom" (a11y.checks), "viewport" (a11y.viewport) or "keyboard" (a11y.keyboard)
     nodes: list[Node] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,13 +96,17 @@ class PageResult:
     error: str | None = None
     violations: list[Finding] = field(default_factory=list)
     incomplete: list[Finding] = field(default_factory=list)
+    keyboard: dict[str, Any] | None = None  # the keyboard walk's cost (a11y.keyboard.KeyboardWalk.cost), if it ran
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "url": self.url, "status": self.status, "error": self.error,
             "violations": [f.to_dict() for f in self.violations],
             "incomplete": [f.to_dict() for f in self.incomplete],
         }
+        if self.keyboard is not None:
+            data["keyboard"] = dict(self.keyboard)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PageResult:
@@ -110,6 +114,7 @@ class PageResult:
             url=data["url"], status=data.get("status", "ok"), error=data.get("error"),
             violations=[Finding.from_dict(f) for f in data.get("violations", [])],
             incomplete=[Finding.from_dict(f) for f in data.get("incomplete", [])],
+            keyboard=data.get("keyboard"),
         )
 
 

@@ -108,6 +108,7 @@ class AuditRequest:
     viewport: bool = True
     cookies: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    keyboard: bool = True
 
     def public(self) -> dict[str, Any]:
         """The request without cookies and headers (what the job row stores)."""
@@ -126,7 +127,7 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
                  standard: str = DEFAULT_STANDARD, best_practice: bool = True, workers: int = 1,
                  cookies: str | Iterable[str] = (), headers: str | Iterable[str] = (),
                  allowed_hosts: Iterable[str] | None = None, allow_private: bool = True,
-                 viewport: bool = True) -> AuditRequest:
+                 viewport: bool = True, keyboard: bool = True) -> AuditRequest:
     """Check an audit request from a form before anything is fetched.
 
     Parameters
@@ -150,6 +151,8 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
         :meth:`a11y.crawl.URLPolicy.for_app` (off unless ``A11Y_ALLOW_PRIVATE=1``).
     viewport : bool, default=True
         Also run the reflow and text-spacing checks (:mod:`a11y.viewport`).
+    keyboard : bool, default=True
+        Walk each page with Tab and Shift+Tab (:mod:`a11y.keyboard`).
 
     Raises
     ------
@@ -176,7 +179,7 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
         urls=tuple(pages), sitemap=sitemap, crawl=crawl_limit, standard=standard,
         best_practice=bool(best_practice), workers=workers, viewport=bool(viewport),
         cookies=tuple(parse_cookie(c) for c in _lines(cookies)),
-        headers=tuple(parse_header(h) for h in _lines(headers)),
+        headers=tuple(parse_header(h) for h in _lines(headers)), keyboard=bool(keyboard),
     )
 
 
@@ -429,7 +432,8 @@ def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[st
     results = audit_urls(urls, workers=min(request.workers, len(urls)), standard=request.standard,
                          best_practice=request.best_practice, cookies=request.cookies,
                          headers=request.headers, progress=progress, after_page=after_page, stop=stop,
-                         driver_factory=driver_factory, driver=driver, viewport_checks=request.viewport)
+                         driver_factory=driver_factory, driver=driver, viewport_checks=request.viewport,
+                         keyboard_walk=request.keyboard)
     if stop.is_set() and len(results) < len(urls):
         return None
     return results, shots

@@ -10,7 +10,8 @@ Report shape (docs/architecture.md, Contracts; keys are only ever added, never r
     {"axe_version": "4.10.2", "standard": "wcag22aa",
      "pages": [{"url", "status": "ok"|"error", "error": str|None,
                 "violations": [Finding.to_dict(), ...],   # screen-reader issues first
-                "incomplete": [Finding.to_dict(), ...]}],  # "needs review", never failures
+                "incomplete": [Finding.to_dict(), ...],    # "needs review", never failures
+                "keyboard": {...}}],                       # only when the keyboard walk ran: its cost
      "summary": {...},                                     # see summarize()
      "baseline": {...}}                                    # only after apply_baseline()
 
@@ -31,7 +32,10 @@ FAIL_ON = ("none",) + IMPACTS
 """Allowed ``--fail-on`` thresholds, from "never fail" to "only critical"."""
 
 STATUSES = ("ok", "error")
-SOURCES = ("axe", "custom", "viewport")
+SOURCE_NAMES = {"axe": "axe-core", "custom": "Accessibility-tree checks",
+                "viewport": "Small screens and text spacing", "keyboard": "Keyboard walk"}
+"""Where a finding came from (``Finding.source``), in the words the app shows."""
+SOURCES = tuple(SOURCE_NAMES)
 TOP_RULES = 10
 """How many rules ``summary["top_rules"]`` lists."""
 
@@ -100,8 +104,8 @@ def summarize(pages: list[dict[str, Any]]) -> dict[str, Any]:
           count in the totals only.
         - ``screen_reader`` and ``other``: ``{"violations", "nodes"}`` for findings that
           do / do not change what a screen-reader user hears or can reach.
-        - ``by_source``: ``{"axe"|"custom"|"viewport": {"violations", "nodes"}}`` (axe-core, our
-          accessibility-tree checks, or our reflow and text-spacing checks).
+        - ``by_source``: ``{"axe"|"custom"|"viewport"|"keyboard": {"violations", "nodes"}}`` (axe-core, our
+          accessibility-tree checks, our reflow and text-spacing checks, the keyboard walk).
         - ``needs_review``: ``{"violations", "nodes"}`` of axe's "incomplete" results;
           not included in any other count.
         - ``components``: distinct failing elements, i.e. distinct

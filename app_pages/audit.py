@@ -35,7 +35,7 @@ def start(policy: crawl.URLPolicy) -> None:
             standard=form["audit_standard"], best_practice=form["audit_best_practice"],
             workers=int(form["audit_workers"]), cookies=form["audit_cookies"], headers=form["audit_headers"],
             allowed_hosts=policy.allowed_hosts, allow_private=policy.allow_private,
-            viewport=form["audit_viewport"])
+            viewport=form["audit_viewport"], keyboard=form["audit_keyboard"])
     except ValueError as exc:
         st.session_state["audit_error"] = str(exc)
         return
@@ -118,6 +118,9 @@ with st.form("audit_form"):
     st.checkbox("Also check small screens and text spacing", value=True, key="audit_viewport",
                 help="Whether the page fits 320 px wide without scrolling sideways (WCAG 1.4.10) and keeps all "
                      "its text when line, letter and word spacing are increased (WCAG 1.4.12).")
+    st.checkbox("Walk each page with the keyboard", value=True, key="audit_keyboard",
+                help="Presses Tab and Shift+Tab through each page: keyboard traps, focus that cannot be seen, "
+                     "controls or menus only a mouse can reach, focus order. About a second a page.")
     with st.expander("Pages behind a login"):
         st.text_area("Cookies", key="audit_cookies",
                      help="NAME=VALUE, one a line, sent to the audited hosts. Kept in memory for this audit "

@@ -9,7 +9,7 @@ import streamlit as st
 
 from a11y import explore, history, jobs
 from a11y.findings import IMPACTS
-from a11y.report import group_by_component
+from a11y.report import SOURCE_NAMES, group_by_component
 from a11y.reporters import EXTENSIONS, FORMATS, render
 from app_pages._clock import browser_zone, show, zone_name
 from app_pages._common import engine, require_login
@@ -120,9 +120,7 @@ def explorer(audit: dict) -> None:
         sr = left.radio("Screen-reader relevance", explore.SCREEN_READER_CHOICES, horizontal=True,
                         format_func={"all": "All", "screen-reader": "Screen-reader issues",
                                      "other": "Other issues"}.get, key="f_sr")
-        sources = right.multiselect("Source", ["axe", "custom", "viewport"], key="f_sources",
-                                    format_func={"axe": "axe-core", "custom": "Accessibility-tree checks",
-                                                 "viewport": "Small screens and text spacing"}.__getitem__)
+        sources = right.multiselect("Source", list(SOURCE_NAMES), key="f_sources", format_func=SOURCE_NAMES.__getitem__)
         shown = explore.filter_findings(frame, pages=pages, rules=rules, impacts=impacts, screen_reader=sr,
                                         sources=sources)
         st.write(f"{len(shown):,} of {counted(len(frame), FAILING)} match.")

@@ -8,7 +8,11 @@ an iframe on every fifth, planted defects) served from this process on 127.0.0.1
   with ``--ignore-scripts`` and driving Debian's Chromium and chromedriver;
 * **ours** with ``--workers 2`` and ``--workers 1``, plus a one-page run of ours: its
   time is the fixed cost (interpreter, imports, browser start), and
-  ``(T(n pages) - T(1 page)) / (n - 1)`` is ours' cost per page with one worker;
+  ``(T(n pages) - T(1 page)) / (n - 1)`` is ours' cost per page with one worker. These
+  runs use ``--no-keyboard``: the peers press no keys, so the targets compare the same work;
+* **ours-keyboard**: ours with one worker as a user runs it, keyboard walk included; its
+  time against ``ours-w1`` is the walk's cost per page, and the report's per-page
+  ``keyboard`` entries (seconds, presses, how each walk ended) are summarised;
 * the **reference**: the ``axe.min.js`` ours uses (from the installed
   ``axe_selenium_python`` package) injected into every frame and run with ``axe.run``
   and ours' axe options, page after page in one already-open Chromium driven from
@@ -33,6 +37,7 @@ and every tool passed its sanity check, 1 otherwise, 2 on bad arguments.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import functools
 import http.server
@@ -83,7 +88,7 @@ OVERHEAD_TARGET = 1.3
 MIN_RECALL = 0.9
 """Share of the planted top-level defects a tool must report to count as having audited."""
 
-TOOLS = ("pa11y-ci", "axe-cli", "ours-w2", "ours-w1", "reference")
+TOOLS = ("pa11y-ci", "axe-cli", "ours-w2", "ours-w1", "ours-keyboard", "reference")
 TIMEOUT_S = 900.0
 
 
@@ -367,19 +372,25 @@ def run_axe_cli(urls: list[str], versions: dict[str, str]) -> Run:
                         detail={"returncode": process.returncode})
 
 
-def run_ours(urls: list[str], workers: int) -> Run:
-    """``python -m a11y audit`` with JSON output (the contract in docs/architecture.md), in a fresh interpreter."""
-    output = WORK / f"ours-w{workers}-{len(urls)}p.json"
+def run_ours(urls: list[str], workers: int, keyboard: bool = False) -> Run:
+    """``python -m a11y audit`` with JSON output (the contract in docs/architecture.md), in a fresh interpreter.
+
+    Without ``keyboard`` it runs with ``--no-keyboard``: the peers do not press keys, so the targets
+    compare the same work; ``keyboard=True`` (tool ``ours-keyboard``) measures the default, walk included.
+    """
+    stem = f"ours-w{workers}{'-keyboard' * keyboard}-{len(urls)}p"
+    output = WORK / f"{stem}.json"
     output.unlink(missing_ok=True)
     argv: list[str | os.PathLike[str]] = [sys.executable, "-m", "a11y", "audit", *urls, "--workers", str(workers),
-            "--format", "json", "--output", output]
-    tool = f"ours-w{workers}"
+                                          "--format", "json", "--output", output,
+                                          *([] if keyboard else ["--no-keyboard"])]
+    tool = "ours-keyboard" if keyboard else f"ours-w{workers}"
     load = os.getloadavg()[0]
-    process = run_tool(argv, output_stem=WORK / f"ours-w{workers}-{len(urls)}p", cwd=ROOT)
+    process = run_tool(argv, output_stem=WORK / stem, cwd=ROOT)
     if not output.is_file():  # exit 1 only means "violations found"; no report means it failed
         return _process_run(tool, f"ours, --workers {workers}", len(urls), process, load, error=_failure(process))
     report = json.loads(output.read_text())
-    label = f"ours, --workers {workers} (axe {report.get('axe_version', '?')})"
+    label = f"ours, --workers {workers}{' + keyboard walk' * keyboard} (axe {report.get('axe_version', '?')})"
     found, page_errors = {}, {}
     for page in report.get("pages", []):
         if page.get("status") == "ok":
@@ -388,9 +399,19 @@ def run_ours(urls: list[str], workers: int) -> Run:
             page_errors[page["url"]] = page.get("error")
     custom, viewport = (sum(1 for page in report.get("pages", []) for v in page.get("violations", [])
                             if v.get("source") == source) for source in ("custom", "viewport"))
-    return _process_run(tool, label, len(urls), process, load, found=found,
-                        detail={"returncode": process.returncode, "page_errors": page_errors,
-                                "custom_findings": custom, "viewport_findings": viewport})
+    detail = {"returncode": process.returncode, "page_errors": page_errors, "custom_findings": custom,
+              "viewport_findings": viewport}
+    walks = [page["keyboard"] for page in report.get("pages", []) if page.get("keyboard")]
+    if walks:
+        detail["keyboard"] = {
+            "pages": len(walks), "median_seconds": round(statistics.median(w["seconds"] for w in walks), 3),
+            "max_seconds": max(w["seconds"] for w in walks),
+            "mean_presses": round(statistics.fmean(w["presses"] for w in walks), 1),
+            "mean_stops": round(statistics.fmean(w["stops"] for w in walks), 1),
+            "ended": dict(collections.Counter(w["ended"] for w in walks)),
+            "findings": sum(len(v["nodes"]) for page in report["pages"] for v in page.get("violations", [])
+                            if v.get("source") == "keyboard")}
+    return _process_run(tool, label, len(urls), process, load, found=found, detail=detail)
 
 
 _AXE_RUN = """
@@ -562,6 +583,13 @@ def summarise(runs: dict[str, Run], one_page: Run | None, site: Site, base_url: 
             tools["ours-w1"].update({"one_page_run_cpu_s": round(one_page.cpu_s, 2),
                                      "marginal_cpu_seconds_per_page": round(marginal_cpu, 4)})
 
+    walked, plain = runs.get("ours-keyboard"), runs.get("ours-w1")
+    if walked is not None and plain is not None and walked.error is None and plain.error is None:
+        tools["ours-keyboard"]["extra_seconds_per_page"] = round((walked.seconds - plain.seconds) / walked.n_pages, 4)
+        if walked.cpu_s is not None and plain.cpu_s is not None:
+            tools["ours-keyboard"]["extra_cpu_seconds_per_page"] = round(
+                (walked.cpu_s - plain.cpu_s) / walked.n_pages, 4)
+
     def ok(name: str) -> Run | None:
         run = runs.get(name)
         return run if run is not None and run.error is None else None
@@ -633,6 +661,15 @@ def render_tables(results: dict[str, Any]) -> str:
                         for c in results["cpu_view"]])
     notes = ["CPU s/page: user + system CPU of the tool's whole process tree, browsers included "
              "(the reference: its browser and the Python thread driving it)."]
+    walked = results["tools"].get("ours-keyboard", {})
+    if walked.get("keyboard"):
+        k = walked["keyboard"]
+        extra = walked.get("extra_seconds_per_page")
+        notes.append(f"* keyboard walk (on by default): median {k['median_seconds']:.2f} s a page (max "
+                     f"{k['max_seconds']:.2f}), {k['mean_presses']:.0f} key presses and {k['mean_stops']:.0f} "
+                     f"focus stops a page on average, ended {k['ended']}"
+                     + ("" if extra is None else f"; +{extra:.2f} s a page against ours --workers 1 "
+                        f"(--no-keyboard), +{walked.get('extra_cpu_seconds_per_page', float('nan')):.2f} CPU s"))
     if any("marginal_seconds_per_page" in t for t in results["tools"].values()):
         notes.append("* marginal cost per page of one worker: (T(all pages) - T(1 page)) / (pages - 1); the "
                      "reference's s/page excludes browser start.")
@@ -678,6 +715,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "axe-cli": (len(urls), lambda: run_axe_cli(urls, versions)),
             "ours-w2": (len(urls), lambda: run_ours(urls, workers=2)),
             "ours-w1": (len(urls), lambda: run_ours(urls, workers=1)),
+            "ours-keyboard": (len(urls), lambda: run_ours(urls, workers=1, keyboard=True)),
             "ours-1-page": (1, lambda: run_ours(urls[:1], workers=1)),
             "reference": (len(urls), lambda: run_reference(urls)),
         }

@@ -125,7 +125,7 @@ def test_summary_of_the_recorded_site():
         "screen_reader": {"violations": 12, "nodes": 13},
         "other": {"violations": 1, "nodes": 1},
         "by_source": {"axe": {"violations": 13, "nodes": 14}, "custom": {"violations": 0, "nodes": 0},
-                      "viewport": {"violations": 0, "nodes": 0}},
+                      "viewport": {"violations": 0, "nodes": 0}, "keyboard": {"violations": 0, "nodes": 0}},
         "needs_review": {"violations": 1, "nodes": 1},
         "components": 10,
         "top_rules": [
@@ -153,7 +153,8 @@ def test_summary_counts_custom_checks_and_findings_without_impact():
     summary = make_report([page], axe_version="4.10.2", standard="wcag2aa")["summary"]
     assert summary["by_source"] == {"axe": {"violations": 1, "nodes": 1},
                                     "custom": {"violations": 2, "nodes": 3},
-                                    "viewport": {"violations": 1, "nodes": 1}}
+                                    "viewport": {"violations": 1, "nodes": 1},
+                                    "keyboard": {"violations": 0, "nodes": 0}}
     assert (summary["violations"], summary["nodes"]) == (4, 5)
     # no impact: in the totals, in no impact bucket
     assert sum(b["nodes"] for b in summary["by_impact"].values()) == 4

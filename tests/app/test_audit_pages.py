@@ -42,8 +42,20 @@ def test_audit_form_has_every_choice(app_db):
     assert at.selectbox(key="audit_standard").options == ["WCAG 2.0 A", "WCAG 2.0 AA", "WCAG 2.1 AA", "WCAG 2.2 AA"]
     assert at.checkbox(key="audit_best_practice").value is True
     assert at.checkbox(key="audit_viewport").value is True
+    assert at.checkbox(key="audit_keyboard").value is True
     assert at.number_input(key="audit_workers").max == 2
     assert "Recent audits" not in texts(at)
+
+
+@pytest.mark.parametrize("walk", [True, False])
+def test_audit_form_passes_the_keyboard_walk_choice_to_the_job(app_db, monkeypatch, walk):
+    started = []
+    monkeypatch.setattr(jobs, "start_audit", lambda engine, request, **kwargs: started.append(request) or "0" * 32)
+    at = open_page("audit.py")
+    if not walk:
+        at.checkbox(key="audit_keyboard").uncheck()
+    submit_audit(at, "https://example.org/")
+    assert [(r.urls, r.keyboard) for r in started] == [(("https://example.org/",), walk)]
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "javascript:alert(1)", "chrome://settings",
