@@ -480,8 +480,13 @@ def participants_with_sorts(engine: Engine, study_id: str, participant_ids: Iter
     return [p for p in wanted if p in found]
 
 
-def load_sorts(engine: Engine, study_id: str, *, include_excluded: bool = True) -> list[Sort]:
-    """Submitted sorts of a study, oldest first."""
+def load_sorts(engine: Engine, study_id: str, *, include_excluded: bool = True,
+               groups: bool = True) -> list[Sort]:
+    """Submitted sorts of a study, oldest first.
+
+    With ``groups=False`` only the sorts' times and answers are read, and every sort's ``groups``
+    is empty: for pages that show those without the placements (see :func:`load_placements`).
+    """
     query = sa.select(sorts).where(sorts.c.study_id == study_id).order_by(sorts.c.id)
     if not include_excluded:
         query = query.where(sorts.c.excluded.is_(False))
@@ -490,7 +495,7 @@ def load_sorts(engine: Engine, study_id: str, *, include_excluded: bool = True) 
         ids = [r["id"] for r in sort_rows]
         group_rows: dict[int, list] = {i: [] for i in ids}
         card_rows: dict[tuple[int, int], list[str]] = {}
-        if ids:
+        if ids and groups:
             sub = sa.select(sorts.c.id).where(sorts.c.study_id == study_id)
             for r in conn.execute(sa.select(sort_groups).where(sort_groups.c.sort_id.in_(sub))
                                   .order_by(sort_groups.c.sort_id, sort_groups.c.idx)):

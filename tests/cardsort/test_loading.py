@@ -42,7 +42,8 @@ def test_the_stored_table_is_the_hand_built_one(engine):
     assert fields(table) == {
         "card_ids": ("c1", "c2", "c3", "c4"), "cards": ("Hours", "Map", "Loans", "Fines"),
         "participants": ("p1", "p3"),  # p2 excluded, p4 placed only the removed card
-        # p1: Visit [Map, Hours], money [Fines, (Events skipped), Loans]; p3: Money! [Loans], k1 [Fines, Hours], Other [Map]
+        # p1: Visit [Map, Hours], money [Fines, (Events skipped), Loans];
+        # p3: Money! [Loans], k1 [Fines, Hours], Other [Map]
         "card": [1, 0, 3, 2, 2, 3, 0, 1],
         "group": [0, 0, 1, 1, 2, 3, 3, 4],
         "group_participant": [0, 0, 1, 1, 1],
@@ -111,3 +112,17 @@ def test_placements_come_as_arrays_in_the_order_of_the_sorts(engine):
     assert placed.group_labels == ("Visit", "money", "Money!", "", "Other", "Gone")
     assert placed.group_category_ids == ("k1", None, None, "k1", None, None)
     assert store.load_placements(engine, "s1", include_excluded=True).participants == ("p1", "p2", "p3", "p4")
+
+
+def test_sorts_without_groups_keep_their_times_and_answers(engine):
+    from datetime import UTC, datetime
+
+    store.create_study(engine, study_from_spec(SPEC, "s1"))
+    t0, t1 = datetime(2026, 3, 1, 9, tzinfo=UTC), datetime(2026, 3, 1, 9, 5, tzinfo=UTC)
+    store.import_sorts(engine, "s1", [replace(SORTS[0], started_at=t0, finished_at=t1, answers={"comments": "Ok"}),
+                                      SORTS[1]])
+    store.set_exclusions(engine, "s1", {"p2": True})
+    assert store.load_sorts(engine, "s1", groups=False) == [
+        Sort("p1", (), started_at=t0, finished_at=t1, answers={"comments": "Ok"}), Sort("p2", ())]
+    assert store.load_sorts(engine, "s1", include_excluded=False, groups=False) == [
+        Sort("p1", (), started_at=t0, finished_at=t1, answers={"comments": "Ok"})]
