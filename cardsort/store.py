@@ -531,14 +531,14 @@ class StoredPlacements:
     group : ndarray of int64, shape (n_placements,)
         Each placement's stored group, an index into the ``group_*`` attributes.
     group_participant, group_index : ndarray of int64, shape (n_groups,)
-        Each stored group's participant (index into ``participants``) and its position in the
+        Each stored group's participant (index into ``participants``) and its place in the
         participant's sort (``sort_groups.idx``: 0 for the first group).
     group_labels : tuple of str, shape (n_groups,)
         The label the participant gave the group ('' when unnamed).
     group_category_ids : tuple of (str or None), shape (n_groups,)
         The study's category the group stands for (``None`` for a participant's own group).
 
-    Placements are in the order of :func:`load_sorts`: sort, group, position in the group.
+    Placements are in the order of :func:`load_sorts`: sort, group, place in the group.
     """
 
     participants: tuple[str, ...]
@@ -551,60 +551,54 @@ class StoredPlacements:
     group_category_ids: tuple[str | None, ...]
 
 
-def _codes(values: Iterable[str]) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Integer codes of ``values`` in order of first appearance, and the distinct values."""
-    index: dict[str, int] = {}
-    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int64)
-    return codes, tuple(index)
-
-
 def load_placements(engine: Engine, study_id: str, *, include_excluded: bool = False) -> StoredPlacements:
     """Every placement of a study's submitted sorts, in one SQL query, as arrays.
 
     What :func:`load_sorts` reads, without a Python object per sort or group: the query
-    returns one row per placement, and the participant's id, the group's label and its
-    category id only on the first placement of each sort and group (the others carry NULL),
-    so texts are read once. Excluded sorts are left out unless ``include_excluded``.
+    returns one row per placement (sort, group and place as integers, the card's id), and the participant's
+    id, the group's label and its category id only on the first placement of each sort and
+    group (the others carry NULL), so texts are read once. Excluded sorts are left out unless
+    ``include_excluded``.
     """
-    first = placements.c.position == 0  # positions and group indices count from 0 (see _insert_sort)
+    first = placements.c.position == 0  # places and group indices count from 0 (see _insert_sort)
     query = (
         sa.select(placements.c.sort_id, placements.c.group_idx, placements.c.position, placements.c.card_id,
                   sa.case((sa.and_(first, placements.c.group_idx == 0), sorts.c.participant_id)),
                   sort_groups.c.label, sort_groups.c.category_id)
-        .select_from(placements.join(sorts, sorts.c.id == placements.c.sort_id).outerjoin(
-            sort_groups, sa.and_(sort_groups.c.sort_id == placements.c.sort_id,
-                                 sort_groups.c.idx == placements.c.group_idx, first)))
+        .select_from(placements.join(sorts, sorts.c.id == placements.c.sort_id)
+                     .outerjoin(sort_groups, sa.and_(sort_groups.c.sort_id == placements.c.sort_id,
+                                                     sort_groups.c.idx == placements.c.group_idx, first)))
         .where(sorts.c.study_id == study_id)
     )
     if not include_excluded:
         query = query.where(sorts.c.excluded.is_(False))
     with engine.connect() as conn:
-        rows = conn.execute(query).all()
+        result = conn.execute(query)
+        rows = result.cursor.fetchall()  # plain tuples of ints and texts: no row objects needed
+        result.close()
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
         return StoredPlacements((), (), empty, empty, empty, empty, (), ())
     sort_id, group_idx, position, card_id, participant, label, category = zip(*rows)
     sort_id, group_idx, position = (np.array(col, dtype=np.int64) for col in (sort_id, group_idx, position))
+    codes: dict[str, int] = {}  # card ids to integers here, not in a join: a join's plan depends on statistics
+    card = np.array([codes.setdefault(c, len(codes)) for c in card_id], dtype=np.int64)
     order = np.lexsort((position, group_idx, sort_id))  # the query leaves the order to the database
     sort_id, group_idx, position = sort_id[order], group_idx[order], position[order]
     starts = np.ones(len(order), dtype=bool)
     starts[1:] = (sort_id[1:] != sort_id[:-1]) | (group_idx[1:] != group_idx[:-1])
     sort_starts = np.ones(len(order), dtype=bool)
     sort_starts[1:] = sort_id[1:] != sort_id[:-1]
-    if position[starts].any() or group_idx[sort_starts].any():
-        bad = int(sort_id[starts][np.flatnonzero(position[starts] != 0)[0]] if position[starts].any()
-                  else sort_id[sort_starts][np.flatnonzero(group_idx[sort_starts] != 0)[0]])
-        raise ValueError(f"sort {bad} of study {study_id!r} has groups or placements that do not count from 0")
-    first_rows = order[starts]
-    if any(label[i] is None for i in first_rows.tolist()):
-        raise ValueError(f"study {study_id!r} has placements in a group that is not stored")
-    card, card_ids = _codes(card_id[i] for i in order.tolist())
+    first_rows = order[starts].tolist()
+    if position[starts].any() or group_idx[sort_starts].any() or any(label[i] is None for i in first_rows):
+        raise ValueError(f"study {study_id!r} has sorts whose groups or placements are not stored as submit_sort "
+                         "stores them (a group missing, or not counted from 0)")
     return StoredPlacements(
         participants=tuple(participant[i] for i in order[sort_starts].tolist()),
-        card_ids=card_ids, card=card, group=np.cumsum(starts) - 1,
+        card_ids=tuple(codes), card=card[order], group=np.cumsum(starts) - 1,
         group_participant=np.cumsum(sort_starts)[starts] - 1, group_index=group_idx[starts],
-        group_labels=tuple(label[i] for i in first_rows.tolist()),
-        group_category_ids=tuple(category[i] for i in first_rows.tolist()),
+        group_labels=tuple(label[i] for i in first_rows),
+        group_category_ids=tuple(category[i] for i in first_rows),
     )
 
 
