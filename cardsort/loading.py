@@ -10,14 +10,19 @@ already in memory.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy.engine import Engine
 
-from . import formats, store
+from . import formats
 from .model import Sort, Study
 from .standardise import LabelDecision, apply_decisions, decisions_from_rows
 from .table import SortTable
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported only when a stored study is read
+    from sqlalchemy.engine import Engine
+
+    from .store import StoredPlacements
 
 
 def load_table(engine: Engine, study_id: str, study: Study | None = None) -> SortTable | None:
@@ -41,6 +46,8 @@ def load_table(engine: Engine, study_id: str, study: Study | None = None) -> Sor
     cardsort.store.NotFound
         When there is no study with that id.
     """
+    from . import store
+
     study = study if study is not None else store.get_study(engine, study_id)
     if len(study.cards) < 2:
         return None
@@ -48,7 +55,7 @@ def load_table(engine: Engine, study_id: str, study: Study | None = None) -> Sor
     return table_from_placements(study, store.load_placements(engine, study_id), decisions)
 
 
-def table_from_placements(study: Study, stored: store.StoredPlacements,
+def table_from_placements(study: Study, stored: StoredPlacements,
                           decisions: Iterable[LabelDecision] = ()) -> SortTable | None:
     """The analysis table of placements read by :func:`cardsort.store.load_placements`.
 
