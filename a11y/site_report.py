@@ -24,7 +24,7 @@ from a11y import history
 from a11y.report import group_by_component, summarize
 from a11y.reporters._common import render_template
 from cardsort.analysis import Analysis, analyze
-from cardsort.model import Sort, Study
+from cardsort.model import Study
 
 WAYFINDING_RULES = frozenset({
     "bypass", "document-title", "empty-heading", "frame-title", "heading-order", "link-name",
@@ -121,13 +121,10 @@ def load_site_report(engine: Engine, study_id: str, audit_id: int, *, method: st
         When the study or the audit does not exist.
     """
     from cardsort import store
-    from cardsort.report import analysis_table
-    from cardsort.standardise import decisions_from_rows
+    from cardsort.loading import load_table
 
     study = store.get_study(engine, study_id)
-    sorts: list[Sort] = store.load_sorts(engine, study_id, include_excluded=True)
-    table = analysis_table(study, sorts, store.excluded_participants(engine, study_id),
-                           decisions_from_rows(store.load_label_decisions(engine, study_id)))
+    table = load_table(engine, study_id, study)
     analysis = analyze(table, method=method, k=k) if table is not None else None
     audit = history.get_audit(engine, audit_id)
     return build_site_report(study, analysis, audit["report"], site=audit["site"],

@@ -22,9 +22,8 @@ from cardsort.analysis import Analysis, analyze
 from cardsort.clustering import METHODS
 from cardsort.comments import comments_frame
 from cardsort.i18n import counted
+from cardsort.loading import load_table
 from cardsort.model import Sort, Study
-from cardsort.report import analysis_table
-from cardsort.standardise import decisions_from_rows
 from cardsort.table import SortTable
 
 # --- database ----------------------------------------------------------------------------------
@@ -165,8 +164,10 @@ def participant_link(study: Study) -> str:
 class Results:
     """What the results page shows for one study at one moment.
 
-    ``sorts`` are the included (analysed) sorts; ``n_excluded`` counts the excluded ones;
-    ``comments`` holds every submitted participant's answers (:func:`cardsort.comments.comments_frame`).
+    ``sorts`` are the included (analysed) sorts with their times and answers but without their groups
+    (the placements are in ``table``; exports read the whole sorts when asked); ``n_excluded`` counts the
+    excluded ones; ``comments`` holds every submitted participant's answers
+    (:func:`cardsort.comments.comments_frame`).
     """
 
     study: Study
@@ -183,12 +184,11 @@ def _analysis(database: str, study_id: str, updated_at: datetime | None, n_sorts
     """Cached on the database, the study, its last change, its number of sorts and the excluded participants."""
     del database, updated_at, n_sorts  # part of the cache key only
     study = store.get_study(engine(), study_id)
-    every = store.load_sorts(engine(), study_id, include_excluded=True)
+    every = store.load_sorts(engine(), study_id, include_excluded=True, groups=False)
     left_out = set(excluded)
     sorts = [s for s in every if s.participant_id not in left_out]
     extra = {"n_excluded": len(every) - len(sorts), "comments": comments_frame(every, left_out)}
-    decisions = decisions_from_rows(store.load_label_decisions(engine(), study_id))
-    table = analysis_table(study, sorts, decisions=decisions)
+    table = load_table(engine(), study_id, study)
     if table is None:
         return Results(study, sorts, None, None, **extra)
     return Results(study, sorts, table, analyze(table, method=method, k=k), **extra)

@@ -109,6 +109,12 @@ def _chart_downloads(name: str, chart, stem: str, key: str) -> None:
                         mime="image/svg+xml", on_click="ignore", key=f"svg:{key}")
 
 
+def _export(database, study: Study, fmt: str) -> str:
+    """The analysed sorts in ``fmt``, read with their groups only when the export is asked for (the page itself
+    needs only the analysis table and the sorts' times)."""
+    return formats.export(study, store.load_sorts(database, study.id, include_excluded=False), fmt)
+
+
 def show_results(study_id: str) -> None:
     study: Study = store.get_study(engine(), study_id)
     counts = store.participant_counts(engine(), study.id)
@@ -180,13 +186,13 @@ def show_results(study_id: str) -> None:
     with tabs[names[-1]]:
         _comments(study, base.comments, stem)
     with tabs["Export"]:
-        sorts = shown.sorts
+        database = engine()  # the download runs the export later, outside this script run
         st.header("Data", anchor=False)
         data = st.columns(5)
         for column, (label, fmt, ext, mime) in zip(data, [
                 ("Long CSV", "long", "csv", "text/csv"), ("Casolysis CSV", "casolysis", "csv", "text/csv"),
                 ("JSON", "json", "json", "application/json")]):
-            column.download_button(label, data=functools.partial(formats.export, study, sorts, fmt),
+            column.download_button(label, data=functools.partial(_export, database, study, fmt),
                                    file_name=f"{stem}-{fmt}.{ext}", mime=mime, on_click="ignore", key=f"dl:{fmt}")
         data[3].download_button("Similarity matrix CSV",
                                 data=lambda: formats.export_similarity(analysis.cards, analysis.similarity),

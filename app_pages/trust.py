@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app_pages._common import choose_method, choose_study, engine, method_name, require_login
-from cardsort import charts, exclusions, store
-from cardsort.aam import AgreedSet, actual_agreement
-from cardsort.analysis import analyze
+from cardsort import charts, store
+from cardsort.aam import AgreedSet
 from cardsort.clustermap import cluster_map_chart, cluster_map_frame, map_cards
 from cardsort.i18n import counted
-from cardsort.participants import default_max_distance, edit_distances, representative_sorts, sample_participants
-from cardsort.report import analysis_table, build_report, render, render_comments_csv
-from cardsort.stability import bootstrap_stability, sample_size_curve
-from cardsort.standardise import decisions_from_rows
+from cardsort.participants import default_max_distance, representative_sorts
+from cardsort.report import Report, load_report, render, render_comments_csv
 
 require_login()
 
@@ -30,26 +28,19 @@ TIMES = {"one": "time", "other": "times"}
 
 @st.cache_data(max_entries=16, show_spinner="Analysing the sorts…")
 def _computed(study_id: str, updated_at: datetime | None, n_sorts: int, method: str) -> dict:
-    """Everything this page shows, cached on the study's last change (exclusions and label decisions move it)."""
+    """Everything this page shows, cached on the study's last change (exclusions, label decisions and notes
+    move it): the stakeholder report's own analyses (:func:`cardsort.report.load_report`), plus the cluster map."""
     del updated_at, n_sorts  # cache key only
-    study = store.get_study(engine(), study_id)
-    sorts = store.load_sorts(engine(), study_id, include_excluded=True)
-    excluded = store.excluded_participants(engine(), study_id)
-    decisions = decisions_from_rows(store.load_label_decisions(engine(), study_id))
-    out = {"sorts": sorts, "excluded": excluded, "flags": exclusions.flag_sorts(sorts),
-           "rule": exclusions.describe_thresholds(sorts), "table": None}
-    table = analysis_table(study, sorts, excluded, decisions)
-    if table is None:
+    report = load_report(engine(), study_id, method=method)
+    out = {"report": report, "n_sorts": report.n_sorts, "excluded": set(report.excluded), "flags": report.flags,
+           "rule": report.exclusion_rule, "table": report.table}
+    if report.table is None:
         return out
-    analysis = analyze(table, method=method)
-    out.update(table=table, analysis=analysis, aam=actual_agreement(table))
-    if table.n_participants >= 2:
-        out["stability"] = bootstrap_stability(table, analysis.clusters, method)
-        out["sample"] = sample_participants(table)
-        out["distances"] = edit_distances(out["sample"])
-        if table.n_cards >= 3:
-            out["sample_size"] = sample_size_curve(table)
-    out["coords"] = map_cards(analysis.similarity)
+    out.update(analysis=report.analysis, aam=report.aam_tree, coords=map_cards(report.analysis.similarity))
+    if report.stability is not None:
+        out.update(stability=report.stability, sample=report.sample, distances=report.distances)
+    if report.sample_size is not None:
+        out["sample_size"] = report.sample_size
     return out
 
 
@@ -206,9 +197,9 @@ def _report(study, method: str, data: dict) -> None:
              "opens anywhere (the comments also as their own CSV).")
 
     prepared = st.session_state.get("report_prepared")
-    version = (study.id, str(study.updated_at), method, len(data["sorts"]), notes)
+    version = (study.id, str(study.updated_at), method, data["n_sorts"], notes)
     if st.button("Build the report", type="primary", key=f"build_report:{study.id}"):
-        prepared = {"version": version, "files": _build_report_files(study, method, data)}
+        prepared = {"version": version, "files": _build_report_files(data["report"], notes)}
         st.session_state["report_prepared"] = prepared
     if not prepared or prepared["version"] != version:
         st.write("Building takes a few seconds with thousands of participants; the steps show as it goes.")
@@ -223,22 +214,22 @@ def _report(study, method: str, data: dict) -> None:
                                key=f"report:{fmt}")
 
 
-def _build_report_files(study, method: str, data: dict) -> dict[str, str]:
-    """The report in every format, built under a status box that shows each step as it runs.
+def _build_report_files(report: Report, notes: str) -> dict[str, str]:
+    """The report in every format, written under a status box.
 
-    The page's own cached analyses (``data``) are reused, so only what they lack is computed.
+    The report's analyses are the ones this page already shows (``_computed``), so only the files are
+    written now, with the notes as saved and the time of writing.
     """
     started = time.perf_counter()
     with st.status("Building the report…", expanded=True) as status:
-        bar = st.progress(0.0, text="Reading the sorts")
-        report = build_report(study, data["sorts"], data["excluded"],
-                              decisions_from_rows(store.load_label_decisions(engine(), study.id)),
-                              store.load_study_notes(engine(), study.id), method=method,
-                              progress=lambda step, done: bar.progress(done, text=step),
-                              computed=dict(data, method=method) if data["table"] is not None else None)
-        bar.progress(1.0, text="Writing HTML, CSV and JSON")
-        files = {fmt: render(report, fmt) for fmt in ("html", "csv", "json")}
+        bar = st.progress(0.0, text="Writing HTML, CSV and JSON")
+        report = replace(report, notes=notes, generated_at=datetime.now(UTC).replace(microsecond=0))
+        files = {}
+        for i, fmt in enumerate(("html", "csv", "json")):
+            files[fmt] = render(report, fmt)
+            bar.progress((i + 1) / 4, text="Writing HTML, CSV and JSON")
         files["comments"] = render_comments_csv(report)
+        bar.progress(1.0, text="Done")
         status.update(label=f"Report ready ({time.perf_counter() - started:.1f} s): download it below.",
                       state="complete", expanded=False)
     return files

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from bench.common import BenchError
 
 BENCHMARKS = {"cardsort": "bench.cardsort_bench", "a11y": "bench.a11y_bench", "trust": "bench.trust_bench",
-              "load": "bench.load_bench"}
+              "load": "bench.load_bench", "loading": "bench.loading_bench"}
 
 
 def run(name: str, argv: list[str]) -> int:

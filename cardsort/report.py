@@ -25,11 +25,13 @@ from . import exclusions, formats, templating
 from .aam import AgreedSet, actual_agreement, tree_layout
 from .analysis import Analysis, analyze
 from .comments import comments_frame, export_comments
+from .i18n import counted
+from .loading import analysis_table
 from .model import Sort, Study
 from .naming import naming_note
 from .participants import RepresentativeSort, edit_distances, representative_sorts, sample_participants
 from .stability import SampleSize, Stability, bootstrap_stability, sample_size_curve
-from .standardise import LabelDecision, apply_decisions, standardised_categories
+from .standardise import LabelDecision, standardised_categories
 from .table import SortTable
 
 FORMATS = ("html", "csv", "json")
@@ -56,6 +58,8 @@ class Report:
     standardised: pd.DataFrame | None = None
     representatives: list[RepresentativeSort] = field(default_factory=list)
     representatives_of: int = 0  # participants the representative sorts were chosen from (a sample when large)
+    sample: SortTable | None = None  # those participants, and the edit distances among them (the Trust page's slider)
+    distances: np.ndarray | None = None
     exclusion_rule: str = ""
     comments: pd.DataFrame | None = None  # participants' answers (cardsort.comments.comments_frame)
 
@@ -93,15 +97,16 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
         Parts already computed for the same sorts, exclusions, decisions and method (the Trust
         page's cache): ``'table'``, ``'analysis'`` (only when ``k`` is ``None``), ``'aam'``,
         ``'stability'`` (when it has ``n_resamples``), ``'sample'`` with ``'distances'``,
-        ``'sample_size'``. Each one given is used as it is instead of being computed again.
+        ``'sample_size'``. Each one given is used as it is instead of being computed again
+        (the table, which depends on neither the method nor ``k``, always).
     """
     def step(i: int) -> None:
         if progress is not None:
             progress(STEPS[i] if i < len(STEPS) else "Done", i / len(STEPS))
 
     done = dict(computed or {})
-    if k is not None or method != done.get("method", method):
-        done.clear()
+    if k is not None or method != done.get("method", method):  # the table depends on neither
+        done = {"table": done["table"]} if "table" in done else {}
     if "stability" in done and getattr(done["stability"], "n_resamples", None) != n_resamples:
         done.pop("stability")
     step(0)
@@ -130,24 +135,12 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
         distances = done["distances"] if "distances" in done and "sample" in done else edit_distances(sample)
         report.representatives = representative_sorts(sample, distances)
         report.representatives_of = sample.n_participants
+        report.sample, report.distances = sample, distances
         if table.n_cards >= 3:
             step(5)
             report.sample_size = done.get("sample_size") or sample_size_curve(table)
     step(len(STEPS))
     return report
-
-
-def analysis_table(study: Study, sorts: list[Sort], excluded: set[str] | frozenset[str] = frozenset(),
-                   decisions: list[LabelDecision] = ()) -> SortTable | None:
-    """The table every analysis reads: included sorts, label decisions applied.
-
-    ``None`` when there is nothing to analyse (no included placements, or fewer than 2 cards).
-    """
-    included = [s for s in sorts if s.participant_id not in excluded]
-    if not included or len(study.cards) < 2:
-        return None
-    table = SortTable.from_frame(formats.frame_from_sorts(study, included), [(c.id, c.label) for c in study.cards])
-    return apply_decisions(table, decisions) if table.n_participants else None
 
 
 # --- JSON and CSV --------------------------------------------------------------------------------
@@ -343,12 +336,19 @@ def render(report: Report, fmt: str) -> str:
 
 
 def load_report(engine, study_id: str, **options) -> Report:
-    """:func:`build_report` for a stored study: its sorts, exclusions, label decisions and notes."""
+    """:func:`build_report` for a stored study: its sorts, exclusions, label decisions and notes.
+
+    The analysis table comes from :func:`cardsort.loading.load_table` (one query, no sort objects);
+    the sorts themselves are read for what only they hold (flags, times, comments).
+    """
     from . import store
+    from .loading import load_table
     from .standardise import decisions_from_rows
 
     study = store.get_study(engine, study_id)
+    table = load_table(engine, study_id, study)
+    computed = {**(options.pop("computed", None) or {}), "table": table}
     return build_report(study, store.load_sorts(engine, study_id, include_excluded=True),
                         excluded=store.excluded_participants(engine, study_id),
                         decisions=decisions_from_rows(store.load_label_decisions(engine, study_id)),
-                        notes=store.load_study_notes(engine, study_id), **options)
+                        notes=store.load_study_notes(engine, study_id), computed=computed, **options)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -472,8 +473,13 @@ def participants_with_sorts(engine: Engine, study_id: str, participant_ids: Iter
     return [p for p in wanted if p in found]
 
 
-def load_sorts(engine: Engine, study_id: str, *, include_excluded: bool = True) -> list[Sort]:
-    """Submitted sorts of a study, oldest first."""
+def load_sorts(engine: Engine, study_id: str, *, include_excluded: bool = True,
+               groups: bool = True) -> list[Sort]:
+    """Submitted sorts of a study, oldest first.
+
+    With ``groups=False`` only the sorts' times and answers are read, and every sort's ``groups``
+    is empty: for pages that show those without the placements (see :func:`load_placements`).
+    """
     query = sa.select(sorts).where(sorts.c.study_id == study_id).order_by(sorts.c.id)
     if not include_excluded:
         query = query.where(sorts.c.excluded.is_(False))
@@ -482,7 +488,7 @@ def load_sorts(engine: Engine, study_id: str, *, include_excluded: bool = True) 
         ids = [r["id"] for r in sort_rows]
         group_rows: dict[int, list] = {i: [] for i in ids}
         card_rows: dict[tuple[int, int], list[str]] = {}
-        if ids:
+        if ids and groups:
             sub = sa.select(sorts.c.id).where(sorts.c.study_id == study_id)
             for r in conn.execute(sa.select(sort_groups).where(sort_groups.c.sort_id.in_(sub))
                                   .order_by(sort_groups.c.sort_id, sort_groups.c.idx)):
@@ -501,6 +507,92 @@ def load_sorts(engine: Engine, study_id: str, *, include_excluded: bool = True) 
         )
         for r in sort_rows
     ]
+
+
+@dataclass(frozen=True)
+class StoredPlacements:
+    """A study's stored placements as arrays (see :func:`load_placements`).
+
+    Attributes
+    ----------
+    participants : tuple of str, shape (n_participants,)
+        Participants with at least one placement, oldest sort first.
+    card_ids : tuple of str, shape (n_card_ids,)
+        The distinct card ids placed (cards since removed from the study too).
+    card : ndarray of int64, shape (n_placements,)
+        Each placement's card, an index into ``card_ids``.
+    group : ndarray of int64, shape (n_placements,)
+        Each placement's stored group, an index into the ``group_*`` attributes.
+    group_participant, group_index : ndarray of int64, shape (n_groups,)
+        Each stored group's participant (index into ``participants``) and its place in the
+        participant's sort (``sort_groups.idx``: 0 for the first group).
+    group_labels : tuple of str, shape (n_groups,)
+        The label the participant gave the group ('' when unnamed).
+    group_category_ids : tuple of (str or None), shape (n_groups,)
+        The study's category the group stands for (``None`` for a participant's own group).
+
+    Placements are in the order of :func:`load_sorts`: sort, group, place in the group.
+    """
+
+    participants: tuple[str, ...]
+    card_ids: tuple[str, ...]
+    card: np.ndarray
+    group: np.ndarray
+    group_participant: np.ndarray
+    group_index: np.ndarray
+    group_labels: tuple[str, ...]
+    group_category_ids: tuple[str | None, ...]
+
+
+def load_placements(engine: Engine, study_id: str, *, include_excluded: bool = False) -> StoredPlacements:
+    """Every placement of a study's submitted sorts, in one SQL query, as arrays.
+
+    What :func:`load_sorts` reads, without a Python object per sort or group: the query
+    returns one row per placement (sort, group and place as integers, the card's id), and the participant's
+    id, the group's label and its category id only on the first placement of each sort and
+    group (the others carry NULL), so texts are read once. Excluded sorts are left out unless
+    ``include_excluded``.
+    """
+    first = placements.c.position == 0  # places and group indices count from 0 (see _insert_sort)
+    query = (
+        sa.select(placements.c.sort_id, placements.c.group_idx, placements.c.position, placements.c.card_id,
+                  sa.case((sa.and_(first, placements.c.group_idx == 0), sorts.c.participant_id)),
+                  sort_groups.c.label, sort_groups.c.category_id)
+        .select_from(placements.join(sorts, sorts.c.id == placements.c.sort_id)
+                     .outerjoin(sort_groups, sa.and_(sort_groups.c.sort_id == placements.c.sort_id,
+                                                     sort_groups.c.idx == placements.c.group_idx, first)))
+        .where(sorts.c.study_id == study_id)
+    )
+    if not include_excluded:
+        query = query.where(sorts.c.excluded.is_(False))
+    with engine.connect() as conn:
+        result = conn.execute(query)
+        rows = result.cursor.fetchall()  # plain tuples of ints and texts: no row objects needed
+        result.close()
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return StoredPlacements((), (), empty, empty, empty, empty, (), ())
+    sort_id, group_idx, position, card_id, participant, label, category = zip(*rows)
+    sort_id, group_idx, position = (np.array(col, dtype=np.int64) for col in (sort_id, group_idx, position))
+    codes: dict[str, int] = {}  # card ids to integers here, not in a join: a join's plan depends on statistics
+    card = np.array([codes.setdefault(c, len(codes)) for c in card_id], dtype=np.int64)
+    order = np.lexsort((position, group_idx, sort_id))  # the query leaves the order to the database
+    sort_id, group_idx, position = sort_id[order], group_idx[order], position[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (sort_id[1:] != sort_id[:-1]) | (group_idx[1:] != group_idx[:-1])
+    sort_starts = np.ones(len(order), dtype=bool)
+    sort_starts[1:] = sort_id[1:] != sort_id[:-1]
+    first_rows = order[starts].tolist()
+    if position[starts].any() or group_idx[sort_starts].any() or any(label[i] is None for i in first_rows):
+        raise ValueError(f"study {study_id!r} has sorts whose groups or placements are not stored as submit_sort "
+                         "stores them (a group missing, or not counted from 0)")
+    return StoredPlacements(
+        participants=tuple(participant[i] for i in order[sort_starts].tolist()),
+        card_ids=tuple(codes), card=card[order], group=np.cumsum(starts) - 1,
+        group_participant=np.cumsum(sort_starts)[starts] - 1, group_index=group_idx[starts],
+        group_labels=tuple(label[i] for i in first_rows),
+        group_category_ids=tuple(category[i] for i in first_rows),
+    )
 
 
 def participant_counts(engine: Engine, study_id: str) -> dict[str, int]:
@@ -532,7 +624,7 @@ __all__ = [
     "NotFound", "Settings", "check_sort", "count_card_exposure", "create_study", "database_url",
     "duplicate_study", "get_draft", "has_sort", "get_study", "import_sorts", "is_empty", "list_studies", "load_sorts",
     "make_engine", "new_study_id", "parse_time", "participant_counts", "save_draft",
-    "set_excluded", "set_status", "submit_sort", "update_study",
+    "set_excluded", "set_status", "submit_sort", "update_study", "StoredPlacements", "load_placements",
 ]
 
 

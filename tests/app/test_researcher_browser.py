@@ -144,10 +144,11 @@ def test_keyboard_sign_in_and_no_axe_violations_on_any_researcher_page(app_serve
     settle(browser)
     found["import, preview"] = violations(browser)
 
-    go(browser, f"/results?study={open_study.id}", "Participants completed")
+    # The tabs come after the progress figures (and the first dendrogram's imports): wait for the first tab's button.
+    go(browser, f"/results?study={open_study.id}", "Proposed navigation CSV")
     for name in open_tabs(browser):
         found[f"results, {name}"] = violations(browser)
-    go(browser, f"/results?study={hybrid.id}", "Participants completed")
+    go(browser, f"/results?study={hybrid.id}", "Proposed navigation CSV")
     for name in open_tabs(browser):
         if name == "Placement matrix":
             found[f"results of a hybrid study, {name}"] = violations(browser)
