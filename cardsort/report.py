@@ -25,7 +25,6 @@ from . import exclusions, formats, templating
 from .aam import AgreedSet, actual_agreement, tree_layout
 from .analysis import Analysis, analyze
 from .comments import comments_frame, export_comments
-from .i18n import counted
 from .loading import analysis_table
 from .model import Sort, Study
 from .naming import naming_note
