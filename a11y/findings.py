@@ -96,13 +96,18 @@ class PageResult:
     error: str | None = None
     violations: list[Finding] = field(default_factory=list)
     incomplete: list[Finding] = field(default_factory=list)
+    settle: dict[str, Any] | None = None
+    """How waiting for the page went (``a11y.settle.Settled.to_dict()``); ``None`` when nothing was waited for."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "url": self.url, "status": self.status, "error": self.error,
             "violations": [f.to_dict() for f in self.violations],
             "incomplete": [f.to_dict() for f in self.incomplete],
         }
+        if self.settle is not None:
+            data["settle"] = dict(self.settle)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PageResult:
@@ -110,6 +115,7 @@ class PageResult:
             url=data["url"], status=data.get("status", "ok"), error=data.get("error"),
             violations=[Finding.from_dict(f) for f in data.get("violations", [])],
             incomplete=[Finding.from_dict(f) for f in data.get("incomplete", [])],
+            settle=data.get("settle"),
         )
 
 
