@@ -17,9 +17,11 @@ engine (:func:`a11y.engine.open_page`) calls :func:`settle_page`:
    wait for quiet again; at most ``max_scrolls`` steps, so an infinite scroll ends; then
    back to the top, quiet once more.
 
-Everything shares one cap (``cap_ms``, 10 s by default). A page that is still busy at the
-cap is audited as it is then, and its result says so (:attr:`Settled.note`, the page's
-``settle`` block in the JSON report).
+Steps 2 and 3 share the cap (``cap_ms``, 10 s by default); scrolling has a cap of the same
+length of its own, so the worst case is ``wait_ms`` + 2 × ``cap_ms``. A page that is still
+busy at the cap is audited as it is then, and its result says so (:attr:`Settled.note`,
+the page's ``settle`` block in the JSON report); a page that never settled is scrolled
+without waiting.
 
 The counters come from :data:`INSTRUMENT`, a small script Chromium runs in every new
 document before the page's own scripts (CDP ``Page.addScriptToEvaluateOnNewDocument``,

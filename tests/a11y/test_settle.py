@@ -88,6 +88,9 @@ def test_the_settle_block_is_added_to_the_page_only_when_there_was_one():
     report = make_report([plain, noted], axe_version="4.10.2", standard="wcag22aa")
     validate_report(report)
     assert [p.get("settle") for p in report["pages"]] == [None, {"settled": False, "scrolls": 2, "note": "late"}]
+    report["pages"][1]["settle"] = {"settled": "no"}
+    with pytest.raises(ValueError, match=r"pages\[1\]\.settle must be an object with settled \(boolean\)"):
+        validate_report(report)
 
 
 def test_a_request_carries_its_settle_options():
