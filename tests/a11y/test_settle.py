@@ -18,6 +18,7 @@ from a11y.__main__ import main
 from a11y.engine import audit_page, link_reader, rendered_links
 from a11y.findings import PageResult
 from a11y.report import make_report, validate_report
+from tests.app._researcher import app_db, open_page  # noqa: F401 - app_db is a fixture
 
 SPA_DEFECTS = {"image-alt": 1, "link-name": 1, "label": 1}
 QUIET = {"settled": True, "scrolls": 0, "note": None}
@@ -267,3 +268,36 @@ def test_a_job_crawls_rendered_links_and_settles_every_page(engine, site_url, dr
                                                                  "/clean/about.html"]
     assert [{f["rule"]: len(f["nodes"]) for f in p["violations"]} for p in pages] == [SPA_DEFECTS, {}, {}]
     assert [p["settle"] for p in pages] == [QUIET, QUIET, QUIET]
+
+
+# --- the app's Audit page -----------------------------------------------------------------------
+
+def test_audit_page_passes_its_settle_choices_to_the_job(app_db, monkeypatch):  # noqa: F811 - fixture
+    started = []
+    monkeypatch.setattr(jobs, "start_audit", lambda engine, request, **kwargs: started.append(request) or "job1")
+    at = open_page("audit.py")
+    assert (at.text_input(key="audit_wait_for").value, at.number_input(key="audit_wait_ms").value,
+            at.number_input(key="audit_settle_quiet_ms").value, at.number_input(key="audit_settle_cap_s").value,
+            at.number_input(key="audit_max_scrolls").value) == ("", 0, 500, 10, 20)
+    at.text_area(key="audit_urls").set_value("https://a.example/")
+    at.text_input(key="audit_wait_for").set_value("#results")
+    at.number_input(key="audit_wait_ms").set_value(1500)
+    at.number_input(key="audit_settle_cap_s").set_value(4)
+    at.number_input(key="audit_max_scrolls").set_value(0)
+    at.button[0].click()  # the form's submit button
+    at.run()
+    assert not at.error
+    [request] = started
+    assert request.settle_options() == settle.SettleOptions(quiet_ms=500, cap_ms=4000, max_scrolls=0, wait_ms=1500,
+                                                            wait_for="#results")
+
+
+def test_results_page_shows_a_page_that_did_not_settle(app_db):  # noqa: F811 - fixture
+    note = "the page did not settle within 10 s (1 request pending); audited as it was then"
+    pages = [PageResult(url="https://a.example/", settle=settle.Settled().to_dict()),
+             PageResult(url="https://a.example/live", settle=settle.Settled(False, 0, note).to_dict()),
+             PageResult(url="https://a.example/gone", status="error", error="HTTP 404")]
+    audit_id = history.save_audit(app_db, make_report(pages, axe_version="4.10.2", standard="wcag22aa"))
+    at = open_page("audit_results.py", audit=str(audit_id))
+    assert not at.exception
+    assert at.dataframe[0].value["Status"].tolist() == ["Audited", f"Audited ({note})", "Not audited (HTTP 404)"]
