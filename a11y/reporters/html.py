@@ -189,6 +189,9 @@ def _pages_section(report: dict[str, Any]) -> str:
             status = f'<span class="error">Not audited</span>: {escape(page.get("error") or "")}'
         else:
             status = '<span class="ok">Audited</span>'
+            note = (page.get("settle") or {}).get("note")
+            if note:  # waiting for the page was cut short (a11y.settle)
+                status += f": {escape(note)}"
         violations = page["violations"]
         rows.append(
             f"<tr><td>{_link(page['url'])}</td><td>{status}</td>"

@@ -301,3 +301,13 @@ def test_results_page_shows_a_page_that_did_not_settle(app_db):  # noqa: F811 - 
     at = open_page("audit_results.py", audit=str(audit_id))
     assert not at.exception
     assert at.dataframe[0].value["Status"].tolist() == ["Audited", f"Audited ({note})", "Not audited (HTTP 404)"]
+
+
+def test_html_report_says_when_a_page_did_not_settle():
+    from a11y.reporters import render
+
+    pages = [PageResult(url="https://a.example/live", settle=settle.Settled(False, 0, "late <again>").to_dict()),
+             PageResult(url="https://a.example/", settle=settle.Settled().to_dict())]
+    html = render(make_report(pages, axe_version="4.10.2", standard="wcag22aa"), "html")
+    assert '<span class="ok">Audited</span>: late &lt;again&gt;</td>' in html
+    assert html.count('<span class="ok">Audited</span></td>') == 1
