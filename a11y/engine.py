@@ -582,7 +582,8 @@ def open_page(driver: WebDriver, url: str, options: SettleOptions | None = None)
     Loads ``url`` (:func:`load_page`), then waits for it (:func:`a11y.settle.settle_page`:
     ``--wait``, ``--wait-for``, quiet, scrolling, all within the cap). A page that
     navigates while it is waited for (a script redirect) is waited for once more; a wait
-    that still fails is noted and the page is audited as it is.
+    that still fails is noted and the page is audited as it is. The session keeps
+    :data:`a11y.settle.INSTRUMENT` for its later documents (counters only, once per session).
 
     Raises
     ------

@@ -146,6 +146,14 @@ def test_a_pending_timer_is_waited_for(driver, site_url):
 
 
 @pytest.mark.browser
+def test_a_page_that_moves_on_by_script_is_audited_where_it_lands(driver, site_url):
+    result = audit_page(driver, f"{site_url}/late/redirect.html")
+    # redirect.html itself has no h1 (page-has-heading-one); spa-clean.html, once rendered, has no findings.
+    assert (result.status, result.violations, result.incomplete, result.settle) == ("ok", [], [], QUIET)
+    assert driver.current_url == f"{site_url}/late/spa-clean.html"
+
+
+@pytest.mark.browser
 def test_lazy_content_is_scrolled_into_the_audit(driver, site_url):
     result = audit_page(driver, f"{site_url}/late/lazy.html")
     assert counts(result) == {"image-alt": 1}
