@@ -10,7 +10,8 @@ engine (:func:`a11y.engine.open_page`) calls :func:`settle_page`:
    timer (``setTimeout`` of at most :data:`SHORT_TIMER_MS`, not set from inside another
    timer, so polling loops do not count) is pending in the page or its same-origin
    frames, and the DOM has not changed for ``quiet_ms`` (a ``MutationObserver``). A page
-   without any ``<script>`` skips the quiet window: nothing in it can change the DOM;
+   without any script that runs (JSON-LD does not) skips the quiet window: nothing in it
+   can change the DOM;
 4. **scroll**: when something in the page reacts to scrolling (an ``IntersectionObserver``,
    a scroll listener, an ``onscroll`` handler or a lazy iframe), scroll down one viewport
    at a time; after each step that set something off (a request, a timer, a DOM change),
@@ -158,7 +159,9 @@ const busy = () => {
   for (const f of frames()) { pending += f.pending; timers += f.timers; last = Math.max(last, f.last); }
   return {pending, timers, last};
 };
-const scripted = () => document.scripts.length > 0;
+// Scripts that run (JSON-LD and templates do not): a page without any needs no quiet window.
+const RUNS = /^$|^module$|^(text|application)[/](x-)?(java|ecma)script$/i;
+const scripted = () => Array.prototype.some.call(document.scripts, (el) => RUNS.test(el.type.trim()));
 const quietNow = () => {
   const b = busy();
   if (b.pending || b.timers) return false;
@@ -348,7 +351,7 @@ def describe(raw: dict[str, Any], options: SettleOptions) -> Settled:
         if raw.get("timers"):
             busy.append(_plural(int(raw["timers"]), "timer") + " pending")
         if raw.get("changing"):
-            busy.append("the page was still changing")
+            busy.append(f"the page changed less than {_seconds(options.quiet_ms)} before")
         notes.append(f"the page did not settle within {_seconds(options.cap_ms)}"
                      + (f" ({', '.join(busy)})" if busy else "") + "; audited as it was then")
     if raw.get("scrollCapped"):
