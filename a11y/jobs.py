@@ -15,7 +15,7 @@ Lifecycle (``status``)::
 
 ``queued`` waits for one of :data:`MAX_RUNNING_JOBS` slots (bounded concurrency,
 each job with at most :data:`MAX_WORKERS` browsers). :func:`cancel_job` sets a flag
-that the job checks between pages; the pages under way finish, nothing is stored.
+that the job checks between pages (and between the pages its crawl renders); the pages under way finish, nothing is stored.
 A job left ``queued``/``discovering``/``running`` by a server that stopped is
 reported as ``interrupted``.
 
@@ -198,13 +198,19 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
     )
 
 
+class DiscoveryCancelled(RuntimeError):
+    """The job was cancelled while its crawl was under way."""
+
+
 def discover_pages(request: AuditRequest, allowed_hosts: Iterable[str] | None = None,
-                   allow_private: bool = True, browser: WebDriver | None = None) -> list[str]:
+                   allow_private: bool = True, browser: WebDriver | None = None,
+                   cancelled: Callable[[], bool] | None = None) -> list[str]:
     """Every page of a request: its URLs, the sitemap's pages, then the crawl; at most :data:`MAX_PAGES`.
 
     With ``browser``, the crawl reads each page's links from the rendered page, settled as
     the audit will be (:func:`a11y.engine.link_reader`), so links a script renders are
-    followed; without it, from the served HTML.
+    followed; without it, from the served HTML. ``cancelled`` is asked before each
+    rendered page; when it says yes, :class:`DiscoveryCancelled` is raised.
     """
     hosts = None if allowed_hosts is None else list(allowed_hosts)
     urls = list(request.urls)
@@ -213,8 +219,15 @@ def discover_pages(request: AuditRequest, allowed_hosts: Iterable[str] | None = 
             request.sitemap, cookies=request.cookies, headers=request.headers, allowed_hosts=hosts,
             max_urls=MAX_PAGES, allow_private=allow_private), hosts, allow_private=allow_private)
     if request.crawl:
-        reader = None if browser is None else link_reader(
-            browser, settle_options=request.settle_options(), cookies=request.cookies, headers=request.headers)
+        reader = None
+        if browser is not None:
+            rendered = link_reader(browser, settle_options=request.settle_options(), cookies=request.cookies,
+                                   headers=request.headers)
+
+            def reader(url: str) -> tuple[str, list[str]]:
+                if cancelled is not None and cancelled():
+                    raise DiscoveryCancelled(url)
+                return rendered(url)
         urls = crawl.crawl(urls, request.crawl, cookies=request.cookies, headers=request.headers,
                            allowed_hosts=hosts, allow_private=allow_private, read_page=reader)
     if not urls:
@@ -411,7 +424,12 @@ def _run_in_slot(engine: Engine, job_id: str, request: AuditRequest, allowed_hos
                 _update(engine, job_id, status="cancelled")
                 return "cancelled"
             _update(engine, job_id, status="discovering")
-            urls = _discover(request, allowed_hosts, allow_private, driver_factory, driver)
+            try:
+                urls = _discover(request, allowed_hosts, allow_private, driver_factory, driver,
+                                 lambda: _cancel_requested(engine, job_id))
+            except DiscoveryCancelled:
+                _update(engine, job_id, status="cancelled")
+                return "cancelled"
             _update(engine, job_id, status="running", total=len(urls), done=0)
             pages = _audit(engine, job_id, request, urls, screenshots, driver_factory, driver)
             if pages is None:
@@ -429,13 +447,14 @@ def _run_in_slot(engine: Engine, job_id: str, request: AuditRequest, allowed_hos
 
 
 def _discover(request: AuditRequest, allowed_hosts: Iterable[str] | None, allow_private: bool,
-              driver_factory: Callable[[], WebDriver] | None, driver: WebDriver | None) -> list[str]:
+              driver_factory: Callable[[], WebDriver] | None, driver: WebDriver | None,
+              cancelled: Callable[[], bool]) -> list[str]:
     """:func:`discover_pages`; a crawl reads rendered pages in ``driver`` or a browser of its own."""
     if not request.crawl:
         return discover_pages(request, allowed_hosts, allow_private)
     browser = driver if driver is not None else (driver_factory or make_driver)()
     try:
-        return discover_pages(request, allowed_hosts, allow_private, browser=browser)
+        return discover_pages(request, allowed_hosts, allow_private, browser=browser, cancelled=cancelled)
     finally:
         if browser is not driver:
             browser.quit()

@@ -330,3 +330,21 @@ def test_html_report_says_when_a_page_did_not_settle():
     html = render(make_report(pages, axe_version="4.10.2", standard="wcag22aa"), "html")
     assert '<span class="ok">Audited</span>: late &lt;again&gt;</td>' in html
     assert html.count('<span class="ok">Audited</span></td>') == 1
+
+
+@pytest.mark.browser
+def test_a_job_cancelled_while_it_crawls_stops_before_the_next_page(engine, site_url, driver, monkeypatch):
+    request = jobs.make_request(f"{site_url}/late/links.html", crawl_limit=3)
+    with pytest.raises(jobs.DiscoveryCancelled):
+        jobs.discover_pages(request, browser=driver, cancelled=lambda: True)
+    asked = []
+
+    def cancel_after_the_first_page(engine, job_id):
+        asked.append(job_id)
+        return len(asked) > 2  # the job's own check before it starts, the first crawled page, then cancel
+
+    monkeypatch.setattr(jobs, "_cancel_requested", cancel_after_the_first_page)
+    job_id = jobs.create_job(engine, request)
+    assert jobs.run_job(engine, job_id, request, driver=driver, screenshots=False) == "cancelled"
+    assert jobs.get_job(engine, job_id)["status"] == "cancelled"
+    assert len(asked) == 3
