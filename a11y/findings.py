@@ -100,7 +100,7 @@ class PageResult:
     """How waiting for the page went (``a11y.settle.Settled.to_dict()``); ``None`` when nothing was waited for."""
 
     def to_dict(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "url": self.url, "status": self.status, "error": self.error,
             "violations": [f.to_dict() for f in self.violations],
             "incomplete": [f.to_dict() for f in self.incomplete],
