@@ -658,6 +658,9 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
     options = run_options(standard, best_practice)
     axe = axe or load_axe()
     prepare_session(driver, url, cookies, headers)
+    if driver not in _TIMEOUT_SET:  # one round trip per session, not per page
+        driver.set_script_timeout(SCRIPT_TIMEOUT)
+        _TIMEOUT_SET.add(driver)
     try:
         settled = open_page(driver, url, settle_options)  # load -> settle -> scroll
         raw = run_axe(driver, axe, options)

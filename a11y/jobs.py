@@ -15,7 +15,8 @@ Lifecycle (``status``)::
 
 ``queued`` waits for one of :data:`MAX_RUNNING_JOBS` slots (bounded concurrency,
 each job with at most :data:`MAX_WORKERS` browsers). :func:`cancel_job` sets a flag
-that the job checks between pages (and between the pages its crawl renders); the pages under way finish, nothing is stored.
+that the job checks between pages (and between the pages its crawl renders); the pages
+under way finish, nothing is stored.
 A job left ``queued``/``discovering``/``running`` by a server that stopped is
 reported as ``interrupted``.
 
