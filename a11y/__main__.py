@@ -16,24 +16,27 @@ import argparse
 import json
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from a11y import crawl, preview
+from a11y import crawl, preview, settle
 from a11y.browser import make_driver
 from a11y.engine import (
     DEFAULT_STANDARD,
     STANDARDS,
+    BrowserCrashedError,
     PageLoadError,
     audit_urls,
+    link_reader,
     load_axe,
-    load_page,
+    open_page,
     parse_cookie,
     parse_header,
+    preload_axe,
     prepare_session,
 )
 from a11y.report import FAIL_ON, apply_baseline, exit_code, load_report, make_report
@@ -64,6 +67,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def _whole_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
     return value
 
 
@@ -106,6 +119,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="F", type=Path, help="write the report here (default: stdout)")
     p.add_argument("--fail-on", default="serious", choices=list(FAIL_ON),
                    help="lowest impact that makes the exit code 1 (default: serious)")
+    g = p.add_argument_group(
+        "pages that settle",
+        "Before each audit the page is waited for until it is quiet (no pending fetch/XHR, no short "
+        "timer, no DOM change for the quiet window) and scrolled through when it loads content on "
+        "scroll, all within the cap; a page still busy at the cap is audited then, and its result says so.")
+    g.add_argument("--wait", type=_whole_number, default=0, metavar="MS",
+                   help=f"pause this long after load, before settling (default: 0; at most {settle.MAX_WAIT_MS})")
+    g.add_argument("--wait-for", metavar="SELECTOR",
+                   help="wait (within the cap) until an element matches this CSS selector")
+    g.add_argument("--settle-quiet", type=_whole_number, default=settle.QUIET_MS, metavar="MS",
+                   help=f"quiet window (default: {settle.QUIET_MS})")
+    g.add_argument("--settle-cap", type=_whole_number, default=settle.CAP_MS, metavar="MS",
+                   help=f"most time spent waiting for a page (default: {settle.CAP_MS}; "
+                        f"at most {settle.MAX_CAP_MS}; 0: audit right after load)")
+    g.add_argument("--max-scrolls", type=_whole_number, default=settle.MAX_SCROLLS, metavar="N",
+                   help=f"most viewport steps scrolled down a page (default: {settle.MAX_SCROLLS}; 0: never scroll)")
+    g.add_argument("--no-settle", action="store_true",
+                   help="audit right after load: no waiting, no scrolling (as --settle-cap 0 --max-scrolls 0)")
 
     p = sub.add_parser("preview", help="what a screen reader gets from a page",
                        description="Headings, landmarks, links, form fields with where their names "
@@ -129,11 +160,23 @@ class _Progress:
             print(f"a11y: [{done}/{total}] {url}", file=self.stream, flush=True)
 
 
-def collect_urls(args: argparse.Namespace, cookies, headers) -> list[str]:
+def settle_options(args: argparse.Namespace) -> settle.SettleOptions:
+    """The :class:`a11y.settle.SettleOptions` of the ``audit`` arguments (``ValueError`` naming a bad one)."""
+    if args.no_settle:
+        return settle.make_options(cap_ms=0, max_scrolls=0, wait_ms=args.wait, wait_for=args.wait_for)
+    return settle.make_options(quiet_ms=args.settle_quiet, cap_ms=args.settle_cap, max_scrolls=args.max_scrolls,
+                               wait_ms=args.wait, wait_for=args.wait_for)
+
+
+def collect_urls(args: argparse.Namespace, cookies, headers,
+                 read_page: Callable[[str], tuple[str, list[str]]] | None = None) -> list[str]:
     """Every page to audit: arguments, ``--urls-file``, ``--sitemap``, then ``--crawl``.
 
     All given URLs are checked before anything is fetched. Raises ``ValueError``
     (``RefusedURLError`` for refused URLs) and leaves the network alone until then.
+    ``read_page`` reads a crawled page's links (``audit`` passes
+    :func:`a11y.engine.link_reader`: the rendered, settled page); ``None`` reads the
+    served HTML.
     """
     policy = crawl.URLPolicy.for_cli()
     allowed = policy.allowed_hosts
@@ -146,7 +189,8 @@ def collect_urls(args: argparse.Namespace, cookies, headers) -> list[str]:
     if args.crawl:
         if not urls:
             raise ValueError("--crawl needs start pages: give URLs, --urls-file or --sitemap")
-        urls = crawl.crawl(urls, args.crawl, cookies=cookies, headers=headers, allowed_hosts=allowed)
+        urls = crawl.crawl(urls, args.crawl, cookies=cookies, headers=headers, allowed_hosts=allowed,
+                           read_page=read_page)
     if not urls:
         raise ValueError("no pages to audit: give URLs, --urls-file or --sitemap")
     return urls
@@ -159,16 +203,31 @@ def run_audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO,
     headers = [parse_header(h) for h in args.header]
     axe = load_axe(args.axe_script)
     baseline = load_report(args.baseline) if args.baseline else None
+    waiting = settle_options(args)
     if args.remote:
         crawl.check_url(args.remote)
-    urls = collect_urls(args, cookies, headers)
-    workers = min(args.workers, len(urls))
-    print(f"a11y: auditing {len(urls)} page{'s' * (len(urls) != 1)} with {workers} "
-          f"browser{'s' * (workers != 1)} (axe {axe.version}, {args.standard})", file=stderr, flush=True)
-    pages = audit_urls(urls, workers=workers, remote=args.remote, standard=args.standard,
-                       best_practice=args.best_practice, cookies=cookies, headers=headers,
-                       axe_script=args.axe_script, progress=_Progress(stderr), driver=driver,
-                       viewport_checks=args.viewport, keyboard_walk=args.keyboard)
+    own: list[WebDriver] = []
+
+    def read_page(url: str) -> tuple[str, list[str]]:
+        """Links of the rendered page, in the caller's browser or one started on the first crawled page."""
+        if driver is None and not own:
+            own.append(make_driver(args.remote))
+            preload_axe(own[0], axe)
+        return link_reader(driver or own[0], settle_options=waiting, cookies=cookies, headers=headers)(url)
+
+    try:
+        urls = collect_urls(args, cookies, headers, read_page=read_page)
+        workers = min(args.workers, len(urls))
+        print(f"a11y: auditing {len(urls)} page{'s' * (len(urls) != 1)} with {workers} "
+              f"browser{'s' * (workers != 1)} (axe {axe.version}, {args.standard})", file=stderr, flush=True)
+        pages = audit_urls(urls, workers=workers, remote=args.remote, standard=args.standard,
+                           best_practice=args.best_practice, cookies=cookies, headers=headers,
+                           axe_script=args.axe_script, progress=_Progress(stderr),
+                           driver=driver or next(iter(own), None), settle_options=waiting,
+                           viewport_checks=args.viewport, keyboard_walk=args.keyboard)
+    finally:
+        for browser in own:  # the crawl's browser, reused by the first worker
+            browser.quit()
     report = make_report(pages, axe_version=axe.version, standard=args.standard)
     if baseline is not None:
         report = apply_baseline(report, baseline)
@@ -188,6 +247,8 @@ def run_audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO,
     for page in pages:
         if page.status == "error":
             print(f"a11y: not audited: {page.url}: {page.error}", file=stderr, flush=True)
+        elif page.settle and page.settle.get("note"):
+            print(f"a11y: note: {page.url}: {page.settle['note']}", file=stderr, flush=True)
     return code
 
 
@@ -202,7 +263,7 @@ def run_preview(args: argparse.Namespace, stdout: TextIO, driver: WebDriver | No
     driver = make_driver(args.remote) if own else driver
     try:
         prepare_session(driver, url, cookies, headers)
-        load_page(driver, url)
+        open_page(driver, url)  # load, settle, scroll: what a script renders late is previewed too
         data = preview.preview(driver)
     finally:
         if own:
@@ -228,6 +289,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
         return run_preview(args, stdout, driver)
     except (ValueError, OSError, PageLoadError) as exc:
         print(f"a11y: error: {exc}", file=stderr)
+        return EXIT_BAD_INPUT
+    except BrowserCrashedError as exc:
+        print(f"a11y: error: the browser failed: {exc}", file=stderr)
         return EXIT_BAD_INPUT
     except WebDriverException as exc:
         first = (exc.msg or str(exc)).strip().splitlines()[0] if (exc.msg or str(exc)).strip() else "unknown"

@@ -11,9 +11,12 @@ optional allow-list of hosts (``A11Y_ALLOWED_HOSTS``, comma-separated; an entry
 ``.example.org`` also allows its subdomains) refuses every other host; a host it
 names may be private.
 
-Sitemaps and the crawl fetch with :mod:`urllib` (same cookies and headers as the
-audit), read at most :data:`MAX_DOCUMENT_BYTES` per document and parse with
-:mod:`xml.etree` / :mod:`html.parser`, so discovering pages never needs a browser.
+Sitemaps are fetched with :mod:`urllib` (same cookies and headers as the audit), read
+at most :data:`MAX_DOCUMENT_BYTES` per document and parsed with :mod:`xml.etree`. The
+crawl reads each page's links through ``read_page``: the command line and the app pass
+:func:`a11y.engine.link_reader`, which loads the page in the browser and lets it settle,
+so links a script renders are followed; without it the served HTML is fetched with
+:mod:`urllib` and parsed with :mod:`html.parser`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import re
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -392,7 +395,8 @@ def _site(url: str) -> tuple[str, int]:
 
 def crawl(seeds: Sequence[str], limit: int, *, cookies: Sequence[tuple[str, str]] = (),
           headers: Sequence[tuple[str, str]] = (), allowed_hosts: Iterable[str] | None = None,
-          timeout: float = 30, allow_private: bool = True) -> list[str]:
+          timeout: float = 30, allow_private: bool = True,
+          read_page: Callable[[str], tuple[str, list[str]]] | None = None) -> list[str]:
     """Follow same-site links breadth first from ``seeds``, up to ``limit`` pages in all.
 
     Parameters
@@ -410,6 +414,13 @@ def crawl(seeds: Sequence[str], limit: int, *, cookies: Sequence[tuple[str, str]
         Passed to :func:`check_url` (the app passes its setting).
     timeout : float, default=30
         Seconds per request.
+    read_page : callable(url) -> (final_url, links), or None, default=None
+        Reads a page's links from its rendered DOM (the command line and the app pass
+        :func:`a11y.engine.link_reader`: loaded in the browser and settled, so links a
+        script renders are followed); it raises ``ValueError`` or ``OSError`` for a page
+        that cannot be loaded. ``None`` fetches the served HTML with :mod:`urllib`
+        instead (no browser). Either way every link and final address goes through
+        :func:`check_url`.
 
     Returns
     -------
@@ -430,12 +441,18 @@ def crawl(seeds: Sequence[str], limit: int, *, cookies: Sequence[tuple[str, str]
         url = queue.popleft()
         attempts += 1
         try:
-            final, ctype, body = fetch(url, cookies=cookies, headers=headers, timeout=timeout,
-                                       accept="text/html, application/xhtml+xml;q=0.9, */*;q=0.1",
-                                       allowed_hosts=hosts, allow_private=allow_private)
+            if read_page is not None:
+                final, links = read_page(url)
+                ctype = "text/html"  # the browser reader refuses pages that are not HTML
+                final = check_url(urldefrag(final)[0], hosts, allow_private=allow_private)
+            else:
+                final, ctype, body = fetch(url, cookies=cookies, headers=headers, timeout=timeout,
+                                           accept="text/html, application/xhtml+xml;q=0.9, */*;q=0.1",
+                                           allowed_hosts=hosts, allow_private=allow_private)
+                final = urldefrag(final)[0]
+                links = None
         except (OSError, ValueError):
             continue
-        final = urldefrag(final)[0]
         if ctype not in ("text/html", "application/xhtml+xml") or _site(final) not in sites:
             continue
         if url not in found:
@@ -444,7 +461,9 @@ def crawl(seeds: Sequence[str], limit: int, *, cookies: Sequence[tuple[str, str]
             found[final] = None
             if len(found) >= limit:
                 break
-        for link in extract_links(body.decode("utf-8", errors="replace"), final):
+        if links is None:
+            links = extract_links(body.decode("utf-8", errors="replace"), final)
+        for link in links:
             try:
                 link = check_url(link, hosts, allow_private=allow_private)
             except RefusedURLError:

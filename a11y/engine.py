@@ -8,6 +8,10 @@ One page (:func:`audit_page`, with a driver the caller owns):
    and DNS failures (Chromium's ``net::ERR_*``), HTTP errors (status >= 400, read
    from the Navigation Timing entry's ``responseStatus``: no extra request, and it
    works on remote sessions too) and responses that are not HTML;
+   then the page is settled (:func:`open_page`, :mod:`a11y.settle`): it is waited for
+   until it is quiet (no pending request, no DOM change for a moment, within a cap)
+   and scrolled through when it loads content on scroll, so what a script renders
+   after ``load`` is audited too;
 3. axe is injected into the top document and, recursively, into every iframe
    (``axe.utils.getFrameContexts`` names the frames, Selenium switches into each),
    ``axe.runPartial`` runs in each frame and ``axe.finishRun`` merges the partial
@@ -42,6 +46,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urldefrag
 
 from selenium.common.exceptions import (
     InvalidSessionIdException,
@@ -55,7 +60,7 @@ from selenium.common.exceptions import (
 )
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from a11y import checks, keyboard, viewport
+from a11y import checks, keyboard, settle, viewport
 from a11y.browser import CdpUnavailableError, cdp, guard_of, make_driver
 from a11y.crawl import RefusedURLError, check_url
 from a11y.findings import (
@@ -67,6 +72,7 @@ from a11y.findings import (
     findings_from_axe,
     fingerprint,
 )
+from a11y.settle import BadSelectorError, Settled, SettleOptions
 
 log = logging.getLogger(__name__)
 
@@ -571,10 +577,50 @@ def _custom_findings(driver: WebDriver) -> list[Finding]:
         return []
 
 
+def open_page(driver: WebDriver, url: str, options: SettleOptions | None = None) -> Settled:
+    """The page flow before an audit: load -> settle -> scroll (and back to the top).
+
+    Loads ``url`` (:func:`load_page`), then waits for it (:func:`a11y.settle.settle_page`:
+    ``--wait``, ``--wait-for``, quiet, scrolling, all within the cap). A page that
+    navigates while it is waited for (a script redirect) is waited for once more; a wait
+    that still fails is noted and the page is audited as it is. The session keeps
+    :data:`a11y.settle.INSTRUMENT` for its later documents (counters only, once per session).
+
+    Raises
+    ------
+    PageLoadError
+        As :func:`load_page`, and when ``options.wait_for`` is not CSS the browser accepts.
+    BrowserCrashedError
+        The browser died.
+    """
+    options = settle.SettleOptions() if options is None else options
+    if driver not in _TIMEOUT_SET:  # one round trip per session, not per page
+        driver.set_script_timeout(SCRIPT_TIMEOUT)
+        _TIMEOUT_SET.add(driver)
+    if options.enabled:
+        settle.instrument(driver)
+    load_page(driver, url)
+
+    def execute(script: str, *args: Any) -> Any:
+        return _execute(driver, script, *args, asynchronous=True)
+
+    for attempt in (1, 2):
+        try:
+            return settle.settle_page(driver, options, execute)
+        except BadSelectorError as exc:
+            raise PageLoadError(str(exc)) from None
+        except (JavascriptException, TimeoutException, StaleElementReferenceException) as exc:
+            if attempt == 2:
+                return Settled(settled=False, note=f"waiting for the page failed: {_first_line(exc)}")
+            log.debug("settling %s failed once (%s); again", url, _first_line(exc))
+    raise AssertionError("unreachable")
+
+
 def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
                best_practice: bool = True, cookies: Sequence[tuple[str, str]] = (),
                headers: Sequence[tuple[str, str]] = (), axe: AxeScript | None = None,
-               custom_checks: bool = True, viewport_checks: bool = True, keyboard_walk: bool = True) -> PageResult:
+               custom_checks: bool = True, viewport_checks: bool = True, keyboard_walk: bool = True,
+               settle_options: SettleOptions | None = None) -> PageResult:
     """Audit one page in a browser the caller owns (it is never closed here).
 
     Parameters
@@ -598,12 +644,17 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
     keyboard_walk : bool, default=True
         Then walk the page with Tab and Shift+Tab (:func:`a11y.keyboard.keyboard_walk`), append its
         findings and put its cost in ``PageResult.keyboard``.
+    settle_options : SettleOptions or None, default=None
+        How to wait for the page before auditing it (:func:`open_page`); ``None``
+        is :class:`a11y.settle.SettleOptions`' defaults, :data:`a11y.settle.NO_SETTLE`
+        audits right after ``load``.
 
     Returns
     -------
     PageResult
         ``status="ok"`` with violations (axe's, then custom) and needs-review
-        findings, or ``status="error"`` with the reason.
+        findings, or ``status="error"`` with the reason; ``settle`` says how waiting
+        for the page went (``None`` when nothing was waited for).
 
     Raises
     ------
@@ -618,7 +669,7 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
         driver.set_script_timeout(SCRIPT_TIMEOUT)
         _TIMEOUT_SET.add(driver)
     try:
-        load_page(driver, url)
+        settled = open_page(driver, url, settle_options)  # load -> settle -> scroll
         raw = run_axe(driver, axe, options)
     except PageLoadError as exc:
         return PageResult(url=url, status="error", error=str(exc))
@@ -635,7 +686,64 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
     walk = keyboard.keyboard_walk(driver) if keyboard_walk else None
     violations += walk.findings if walk else []
     anchor_findings(driver, violations + incomplete)
-    return PageResult(url=url, violations=violations, incomplete=incomplete, keyboard=walk.cost() if walk else None)
+    waited = settle_options is None or settle_options.enabled
+    return PageResult(url=url, violations=violations, incomplete=incomplete,
+                      keyboard=walk.cost() if walk else None, settle=settled.to_dict() if waited else None)
+
+
+# --- links of a rendered page (the crawl) ------------------------------------------------------
+
+# Every link of the rendered page, open shadow roots included, as the browser resolves it (<base> too).
+_LINKS = """
+const out = [];
+const walk = (root) => {
+  for (const a of root.querySelectorAll('a[href], area[href]')) if (typeof a.href === 'string') out.push(a.href);
+  for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+};
+walk(document);
+return {href: location.href, links: out};
+"""
+
+
+def rendered_links(driver: WebDriver, url: str, *, settle_options: SettleOptions | None = None,
+                   cookies: Sequence[tuple[str, str]] = (), headers: Sequence[tuple[str, str]] = ()
+                   ) -> tuple[str, list[str]]:
+    """Load and settle ``url`` (:func:`open_page`) and read the links of its rendered DOM.
+
+    Returns
+    -------
+    tuple of (str, list of str)
+        The page's final address (after redirects) and its ``<a href>`` / ``<area href>``
+        targets, absolute, fragments removed, in document order (open shadow roots after
+        the document), duplicates kept. Links a script rendered after ``load`` are there.
+
+    Raises
+    ------
+    PageLoadError
+        The page could not be loaded (network or HTTP error, not HTML).
+    BrowserCrashedError
+        The browser died.
+    """
+    prepare_session(driver, url, cookies, headers)
+    open_page(driver, url, settle_options)
+    state = _execute(driver, _LINKS)
+    return urldefrag(state["href"])[0], [urldefrag(link)[0] for link in state["links"]]
+
+
+def link_reader(driver: WebDriver, *, settle_options: SettleOptions | None = None,
+                cookies: Sequence[tuple[str, str]] = (), headers: Sequence[tuple[str, str]] = ()
+                ) -> Callable[[str], tuple[str, list[str]]]:
+    """:func:`rendered_links` in ``driver`` as the ``read_page`` of :func:`a11y.crawl.crawl`.
+
+    A page that could not be loaded raises ``ValueError`` (the crawl skips it); a dead
+    browser raises :class:`BrowserCrashedError` (the crawl stops).
+    """
+    def read(url: str) -> tuple[str, list[str]]:
+        try:
+            return rendered_links(driver, url, settle_options=settle_options, cookies=cookies, headers=headers)
+        except PageLoadError as exc:
+            raise ValueError(f"{url}: {exc}") from None
+    return read
 
 
 # --- the pool ----------------------------------------------------------------------------------
@@ -652,7 +760,8 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                driver: WebDriver | None = None,
                driver_factory: Callable[[], WebDriver] | None = None,
                after_page: Callable[[WebDriver, PageResult], None] | None = None,
-               stop: threading.Event | None = None) -> list[PageResult]:
+               stop: threading.Event | None = None,
+               settle_options: SettleOptions | None = None) -> list[PageResult]:
     """Audit many pages with ``workers`` reused browsers in parallel.
 
     Parameters
@@ -663,7 +772,7 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
         Browsers run in parallel (one thread each); never more than there are URLs.
     remote : str or None, default=None
         Remote WebDriver / Selenium Grid URL; ``None`` uses local Chromium.
-    standard, best_practice, custom_checks, viewport_checks, keyboard_walk
+    standard, best_practice, custom_checks, viewport_checks, keyboard_walk, settle_options
         As for :func:`audit_page`.
     cookies : iterable of str or (str, str), default=()
         ``"NAME=VALUE"`` strings (or pairs), set for each page's host before it loads.
@@ -729,7 +838,7 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                     results[index] = audit_page(current, url, standard=standard, best_practice=best_practice,
                                                 cookies=cookie_pairs, headers=header_pairs, axe=axe,
                                                 custom_checks=custom_checks, viewport_checks=viewport_checks,
-                                                keyboard_walk=keyboard_walk)
+                                                keyboard_walk=keyboard_walk, settle_options=settle_options)
                     if after_page is not None and results[index].status == "ok":
                         after_page(current, results[index])
                 except (BrowserCrashedError, WebDriverException) as exc:

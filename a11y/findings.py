@@ -97,6 +97,8 @@ class PageResult:
     violations: list[Finding] = field(default_factory=list)
     incomplete: list[Finding] = field(default_factory=list)
     keyboard: dict[str, Any] | None = None  # the keyboard walk's cost (a11y.keyboard.KeyboardWalk.cost), if it ran
+    settle: dict[str, Any] | None = None
+    """How waiting for the page went (``a11y.settle.Settled.to_dict()``); ``None`` when nothing was waited for."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -106,6 +108,8 @@ class PageResult:
         }
         if self.keyboard is not None:
             data["keyboard"] = dict(self.keyboard)
+        if self.settle is not None:
+            data["settle"] = dict(self.settle)
         return data
 
     @classmethod
@@ -115,6 +119,7 @@ class PageResult:
             violations=[Finding.from_dict(f) for f in data.get("violations", [])],
             incomplete=[Finding.from_dict(f) for f in data.get("incomplete", [])],
             keyboard=data.get("keyboard"),
+            settle=data.get("settle"),
         )
 
 

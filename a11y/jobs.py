@@ -1,7 +1,9 @@
 """Audits that run in the background: a thread per job, its state in the database.
 
 The app starts an audit with :func:`start_audit` and gets a job id back at once.
-The job's thread finds the pages (sitemap, crawl), audits them with
+The job's thread finds the pages (sitemap, crawl: links read from the rendered,
+settled page in a browser), audits them (each page settled first, as the request's
+``wait_ms``, ``wait_for``, ``settle_*`` and ``max_scrolls`` say) with
 :func:`a11y.engine.audit_urls`, takes a screenshot of each violation's first
 element, and stores the audit with :func:`a11y.history.save_audit`. Everything a
 page needs to show progress lives in the ``audit_jobs`` table, not in a browser
@@ -13,7 +15,8 @@ Lifecycle (``status``)::
 
 ``queued`` waits for one of :data:`MAX_RUNNING_JOBS` slots (bounded concurrency,
 each job with at most :data:`MAX_WORKERS` browsers). :func:`cancel_job` sets a flag
-that the job checks between pages; the pages under way finish, nothing is stored.
+that the job checks between pages (and between the pages its crawl renders); the pages
+under way finish, nothing is stored.
 A job left ``queued``/``discovering``/``running`` by a server that stopped is
 reported as ``interrupted``.
 
@@ -42,11 +45,12 @@ import sqlalchemy as sa
 from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy.engine import Engine
 
-from a11y import crawl, history
+from a11y import crawl, history, settle
 from a11y.browser import make_driver
 from a11y.engine import (
     DEFAULT_STANDARD,
     audit_urls,
+    link_reader,
     load_axe,
     parse_cookie,
     parse_header,
@@ -109,6 +113,16 @@ class AuditRequest:
     cookies: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     keyboard: bool = True
+    wait_ms: int = 0
+    wait_for: str | None = None
+    settle_quiet_ms: int = settle.QUIET_MS
+    settle_cap_ms: int = settle.CAP_MS
+    max_scrolls: int = settle.MAX_SCROLLS
+
+    def settle_options(self) -> settle.SettleOptions:
+        """How each page is waited for before it is audited (:mod:`a11y.settle`)."""
+        return settle.make_options(quiet_ms=self.settle_quiet_ms, cap_ms=self.settle_cap_ms,
+                                   max_scrolls=self.max_scrolls, wait_ms=self.wait_ms, wait_for=self.wait_for)
 
     def public(self) -> dict[str, Any]:
         """The request without cookies and headers (what the job row stores)."""
@@ -127,7 +141,9 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
                  standard: str = DEFAULT_STANDARD, best_practice: bool = True, workers: int = 1,
                  cookies: str | Iterable[str] = (), headers: str | Iterable[str] = (),
                  allowed_hosts: Iterable[str] | None = None, allow_private: bool = True,
-                 viewport: bool = True, keyboard: bool = True) -> AuditRequest:
+                 viewport: bool = True, keyboard: bool = True, wait_ms: int = 0, wait_for: str | None = None,
+                 settle_quiet_ms: int = settle.QUIET_MS, settle_cap_ms: int = settle.CAP_MS,
+                 max_scrolls: int = settle.MAX_SCROLLS) -> AuditRequest:
     """Check an audit request from a form before anything is fetched.
 
     Parameters
@@ -153,6 +169,9 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
         Also run the reflow and text-spacing checks (:mod:`a11y.viewport`).
     keyboard : bool, default=True
         Walk each page with Tab and Shift+Tab (:mod:`a11y.keyboard`).
+    wait_ms, wait_for, settle_quiet_ms, settle_cap_ms, max_scrolls
+        How each page is waited for before its audit, as ``--wait``, ``--wait-for``,
+        ``--settle-quiet``, ``--settle-cap`` and ``--max-scrolls`` (:func:`a11y.settle.make_options`).
 
     Raises
     ------
@@ -160,7 +179,7 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
         Naming the problem: a refused URL (:class:`a11y.crawl.RefusedURLError`:
         not http(s), or a host outside ``allowed_hosts``), no pages, a crawl
         without start pages, an unknown standard, a bad cookie or header, or a
-        worker count outside 1..MAX_WORKERS.
+        worker count outside 1..MAX_WORKERS, or a settle option out of range.
     """
     hosts = None if allowed_hosts is None else list(allowed_hosts)
     pages = crawl.check_urls(_lines(urls), hosts, allow_private=allow_private)
@@ -175,17 +194,32 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
     run_options(standard, best_practice)
     if not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
         raise ValueError(f"workers must be a whole number from 1 to {MAX_WORKERS}, got {workers!r}")
+    waiting = settle.make_options(quiet_ms=settle_quiet_ms, cap_ms=settle_cap_ms, max_scrolls=max_scrolls,
+                                  wait_ms=wait_ms, wait_for=wait_for)
     return AuditRequest(
         urls=tuple(pages), sitemap=sitemap, crawl=crawl_limit, standard=standard,
         best_practice=bool(best_practice), workers=workers, viewport=bool(viewport),
         cookies=tuple(parse_cookie(c) for c in _lines(cookies)),
         headers=tuple(parse_header(h) for h in _lines(headers)), keyboard=bool(keyboard),
+        wait_ms=waiting.wait_ms, wait_for=waiting.wait_for, settle_quiet_ms=waiting.quiet_ms,
+        settle_cap_ms=waiting.cap_ms, max_scrolls=waiting.max_scrolls,
     )
 
 
+class DiscoveryCancelled(RuntimeError):
+    """The job was cancelled while its crawl was under way."""
+
+
 def discover_pages(request: AuditRequest, allowed_hosts: Iterable[str] | None = None,
-                   allow_private: bool = True) -> list[str]:
-    """Every page of a request: its URLs, the sitemap's pages, then the crawl; at most :data:`MAX_PAGES`."""
+                   allow_private: bool = True, browser: WebDriver | None = None,
+                   cancelled: Callable[[], bool] | None = None) -> list[str]:
+    """Every page of a request: its URLs, the sitemap's pages, then the crawl; at most :data:`MAX_PAGES`.
+
+    With ``browser``, the crawl reads each page's links from the rendered page, settled as
+    the audit will be (:func:`a11y.engine.link_reader`), so links a script renders are
+    followed; without it, from the served HTML. ``cancelled`` is asked before each
+    rendered page; when it says yes, :class:`DiscoveryCancelled` is raised.
+    """
     hosts = None if allowed_hosts is None else list(allowed_hosts)
     urls = list(request.urls)
     if request.sitemap:
@@ -193,8 +227,17 @@ def discover_pages(request: AuditRequest, allowed_hosts: Iterable[str] | None = 
             request.sitemap, cookies=request.cookies, headers=request.headers, allowed_hosts=hosts,
             max_urls=MAX_PAGES, allow_private=allow_private), hosts, allow_private=allow_private)
     if request.crawl:
+        reader = None
+        if browser is not None:
+            rendered = link_reader(browser, settle_options=request.settle_options(), cookies=request.cookies,
+                                   headers=request.headers)
+
+            def reader(url: str) -> tuple[str, list[str]]:
+                if cancelled is not None and cancelled():
+                    raise DiscoveryCancelled(url)
+                return rendered(url)
         urls = crawl.crawl(urls, request.crawl, cookies=request.cookies, headers=request.headers,
-                           allowed_hosts=hosts, allow_private=allow_private)
+                           allowed_hosts=hosts, allow_private=allow_private, read_page=reader)
     if not urls:
         raise ValueError("the sitemap lists no pages that may be audited")
     return urls[:MAX_PAGES]
@@ -389,7 +432,12 @@ def _run_in_slot(engine: Engine, job_id: str, request: AuditRequest, allowed_hos
                 _update(engine, job_id, status="cancelled")
                 return "cancelled"
             _update(engine, job_id, status="discovering")
-            urls = discover_pages(request, allowed_hosts, allow_private)
+            try:
+                urls = _discover(request, allowed_hosts, allow_private, driver_factory, driver,
+                                 lambda: _cancel_requested(engine, job_id))
+            except DiscoveryCancelled:
+                _update(engine, job_id, status="cancelled")
+                return "cancelled"
             _update(engine, job_id, status="running", total=len(urls), done=0)
             pages = _audit(engine, job_id, request, urls, screenshots, driver_factory, driver)
             if pages is None:
@@ -404,6 +452,20 @@ def _run_in_slot(engine: Engine, job_id: str, request: AuditRequest, allowed_hos
             log.exception("audit job %s failed", job_id)
             _update(engine, job_id, status="failed", error=str(exc) or type(exc).__name__)
             return "failed"
+
+
+def _discover(request: AuditRequest, allowed_hosts: Iterable[str] | None, allow_private: bool,
+              driver_factory: Callable[[], WebDriver] | None, driver: WebDriver | None,
+              cancelled: Callable[[], bool]) -> list[str]:
+    """:func:`discover_pages`; a crawl reads rendered pages in ``driver`` or a browser of its own."""
+    if not request.crawl:
+        return discover_pages(request, allowed_hosts, allow_private)
+    browser = driver if driver is not None else (driver_factory or make_driver)()
+    try:
+        return discover_pages(request, allowed_hosts, allow_private, browser=browser, cancelled=cancelled)
+    finally:
+        if browser is not driver:
+            browser.quit()
 
 
 def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[str], screenshots: bool,
@@ -433,7 +495,7 @@ def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[st
                          best_practice=request.best_practice, cookies=request.cookies,
                          headers=request.headers, progress=progress, after_page=after_page, stop=stop,
                          driver_factory=driver_factory, driver=driver, viewport_checks=request.viewport,
-                         keyboard_walk=request.keyboard)
+                         keyboard_walk=request.keyboard, settle_options=request.settle_options())
     if stop.is_set() and len(results) < len(urls):
         return None
     return results, shots

@@ -11,7 +11,8 @@ Report shape (docs/architecture.md, Contracts; keys are only ever added, never r
      "pages": [{"url", "status": "ok"|"error", "error": str|None,
                 "violations": [Finding.to_dict(), ...],   # screen-reader issues first
                 "incomplete": [Finding.to_dict(), ...],    # "needs review", never failures
-                "keyboard": {...}}],                       # only when the keyboard walk ran: its cost
+                "keyboard": {...},                         # only when the keyboard walk ran: its cost
+                "settle": {"settled": bool, "scrolls": int, "note": str|None}}],  # when the page was waited for
      "summary": {...},                                     # see summarize()
      "baseline": {...}}                                    # only after apply_baseline()
 
@@ -342,6 +343,12 @@ def validate_report(report: Any, *, source: str = "report") -> None:
         _expect(isinstance(page.get("url"), str), f"{where}.url", "must be a string", source)
         _expect(page.get("status") in STATUSES, f"{where}.status",
                 f"must be one of {', '.join(STATUSES)}", source)
+        if "settle" in page:
+            block = page["settle"]
+            _expect(isinstance(block, dict) and isinstance(block.get("settled"), bool)
+                    and isinstance(block.get("scrolls"), int) and isinstance(block.get("note"), str | None),
+                    f"{where}.settle", "must be an object with settled (boolean), scrolls (number) and note",
+                    source)
         for kind in ("violations", "incomplete"):
             findings = page.get(kind)
             _expect(isinstance(findings, list), f"{where}.{kind}", "must be a list", source)

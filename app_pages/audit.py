@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from a11y import crawl, history, jobs
+from a11y import crawl, history, jobs, settle
 from a11y.engine import DEFAULT_STANDARD, STANDARDS
 from app_pages._clock import browser_zone, show, zone_name
 from app_pages._common import audit_policy, engine, require_login
@@ -35,7 +35,10 @@ def start(policy: crawl.URLPolicy) -> None:
             standard=form["audit_standard"], best_practice=form["audit_best_practice"],
             workers=int(form["audit_workers"]), cookies=form["audit_cookies"], headers=form["audit_headers"],
             allowed_hosts=policy.allowed_hosts, allow_private=policy.allow_private,
-            viewport=form["audit_viewport"], keyboard=form["audit_keyboard"])
+            viewport=form["audit_viewport"], keyboard=form["audit_keyboard"],
+            wait_for=form["audit_wait_for"] or None, wait_ms=int(form["audit_wait_ms"]),
+            settle_quiet_ms=int(form["audit_settle_quiet_ms"]), settle_cap_ms=int(form["audit_settle_cap_s"]) * 1000,
+            max_scrolls=int(form["audit_max_scrolls"]))
     except ValueError as exc:
         st.session_state["audit_error"] = str(exc)
         return
@@ -121,6 +124,22 @@ with st.form("audit_form"):
     st.checkbox("Walk each page with the keyboard", value=True, key="audit_keyboard",
                 help="Presses Tab and Shift+Tab through each page: keyboard traps, focus that cannot be seen, "
                      "controls or menus only a mouse can reach, focus order. About a second a page.")
+    with st.expander("Pages that load their content late"):
+        st.caption("Before each audit the page is given time: until no request is pending and nothing has "
+                   "changed for the quiet window, then it is scrolled down so content that loads on scroll "
+                   "appears. A page still busy at the limit is audited then, and its result says so.")
+        st.text_input("Wait for an element (CSS selector, optional)", key="audit_wait_for",
+                      help="For example #results. Each page waits until an element matches, within the limit.")
+        left, right = st.columns(2)
+        left.number_input("Extra wait after load (ms)", min_value=0, max_value=settle.MAX_WAIT_MS, value=0,
+                          step=500, key="audit_wait_ms")
+        right.number_input("Quiet window (ms)", min_value=0, max_value=10_000, value=settle.QUIET_MS, step=100,
+                           key="audit_settle_quiet_ms")
+        left.number_input("Wait at most (seconds; 0: audit right after load)", min_value=0,
+                          max_value=settle.MAX_CAP_MS // 1000, value=settle.CAP_MS // 1000,
+                          key="audit_settle_cap_s")
+        right.number_input("Scroll at most (screens; 0: never scroll)", min_value=0, max_value=200,
+                           value=settle.MAX_SCROLLS, key="audit_max_scrolls")
     with st.expander("Pages behind a login"):
         st.text_area("Cookies", key="audit_cookies",
                      help="NAME=VALUE, one a line, sent to the audited hosts. Kept in memory for this audit "

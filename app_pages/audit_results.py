@@ -71,7 +71,9 @@ def page_statuses(report: dict) -> None:
     else:
         st.write(text + ".")
     st.dataframe([{
-        "Page": p["url"], "Status": "Audited" if p["status"] == "ok" else f"Not audited ({p['error']})",
+        "Page": p["url"], "Status": (f"Not audited ({p['error']})" if p["status"] != "ok" else
+                                     f"Audited ({p['settle']['note']})" if (p.get("settle") or {}).get("note")
+                                     else "Audited"),
         "Failing elements": sum(len(f["nodes"]) for f in p["violations"]) if p["status"] == "ok" else None,
     } for p in pages], hide_index=True, column_config={
         "Failing elements": st.column_config.NumberColumn("Failing elements", help="Empty: not audited")})

@@ -10,7 +10,7 @@ from selenium.common.exceptions import WebDriverException
 
 from a11y import preview
 from a11y.browser import make_driver
-from a11y.engine import PageLoadError, load_page
+from a11y.engine import PageLoadError, open_page
 from app_pages._common import audit_policy, require_login
 
 require_login()
@@ -31,7 +31,7 @@ def read_preview(url: str, allowed_hosts: tuple[str, ...] | None, allow_private:
     with _browsers():
         driver = make_driver(allowed_hosts=allowed_hosts, allow_private=allow_private)
         try:
-            load_page(driver, url)
+            open_page(driver, url)  # load, settle, scroll: late content is previewed too
             return preview.preview(driver)
         finally:
             driver.quit()

@@ -20,6 +20,9 @@ an iframe on every fifth, planted defects) served from this process on 127.0.0.1
   ``axe.run``: the least work any axe-based tool does;
 * with ``ours-w1``, the reflow and text-spacing checks (:mod:`a11y.viewport`) timed
   alone on every page in one open browser: what they add to ours' cost per page.
+* the **settle cost** (:func:`measure_settle_cost`, informative, no target): what waiting
+  for a page to settle (:mod:`a11y.settle`) adds per page to ours' default audit, on the
+  same static pages and on copies with one inert script (which pay the quiet window).
 
 Peers and ours are timed as a user sees them, process start to exit, and the CPU time
 of each tool's whole process tree (browsers included) is sampled from ``/proc``
@@ -517,7 +520,48 @@ def measure_viewport_checks(urls: list[str]) -> dict[str, Any]:
             "cpu_s_per_page": round(cpu_s / len(urls), 4), "elements_flagged": found}
 
 
+def measure_settle_cost(site: Site, base_url: str) -> dict[str, Any]:
+    """What waiting for a page (:mod:`a11y.settle`: quiet wait, scroll check) adds per page, in one open browser.
+
+    Each bench page is loaded, then :func:`a11y.settle.settle_page` with the defaults is
+    timed: that is the time the default audit adds to the page (``--no-settle`` skips it).
+    The bench pages have no script, so no quiet window applies; the same pages with one
+    inert ``<script>`` added (``scripted-page-NN.html``, written next to them) show the
+    cost for a script-driven page that does nothing late: about the quiet window.
+    """
+    from a11y import settle
+    from a11y.browser import make_driver
+    from a11y.engine import load_page
+
+    scripted = []
+    for page in site.pages:
+        source = (site.root / page.path).read_text(encoding="utf-8")
+        name = f"scripted-{Path(page.path).name}"
+        (site.root / Path(page.path).parent / name).write_text(
+            source.replace("</body>", "<script>document.documentElement.dataset.loaded = '1';</script></body>"),
+            encoding="utf-8")
+        scripted.append(base_url.rstrip("/") + "/" + str(Path(page.path).parent / name).removeprefix("./"))
+    options = settle.SettleOptions()
+    driver = make_driver()
+    times: dict[str, list[float]] = {"static": [], "scripted": []}
+    try:
+        driver.set_script_timeout(120)
+        settle.instrument(driver)
+        for kind, urls in (("static", site.urls(base_url)), ("scripted", scripted)):
+            for url in urls:
+                load_page(driver, url)
+                start = time.perf_counter()
+                settle.settle_page(driver, options)
+                times[kind].append(time.perf_counter() - start)
+    finally:
+        driver.quit()
+    return {kind: {"pages": len(values), "mean_ms": round(statistics.fmean(values) * 1000, 1),
+                   "median_ms": round(statistics.median(values) * 1000, 1),
+                   "max_ms": round(max(values) * 1000, 1)} for kind, values in times.items()}
+
+
 # -- checking and summarising -------------------------------------------------------------
+
 
 def check_findings(run: Run, site: Site, base_url: str, *, require_frames: bool = False) -> dict[str, Any]:
     """Which planted defects the run reported, outside and inside iframes.
@@ -673,7 +717,14 @@ def render_tables(results: dict[str, Any]) -> str:
     if any("marginal_seconds_per_page" in t for t in results["tools"].values()):
         notes.append("* marginal cost per page of one worker: (T(all pages) - T(1 page)) / (pages - 1); the "
                      "reference's s/page excludes browser start.")
-    return "\n".join([table, "", *notes, "", goals, "", cpu])
+    lines = [table, "", *notes, "", goals, "", cpu]
+    cost = results.get("settle_cost")
+    if cost:
+        lines += ["", f"Settle + scroll added per page (ours' default, one open browser): static bench pages "
+                      f"mean {cost['static']['mean_ms']:.1f} ms (median {cost['static']['median_ms']:.1f}, "
+                      f"max {cost['static']['max_ms']:.1f}); the same pages with one inert script "
+                      f"mean {cost['scripted']['mean_ms']:.1f} ms (the quiet window)."]
+    return "\n".join(lines)
 
 
 # -- entry point --------------------------------------------------------------------------
@@ -734,6 +785,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "ours-w1" in args.tools:
             log("a11y: timing the viewport checks alone")
             results["viewport_checks"] = measure_viewport_checks(urls)
+        if {"ours-w1", "ours-w2"} & set(args.tools):
+            log("a11y: settle + scroll cost per page")
+            results["settle_cost"] = measure_settle_cost(site, base_url)
     for tool, entry in results["tools"].items():
         entry["all_wall_s"] = [round(r.seconds, 3) for r in collected[tool]]
 

@@ -79,7 +79,9 @@ def render_html(report: dict[str, Any]) -> str:
     ]
     pages = [{"url": page["url"], "error": (page.get("error") or "") if page["status"] == "error" else None,
               "violations": len(page["violations"]), "nodes": sum(len(f["nodes"]) for f in page["violations"]),
-              "review": sum(len(f["nodes"]) for f in page["incomplete"])} for page in report["pages"]]
+              "review": sum(len(f["nodes"]) for f in page["incomplete"]),
+              # waiting for the page was cut short (a11y.settle)
+              "note": (page.get("settle") or {}).get("note")} for page in report["pages"]]
     nav = [("summary", "Summary")] + ([("baseline", "Baseline")] if "baseline" in report else []) + [
         ("screen-reader", "Screen-reader issues"), ("other", "Other issues"),
         ("review", "Needs review"), ("pages", "Pages")]

@@ -62,6 +62,14 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             self._send(200, b"%PDF-1.4\n%%EOF\n", "application/pdf")
         elif path.startswith("/private/") and not self._authorised():
             self._send(401, b"<!doctype html><html lang='en'><title>Sign in</title><h1>Sign in</h1></html>")
+        elif path.startswith("/delay/"):  # /delay/<ms>/<file>: the file, answered after <ms> ms
+            _, _, ms, rest = path.split("/", 3)
+            time.sleep(int(ms) / 1000)
+            self.path = "/" + rest
+            try:
+                super().do_GET()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the page was left before the answer came
         elif path.endswith(".xml") and (SITE / path.lstrip("/")).is_file():
             text = (SITE / path.lstrip("/")).read_text(encoding="utf-8")
             self._send(200, text.replace("//BASE", "//" + self.server.netloc).encode(), "application/xml")
