@@ -332,7 +332,9 @@ def fetch_sitemap(url: str, *, cookies: Sequence[tuple[str, str]] = (),
         When a sitemap cannot be fetched or parsed.
     """
     hosts = None if allowed_hosts is None else list(allowed_hosts)
-    queue, seen_maps, pages = deque([check_url(url, hosts, allow_private=allow_private)]), set(), {}
+    queue = deque([check_url(url, hosts, allow_private=allow_private)])
+    seen_maps: set[str] = set()
+    pages: dict[str, None] = {}
     while queue and len(pages) < max_urls:
         current = queue.popleft()
         if current in seen_maps:

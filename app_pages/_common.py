@@ -133,7 +133,8 @@ def choose_study(*, key: str = "study_choice") -> Study | None:
     if not rows:
         st.info("There is no study yet. Create one on the Studies page.")
         return None
-    return store.get_study(engine(), choose_study_id(rows, key=key))
+    chosen = choose_study_id(rows, key=key)
+    return None if chosen is None else store.get_study(engine(), chosen)
 
 
 def current_method(*, key: str) -> str:

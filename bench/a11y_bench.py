@@ -502,7 +502,7 @@ def measure_viewport_checks(urls: list[str]) -> dict[str, Any]:
     driver = make_driver()
     times, found = [], 0
     try:
-        root = driver.service.process.pid
+        root = driver.service.process.pid  # type: ignore[attr-defined]  # a local Chrome driver has its service
         cpu_s = 0.0
         for url in urls:
             driver.get(url)

@@ -183,8 +183,8 @@ def _missing_columns(found: list[str], columns: tuple[str, ...], kind: str, deli
     missing = [c for c in columns if c not in present]
     shown = ", ".join(n.strip() for n in found[:12]) + (", …" if len(found) > 12 else "")
     between = "" if delimiter == "," else f"; columns separated by {DELIMITER_NAMES[delimiter]}"
-    names = [repr(c) for c in missing]
-    names = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+    quoted = [repr(c) for c in missing]
+    names = ", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else quoted[0]
     return (f"the file has no {names} column (found: {shown or 'nothing'}"
             f"{between}). A {kind} CSV needs {', '.join(columns)}")
 
@@ -239,9 +239,9 @@ def read_bytes(data: bytes, fmt: str = "auto", source: str = "input") -> ParsedF
         raise FormatError(source, "the file is empty")
     delimiter = sniff_delimiter(data, source, fmt)
     header = _header(data, source, delimiter)
-    columns = CASOLYSIS_COLUMNS if fmt == "casolysis" else LONG_COLUMNS
-    if not set(columns) <= {_column_name(n) for n in header}:
-        raise FormatError(source, _missing_columns(header, columns, "Casolysis" if fmt == "casolysis" else "long",
+    needed = CASOLYSIS_COLUMNS if fmt == "casolysis" else LONG_COLUMNS
+    if not set(needed) <= {_column_name(n) for n in header}:
+        raise FormatError(source, _missing_columns(header, needed, "Casolysis" if fmt == "casolysis" else "long",
                                                    delimiter), 1)
     raw, n_rows = _read_csv(data, source, delimiter)
     columns = _from_casolysis(raw, n_rows, source) if fmt == "casolysis" else _from_long(raw, n_rows, source)
@@ -478,8 +478,8 @@ def _read_json(text: str, source: str) -> ParsedFile:
                              label, _iso(sort.started_at), _iso(sort.finished_at)))
     parsed = ParsedFile.from_frame(_frame(rows), "json", study)
     if rows:
-        label_codes, labels = parsed.columns["group_label"]
-        named = _merge_equal(label_codes, [v or "-" for v in labels])  # unnamed piles are allowed here
+        label_codes, group_labels = parsed.columns["group_label"]
+        named = _merge_equal(label_codes, [v or "-" for v in group_labels])  # unnamed piles are allowed here
         _validate({**parsed.columns, "group_label": named}, parsed.lines, source)
     return parsed
 
