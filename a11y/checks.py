@@ -229,6 +229,7 @@ def check_link_text_ambiguous(tree: PageTree) -> Iterator[Hit]:
             continue
         shown = ", ".join(targets[:3]) + (", …" if len(targets) > 3 else "")
         for link in links:
+            assert link.dom is not None  # grouped only with one
             yield Hit("sr-link-text-ambiguous", link.dom,
                       f"{len(links)} links are named {_quote(link.name)} but go to {len(targets)} "
                       f"different places ({shown}): make each name say where it goes.")

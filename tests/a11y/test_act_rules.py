@@ -63,6 +63,9 @@ AMBIGUOUS = [
      '<a href="https://www.w3.org/community/act-r/">ACT rules</a>', FAIL),
     ('<a href="https://act-rules.github.io/"><img src="/img/none.png" alt="ACT rules"></a>'
      '<a href="https://www.w3.org/community/act-r/"><img src="/img/none.png" alt="ACT rules"></a>', FAIL),
+    # ACT fd3a94 Failed example 1 (same context, other resources: fails b20e66 too)
+    ('<p>To get in touch with us, you can either <a href="/contact-us.html?page=1">contact us</a> via chat or '
+     '<a href="/contact-us.html?page=2">contact us</a> by phone.</p>', FAIL),
     # ACT b20e66 Inapplicable example 2: different names, same destination
     ('<a href="/about/contact.html">Reach out</a><a href="/about/contact.html">Contact us</a>', PASS),
     # ours: names match only ignoring case and spaces, not punctuation ("matching characters")
