@@ -216,21 +216,20 @@ def check_link_text_ambiguous(tree: PageTree) -> Iterator[Hit]:
     Names match as in ACT (:func:`matching_name`); targets are compared as resources
     (:func:`same_resource`). Vague names are reported by their own rule.
     """
-    groups: dict[str, list[AXNode]] = defaultdict(list)
+    groups: dict[str, list[tuple[AXNode, DomNode]]] = defaultdict(list)
     for link in tree.by_role("link"):
         key = matching_name(link.name)
         if key and normalise_text(link.name) not in _VAGUE and link.prop("url") and link.dom is not None:
-            groups[key].append(link)
+            groups[key].append((link, link.dom))
     for links in groups.values():
         if len(links) < 2:
             continue
-        targets = list(dict.fromkeys(same_resource(str(link.prop("url"))) for link in links))
+        targets = list(dict.fromkeys(same_resource(str(link.prop("url"))) for link, _dom in links))
         if len(targets) < 2:
             continue
         shown = ", ".join(targets[:3]) + (", …" if len(targets) > 3 else "")
-        for link in links:
-            assert link.dom is not None  # grouped only with one
-            yield Hit("sr-link-text-ambiguous", link.dom,
+        for link, dom in links:
+            yield Hit("sr-link-text-ambiguous", dom,
                       f"{len(links)} links are named {_quote(link.name)} but go to {len(targets)} "
                       f"different places ({shown}): make each name say where it goes.")
 
