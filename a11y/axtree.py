@@ -355,6 +355,9 @@ class PageTree:
     root: AXNode
     document: DomNode
     unreadable_frames: list[str] = field(default_factory=list)
+    visible_text: Callable[[DomNode], str | None] | None = None
+    """``DomNode -> str`` giving an element's visible text content as rendered (see
+    :func:`visible_text`); set by :func:`read_page_tree`, ``None`` for a tree built without a page."""
 
     @cached_property
     def nodes(self) -> list[AXNode]:
@@ -405,7 +408,59 @@ def read_page_tree(driver: WebDriver) -> PageTree:
 
     root = frame_tree(None)
     url = str(root.prop("url") or "")
-    return PageTree(url=url, root=root, document=document, unreadable_frames=unreadable)
+    return PageTree(url=url, root=root, document=document, unreadable_frames=unreadable,
+                    visible_text=lambda node: visible_text(driver, node))
+
+
+_VISIBLE_TEXT_JS = """function () {
+  const top = this, parts = [];
+  const own = (el) => el.shadowRoot ? el.shadowRoot.childNodes
+    : el.localName === "slot" ? el.assignedNodes({flatten: true}) : el.childNodes;
+  const clipped = (el) => {  // the visually-hidden patterns: clipped away or squeezed into 1px
+    const s = getComputedStyle(el);
+    return s.clip === "rect(0px, 0px, 0px, 0px)" || /^inset\\(50%\\)$/.test(s.clipPath)
+      || (s.overflow !== "visible" && (el.offsetWidth <= 1 || el.offsetHeight <= 1));
+  };
+  const walk = (node) => {
+    for (const child of own(node)) {
+      if (child.nodeType === Node.TEXT_NODE) {
+        const parent = child.parentElement;
+        if (parent && parent.checkVisibility({visibilityProperty: true, opacityProperty: true})) {
+          parts.push(child.data);
+        }
+      } else if (child.nodeType === Node.ELEMENT_NODE) {
+        if (child.localName === "br") { parts.push(" "); continue; }
+        if (!child.checkVisibility({visibilityProperty: false}) || clipped(child)) continue;
+        const display = getComputedStyle(child).display;
+        const block = !display.startsWith("inline") && display !== "contents";
+        if (block) parts.push(" ");
+        walk(child);
+        if (block) parts.push(" ");
+      }
+    }
+  };
+  if (!top.checkVisibility({visibilityProperty: true, opacityProperty: true}) || clipped(top)) return "";
+  walk(top);
+  return parts.join("").replace(/\\s+/g, " ").trim();
+}"""
+
+
+def visible_text(driver: WebDriver, node: DomNode) -> str | None:
+    """The element's visible text content, as ACT rules define it: its visible text nodes in the flat tree.
+
+    Text nodes are joined as rendered: nothing between inline pieces (``<span>S</span><span>hop</span>``
+    is "Shop"), a space at block boundaries and ``<br>``. Text hidden by ``display``, ``visibility``,
+    ``opacity: 0`` or the visually-hidden clip patterns is left out; CSS ``letter-spacing`` does not
+    change the text. ``None`` when the element cannot be reached (it left the page).
+    """
+    try:
+        obj = cdp(driver, "DOM.resolveNode", {"backendNodeId": node.backend_id})["object"]
+        result = cdp(driver, "Runtime.callFunctionOn", {"objectId": obj["objectId"], "returnByValue": True,
+                                                        "functionDeclaration": _VISIBLE_TEXT_JS})
+    except (WebDriverException, KeyError):
+        return None
+    value = (result.get("result") or {}).get("value")
+    return value if isinstance(value, str) else None
 
 
 def outer_html(driver: WebDriver, node: DomNode) -> str:

@@ -46,9 +46,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("sr-link-text-vague", "serious", ("custom", "wcag2a", "wcag244"),
          "Link text must say where the link goes, even read out of context",
          _UNDERSTANDING + "link-purpose-in-context.html"),
-    Rule("sr-link-text-ambiguous", "moderate", ("custom", "wcag2a", "wcag244"),
+    Rule("sr-link-text-ambiguous", "moderate", ("custom", "wcag2aaa", "wcag249"),
          "Links with the same text must go to the same place",
-         _UNDERSTANDING + "link-purpose-in-context.html"),
+         _UNDERSTANDING + "link-purpose-link-only.html"),
     Rule("sr-link-adjacent-duplicate", "minor", ("custom", "best-practice"),
          "Adjacent links to the same place should be one link (image and text in one <a>)",
          "https://www.w3.org/WAI/WCAG22/Techniques/html/H2"),
@@ -195,17 +195,36 @@ def normalise_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query), parts.fragment))
 
 
+def same_resource(url: str) -> str:
+    """The resource a link loads, for comparing link targets: :func:`normalise_url` without the fragment.
+
+    A fragment never reaches the server: ``/help#fines`` and ``/help#renewals`` load the same
+    document (ACT's "same resource"), so links named alike that differ only there are not ambiguous.
+    """
+    return urlsplit(normalise_url(url))._replace(fragment="").geturl()
+
+
+def matching_name(name: str) -> str:
+    """An accessible name as ACT rules compare names ("matching characters"): trimmed, runs of
+    whitespace made one space, letter case ignored. Punctuation and accents still count."""
+    return " ".join(name.split()).casefold()
+
+
 def check_link_text_ambiguous(tree: PageTree) -> Iterator[Hit]:
-    """Links with the same name but different targets (vague names are reported by their own rule)."""
+    """Links with matching names that load different resources (ACT b20e66).
+
+    Names match as in ACT (:func:`matching_name`); targets are compared as resources
+    (:func:`same_resource`). Vague names are reported by their own rule.
+    """
     groups: dict[str, list[tuple[AXNode, DomNode]]] = defaultdict(list)
     for link in tree.by_role("link"):
-        key = normalise_text(link.name)
-        if key and key not in _VAGUE and link.prop("url") and link.dom is not None:
+        key = matching_name(link.name)
+        if key and normalise_text(link.name) not in _VAGUE and link.prop("url") and link.dom is not None:
             groups[key].append((link, link.dom))
     for links in groups.values():
         if len(links) < 2:
             continue
-        targets = list(dict.fromkeys(normalise_url(str(link.prop("url"))) for link, _dom in links))
+        targets = list(dict.fromkeys(same_resource(str(link.prop("url"))) for link, _dom in links))
         if len(targets) < 2:
             continue
         shown = ", ".join(targets[:3]) + (", …" if len(targets) > 3 else "")
@@ -286,26 +305,64 @@ def check_placeholder_only(tree: PageTree) -> Iterator[Hit]:
 
 
 _LABELLED_CONTROL_ROLES = frozenset({"link", "button", "menuitem", "menuitemcheckbox", "menuitemradio",
-                                     "tab", "checkbox", "radio", "switch", "option", "treeitem"})
+                                     "tab", "checkbox", "radio", "switch", "option", "treeitem", "gridcell"})
+"""Widget roles that support name from content (ACT 2ee8b8's applicability)."""
+_PARENTHESISED = re.compile(r"\([^()]*\)")
+
+
+def label_tokens(text: str) -> list[str]:
+    """Words of a label or name for the ACT label-in-name comparison.
+
+    Lower-cased; text in round brackets dropped; every character that is not a letter, a
+    mark or a decimal digit is a separator (punctuation, symbols, emoji, hyphens).
+    ``"Read more…"`` -> ``["read", "more"]``; ``"Next ›"`` -> ``["next"]``;
+    ``"Annual report (PDF, 2 MB)"`` -> ``["annual", "report"]``; ``"non-standard"`` ->
+    ``["non", "standard"]``. Accents are kept: a different letter is a different word.
+    """
+    text = text.casefold()
+    while True:
+        stripped = _PARENTHESISED.sub(" ", text)
+        if stripped == text:
+            break
+        text = stripped
+    kept = "".join(c if unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd" else " "
+                   for c in text)
+    return kept.split()
+
+
+def label_in_name(label: str, name: str) -> bool:
+    """Whether a visible label is part of an accessible name (ACT 2ee8b8, the label-in-name algorithm).
+
+    True when the label's :func:`label_tokens` occur in the name's tokens consecutively and
+    whole (``"next page"`` is in ``"Next Page in the list"``; ``"nonstandard"`` is not in
+    ``"non-standard"``, nor ``"2"`` in ``"two"``). A label of one character is a symbol
+    (``"X"`` for close, ``"›"``) and always passes, as does a label with no words.
+    """
+    want, have = label_tokens(label), label_tokens(name)
+    if len("".join(want)) <= 1:
+        return True
+    return any(have[i:i + len(want)] == want for i in range(len(have) - len(want) + 1))
 
 
 def check_label_in_name(tree: PageTree) -> Iterator[Hit]:
-    """Links and buttons whose aria-label / aria-labelledby name leaves out the text on screen.
+    """Widgets named by aria-label / aria-labelledby whose name leaves out the text on screen.
 
     A screen reader announces "Download, link" for ``<a aria-label="Download">Annual report</a>``,
-    and a voice-control user saying "click annual report" gets nothing. Visible text of one
-    character or only symbols ("×", "X") is an icon, not a label, and is left alone.
+    and a voice-control user saying "click annual report" gets nothing. Follows ACT rule 2ee8b8:
+    widget roles that take their name from content, visible text only (text hidden with CSS or
+    the visually-hidden pattern is no label), compared word by word with :func:`label_in_name`.
     """
     for node in tree.nodes:
         if (node.role not in _LABELLED_CONTROL_ROLES or node.dom is None
                 or node.name_source not in ("aria-label", "aria-labelledby")):
             continue
-        visible = normalise_text(node.text())
-        if len(visible.replace(" ", "")) <= 1:
+        if label_in_name(node.text(), node.name):  # the tree's text: hidden text included, spans spaced
             continue
-        if f" {visible} " not in f" {normalise_text(node.name)} ":
+        shown = tree.visible_text(node.dom) if tree.visible_text is not None else None
+        shown = node.text() if shown is None else shown
+        if not label_in_name(shown, node.name):
             yield Hit("sr-label-in-name", node.dom,
-                      f"The {node.role} shows {_quote(node.text())} but is named {_quote(node.name)} "
+                      f"The {node.role} shows {_quote(shown)} but is named {_quote(node.name)} "
                       f"(from {node.name_source}): screen readers announce the name and voice control "
                       "users say the visible text, so make the name contain the visible words.")
 

@@ -154,7 +154,8 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
         Sitemap or sitemap index whose pages are added.
     crawl_limit : int or None
         Follow same-site links from the pages up to this many pages in all.
-    standard : {'wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'}, default='wcag22aa'
+    standard : str, default='wcag22aa'
+        A key of :data:`a11y.engine.STANDARDS`.
     best_practice : bool, default=True
     workers : int, default=1
         Browsers in parallel, 1 to :data:`MAX_WORKERS`.

@@ -17,7 +17,8 @@ from cardsort.i18n import counted
 require_login()
 
 STANDARD_NAMES = {"wcag2a": "WCAG 2.0 A", "wcag2aa": "WCAG 2.0 AA", "wcag21aa": "WCAG 2.1 AA",
-                  "wcag22aa": "WCAG 2.2 AA"}
+                  "wcag22aa": "WCAG 2.2 AA", "wcag2aaa": "WCAG 2.0 AAA", "wcag21aaa": "WCAG 2.1 AAA",
+                  "wcag22aaa": "WCAG 2.2 AAA"}
 STATUS_TEXT = {"queued": "Waiting for a free browser", "discovering": "Finding the pages",
                "running": "Auditing", "done": "Finished", "cancelled": "Cancelled", "failed": "Failed",
                "interrupted": "Interrupted"}

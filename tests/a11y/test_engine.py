@@ -59,6 +59,9 @@ def counts(findings, source="axe"):
     ("wcag2aa", ["wcag2a", "wcag2aa"]),
     ("wcag21aa", ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]),
     ("wcag22aa", ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]),
+    ("wcag2aaa", ["wcag2a", "wcag2aa", "wcag2aaa"]),
+    ("wcag21aaa", ["wcag2a", "wcag2aa", "wcag2aaa", "wcag21a", "wcag21aa", "wcag21aaa"]),
+    ("wcag22aaa", ["wcag2a", "wcag2aa", "wcag2aaa", "wcag21a", "wcag21aa", "wcag21aaa", "wcag22aa", "wcag22aaa"]),
 ])
 def test_each_standard_includes_the_lower_levels(standard, tags):
     assert engine.run_options(standard)["runOnly"] == {"type": "tag", "values": tags + ["best-practice"]}
@@ -66,7 +69,8 @@ def test_each_standard_includes_the_lower_levels(standard, tags):
 
 
 def test_unknown_standard_names_the_allowed_ones():
-    with pytest.raises(ValueError, match="unknown standard 'wcag3'; allowed: wcag2a, wcag2aa, wcag21aa, wcag22aa"):
+    allowed = "wcag2a, wcag2aa, wcag21aa, wcag22aa, wcag2aaa, wcag21aaa, wcag22aaa"
+    with pytest.raises(ValueError, match=f"unknown standard 'wcag3'; allowed: {allowed}$"):
         engine.run_options("wcag3")
 
 

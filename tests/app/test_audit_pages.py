@@ -39,7 +39,8 @@ def test_audit_form_has_every_choice(app_db):
     assert not at.exception
     assert [t.label for t in at.text_area] == ["Pages to audit", "Cookies", "Headers"]
     assert at.selectbox(key="audit_standard").value == "wcag22aa"
-    assert at.selectbox(key="audit_standard").options == ["WCAG 2.0 A", "WCAG 2.0 AA", "WCAG 2.1 AA", "WCAG 2.2 AA"]
+    assert at.selectbox(key="audit_standard").options == ["WCAG 2.0 A", "WCAG 2.0 AA", "WCAG 2.1 AA", "WCAG 2.2 AA",
+                                                          "WCAG 2.0 AAA", "WCAG 2.1 AAA", "WCAG 2.2 AAA"]
     assert at.checkbox(key="audit_best_practice").value is True
     assert at.checkbox(key="audit_viewport").value is True
     assert at.checkbox(key="audit_keyboard").value is True
