@@ -71,9 +71,14 @@ class Finding:
     screen_reader: bool
     source: str = "axe"  # "axe" or "custom"
     nodes: list[Node] = field(default_factory=list)
+    state: str | None = None
+    """Which state of the page showed it (:mod:`a11y.states`, an ``audit`` step); ``None``: the page as loaded."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.state is None:  # the key exists only on findings from a state (an additive contract change)
+            del data["state"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
@@ -83,7 +88,7 @@ class Finding:
             rule=data["rule"], impact=data.get("impact"), tags=list(data.get("tags", [])),
             help=data.get("help", ""), help_url=data.get("help_url", ""),
             screen_reader=bool(data.get("screen_reader")), source=data.get("source", "axe"),
-            nodes=nodes,
+            nodes=nodes, state=data.get("state"),
         )
 
 
@@ -96,13 +101,18 @@ class PageResult:
     error: str | None = None
     violations: list[Finding] = field(default_factory=list)
     incomplete: list[Finding] = field(default_factory=list)
+    states: dict[str, Any] | None = None
+    """What exploring automatic states cost (:class:`a11y.states.StateStats`); ``None``: not explored."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "url": self.url, "status": self.status, "error": self.error,
             "violations": [f.to_dict() for f in self.violations],
             "incomplete": [f.to_dict() for f in self.incomplete],
         }
+        if self.states is not None:
+            data["states"] = self.states
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PageResult:
@@ -110,6 +120,7 @@ class PageResult:
             url=data["url"], status=data.get("status", "ok"), error=data.get("error"),
             violations=[Finding.from_dict(f) for f in data.get("violations", [])],
             incomplete=[Finding.from_dict(f) for f in data.get("incomplete", [])],
+            states=data.get("states"),
         )
 
 
