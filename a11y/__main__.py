@@ -23,7 +23,7 @@ from typing import NoReturn, TextIO
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from a11y import crawl, preview
+from a11y import crawl, preview, steps
 from a11y.browser import make_driver
 from a11y.engine import (
     DEFAULT_STANDARD,
@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="F", type=Path, help="write the report here (default: stdout)")
     p.add_argument("--fail-on", default="serious", choices=list(FAIL_ON),
                    help="lowest impact that makes the exit code 1 (default: serious)")
+    p.add_argument("--config", metavar="F", type=Path,
+                   help="JSON file of scripted steps per URL (logins, cookie banners, states to audit) "
+                        "and automatic-state limits; see README, Steps and states")
+    p.add_argument("--no-states", dest="states", action="store_false",
+                   help="do not open menus, disclosures and <details> to audit what they show")
 
     p = sub.add_parser("preview", help="what a screen reader gets from a page",
                        description="Headings, landmarks, links, form fields with where their names "
@@ -155,6 +160,9 @@ def run_audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO,
     headers = [parse_header(h) for h in args.header]
     axe = load_axe(args.axe_script)
     baseline = load_report(args.baseline) if args.baseline else None
+    policy = crawl.URLPolicy.for_cli()
+    config = (steps.load_config(args.config, allowed_hosts=policy.allowed_hosts, allow_private=policy.allow_private)
+              if args.config else None)
     if args.remote:
         crawl.check_url(args.remote)
     urls = collect_urls(args, cookies, headers)
@@ -163,7 +171,8 @@ def run_audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO,
           f"browser{'s' * (workers != 1)} (axe {axe.version}, {args.standard})", file=stderr, flush=True)
     pages = audit_urls(urls, workers=workers, remote=args.remote, standard=args.standard,
                        best_practice=args.best_practice, cookies=cookies, headers=headers,
-                       axe_script=args.axe_script, progress=_Progress(stderr), driver=driver)
+                       axe_script=args.axe_script, progress=_Progress(stderr), driver=driver,
+                       config=config, auto_states=args.states)
     report = make_report(pages, axe_version=axe.version, standard=args.standard)
     if baseline is not None:
         report = apply_baseline(report, baseline)

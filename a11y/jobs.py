@@ -55,6 +55,7 @@ from a11y.engine import (
 from a11y.findings import PageResult
 from a11y.report import make_report
 from a11y.screenshots import screenshot_findings
+from a11y.steps import AuditConfig, parse_config_text
 from cardsort.i18n import counted
 
 log = logging.getLogger(__name__)
@@ -107,12 +108,15 @@ class AuditRequest:
     workers: int = 1
     cookies: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    config: AuditConfig | None = field(default=None, repr=False)
+    states: bool = True
 
     def public(self) -> dict[str, Any]:
-        """The request without cookies and headers (what the job row stores)."""
+        """The request without cookies, headers and the values steps type (what the job row stores)."""
         data = asdict(self)
         data["cookies"] = [name for name, _ in self.cookies]
         data["headers"] = [name for name, _ in self.headers]
+        data["config"] = self.config.public() if self.config is not None else None
         return data
 
 
@@ -124,7 +128,8 @@ def _lines(text: str | Iterable[str]) -> list[str]:
 def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, crawl_limit: int | None = None,
                  standard: str = DEFAULT_STANDARD, best_practice: bool = True, workers: int = 1,
                  cookies: str | Iterable[str] = (), headers: str | Iterable[str] = (),
-                 allowed_hosts: Iterable[str] | None = None, allow_private: bool = True) -> AuditRequest:
+                 allowed_hosts: Iterable[str] | None = None, allow_private: bool = True,
+                 config: str = "", states: bool = True) -> AuditRequest:
     """Check an audit request from a form before anything is fetched.
 
     Parameters
@@ -146,6 +151,10 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
     allow_private : bool, default=True
         Allow loopback and private addresses; the app passes
         :meth:`a11y.crawl.URLPolicy.for_app` (off unless ``A11Y_ALLOW_PRIVATE=1``).
+    config : str, default=''
+        A steps-and-states config as JSON text (:mod:`a11y.steps`); blank: none.
+    states : bool, default=True
+        Explore automatic states (:mod:`a11y.states`).
 
     Raises
     ------
@@ -153,7 +162,7 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
         Naming the problem: a refused URL (:class:`a11y.crawl.RefusedURLError`:
         not http(s), or a host outside ``allowed_hosts``), no pages, a crawl
         without start pages, an unknown standard, a bad cookie or header, or a
-        worker count outside 1..MAX_WORKERS.
+        worker count outside 1..MAX_WORKERS, or a config that does not validate.
     """
     hosts = None if allowed_hosts is None else list(allowed_hosts)
     pages = crawl.check_urls(_lines(urls), hosts, allow_private=allow_private)
@@ -173,6 +182,9 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
         best_practice=bool(best_practice), workers=workers,
         cookies=tuple(parse_cookie(c) for c in _lines(cookies)),
         headers=tuple(parse_header(h) for h in _lines(headers)),
+        config=(parse_config_text(config, allowed_hosts=hosts, allow_private=allow_private)
+                if config and config.strip() else None),
+        states=bool(states),
     )
 
 
@@ -425,7 +437,8 @@ def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[st
     results = audit_urls(urls, workers=min(request.workers, len(urls)), standard=request.standard,
                          best_practice=request.best_practice, cookies=request.cookies,
                          headers=request.headers, progress=progress, after_page=after_page, stop=stop,
-                         driver_factory=driver_factory, driver=driver)
+                         driver_factory=driver_factory, driver=driver, config=request.config,
+                         auto_states=request.states)
     if stop.is_set() and len(results) < len(urls):
         return None
     return results, shots

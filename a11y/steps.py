@@ -151,9 +151,17 @@ def _check_pattern(pattern: Any, where: str, allowed_hosts: Iterable[str] | None
         raise ValueError(f"{where}: bad URL pattern {pattern!r}: expected an http(s) URL, a glob such as "
                          "'https://example.org/shop/*', or '*' for every page")
     if not any(c in pattern for c in "*?["):
-        crawl.check_url(pattern, None if allowed_hosts is None else list(allowed_hosts),
-                        allow_private=allow_private)
+        _checked(pattern, where, allowed_hosts, allow_private)
     return pattern
+
+
+def _checked(url: str, where: str, allowed_hosts: Iterable[str] | None, allow_private: bool) -> str:
+    """:func:`a11y.crawl.check_url`, its refusal prefixed with ``where``."""
+    try:
+        return crawl.check_url(url, None if allowed_hosts is None else list(allowed_hosts),
+                               allow_private=allow_private)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
 
 
 def _number(value: Any, where: str, name: str, low: float, high: float) -> float:
@@ -191,8 +199,7 @@ def parse_step(data: Any, where: str, *, allowed_hosts: Iterable[str] | None = N
         raise ValueError(f"{where}: unknown key {data['key']!r}; use one character or one of {', '.join(KEYS)}")
     url = data.get("url")
     if action == "navigate":
-        url = crawl.check_url(url.strip(), None if allowed_hosts is None else list(allowed_hosts),
-                              allow_private=allow_private)
+        url = _checked(url.strip(), where, allowed_hosts, allow_private)
     elif url is not None:
         url = _check_pattern(url, where, allowed_hosts, allow_private)
     if "optional" in data and not isinstance(data["optional"], bool):

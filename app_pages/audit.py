@@ -11,7 +11,7 @@ import streamlit as st
 from a11y import crawl, history, jobs
 from a11y.engine import DEFAULT_STANDARD, STANDARDS
 from app_pages._clock import browser_zone, show, zone_name
-from app_pages._common import audit_policy, engine, require_login
+from app_pages._common import audit_policy, engine, file_uploader, require_login
 from cardsort.i18n import counted
 
 require_login()
@@ -25,6 +25,17 @@ POLL_SECONDS = 1.0
 MAX_LISTED = 5  # pages not audited named in the finish message; the results page lists them all
 
 
+def config_text() -> str:
+    """The steps config: the uploaded file when there is one, else the pasted text."""
+    upload = st.session_state.get("audit_config_file")
+    if upload is not None:
+        try:
+            return upload.getvalue().decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{upload.name}: not UTF-8 text") from None
+    return st.session_state.get("audit_config", "")
+
+
 def start(policy: crawl.URLPolicy) -> None:
     """Check the form and start the job; errors are shown above the form."""
     form = st.session_state
@@ -34,7 +45,8 @@ def start(policy: crawl.URLPolicy) -> None:
             crawl_limit=int(form["audit_crawl_limit"]) if form["audit_crawl"] else None,
             standard=form["audit_standard"], best_practice=form["audit_best_practice"],
             workers=int(form["audit_workers"]), cookies=form["audit_cookies"], headers=form["audit_headers"],
-            allowed_hosts=policy.allowed_hosts, allow_private=policy.allow_private)
+            allowed_hosts=policy.allowed_hosts, allow_private=policy.allow_private,
+            config=config_text(), states=form["audit_states"])
     except ValueError as exc:
         st.session_state["audit_error"] = str(exc)
         return
@@ -120,6 +132,15 @@ with st.form("audit_form"):
         st.text_area("Headers", key="audit_headers",
                      help="Name: value, one a line (for example Authorization), sent with every request. "
                           "Kept in memory for this audit only and never stored.")
+    with st.expander("Steps and states"):
+        st.checkbox("Open menus, disclosures and details to audit what they show", value=True, key="audit_states",
+                    help="Each closed control is opened, what appears is audited, and it is closed again. "
+                         "Findings say which control opened them.")
+        st.text_area("Steps (JSON)", key="audit_config", height=160,
+                     help='Scripted steps per page, for example {"pages": [{"url": "*", "steps": '
+                          '[{"action": "click", "selector": "#accept-cookies", "optional": true}]}]}. '
+                          "Values typed by set steps are kept in memory for this audit only and never stored.")
+        file_uploader("Or upload a steps file", type=["json"], key="audit_config_file")
     st.form_submit_button("Start the audit", type="primary", on_click=start, args=(policy,))
 
 recent = jobs.list_jobs(engine(), limit=10)
