@@ -650,6 +650,8 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
         return PageResult(url=url, status="error", error="axe did not finish within the script timeout")
     except JavascriptException as exc:
         return PageResult(url=url, status="error", error=_first_line(exc))
+    if explore:
+        log.info("%s: %d of %d controls opened in %.2f s", url, cost.opened, cost.controls, cost.seconds)
     return PageResult(url=url, violations=page.violations, incomplete=page.incomplete,
                       states=cost.to_dict() if explore else None)
 

@@ -10,11 +10,15 @@ Report shape (docs/architecture.md, Contracts; keys are only ever added, never r
     {"axe_version": "4.10.2", "standard": "wcag22aa",
      "pages": [{"url", "status": "ok"|"error", "error": str|None,
                 "violations": [Finding.to_dict(), ...],   # screen-reader issues first
-                "incomplete": [Finding.to_dict(), ...]}],  # "needs review", never failures
+                "incomplete": [Finding.to_dict(), ...],   # "needs review", never failures
+                "states": {...}}],                        # only when automatic states ran (a11y.states)
      "summary": {...},                                     # see summarize()
      "baseline": {...}}                                    # only after apply_baseline()
 
 After :func:`apply_baseline` every violation node also has ``"baseline": "new"|"unchanged"``.
+A finding seen only in a state of the page (a scripted ``audit`` step, or a menu, disclosure or
+``<details>`` opened by :mod:`a11y.states`) has ``"state": str`` naming it; other findings have no
+``state`` key.
 """
 
 from __future__ import annotations
@@ -338,6 +342,7 @@ def validate_report(report: Any, *, source: str = "report") -> None:
         _expect(isinstance(page.get("url"), str), f"{where}.url", "must be a string", source)
         _expect(page.get("status") in STATUSES, f"{where}.status",
                 f"must be one of {', '.join(STATUSES)}", source)
+        _expect(isinstance(page.get("states", {}), dict), f"{where}.states", "must be an object", source)
         for kind in ("violations", "incomplete"):
             findings = page.get(kind)
             _expect(isinstance(findings, list), f"{where}.{kind}", "must be a list", source)
@@ -348,6 +353,7 @@ def validate_report(report: Any, *, source: str = "report") -> None:
                 _expect(f.get("impact") is None or f.get("impact") in IMPACTS, f"{fw}.impact",
                         f"must be null or one of {', '.join(IMPACTS)}", source)
                 _expect(isinstance(f.get("nodes"), list), f"{fw}.nodes", "must be a list", source)
+                _expect(isinstance(f.get("state", ""), str), f"{fw}.state", "must be a string", source)
                 for k, node in enumerate(f["nodes"]):
                     nw = f"{fw}.nodes[{k}]"
                     _expect(isinstance(node, dict), nw, "must be an object", source)

@@ -196,6 +196,7 @@ class StateStats:
     opened: int = 0
     new_nodes: int = 0
     seconds: float = 0.0
+    """Time spent on states (logged, and measured by ``python -m bench states``; not in the report)."""
     cut: bool = False
     """True when ``max_controls`` or ``max_seconds`` stopped the exploration."""
     problems: list[str] = field(default_factory=list)
@@ -211,8 +212,9 @@ class StateStats:
         self.problems += other.problems
 
     def to_dict(self) -> dict[str, Any]:
+        """The report's page ``states`` block; ``seconds`` is left out so a report does not change with timing."""
         data = asdict(self)
-        data["seconds"] = round(self.seconds, 3)
+        del data["seconds"]
         return data
 
 
@@ -227,12 +229,13 @@ class PageFindings:
     def add(self, violations: list[Finding], incomplete: list[Finding], state: str | None) -> int:
         """Add the elements not yet reported, each finding marked with ``state``; how many nodes were new."""
         added = 0
+        earlier = set(self._seen)  # two alike elements in one state are two elements: compare with earlier states only
         for kind, found, into in (("v", violations, self.violations), ("i", incomplete, self.incomplete)):
             for finding in found:
                 nodes = []
                 for node in finding.nodes:
                     key = (kind, finding.rule, node.fingerprint)
-                    if key not in self._seen:
+                    if key not in earlier:
                         self._seen.add(key)
                         nodes.append(node)
                 if nodes:

@@ -39,6 +39,12 @@ def test_page_findings_never_add_an_element_twice():
     assert [(f.rule, len(f.nodes)) for f in page.incomplete] == [("color-contrast", 1)]
 
 
+def test_alike_elements_found_in_one_state_are_all_kept():
+    page = PageFindings()
+    assert page.add([finding("image-alt", "same", "same")], [], None) == 2
+    assert page.add([finding("image-alt", "same")], [], "after opening details 'More' (#more)") == 0
+
+
 def test_state_is_in_the_json_only_for_findings_from_a_state():
     base = finding("link-name", "a1")
     state = copy.copy(base)
@@ -53,8 +59,8 @@ def test_state_stats_add_up():
     total = StateStats()
     total.add(StateStats(controls=2, opened=1, new_nodes=3, seconds=0.5))
     total.add(StateStats(controls=1, opened=1, seconds=0.25, cut=True, problems=["x"]))
-    assert total.to_dict() == {"controls": 3, "opened": 2, "new_nodes": 3, "seconds": 0.75, "cut": True,
-                               "problems": ["x"]}
+    assert total.to_dict() == {"controls": 3, "opened": 2, "new_nodes": 3, "cut": True, "problems": ["x"]}
+    assert total.seconds == 0.75
 
 
 # --- in the browser ------------------------------------------------------------------------------
@@ -89,7 +95,6 @@ def test_clean_states_give_nothing_and_cost_is_measured(driver, site_url):
     assert (page.status, page.violations) == ("ok", [])
     assert (page.states["controls"], page.states["opened"], page.states["new_nodes"]) == (3, 3, 0)
     assert page.states["problems"] == [] and page.states["cut"] is False
-    assert page.states["seconds"] > 0
 
 
 @pytest.mark.browser
