@@ -37,7 +37,8 @@ def submit_audit(at, urls: str):
 def test_audit_form_has_every_choice(app_db):
     at = open_page("audit.py")
     assert not at.exception
-    assert [t.label for t in at.text_area] == ["Pages to audit", "Cookies", "Headers"]
+    assert [t.label for t in at.text_area] == ["Pages to audit", "Cookies", "Headers", "Steps (JSON)"]
+    assert at.checkbox(key="audit_states").value is True
     assert at.selectbox(key="audit_standard").value == "wcag22aa"
     assert at.selectbox(key="audit_standard").options == ["WCAG 2.0 A", "WCAG 2.0 AA", "WCAG 2.1 AA", "WCAG 2.2 AA"]
     assert at.checkbox(key="audit_best_practice").value is True
@@ -65,6 +66,19 @@ def test_audit_refuses_hosts_outside_the_allow_list(app_db, monkeypatch):
     at.text_input(key="audit_sitemap").set_value("http://10.0.0.1/sitemap.xml")
     at = submit_audit(at, "https://shop.example.net/")
     assert "host '10.0.0.1' is not in the allowed hosts" in at.error[0].value
+    assert jobs.list_jobs(app_db) == []
+
+
+def test_audit_refuses_a_bad_steps_config_naming_the_problem(app_db):
+    at = open_page("audit.py")
+    at.text_area(key="audit_config").set_value('{"pages": [{"url": "*", "steps": [{"action": "click"}]}]}')
+    at = submit_audit(at, "https://example.org/")
+    assert [e.value for e in at.error] == ['config: pages[0].steps[0]: click needs "selector"']
+    at.text_area(key="audit_config").set_value('{"pages": [{"url": "example.org/*", "steps": [{"action": "audit"}]}]}')
+    at = submit_audit(at, "https://example.org/")
+    assert [e.value for e in at.error] == [
+        "config: pages[0]: bad URL pattern 'example.org/*': expected an http(s) URL, a glob such as "
+        "'https://example.org/shop/*', or '*' for every page"]
     assert jobs.list_jobs(app_db) == []
 
 
