@@ -32,9 +32,7 @@ from typing import Any
 from selenium.common.exceptions import (
     ElementClickInterceptedException,
     ElementNotInteractableException,
-    JavascriptException,
     StaleElementReferenceException,
-    TimeoutException,
     WebDriverException,
 )
 from selenium.webdriver.common.action_chains import ActionChains
@@ -111,7 +109,7 @@ for (const sel of hoverSelectors) {
   let found;
   try { found = document.querySelectorAll(sel); } catch (e) { continue; }
   for (const el of found) {
-    if (!visible(el)) continue;
+    if (!visible(el) || el === document.body || el === document.documentElement) continue;
     const hidden = Array.from(el.querySelectorAll('*')).some((d) => !visible(d) && clean(d.textContent)
       && !d.closest('details:not([open])') && !(d.id && document.querySelector(`[aria-controls~="${css(d.id)}"]`)));
     if (hidden && !el.querySelector('[aria-expanded]')) candidates.push([el, 'hover']);
@@ -265,6 +263,7 @@ def _open(driver: WebDriver, control: dict[str, Any]) -> list[WebElement]:
     if kind == "details":
         driver.execute_script("arguments[0].open = true;", element)
     elif kind == "hover":
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
         ActionChains(driver).move_to_element(element).perform()
         roots = _settle_new_roots(driver)
         if roots:
@@ -309,6 +308,13 @@ def _inside(driver: WebDriver, findings: list[Finding], roots: list[WebElement])
             finding.nodes = kept
             out.append(finding)
     return out
+
+
+def _alive(driver: WebDriver) -> bool:
+    try:
+        return driver.execute_script("return 1;") == 1
+    except Exception:  # noqa: BLE001 - any failure means the session is unusable
+        return False
 
 
 def explore(driver: WebDriver, audit_region: RegionAudit, page: PageFindings,
@@ -360,13 +366,12 @@ def explore(driver: WebDriver, audit_region: RegionAudit, page: PageFindings,
                 stats.new_nodes += page.add(_inside(driver, violations, roots), _inside(driver, incomplete, roots),
                                             label)
             _close(driver, control)
-        except (StaleElementReferenceException, ElementNotInteractableException, JavascriptException,
-                TimeoutException) as exc:
-            stats.problems.append(f"{control['label']}: {(getattr(exc, 'msg', '') or str(exc)).splitlines()[0]}")
-        except WebDriverException as exc:
-            if "stale element" in str(exc).lower():
-                stats.problems.append(f"{control['label']}: it left the page")
-                continue
-            raise
+        except StaleElementReferenceException:
+            stats.problems.append(f"{control['label']}: it left the page")
+        except WebDriverException as exc:  # a control that would not open or close must not end the page's audit
+            if not _alive(driver):
+                raise
+            text = (getattr(exc, "msg", "") or str(exc)).strip()
+            stats.problems.append(f"{control['label']}: {text.splitlines()[0] if text else type(exc).__name__}")
     stats.seconds = time.monotonic() - start
     return stats

@@ -36,9 +36,9 @@ from selenium.common.exceptions import (
     ElementClickInterceptedException,
     ElementNotInteractableException,
     InvalidSelectorException,
-    JavascriptException,
     StaleElementReferenceException,
     TimeoutException,
+    WebDriverException,
 )
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -389,6 +389,13 @@ def _run_step(driver: WebDriver, step: Step) -> None:
             raise RuntimeError(f"the URL is {driver.current_url}, not {pattern}, after {_seconds(step.timeout)}")
 
 
+def _alive(driver: WebDriver) -> bool:
+    try:
+        return driver.execute_script("return 1;") == 1
+    except Exception:  # noqa: BLE001 - any failure means the session is unusable
+        return False
+
+
 def run_steps(driver: WebDriver, steps: Sequence[Step], audit: Audit, page_url: str) -> int:
     """Run one page's steps in the loaded page; ``audit`` is called for each ``audit`` step.
 
@@ -415,8 +422,9 @@ def run_steps(driver: WebDriver, steps: Sequence[Step], audit: Audit, page_url: 
             continue
         try:
             _run_step(driver, step)
-        except (RuntimeError, TimeoutException, JavascriptException, ElementNotInteractableException,
-                InvalidSelectorException) as exc:
+        except (RuntimeError, WebDriverException) as exc:
+            if isinstance(exc, WebDriverException) and not _alive(driver):
+                raise  # the browser died: the engine replaces it
             reason = str(exc) if isinstance(exc, RuntimeError) else (getattr(exc, "msg", "") or str(exc)).strip()
             if isinstance(exc, TimeoutException):
                 reason = f"timed out ({reason.splitlines()[0] if reason else 'page load'})"

@@ -192,6 +192,9 @@ def test_a_step_that_finds_nothing_makes_the_page_an_error_naming_step_and_reaso
         {"action": "click", "selector": "#accept-all", "timeout": 0.5, "optional": True}]}]})
     skipped = audit_urls([url], driver=driver, config=optional)[0]
     assert (skipped.status, rules(skipped)) == ("ok", [("button-name", 1)])
+    bad = parse_config({"pages": [{"url": "*", "steps": [{"action": "click", "selector": "#accept["}]}]})
+    assert audit_urls([url], driver=driver, config=bad)[0].error == (
+        'step 1 {"action": "click", "selector": "#accept["} failed: \'#accept[\' is not a valid CSS selector')
 
 
 @pytest.mark.browser
