@@ -123,3 +123,22 @@ def test_states_are_explored_after_a_scripted_audit_step_too(driver, site_url):
     page = audit_urls([url], driver=driver, config=config)[0]
     assert found(page) == [("label", 1, "audit step 1 'first visit', after opening details 'Shipping' "
                                         "(#faq-shipping)")]
+
+
+def test_a_report_read_back_must_have_string_states():
+    from a11y.findings import PageResult
+    from a11y.report import make_report, validate_report
+
+    state = finding("link-name", "a1")
+    state.state = "after opening button 'More' (#more)"
+    report = make_report([PageResult(url="https://example.org/", violations=[state], states=StateStats().to_dict())],
+                         axe_version="4.10.2", standard="wcag22aa")
+    validate_report(report)
+    assert report["pages"][0]["states"] == {"controls": 0, "opened": 0, "new_nodes": 0, "cut": False, "problems": []}
+    report["pages"][0]["violations"][0]["state"] = 3
+    with pytest.raises(ValueError) as caught:
+        validate_report(report)
+    assert str(caught.value) == "report is not an a11y audit report: pages[0].violations[0].state must be a string"
+    report["pages"][0]["states"] = []
+    with pytest.raises(ValueError, match=r"pages\[0\].states must be an object"):
+        validate_report(report)
