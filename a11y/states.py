@@ -6,7 +6,8 @@ What counts as a closed disclosure (top document only, visible controls only, in
 - a ``<details>`` without ``open``: opened;
 - an element that a style sheet shows more of on ``:hover`` or ``:focus-within`` (a navigation
   item whose submenu is ``display: none`` until hovered) and that holds hidden content: hovered
-  with the pointer, then, if nothing appeared, focused through its first focusable descendant.
+  with the pointer, then, if nothing appeared, focused through its first focusable descendant
+  (``after hovering list item 'Services' (#nav-services)``, ``after focusing into ...``).
 
 After opening, the page is given a moment to settle (no DOM change for :data:`QUIET_MS`, at most
 :data:`SETTLE_MS`); the elements that became visible (or were added) are the state's region. axe
@@ -122,7 +123,7 @@ for (const [el, kind] of candidates) {
   else if (kind === 'details') push(el, kind, 'details', nameOf(el.querySelector('summary') || el));
   else {
     const first = el.querySelector('a, button, [tabindex]');
-    push(el, kind, 'hovering ' + (el.localName === 'li' ? 'list item' : el.localName),
+    push(el, kind, el.localName === 'li' ? 'list item' : el.localName,
          nameOf(first && visible(first) ? first : el));
   }
 }
@@ -256,8 +257,8 @@ def _move_pointer_away(driver: WebDriver) -> None:
                           "document.activeElement.blur();")
 
 
-def _open(driver: WebDriver, control: dict[str, Any]) -> list[WebElement]:
-    """Open one control; the roots of what appeared (empty: nothing did)."""
+def _open(driver: WebDriver, control: dict[str, Any]) -> tuple[list[WebElement], str]:
+    """Open one control: the roots of what appeared (empty: nothing did) and how (``"after opening"``...)."""
     element, kind = control["element"], control["kind"]
     driver.execute_script(_SNAPSHOT)
     if kind == "details":
@@ -267,15 +268,16 @@ def _open(driver: WebDriver, control: dict[str, Any]) -> list[WebElement]:
         ActionChains(driver).move_to_element(element).perform()
         roots = _settle_new_roots(driver)
         if roots:
-            return roots
+            return roots, "after hovering"
         driver.execute_script("const f = arguments[0].querySelector('a[href], button, input, select, textarea, "
                               "[tabindex]'); if (f) f.focus();", element)
+        return _settle_new_roots(driver), "after focusing into"
     else:
         try:
             element.click()
         except (ElementClickInterceptedException, ElementNotInteractableException):
             driver.execute_script("arguments[0].click();", element)
-    return _settle_new_roots(driver)
+    return _settle_new_roots(driver), "after opening"
 
 
 def _close(driver: WebDriver, control: dict[str, Any]) -> None:
@@ -351,11 +353,9 @@ def explore(driver: WebDriver, audit_region: RegionAudit, page: PageFindings,
         if time.monotonic() - start > settings.max_seconds:
             stats.cut = True
             break
-        label = f"after opening {control['label']}" if control["kind"] != "hover" else f"after {control['label']}"
-        if within:
-            label = f"{within}, {label}"
         try:
-            roots = _open(driver, control)
+            roots, how = _open(driver, control)
+            label = f"{within}, {how} {control['label']}" if within else f"{how} {control['label']}"
             if driver.current_url.split("#")[0] != url:
                 stats.problems.append(f"{control['label']} went to another page; states stopped there")
                 driver.back()

@@ -83,6 +83,13 @@ def test_a_hover_menu_is_opened_and_its_image_found(driver, site_url):
 
 
 @pytest.mark.browser
+def test_a_menu_that_opens_only_on_focus_is_opened_by_focus(driver, site_url):
+    page = audit_page(driver, f"{site_url}/states/menu-focus.html")
+    assert found(page) == [("link-name", 1, "after focusing into list item 'Visit' (#nav-visit)")]
+    assert driver.execute_script("return document.activeElement === document.body;") is True  # closed again
+
+
+@pytest.mark.browser
 def test_a_closed_details_is_opened_and_its_field_found(driver, site_url):
     page = audit_page(driver, f"{site_url}/states/details.html")
     assert found(page) == [("label", 1, "after opening details 'Shipping' (#faq-shipping)")]
