@@ -637,7 +637,7 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
 
     def audit_state(label: str | None) -> None:  # the page as it is now, then its automatic states
         page.add(*audit_now(), label)
-        if explore:
+        if state_settings is not None and state_settings.enabled:
             cost.add(states.explore(driver, audit_now, page, state_settings, within=label))
 
     try:

@@ -105,7 +105,7 @@ class PageResult:
     """What exploring automatic states cost (:class:`a11y.states.StateStats`); ``None``: not explored."""
 
     def to_dict(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "url": self.url, "status": self.status, "error": self.error,
             "violations": [f.to_dict() for f in self.violations],
             "incomplete": [f.to_dict() for f in self.incomplete],

@@ -199,7 +199,7 @@ def parse_step(data: Any, where: str, *, allowed_hosts: Iterable[str] | None = N
         raise ValueError(f"{where}: unknown key {data['key']!r}; use one character or one of {', '.join(KEYS)}")
     url = data.get("url")
     if action == "navigate":
-        url = _checked(url.strip(), where, allowed_hosts, allow_private)
+        url = _checked(data["url"].strip(), where, allowed_hosts, allow_private)
     elif url is not None:
         url = _check_pattern(url, where, allowed_hosts, allow_private)
     if "optional" in data and not isinstance(data["optional"], bool):
