@@ -209,6 +209,8 @@ def group_by_component(report: dict[str, Any], *, kind: str = "violations") -> l
         "target", "summary", "pages", "nodes"}``. ``html``, ``target`` and
         ``summary`` (what to fix) come from the first page it was seen on; ``pages`` lists page URLs once each, in report order;
         ``nodes`` counts every occurrence; ``impact`` is the most severe seen.
+        A component found in a state of a page (:mod:`a11y.states`, an ``audit`` step) also has
+        ``"state"``, from the first page it was seen on.
         After :func:`apply_baseline`, also ``"baseline": {"new": int, "unchanged": int}``
         node counts.
         Ordered screen-reader first, most severe first, most pages first, then
@@ -231,6 +233,8 @@ def group_by_component(report: dict[str, Any], *, kind: str = "violations") -> l
                         "html": node.get("html") or "", "target": list(node.get("target") or []),
                         "summary": node.get("summary") or "", "pages": [], "nodes": 0,
                     }
+                    if f.get("state"):  # seen in a state of the page (first page it was seen on)
+                        group["state"] = f["state"]
                 if impact_rank(f.get("impact")) > impact_rank(group["impact"]):
                     group["impact"] = f.get("impact")
                 if page["url"] not in group["pages"]:

@@ -149,3 +149,19 @@ def test_a_report_read_back_must_have_string_states():
     report["pages"][0]["states"] = []
     with pytest.raises(ValueError, match=r"pages\[0\].states must be an object"):
         validate_report(report)
+
+
+def test_the_html_report_says_which_state_showed_an_element():
+    from a11y.findings import PageResult
+    from a11y.report import group_by_component, make_report
+    from a11y.reporters import render
+
+    state = finding("link-name", "a2")
+    state.state = "after opening button 'More' (#more)"
+    report = make_report([PageResult(url="https://example.org/", violations=[finding("image-alt", "a1"), state])],
+                         axe_version="4.10.2", standard="wcag22aa")
+    groups = group_by_component(report)
+    assert [(g["rule"], g.get("state")) for g in groups] == [
+        ("image-alt", None), ("link-name", "after opening button 'More' (#more)")]
+    html = render(report, "html")
+    assert html.count("<p>Seen after opening button &#x27;More&#x27; (#more)</p>") == 1
