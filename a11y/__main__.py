@@ -23,7 +23,7 @@ from typing import NoReturn, TextIO
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from a11y import crawl, preview, settle
+from a11y import crawl, preview, settle, steps
 from a11y.browser import make_driver
 from a11y.engine import (
     DEFAULT_STANDARD,
@@ -137,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"most viewport steps scrolled down a page (default: {settle.MAX_SCROLLS}; 0: never scroll)")
     g.add_argument("--no-settle", action="store_true",
                    help="audit right after load: no waiting, no scrolling (as --settle-cap 0 --max-scrolls 0)")
+    p.add_argument("--config", metavar="F", type=Path,
+                   help="JSON file of scripted steps per URL (logins, cookie banners, states to audit) "
+                        "and automatic-state limits; see README, Steps and states")
+    p.add_argument("--no-states", dest="states", action="store_false",
+                   help="do not open menus, disclosures and <details> to audit what they show")
 
     p = sub.add_parser("preview", help="what a screen reader gets from a page",
                        description="Headings, landmarks, links, form fields with where their names "
@@ -204,6 +209,9 @@ def run_audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO,
     axe = load_axe(args.axe_script)
     baseline = load_report(args.baseline) if args.baseline else None
     waiting = settle_options(args)
+    policy = crawl.URLPolicy.for_cli()
+    config = (steps.load_config(args.config, allowed_hosts=policy.allowed_hosts, allow_private=policy.allow_private)
+              if args.config else None)
     if args.remote:
         crawl.check_url(args.remote)
     own: list[WebDriver] = []
@@ -224,7 +232,8 @@ def run_audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO,
                            best_practice=args.best_practice, cookies=cookies, headers=headers,
                            axe_script=args.axe_script, progress=_Progress(stderr),
                            driver=driver or next(iter(own), None), settle_options=waiting,
-                           viewport_checks=args.viewport, keyboard_walk=args.keyboard)
+                           viewport_checks=args.viewport, keyboard_walk=args.keyboard,
+                           config=config, auto_states=args.states)
     finally:
         for browser in own:  # the crawl's browser, reused by the first worker
             browser.quit()

@@ -60,7 +60,7 @@ from selenium.common.exceptions import (
 )
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from a11y import checks, keyboard, precision, settle, viewport
+from a11y import checks, keyboard, precision, settle, states, viewport
 from a11y.browser import CdpUnavailableError, cdp, guard_of, make_driver
 from a11y.crawl import RefusedURLError, check_url
 from a11y.findings import (
@@ -73,6 +73,7 @@ from a11y.findings import (
     fingerprint,
 )
 from a11y.settle import BadSelectorError, Settled, SettleOptions
+from a11y.steps import DEFAULT_STATES, AuditConfig, StateSettings, Step, StepError, run_steps
 
 log = logging.getLogger(__name__)
 
@@ -425,10 +426,14 @@ def _frame_partials(driver: WebDriver, axe: AxeScript, frames: list[dict[str, An
     return results
 
 
-def run_axe(driver: WebDriver, axe: AxeScript, options: dict[str, Any]) -> dict[str, Any]:
-    """Run axe on the loaded page, all frames included: ``{"violations", "incomplete", "version"}``."""
+def run_axe(driver: WebDriver, axe: AxeScript, options: dict[str, Any],
+            context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run axe on the loaded page, all frames included: ``{"violations", "incomplete", "version"}``.
+
+    ``context`` is axe's context (default: the whole page), e.g. ``{"include": [elements]}``.
+    """
     driver.switch_to.default_content()
-    out = _run_partial(driver, axe, {"exclude": []}, options, is_top=True)
+    out = _run_partial(driver, axe, context or {"exclude": []}, options, is_top=True)
     if "result" not in out:
         partials = _frame_partials(driver, axe, out["frames"], options)
         payload = "[" + ",".join("null" if p is None else p for p in partials) + "]"
@@ -630,7 +635,8 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
                best_practice: bool = True, cookies: Sequence[tuple[str, str]] = (),
                headers: Sequence[tuple[str, str]] = (), axe: AxeScript | None = None,
                custom_checks: bool = True, viewport_checks: bool = True, keyboard_walk: bool = True,
-               settle_options: SettleOptions | None = None) -> PageResult:
+               settle_options: SettleOptions | None = None, steps: Sequence[Step] = (),
+               state_settings: StateSettings | None = DEFAULT_STATES) -> PageResult:
     """Audit one page in a browser the caller owns (it is never closed here).
 
     Parameters
@@ -658,13 +664,20 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
         How to wait for the page before auditing it (:func:`open_page`); ``None``
         is :class:`a11y.settle.SettleOptions`' defaults, :data:`a11y.settle.NO_SETTLE`
         audits right after ``load``.
+    steps : sequence of Step, default=()
+        Scripted steps run after loading (:func:`a11y.steps.run_steps`); a failed step
+        makes the page an error entry naming the step and the reason.
+    state_settings : StateSettings or None, default=StateSettings()
+        Automatic states after each audit (:func:`a11y.states.explore`); ``None`` or
+        ``enabled=False``: none.
 
     Returns
     -------
     PageResult
         ``status="ok"`` with violations (axe's, then custom) and needs-review
         findings, or ``status="error"`` with the reason; ``settle`` says how waiting
-        for the page went (``None`` when nothing was waited for).
+        for the page went (``None`` when nothing was waited for). Findings from a state
+        carry ``state``; ``states`` holds the exploration's cost.
 
     Raises
     ------
@@ -679,28 +692,48 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
     if driver not in _TIMEOUT_SET:  # one round trip per session, not per page
         driver.set_script_timeout(SCRIPT_TIMEOUT)
         _TIMEOUT_SET.add(driver)
+    page = states.PageFindings()
+    explore = state_settings is not None and state_settings.enabled
+    cost = states.StateStats()
+    walks: list[keyboard.KeyboardWalk] = []
+
+    def audit_now(context: dict[str, Any] | None = None) -> tuple[list[Finding], list[Finding]]:
+        violations, incomplete = findings_from_axe(run_axe(driver, axe, options, context))
+        violations, incomplete = precision.drop_exempt(driver, violations), precision.drop_exempt(driver, incomplete)
+        if custom_checks:
+            violations += _custom_findings(driver)
+        anchor_findings(driver, violations + incomplete)
+        return violations, incomplete
+
+    def audit_state(label: str | None) -> None:
+        """The page as it is now, then its automatic states, then the checks that change it (viewport, keys)."""
+        page.add(*audit_now(), label)
+        if explore:
+            assert state_settings is not None
+            cost.add(states.explore(driver, audit_now, page, state_settings, within=label))
+        changing = viewport.viewport_findings(driver, standard) if viewport_checks else []
+        if keyboard_walk:  # last: it moves focus, scroll and the mouse
+            walks.append(keyboard.keyboard_walk(driver))
+            changing += walks[-1].findings
+        anchor_findings(driver, changing)
+        page.add(changing, [], label)
+
     try:
         settled = open_page(driver, url, settle_options)  # load -> settle -> scroll
-        raw = run_axe(driver, axe, options)
-    except PageLoadError as exc:
+        run_steps(driver, steps, audit_state, url)
+    except (PageLoadError, StepError) as exc:
         return PageResult(url=url, status="error", error=str(exc))
     except TimeoutException:
         _stop_loading(driver)
         return PageResult(url=url, status="error", error="axe did not finish within the script timeout")
     except JavascriptException as exc:
         return PageResult(url=url, status="error", error=_first_line(exc))
-    violations, incomplete = findings_from_axe(raw)
-    violations, incomplete = precision.drop_exempt(driver, violations), precision.drop_exempt(driver, incomplete)
-    if custom_checks:
-        violations += _custom_findings(driver)
-    if viewport_checks:
-        violations += viewport.viewport_findings(driver, standard)
-    walk = keyboard.keyboard_walk(driver) if keyboard_walk else None
-    violations += walk.findings if walk else []
-    anchor_findings(driver, violations + incomplete)
+    if explore:
+        log.info("%s: %d of %d controls opened in %.2f s", url, cost.opened, cost.controls, cost.seconds)
     waited = settle_options is None or settle_options.enabled
-    return PageResult(url=url, violations=violations, incomplete=incomplete,
-                      keyboard=walk.cost() if walk else None, settle=settled.to_dict() if waited else None)
+    return PageResult(url=url, violations=page.violations, incomplete=page.incomplete,
+                      keyboard=walks[0].cost() if walks else None, settle=settled.to_dict() if waited else None,
+                      states=cost.to_dict() if explore else None)
 
 
 # --- links of a rendered page (the crawl) ------------------------------------------------------
@@ -773,7 +806,8 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                driver_factory: Callable[[], WebDriver] | None = None,
                after_page: Callable[[WebDriver, PageResult], None] | None = None,
                stop: threading.Event | None = None,
-               settle_options: SettleOptions | None = None) -> list[PageResult]:
+               settle_options: SettleOptions | None = None, config: AuditConfig | None = None,
+               auto_states: bool = True) -> list[PageResult]:
     """Audit many pages with ``workers`` reused browsers in parallel.
 
     Parameters
@@ -811,6 +845,10 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
     stop : threading.Event or None, default=None
         When set, workers take no further page (the pages under way finish), so a
         caller can cancel between pages.
+    config : AuditConfig or None, default=None
+        Scripted steps per URL and the automatic-state settings (:mod:`a11y.steps`).
+    auto_states : bool, default=True
+        Explore automatic states (:mod:`a11y.states`) as ``config`` says; ``False`` never.
 
     Returns
     -------
@@ -825,6 +863,8 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
     run_options(standard, best_practice)  # validates the standard before any browser starts
     cookie_pairs, header_pairs = _pairs(cookies, parse_cookie), _pairs(headers, parse_header)
     axe = load_axe(axe_script)
+    config = config or AuditConfig()
+    state_settings = config.states if auto_states else None
     factory = driver_factory or (lambda: make_driver(remote, page_load_timeout=page_load_timeout))
     results: list[PageResult | None] = [None] * len(urls)
     todo: queue.SimpleQueue[tuple[int, str]] = queue.SimpleQueue()
@@ -850,7 +890,8 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                     results[index] = audit_page(current, url, standard=standard, best_practice=best_practice,
                                                 cookies=cookie_pairs, headers=header_pairs, axe=axe,
                                                 custom_checks=custom_checks, viewport_checks=viewport_checks,
-                                                keyboard_walk=keyboard_walk, settle_options=settle_options)
+                                                keyboard_walk=keyboard_walk, settle_options=settle_options,
+                                                steps=config.steps_for(url), state_settings=state_settings)
                     if after_page is not None and results[index].status == "ok":
                         after_page(current, results[index])
                 except (BrowserCrashedError, WebDriverException) as exc:

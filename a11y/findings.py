@@ -71,9 +71,14 @@ class Finding:
     screen_reader: bool
     source: str = "axe"  # "axe", "custom" (a11y.checks), "viewport" (a11y.viewport) or "keyboard" (a11y.keyboard)
     nodes: list[Node] = field(default_factory=list)
+    state: str | None = None
+    """Which state of the page showed it (:mod:`a11y.states`, an ``audit`` step); ``None``: the page as loaded."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.state is None:  # the key exists only on findings from a state (an additive contract change)
+            del data["state"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
@@ -83,7 +88,7 @@ class Finding:
             rule=data["rule"], impact=data.get("impact"), tags=list(data.get("tags", [])),
             help=data.get("help", ""), help_url=data.get("help_url", ""),
             screen_reader=bool(data.get("screen_reader")), source=data.get("source", "axe"),
-            nodes=nodes,
+            nodes=nodes, state=data.get("state"),
         )
 
 
@@ -99,6 +104,8 @@ class PageResult:
     keyboard: dict[str, Any] | None = None  # the keyboard walk's cost (a11y.keyboard.KeyboardWalk.cost), if it ran
     settle: dict[str, Any] | None = None
     """How waiting for the page went (``a11y.settle.Settled.to_dict()``); ``None`` when nothing was waited for."""
+    states: dict[str, Any] | None = None
+    """What exploring automatic states cost (:class:`a11y.states.StateStats`); ``None``: not explored."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -110,6 +117,8 @@ class PageResult:
             data["keyboard"] = dict(self.keyboard)
         if self.settle is not None:
             data["settle"] = dict(self.settle)
+        if self.states is not None:
+            data["states"] = self.states
         return data
 
     @classmethod
@@ -120,6 +129,7 @@ class PageResult:
             incomplete=[Finding.from_dict(f) for f in data.get("incomplete", [])],
             keyboard=data.get("keyboard"),
             settle=data.get("settle"),
+            states=data.get("states"),
         )
 
 

@@ -59,6 +59,7 @@ from a11y.engine import (
 from a11y.findings import PageResult
 from a11y.report import make_report
 from a11y.screenshots import screenshot_findings
+from a11y.steps import AuditConfig, parse_config_text
 from cardsort.i18n import counted
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,8 @@ class AuditRequest:
     settle_quiet_ms: int = settle.QUIET_MS
     settle_cap_ms: int = settle.CAP_MS
     max_scrolls: int = settle.MAX_SCROLLS
+    config: AuditConfig | None = field(default=None, repr=False)
+    states: bool = True
 
     def settle_options(self) -> settle.SettleOptions:
         """How each page is waited for before it is audited (:mod:`a11y.settle`)."""
@@ -125,10 +128,11 @@ class AuditRequest:
                                    max_scrolls=self.max_scrolls, wait_ms=self.wait_ms, wait_for=self.wait_for)
 
     def public(self) -> dict[str, Any]:
-        """The request without cookies and headers (what the job row stores)."""
+        """The request without cookies, headers and the values steps type (what the job row stores)."""
         data = asdict(self)
         data["cookies"] = [name for name, _ in self.cookies]
         data["headers"] = [name for name, _ in self.headers]
+        data["config"] = self.config.public() if self.config is not None else None
         return data
 
 
@@ -143,7 +147,7 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
                  allowed_hosts: Iterable[str] | None = None, allow_private: bool = True,
                  viewport: bool = True, keyboard: bool = True, wait_ms: int = 0, wait_for: str | None = None,
                  settle_quiet_ms: int = settle.QUIET_MS, settle_cap_ms: int = settle.CAP_MS,
-                 max_scrolls: int = settle.MAX_SCROLLS) -> AuditRequest:
+                 max_scrolls: int = settle.MAX_SCROLLS, config: str = "", states: bool = True) -> AuditRequest:
     """Check an audit request from a form before anything is fetched.
 
     Parameters
@@ -173,6 +177,10 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
     wait_ms, wait_for, settle_quiet_ms, settle_cap_ms, max_scrolls
         How each page is waited for before its audit, as ``--wait``, ``--wait-for``,
         ``--settle-quiet``, ``--settle-cap`` and ``--max-scrolls`` (:func:`a11y.settle.make_options`).
+    config : str, default=''
+        A steps-and-states config as JSON text (:mod:`a11y.steps`); blank: none.
+    states : bool, default=True
+        Explore automatic states (:mod:`a11y.states`).
 
     Raises
     ------
@@ -180,7 +188,7 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
         Naming the problem: a refused URL (:class:`a11y.crawl.RefusedURLError`:
         not http(s), or a host outside ``allowed_hosts``), no pages, a crawl
         without start pages, an unknown standard, a bad cookie or header, or a
-        worker count outside 1..MAX_WORKERS, or a settle option out of range.
+        worker count outside 1..MAX_WORKERS, a settle option out of range, or a config that does not validate.
     """
     hosts = None if allowed_hosts is None else list(allowed_hosts)
     pages = crawl.check_urls(_lines(urls), hosts, allow_private=allow_private)
@@ -204,6 +212,9 @@ def make_request(urls: str | Iterable[str] = (), *, sitemap: str | None = None, 
         headers=tuple(parse_header(h) for h in _lines(headers)), keyboard=bool(keyboard),
         wait_ms=waiting.wait_ms, wait_for=waiting.wait_for, settle_quiet_ms=waiting.quiet_ms,
         settle_cap_ms=waiting.cap_ms, max_scrolls=waiting.max_scrolls,
+        config=(parse_config_text(config, allowed_hosts=hosts, allow_private=allow_private)
+                if config and config.strip() else None),
+        states=bool(states),
     )
 
 
@@ -496,7 +507,8 @@ def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[st
                          best_practice=request.best_practice, cookies=request.cookies,
                          headers=request.headers, progress=progress, after_page=after_page, stop=stop,
                          driver_factory=driver_factory, driver=driver, viewport_checks=request.viewport,
-                         keyboard_walk=request.keyboard, settle_options=request.settle_options())
+                         keyboard_walk=request.keyboard, settle_options=request.settle_options(),
+                         config=request.config, auto_states=request.states)
     if stop.is_set() and len(results) < len(urls):
         return None
     return results, shots

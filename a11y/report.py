@@ -12,11 +12,15 @@ Report shape (docs/architecture.md, Contracts; keys are only ever added, never r
                 "violations": [Finding.to_dict(), ...],   # screen-reader issues first
                 "incomplete": [Finding.to_dict(), ...],    # "needs review", never failures
                 "keyboard": {...},                         # only when the keyboard walk ran: its cost
-                "settle": {"settled": bool, "scrolls": int, "note": str|None}}],  # when the page was waited for
+                "settle": {"settled": bool, "scrolls": int, "note": str|None},  # when the page was waited for
+                "states": {...}}],                         # only when automatic states ran (a11y.states)
      "summary": {...},                                     # see summarize()
      "baseline": {...}}                                    # only after apply_baseline()
 
 After :func:`apply_baseline` every violation node also has ``"baseline": "new"|"unchanged"``.
+A finding seen only in a state of the page (a scripted ``audit`` step, or a menu, disclosure or
+``<details>`` opened by :mod:`a11y.states`) has ``"state": str`` naming it; other findings have no
+``state`` key.
 """
 
 from __future__ import annotations
@@ -210,6 +214,8 @@ def group_by_component(report: dict[str, Any], *, kind: str = "violations") -> l
         "target", "summary", "pages", "nodes"}``. ``html``, ``target`` and
         ``summary`` (what to fix) come from the first page it was seen on; ``pages`` lists page URLs
         once each, in report order; ``nodes`` counts every occurrence; ``impact`` is the most severe seen.
+        A component found in a state of a page (:mod:`a11y.states`, an ``audit`` step) also has
+        ``"state"``, from the first page it was seen on.
         After :func:`apply_baseline`, also ``"baseline": {"new": int, "unchanged": int}``
         node counts.
         Ordered screen-reader first, most severe first, most pages first, then
@@ -232,6 +238,8 @@ def group_by_component(report: dict[str, Any], *, kind: str = "violations") -> l
                         "html": node.get("html") or "", "target": list(node.get("target") or []),
                         "summary": node.get("summary") or "", "pages": [], "nodes": 0,
                     }
+                    if f.get("state"):  # seen in a state of the page (first page it was seen on)
+                        group["state"] = f["state"]
                 if impact_rank(f.get("impact")) > impact_rank(group["impact"]):
                     group["impact"] = f.get("impact")
                 if page["url"] not in group["pages"]:
@@ -349,6 +357,7 @@ def validate_report(report: Any, *, source: str = "report") -> None:
                     and isinstance(block.get("scrolls"), int) and isinstance(block.get("note"), str | None),
                     f"{where}.settle", "must be an object with settled (boolean), scrolls (number) and note",
                     source)
+        _expect(isinstance(page.get("states", {}), dict), f"{where}.states", "must be an object", source)
         for kind in ("violations", "incomplete"):
             findings = page.get(kind)
             _expect(isinstance(findings, list), f"{where}.{kind}", "must be a list", source)
@@ -359,6 +368,7 @@ def validate_report(report: Any, *, source: str = "report") -> None:
                 _expect(f.get("impact") is None or f.get("impact") in IMPACTS, f"{fw}.impact",
                         f"must be null or one of {', '.join(IMPACTS)}", source)
                 _expect(isinstance(f.get("nodes"), list), f"{fw}.nodes", "must be a list", source)
+                _expect(isinstance(f.get("state", ""), str), f"{fw}.state", "must be a string", source)
                 for k, node in enumerate(f["nodes"]):
                     nw = f"{fw}.nodes[{k}]"
                     _expect(isinstance(node, dict), nw, "must be an object", source)

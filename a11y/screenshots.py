@@ -35,6 +35,7 @@ const [selector, id] = arguments;
 let el;
 try { el = document.querySelector(selector); } catch (e) { return false; }
 if (!el) return false;
+if (el.checkVisibility && !el.checkVisibility()) return false;  // hidden again (a closed state): no misleading box
 el.scrollIntoView({block: 'center', inline: 'center'});
 const r = el.getBoundingClientRect();
 const box = document.createElement('div');
@@ -73,7 +74,8 @@ def shrink_png(png: bytes, max_bytes: int = MAX_PNG_BYTES) -> bytes:
 def highlight_screenshot(driver: WebDriver, selector: str, *, max_bytes: int = MAX_PNG_BYTES) -> bytes | None:
     """PNG of the viewport with the element matching ``selector`` scrolled into view and outlined.
 
-    Returns ``None`` when the selector matches nothing (or is not valid CSS). The
+    Returns ``None`` when the selector matches nothing (or is not valid CSS) or a hidden
+    element (one found in a state that is closed again, :mod:`a11y.states`). The
     page is left as it was, apart from its scroll position.
     """
     if not driver.execute_script(_HIGHLIGHT, selector, _BOX_ID):

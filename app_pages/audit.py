@@ -11,7 +11,7 @@ import streamlit as st
 from a11y import crawl, history, jobs, settle
 from a11y.engine import DEFAULT_STANDARD, STANDARDS
 from app_pages._clock import browser_zone, show, zone_name
-from app_pages._common import audit_policy, engine, require_login
+from app_pages._common import audit_policy, engine, file_uploader, require_login
 from cardsort.i18n import counted
 
 require_login()
@@ -24,6 +24,17 @@ STATUS_TEXT = {"queued": "Waiting for a free browser", "discovering": "Finding t
                "interrupted": "Interrupted"}
 POLL_SECONDS = 1.0
 MAX_LISTED = 5  # pages not audited named in the finish message; the results page lists them all
+
+
+def config_text() -> str:
+    """The steps config: the uploaded file when there is one, else the pasted text."""
+    upload = st.session_state.get("audit_config_file")
+    if upload is not None:
+        try:
+            return upload.getvalue().decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{upload.name}: not UTF-8 text") from None
+    return st.session_state.get("audit_config", "")
 
 
 def start(policy: crawl.URLPolicy) -> None:
@@ -39,7 +50,7 @@ def start(policy: crawl.URLPolicy) -> None:
             viewport=form["audit_viewport"], keyboard=form["audit_keyboard"],
             wait_for=form["audit_wait_for"] or None, wait_ms=int(form["audit_wait_ms"]),
             settle_quiet_ms=int(form["audit_settle_quiet_ms"]), settle_cap_ms=int(form["audit_settle_cap_s"]) * 1000,
-            max_scrolls=int(form["audit_max_scrolls"]))
+            max_scrolls=int(form["audit_max_scrolls"]), config=config_text(), states=form["audit_states"])
     except ValueError as exc:
         st.session_state["audit_error"] = str(exc)
         return
@@ -148,6 +159,15 @@ with st.form("audit_form"):
         st.text_area("Headers", key="audit_headers",
                      help="Name: value, one a line (for example Authorization), sent with every request. "
                           "Kept in memory for this audit only and never stored.")
+    with st.expander("Steps and states"):
+        st.checkbox("Open menus, disclosures and details to audit what they show", value=True, key="audit_states",
+                    help="Each closed control is opened, what appears is audited, and it is closed again. "
+                         "Findings say which control opened them.")
+        st.text_area("Steps (JSON)", key="audit_config", height=160,
+                     help='Scripted steps per page, for example {"pages": [{"url": "*", "steps": '
+                          '[{"action": "click", "selector": "#accept-cookies", "optional": true}]}]}. '
+                          "Values typed by set steps are kept in memory for this audit only and never stored.")
+        file_uploader("Or upload a steps file", type=["json"], key="audit_config_file")
     st.form_submit_button("Start the audit", type="primary", on_click=start, args=(policy,))
 
 recent = jobs.list_jobs(engine(), limit=10)

@@ -245,3 +245,41 @@ def test_a_page_answering_403_is_not_counted_as_audited_anywhere(app_db, driver)
         assert f"a11y: not audited: {url}: HTTP 403" in err.getvalue()
     finally:
         server.shutdown()
+
+
+# --- steps and states ------------------------------------------------------------------------------
+
+def test_a_request_carries_its_steps_config_and_the_row_never_holds_typed_values():
+    config = json.dumps({"pages": [{"url": "https://a.example/login", "steps": [
+        {"action": "set", "selector": "#password", "value": "hunter2"}, {"action": "audit"}]}]})
+    request = jobs.make_request("https://a.example/login", config=config, states=False)
+    assert request.states is False
+    assert [s.action for s in request.config.steps_for("https://a.example/login")] == ["set", "audit"]
+    public = request.public()
+    assert public["config"]["pages"][0]["steps"][0] == {"action": "set", "selector": "#password", "value": "***"}
+    assert public["states"] is False
+    assert "hunter2" not in json.dumps(public) and "hunter2" not in repr(request)
+    assert jobs.make_request("https://a.example/", config="  \n").config is None
+
+
+def test_a_bad_config_is_refused_with_the_request():
+    with pytest.raises(ValueError) as caught:
+        jobs.make_request("https://a.example/", config='{"pages": [{"url": "*", "steps": [{"action": "hover"}]}]}')
+    assert str(caught.value) == ("config: pages[0].steps[0]: unknown action 'hover'; "
+                                 "allowed: navigate, click, set, press, wait, audit")
+
+
+@pytest.mark.browser
+def test_a_job_runs_steps_and_states_and_takes_no_screenshot_of_a_closed_state(engine, site_url, driver):
+    config = json.dumps({"pages": [{"url": f"{site_url}/states/cookies.html", "steps": [
+        {"action": "click", "selector": "#accept-cookies"}]}]})
+    request = jobs.make_request(f"{site_url}/states/cookies.html\n{site_url}/states/menu-js.html", config=config)
+    job_id = jobs.create_job(engine, request)
+    assert jobs.run_job(engine, job_id, request, driver=driver) == "done"
+    job = jobs.get_job(engine, job_id)
+    assert job["request"]["config"]["pages"][0]["steps"] == [{"action": "click", "selector": "#accept-cookies"}]
+    pages = history.get_audit(engine, job["audit_id"])["report"]["pages"]
+    assert pages[0]["violations"] == []  # the banner was dismissed
+    assert [(f["rule"], f["state"]) for f in pages[1]["violations"]] == [
+        ("link-name", "after opening button 'Products' (#nav-products)")]
+    assert history.screenshot_keys(engine, job["audit_id"]) == set()  # the menu is closed again: no box on nothing

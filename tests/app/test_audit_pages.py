@@ -37,7 +37,8 @@ def submit_audit(at, urls: str):
 def test_audit_form_has_every_choice(app_db):
     at = open_page("audit.py")
     assert not at.exception
-    assert [t.label for t in at.text_area] == ["Pages to audit", "Cookies", "Headers"]
+    assert [t.label for t in at.text_area] == ["Pages to audit", "Cookies", "Headers", "Steps (JSON)"]
+    assert at.checkbox(key="audit_states").value is True
     assert at.selectbox(key="audit_standard").value == "wcag22aa"
     assert at.selectbox(key="audit_standard").options == ["WCAG 2.0 A", "WCAG 2.0 AA", "WCAG 2.1 AA", "WCAG 2.2 AA",
                                                           "WCAG 2.0 AAA", "WCAG 2.1 AAA", "WCAG 2.2 AAA"]
@@ -93,6 +94,19 @@ def test_audit_form_passes_the_small_screens_choice_to_the_job(app_db, monkeypat
     submit_audit(at, "http://127.0.0.1:9/c")
     assert [(r.urls, r.viewport) for r in started] == [
         (("http://127.0.0.1:9/a",), True), (("http://127.0.0.1:9/b",), False), (("http://127.0.0.1:9/c",), True)]
+
+
+def test_audit_refuses_a_bad_steps_config_naming_the_problem(app_db):
+    at = open_page("audit.py")
+    at.text_area(key="audit_config").set_value('{"pages": [{"url": "*", "steps": [{"action": "click"}]}]}')
+    at = submit_audit(at, "https://example.org/")
+    assert [e.value for e in at.error] == ['config: pages[0].steps[0]: click needs "selector"']
+    at.text_area(key="audit_config").set_value('{"pages": [{"url": "example.org/*", "steps": [{"action": "audit"}]}]}')
+    at = submit_audit(at, "https://example.org/")
+    assert [e.value for e in at.error] == [
+        "config: pages[0]: bad URL pattern 'example.org/*': expected an http(s) URL, a glob such as "
+        "'https://example.org/shop/*', or '*' for every page"]
+    assert jobs.list_jobs(app_db) == []
 
 
 APP_NOTICE = ("This app audits public web addresses. Local and private addresses are refused (set "
