@@ -19,11 +19,11 @@ from html import escape
 
 import numpy as np
 import pandas as pd
-from scipy.cluster import hierarchy
 
 from . import exclusions, formats
 from .aam import AgreedSet, actual_agreement, tree_layout
 from .analysis import Analysis, analyze
+from .clustering import dendrogram_lines
 from .comments import comments_frame, export_comments
 from .i18n import counted
 from .model import Sort, Study
@@ -290,18 +290,18 @@ def _cell_colours(value: float) -> tuple[str, str]:
 def dendrogram_svg(cards: list[str], linkage: np.ndarray, cut: float | None = None, row: int = 20,
                    label_width: int = 260, plot_width: int = 420) -> str:
     """A horizontal dendrogram as inline SVG (leaves on the left, distance to the right)."""
-    tree = hierarchy.dendrogram(linkage, no_plot=True, orientation="right")
+    leaves, positions, heights = dendrogram_lines(linkage)
     n = len(cards)
     height = n * row + 40
     x = lambda d: label_width + 10 + d * plot_width  # noqa: E731  distance 0..1 -> px
-    y = lambda i: 10 + (i - 5) / 10 * row + row / 2  # noqa: E731  scipy puts leaf k at 10k + 5
+    y = lambda i: 10 + (i - 5) / 10 * row + row / 2  # noqa: E731  leaf k sits at 10k + 5
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_width + plot_width + 30}" height="{height}" '
              f'role="img" aria-labelledby="dendro-title"><title id="dendro-title">Dendrogram of {n} cards; the '
              'proposed navigation table lists the same categories.</title>']
-    for leaf_pos, card_index in enumerate(tree["leaves"]):
+    for leaf_pos, card_index in enumerate(leaves):
         parts.append(f'<text x="{label_width}" y="{y(10 * leaf_pos + 5) + 4:.1f}" text-anchor="end" '
                      f'font-size="13" fill="#1f2330">{_e(cards[card_index])}</text>')
-    for ic, dc in zip(tree["icoord"], tree["dcoord"]):
+    for ic, dc in zip(positions, heights):
         points = " ".join(f"{x(d):.1f},{y(i):.1f}" for i, d in zip(ic, dc))
         parts.append(f'<polyline points="{points}" fill="none" stroke="#1f2330" stroke-width="1.5"/>')
     if cut is not None:
