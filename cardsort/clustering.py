@@ -194,6 +194,12 @@ def fcluster_maxclust(linkage: np.ndarray, k: int) -> np.ndarray:
     heights = linkage[:, 2]
     children = linkage[:, :2].astype(np.int64)
     n_merges = int(np.searchsorted(heights, heights[n - k - 1], side="right"))  # rows at or below the cut
+    top = np.arange(2 * n - 1)  # the top of the cluster each node is in
+    for row in range(n_merges):
+        top[children[row]] = n + row
+    for node in range(n + n_merges - 1, -1, -1):  # parents have larger ids than their children
+        top[node] = top[top[node]]
+    number = np.zeros(2 * n - 1, dtype=np.int64)
     count = 0
     stack: list[tuple[int, bool]] = [(2 * n - 2, False)]
     while stack:
@@ -202,26 +208,15 @@ def fcluster_maxclust(linkage: np.ndarray, k: int) -> np.ndarray:
         if children_done:
             for child in children[row]:
                 if child < n:  # a card alone
-                    labels[child] = count
+                    number[child] = count
                     count += 1
-        elif row < n_merges:  # the top of a cluster: every card under it
-            labels[_leaves_under(children, node, n)] = count
+        elif row < n_merges:  # the top of a cluster
+            number[node] = count
             count += 1
         else:
             stack.append((node, True))
             stack.extend((int(c), False) for c in children[row][::-1] if c >= n)
-    return labels
-
-
-def _leaves_under(children: np.ndarray, node: int, n: int) -> list[int]:
-    leaves, stack = [], [node]
-    while stack:
-        node = stack.pop()
-        if node < n:
-            leaves.append(node)
-        else:
-            stack.extend(int(c) for c in children[node - n])
-    return leaves
+    return number[top[:n]]
 
 
 def silhouette(distance: np.ndarray, labels: np.ndarray) -> float:
