@@ -99,8 +99,8 @@ def _analyze(args) -> int:
     else:
         result = analyze(table, method=args.method, k=args.k)
     if args.json:
-        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, separators=(",", ":"))
-        sys.stdout.write("\n")
+        # dumps, not dump: dump streams through json's pure-Python encoder, dumps uses the C one
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
     else:
         print(_summary(result, args.file.name))
     return 0

@@ -15,6 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from .clustering import leaf_order
 from .i18n import counted
 
 MIN_CELL = 14  # px per card row at 200 cards: 11 px labels with room to breathe
@@ -189,14 +190,12 @@ def dendrogram_segments(linkage: np.ndarray, clusters: Sequence[int]) -> tuple[p
     order : ndarray of int, shape (n_cards,)
         Card indices from top to bottom.
     """
-    from scipy.cluster.hierarchy import leaves_list
-
     linkage = np.asarray(linkage, dtype=float)
     n = linkage.shape[0] + 1
     clusters = np.asarray(clusters, dtype=np.int64)
     if clusters.shape != (n,):
         raise ValueError(f"clusters must have one entry per card ({n}), not {clusters.shape[0]}")
-    order = leaves_list(linkage)
+    order = leaf_order(linkage)
     y = np.empty(2 * n - 1)
     y[order] = np.arange(n) + 0.5
     x = np.zeros(2 * n - 1)

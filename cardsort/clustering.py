@@ -1,11 +1,13 @@
 """Hierarchical clustering of cards on distance 1 - similarity, and the choice of k.
 
-The tree is built here with NumPy (the Lance-Williams recurrence: merge the closest
-pair, update that row) instead of :func:`scipy.cluster.hierarchy.linkage`: with a few
-hundred cards it takes milliseconds, and the command-line analysis does not pay for
-importing scipy. The output is SciPy's linkage-matrix format and, on distances without
-ties, the same merges and heights (``tests/cardsort/test_linkage.py`` compares them);
-SciPy's plotting helpers such as ``dendrogram`` accept it as they are.
+Everything the package does with a tree is here, in NumPy, instead of in
+:mod:`scipy.cluster.hierarchy`: building it (:func:`linkage_matrix`, the Lance-Williams
+recurrence), cutting it (:func:`cut_tree`, :func:`fcluster_maxclust`), ordering its leaves
+(:func:`leaf_order`) and laying it out (:func:`dendrogram_lines`). With a few hundred cards
+each takes milliseconds, and no caller pays for importing SciPy's clustering. The tree is
+SciPy's linkage-matrix format and the same merges, heights, tied-merge order, flat clusters
+and dendrogram coordinates as SciPy's (``tests/cardsort/test_linkage.py`` compares them,
+ties included), so SciPy's own helpers accept it as they are.
 """
 
 from __future__ import annotations
@@ -87,20 +89,24 @@ def _nn_chain_merges(d: np.ndarray, method: str) -> np.ndarray:
 
     A cluster lives in the row of the larger of the two merged rows; the chain is
     followed until two clusters are each other's nearest (the previous link wins ties).
+    The diagonal and the rows and columns of merged-away clusters hold infinity, so a
+    row's minimum is always over the clusters still there. ``d`` is overwritten.
     """
     n = d.shape[0]
     out = np.zeros((n - 1, 4))
     size = np.ones(n)
-    active = np.ones(n, dtype=bool)
+    np.fill_diagonal(d, np.inf)
     chain: list[int] = []
+    first = 0  # lowest row that may still hold a cluster
     for step in range(n - 1):
         if not chain:
-            chain.append(int(np.argmax(active)))
+            while size[first] == 0:
+                first += 1
+            chain.append(first)
         while True:
             x = chain[-1]
-            row = np.where(active, d[x], np.inf)
-            row[x] = np.inf
-            y = int(np.argmin(row))
+            row = d[x]
+            y = int(row.argmin())
             if len(chain) > 1 and not row[y] < row[chain[-2]]:
                 y = chain[-2]
                 break
@@ -113,10 +119,13 @@ def _nn_chain_merges(d: np.ndarray, method: str) -> np.ndarray:
             merged = np.maximum(d[x], d[y])
         else:
             merged = (size[x] * d[x] + size[y] * d[y]) / (size[x] + size[y])
-        active[x] = False
         size[y] += size[x]
+        size[x] = 0
+        merged[x] = merged[y] = np.inf
         d[y, :] = merged  # the new cluster takes row y
         d[:, y] = merged
+        d[x, :] = np.inf
+        d[:, x] = np.inf
     return out
 
 
@@ -142,33 +151,72 @@ def _label_merges(merges: np.ndarray, n: int) -> np.ndarray:
 
 
 def cut_tree(linkage: np.ndarray, k: int) -> np.ndarray:
-    """Cluster labels 0..k-1 for each card, numbered in dendrogram (leaf) order."""
-    n = linkage.shape[0] + 1
-    if not 1 <= k <= n:
-        raise ValueError(f"k must be between 1 and the number of cards ({n}), not {k}")
-    raw = _flat_clusters(linkage, k)
+    """Cluster labels 0..k-1 for each card, numbered in dendrogram (leaf) order.
+
+    The clusters are :func:`fcluster_maxclust`'s; only their numbers differ.
+    """
+    raw = fcluster_maxclust(linkage, k)
     renumber: dict[int, int] = {}
     for leaf in leaf_order(linkage):
         renumber.setdefault(int(raw[leaf]), len(renumber))
     return np.array([renumber[int(r)] for r in raw])
 
 
-def _flat_clusters(linkage: np.ndarray, k: int) -> np.ndarray:
-    """Flat clusters as ``fcluster(linkage, k, 'maxclust')`` defines them (arbitrary labels).
+def fcluster_maxclust(linkage: np.ndarray, k: int) -> np.ndarray:
+    """Flat clusters as ``scipy.cluster.hierarchy.fcluster(linkage, k, 'maxclust') - 1``, numbers included.
 
     The lowest height ``r`` at which cutting leaves at most ``k`` clusters is the height
-    of merge ``n - k``; every merge at or below ``r`` is applied (merges tied with it too,
-    so ties can leave fewer than ``k`` clusters, as in SciPy).
+    of merge ``n - k`` (the rows are sorted by height); every merge at or below ``r`` is
+    applied (merges tied with it too, so ties can leave fewer than ``k`` clusters, as in
+    SciPy). The numbers follow SciPy's walk of the tree: depth first from the root, into
+    the first and then the second child that is a merge; a cluster made of merges is
+    numbered when the walk reaches its top, a card left alone when the walk is done with
+    the children of the merge above it. ``k >= n`` numbers every card by its index.
+
+    Parameters
+    ----------
+    linkage : ndarray of float, shape (n - 1, 4)
+        Rows sorted by height, as :func:`linkage_matrix` (and SciPy) return them.
+    k : int
+        1 to n.
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
+        Cluster numbers 0..(number of clusters - 1).
     """
     n = linkage.shape[0] + 1
+    if not 1 <= k <= n:
+        raise ValueError(f"k must be between 1 and the number of cards ({n}), not {k}")
+    labels = np.arange(n)
+    if k == n:
+        return labels
     heights = linkage[:, 2]
-    n_merges = 0 if k >= n else int(np.searchsorted(heights, heights[n - k - 1], side="right"))
-    parent = np.arange(2 * n - 1)
+    children = linkage[:, :2].astype(np.int64)
+    n_merges = int(np.searchsorted(heights, heights[n - k - 1], side="right"))  # rows at or below the cut
+    top = np.arange(2 * n - 1)  # the top of the cluster each node is in
     for row in range(n_merges):
-        parent[linkage[row, :2].astype(int)] = n + row
-    for node in range(2 * n - 2, -1, -1):  # children have smaller ids than their parents
-        parent[node] = parent[parent[node]]
-    return parent[:n]
+        top[children[row]] = n + row
+    for node in range(n + n_merges - 1, -1, -1):  # parents have larger ids than their children
+        top[node] = top[top[node]]
+    number = np.zeros(2 * n - 1, dtype=np.int64)
+    count = 0
+    stack: list[tuple[int, bool]] = [(2 * n - 2, False)]
+    while stack:
+        node, children_done = stack.pop()
+        row = node - n
+        if children_done:
+            for child in children[row]:
+                if child < n:  # a card alone
+                    number[child] = count
+                    count += 1
+        elif row < n_merges:  # the top of a cluster
+            number[node] = count
+            count += 1
+        else:
+            stack.append((node, True))
+            stack.extend((int(c), False) for c in children[row][::-1] if c >= n)
+    return number[top[:n]]
 
 
 def silhouette(distance: np.ndarray, labels: np.ndarray) -> float:
@@ -228,3 +276,45 @@ def leaf_order(linkage: np.ndarray) -> np.ndarray:
             left, right = linkage[node - n, :2].astype(int)
             stack.extend((right, left))
     return np.array(order, dtype=np.int64)
+
+
+def dendrogram_lines(linkage: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The lines of a dendrogram, as ``scipy.cluster.hierarchy.dendrogram(linkage, no_plot=True)`` lays them out.
+
+    Leaf ``p`` of :func:`leaf_order` sits at position ``10 p + 5``; a merge sits midway
+    between its two children and at its height. Each merge is one line of four points:
+    up from its first child, across, and down to its second child. Merges are listed
+    as SciPy lists them: depth first, both children's subtrees before the merge.
+
+    Returns
+    -------
+    leaves : ndarray of int, shape (n,)
+        :func:`leaf_order`.
+    positions : ndarray of float, shape (n - 1, 4)
+        Along the leaves (SciPy's ``icoord``).
+    heights : ndarray of float, shape (n - 1, 4)
+        Distance (SciPy's ``dcoord``).
+    """
+    linkage = np.asarray(linkage, dtype=float)
+    n = linkage.shape[0] + 1
+    leaves = leaf_order(linkage)
+    where = np.zeros(2 * n - 1)
+    where[leaves] = 10.0 * np.arange(n) + 5.0
+    height = np.zeros(2 * n - 1)
+    height[n:] = linkage[:, 2]
+    positions, heights = np.zeros((n - 1, 4)), np.zeros((n - 1, 4))
+    line = 0
+    stack: list[tuple[int, bool]] = [(2 * n - 2, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if node < n:
+            continue
+        a, b = linkage[node - n, :2].astype(int)
+        if not children_done:
+            stack.extend(((node, True), (b, False), (a, False)))
+            continue
+        where[node] = (where[a] + where[b]) / 2
+        positions[line] = where[a], where[a], where[b], where[b]
+        heights[line] = height[a], height[node], height[node], height[b]
+        line += 1
+    return leaves, positions, heights

@@ -19,11 +19,11 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
-from scipy.cluster import hierarchy
 
 from . import exclusions, formats, templating
 from .aam import AgreedSet, actual_agreement, tree_layout
 from .analysis import Analysis, analyze
+from .clustering import dendrogram_lines
 from .comments import comments_frame, export_comments
 from .loading import analysis_table
 from .model import Sort, Study
@@ -263,13 +263,13 @@ def _tree_svg(title_id: str, title: str, labels: list[tuple[float, str]], n_rows
 def dendrogram_svg(cards: list[str], linkage: np.ndarray, cut: float | None = None, row: int = 20,
                    label_width: int = 260, plot_width: int = 420) -> str:
     """A horizontal dendrogram as inline SVG (leaves on the left, distance to the right)."""
-    tree = hierarchy.dendrogram(linkage, no_plot=True, orientation="right")
-    y = lambda i: 10 + (i - 5) / 10 * row + row / 2  # noqa: E731  scipy puts leaf k at 10k + 5
+    leaves, positions, heights = dendrogram_lines(linkage)
+    y = lambda i: 10 + (i - 5) / 10 * row + row / 2  # noqa: E731  leaf k sits at 10k + 5
     return _tree_svg(
         "dendro-title", f"Dendrogram of {len(cards)} cards; the proposed navigation table lists the same categories.",
-        [(y(10 * leaf_pos + 5), cards[card]) for leaf_pos, card in enumerate(tree["leaves"])], len(cards), row,
+        [(y(10 * leaf_pos + 5), cards[card]) for leaf_pos, card in enumerate(leaves)], len(cards), row,
         label_width, plot_width, polylines=[[(d, y(i)) for i, d in zip(ic, dc)]
-                                            for ic, dc in zip(tree["icoord"], tree["dcoord"])], cut=cut)
+                                            for ic, dc in zip(positions, heights)], cut=cut)
 
 
 def aam_svg(cards: tuple[str, ...] | list[str], tree: list[AgreedSet], row: int = 20, label_width: int = 260,

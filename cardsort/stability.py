@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.cluster import hierarchy
 
-from .clustering import METHODS
+from .clustering import METHODS, fcluster_maxclust, linkage_matrix
 from .participants import participant_card_matrix
 from .table import SortTable
 
@@ -56,9 +55,16 @@ def weighted_similarity(groups: np.ndarray, weights: np.ndarray, budget: int = 8
     return np.divide(together, seen, out=np.zeros_like(together), where=seen > 0)
 
 
-def _labels(condensed_similarity: np.ndarray, method: str, k: int) -> np.ndarray:
-    linkage = hierarchy.linkage(np.clip(1.0 - condensed_similarity, 0.0, 1.0), method=method)
-    return hierarchy.fcluster(linkage, k, criterion="maxclust") - 1
+def _labels(condensed_similarity: np.ndarray, pairs: tuple[np.ndarray, np.ndarray], method: str,
+            k: int) -> np.ndarray:
+    """Clusters 0..k-1 of one resample: its tree cut into k (SciPy's ``fcluster`` numbering).
+
+    ``pairs`` are the (row, column) indices of the condensed order, ``numpy.triu_indices(n_cards, 1)``.
+    """
+    n_cards = int(pairs[1][-1]) + 1
+    distance = np.zeros((n_cards, n_cards))
+    distance[pairs] = distance[pairs[::-1]] = np.clip(1.0 - condensed_similarity, 0.0, 1.0)
+    return fcluster_maxclust(linkage_matrix(distance, method), k)
 
 
 @dataclass
@@ -109,8 +115,9 @@ def bootstrap_stability(table: SortTable, clusters: np.ndarray, method: str = "a
     sizes = np.bincount(clusters, minlength=k)
     together = np.zeros(k)
     card_home = np.zeros(table.n_cards)
+    pairs = np.triu_indices(table.n_cards, 1)
     for sim in similarities:
-        labels = _labels(sim, method, k)
+        labels = _labels(sim, pairs, method, k)
         table_kk = np.bincount(clusters * k + labels, minlength=k * k).reshape(k, k)
         together += table_kk.max(axis=1) == sizes
         card_home += labels == table_kk.argmax(axis=1)[clusters]

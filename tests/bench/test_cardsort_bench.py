@@ -11,12 +11,14 @@ import pytest
 from bench import __main__ as bench_main
 from bench.cardsort_bench import (
     TOPICS,
+    Timing,
     build_cards,
     check_ours,
     generate_casolysis,
     head_participants,
+    median,
 )
-from bench.common import ROOT, BenchError
+from bench.common import ROOT, BenchError, ProcessRun
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +106,17 @@ def test_bench_entry_rejects_bad_usage(argv, capsys):
     assert bench_main.main(argv) == 2
     names = "|".join(bench_main.BENCHMARKS)
     assert f"usage: python -m bench [{names}|all]" in capsys.readouterr().err
+
+
+def test_median_of_odd_and_even_counts():
+    assert median([3.0, 1.0, 2.0]) == 2.0
+    assert median([4.0, 1.0, 3.0, 2.0]) == 2.5
+    assert median([7.0]) == 7.0
+
+
+def test_timing_reports_median_wall_and_cpu_fastest_wall_and_largest_rss():
+    runs = [ProcessRun(["x"], wall_s=w, cpu_s=c, peak_rss_mb=m, returncode=0)
+            for w, c, m in [(3.0, 2.0, 100.0), (1.0, 1.5, 120.0), (9.0, 2.5, 90.0)]]
+    timing = Timing.of("ours", runs)
+    assert (timing.wall_s, timing.fastest_s, timing.cpu_s, timing.peak_rss_mb) == (3.0, 1.0, 2.0, 120.0)
+    assert timing.row() == ["ours", "3.00", "1.00", "2.00", "120", "3"]
