@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--repeat must be at least 1, --participants and --cards at least 2")
     from bench.common import WORK_DIR
     from bench.load_bench import drop_schema, postgres_schema
-    from cardsort import store
+    from cardsort import settings, store
 
     workdir = WORK_DIR / "loading"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -117,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = store.make_engine(f"sqlite:///{workdir / 'loading.db'}")
     rows = bench_engine("SQLite", engine, store_study(engine, args.participants, args.cards, args.seed), args.repeat)
     engine.dispose()
-    pg_url = os.environ.get("TEST_DATABASE_URL")
+    pg_url = settings.text("TEST_DATABASE_URL")
     if pg_url:
         log(f"PostgreSQL: storing {args.participants:,} x {args.cards} placements")
         engine, schema = postgres_schema(pg_url)
