@@ -269,14 +269,14 @@ def run_preview(args: argparse.Namespace, stdout: TextIO, driver: WebDriver | No
     cookies = [parse_cookie(c) for c in args.cookie]
     headers = [parse_header(h) for h in args.header]
     own = driver is None
-    driver = make_driver(args.remote) if own else driver
+    browser = make_driver(args.remote) if driver is None else driver
     try:
-        prepare_session(driver, url, cookies, headers)
-        open_page(driver, url)  # load, settle, scroll: what a script renders late is previewed too
-        data = preview.preview(driver)
+        prepare_session(browser, url, cookies, headers)
+        open_page(browser, url)  # load, settle, scroll: what a script renders late is previewed too
+        data = preview.preview(browser)
     finally:
         if own:
-            driver.quit()
+            browser.quit()
     data.setdefault("url", url)
     stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n" if args.json
                  else preview.format_preview(data).rstrip("\n") + "\n")

@@ -336,7 +336,8 @@ def _execute(driver: WebDriver, script: str, *args: Any, asynchronous: bool = Fa
 _RUN_PARTIAL = """
 const [version, context, options, isTop, done] = arguments;
 const KEPT = Symbol.for('a11y-audit.top-partial');
-if (!(window.axe && typeof window.axe.runPartial === 'function' && (version === null || window.axe.version === version))) {
+const usable = window.axe && typeof window.axe.runPartial === 'function';
+if (!(usable && (version === null || window.axe.version === version))) {
   done({missing: true});
   return;
 }
@@ -501,7 +502,9 @@ const landmarkOf = (el) => {
     const tag = n.localName;
     const named = n.hasAttribute('aria-label') || n.hasAttribute('aria-labelledby');
     let role = (n.getAttribute('role') || '').trim().split(/\\s+/)[0];
-    if (!role) role = LANDMARK_TAGS[tag] || (named && tag === 'section' ? 'region' : named && tag === 'form' ? 'form' : '');
+    if (!role) {
+      role = LANDMARK_TAGS[tag] || (named && tag === 'section' ? 'region' : named && tag === 'form' ? 'form' : '');
+    }
     if (LANDMARKS.has(role)) {
       return [n, (role + ' ' + (refs(n, 'aria-labelledby') || clean(n.getAttribute('aria-label')))).trim()];
     }
@@ -887,13 +890,14 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
                 except queue.Empty:
                     return
                 try:
-                    results[index] = audit_page(current, url, standard=standard, best_practice=best_practice,
-                                                cookies=cookie_pairs, headers=header_pairs, axe=axe,
-                                                custom_checks=custom_checks, viewport_checks=viewport_checks,
-                                                keyboard_walk=keyboard_walk, settle_options=settle_options,
-                                                steps=config.steps_for(url), state_settings=state_settings)
-                    if after_page is not None and results[index].status == "ok":
-                        after_page(current, results[index])
+                    result = audit_page(current, url, standard=standard, best_practice=best_practice,
+                                        cookies=cookie_pairs, headers=header_pairs, axe=axe,
+                                        custom_checks=custom_checks, viewport_checks=viewport_checks,
+                                        keyboard_walk=keyboard_walk, settle_options=settle_options,
+                                        steps=config.steps_for(url), state_settings=state_settings)
+                    results[index] = result
+                    if after_page is not None and result.status == "ok":
+                        after_page(current, result)
                 except (BrowserCrashedError, WebDriverException) as exc:
                     # Whatever broke, the page could not be audited; replace the browser if it died.
                     reason = _first_line(exc)

@@ -292,6 +292,7 @@ def create_job(engine: Engine, request: AuditRequest) -> str:
     history.ensure_tables(engine)
     job_id = uuid.uuid4().hex
     first = request.urls[0] if request.urls else request.sitemap
+    assert first is not None, "make_request refuses a request without pages or a sitemap"
     now = _now()
     with engine.begin() as conn:
         conn.execute(audit_jobs.insert().values(

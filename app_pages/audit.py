@@ -16,7 +16,7 @@ from cardsort.i18n import counted
 
 require_login()
 
-STANDARD_NAMES = {"wcag2a": "WCAG 2.0 A", "wcag2aa": "WCAG 2.0 AA", "wcag21aa": "WCAG 2.1 AA",
+STANDARD_NAMES: dict[str, str] = {"wcag2a": "WCAG 2.0 A", "wcag2aa": "WCAG 2.0 AA", "wcag21aa": "WCAG 2.1 AA",
                   "wcag22aa": "WCAG 2.2 AA", "wcag2aaa": "WCAG 2.0 AAA", "wcag21aaa": "WCAG 2.1 AAA",
                   "wcag22aaa": "WCAG 2.2 AAA"}
 STATUS_TEXT = {"queued": "Waiting for a free browser", "discovering": "Finding the pages",
@@ -125,7 +125,7 @@ with st.form("audit_form"):
     right.number_input("Pages in all when following links", min_value=1, max_value=jobs.MAX_PAGES, value=20,
                        key="audit_crawl_limit")
     left.selectbox("Standard", list(STANDARDS), index=list(STANDARDS).index(DEFAULT_STANDARD),
-                   format_func=STANDARD_NAMES.get, key="audit_standard",
+                   format_func=STANDARD_NAMES.__getitem__, key="audit_standard",
                    help="Each level includes the lower ones.")
     right.number_input("Browsers in parallel", min_value=1, max_value=jobs.MAX_WORKERS, value=1,
                        key="audit_workers")

@@ -34,7 +34,7 @@ def _computed(study_id: str, updated_at: datetime | None, n_sorts: int, method: 
     report = load_report(engine(), study_id, method=method)
     out = {"report": report, "n_sorts": report.n_sorts, "excluded": set(report.excluded), "flags": report.flags,
            "rule": report.exclusion_rule, "table": report.table}
-    if report.table is None:
+    if report.table is None or report.analysis is None:
         return out
     out.update(analysis=report.analysis, aam=report.aam_tree, coords=map_cards(report.analysis.similarity))
     if report.stability is not None:

@@ -419,7 +419,7 @@ def run_peer_inside(csv_path: str, out_dir: str) -> None:
         from scipy.cluster import hierarchy
 
         import cardsort
-        from cardsort.analysis import get_distance_matrix
+        from cardsort.analysis import get_distance_matrix  # type: ignore[attr-defined]  # the peer's package
     if Path(cardsort.__file__).resolve().parent == ROOT / "cardsort":
         raise BenchError(f"imported the repository's cardsort ({cardsort.__file__}), not the peer's")
     with sw.phase("read_csv"):
@@ -659,6 +659,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.repeat} interleaved runs ({args.peer_repeat} of cardsort 0.2.45, budget {args.peer_budget:.0f} s)")
     baseline, ours, peer_runs, peer_timed_out = interleaved(
         baseline_cmd, analyze_command(csv_path, "ours: cardsort analyze --json"), interpreter, csv_path, args)
+    assert baseline is not None  # a baseline command was given
     ours_json = check_ours(ours.runs[-1].stdout(), args.participants)
 
     peer_sample_runs: list[PeerRun] = []
@@ -783,7 +784,7 @@ def interleaved(baseline: Command | None, ours: Command, interpreter: Path | Non
     peer_runs: list[PeerRun] = []
     timed_out = False
     for round_ in range(args.repeat):
-        if base_runs is not None:
+        if baseline is not None and base_runs is not None:
             base_runs.runs.append(run_process(baseline.argv, **baseline.options).check())
         ours_runs.runs.append(run_process(ours.argv, **ours.options).check())
         if interpreter and not timed_out and round_ < args.peer_repeat:

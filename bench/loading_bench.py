@@ -46,13 +46,14 @@ def store_study(engine, participants: int, cards: int, seed: int) -> str:
 
 def best_of(repeat: int, call: Callable[[], Any]) -> tuple[float, float, Any]:
     """Fastest wall and CPU seconds of ``repeat`` calls, and the last result."""
-    best, result = None, None
+    runs, result = [], None
     for _ in range(repeat):
         sw = Stopwatch()
         with sw.phase("run"):
             result = call()
-        best = min(best or (sw.wall["run"], sw.cpu["run"]), (sw.wall["run"], sw.cpu["run"]))
-    return best[0], best[1], result
+        runs.append((sw.wall["run"], sw.cpu["run"]))
+    wall, cpu = min(runs)
+    return wall, cpu, result
 
 
 def same_table(a, b) -> bool:

@@ -47,7 +47,7 @@ def _font(n_cards: int) -> int:
     return MIN_FONT if cell_size(n_cards) < 18 else 12
 
 
-def _order(n: int, order: Sequence[int] | None) -> np.ndarray:
+def _order(n: int, order: Sequence[int] | np.ndarray | None) -> np.ndarray:
     idx = np.arange(n) if order is None else np.asarray(order, dtype=np.int64)
     if sorted(idx.tolist()) != list(range(n)):
         raise ValueError(f"order must be a permutation of 0..{n - 1}")
@@ -56,7 +56,8 @@ def _order(n: int, order: Sequence[int] | None) -> np.ndarray:
 
 # --- similarity ------------------------------------------------------------------------------
 
-def similarity_frame(cards: Sequence[str], similarity: np.ndarray, order: Sequence[int] | None = None) -> pd.DataFrame:
+def similarity_frame(cards: Sequence[str], similarity: np.ndarray,
+                     order: Sequence[int] | np.ndarray | None = None) -> pd.DataFrame:
     """Long form of the similarity matrix, rows in ``order``.
 
     Returns
@@ -84,14 +85,15 @@ TEXT_CELL = 22  # px: from this cell size up, each cell of the similarity heatma
 
 
 def similarity_heatmap(cards: Sequence[str], similarity: np.ndarray,
-                       order: Sequence[int] | None = None) -> alt.Chart | alt.LayerChart:
+                       order: Sequence[int] | np.ndarray | None = None) -> alt.Chart | alt.LayerChart:
     """Heatmap of the similarity matrix, rows and columns in ``order`` (the dendrogram's leaf order).
 
     Cells are square, :func:`cell_size` on each side, so the chart grows with the cards in
     both directions (the page scrolls rather than the labels shrinking). Rows and columns are
     always labelled (column labels on top, turned upright once cells are narrower than
     :data:`TEXT_CELL`); from :data:`TEXT_CELL` px up each cell also shows its percentage as a
-    number (``80``; a ``%`` sign would not fit), in white on dark cells. Every cell's cards and value are in its tooltip.
+    number (``80``; a ``%`` sign would not fit), in white on dark cells. Every cell's cards and value are
+    in its tooltip.
 
     Parameters
     ----------
@@ -168,7 +170,7 @@ def cut_height(linkage: np.ndarray, k: int) -> float:
     return float((heights[n - k - 1] + heights[n - k]) / 2)
 
 
-def dendrogram_segments(linkage: np.ndarray, clusters: Sequence[int]) -> tuple[pd.DataFrame, np.ndarray]:
+def dendrogram_segments(linkage: np.ndarray, clusters: Sequence[int] | np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
     """Line segments of a horizontal dendrogram (leaves on the left, merges to the right).
 
     Leaf ``i`` of the leaf order sits at ``y = i + 0.5``; a merge sits at ``x`` = its
@@ -243,8 +245,8 @@ def _cut_label(x: float, right: float, text: str, colour: str) -> alt.Chart:
         fontSize=12).encode(x="x:Q", y=alt.value(0), text="label:N")
 
 
-def dendrogram(cards: Sequence[str], linkage: np.ndarray, clusters: Sequence[int], k: int,
-               width: int | str = 460) -> alt.LayerChart:
+def dendrogram(cards: Sequence[str], linkage: np.ndarray, clusters: Sequence[int] | np.ndarray, k: int,
+               width: int | str = 460) -> alt.LayerChart | alt.FacetChart:
     """Horizontal dendrogram with the card labels on the left and a dashed cut line at ``k`` clusters.
 
     Branches below the cut take their cluster's colour, branches above it are grey;

@@ -68,7 +68,7 @@ STEPS = ("Reading the sorts", "Similarity and proposed categories", "Actual Agre
 
 
 def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset[str] = frozenset(),
-                 decisions: list[LabelDecision] = (), notes: str = "", method: str = "average",
+                 decisions: Sequence[LabelDecision] = (), notes: str = "", method: str = "average",
                  k: int | None = None, n_resamples: int = 200,
                  progress: Callable[[str, float], None] | None = None,
                  computed: Mapping | None = None) -> Report:

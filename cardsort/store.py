@@ -386,11 +386,13 @@ def check_sort(study: Study, sort: Sort) -> None:
 
 
 def _insert_sort(conn: sa.Connection, study_id: str, sort: Sort) -> int:
-    sort_id = conn.execute(sorts.insert().values(
+    inserted = conn.execute(sorts.insert().values(
         study_id=study_id, participant_id=sort.participant_id, started_at=sort.started_at,
         finished_at=sort.finished_at, answers=json.dumps(sort.answers, ensure_ascii=False),
         excluded=False,
-    )).inserted_primary_key[0]
+    )).inserted_primary_key
+    assert inserted is not None  # an INSERT of one row always has its key
+    sort_id = int(inserted[0])
     groups = [g for g in sort.groups if g.cards]
     if groups:
         conn.execute(sort_groups.insert(), [
@@ -572,8 +574,8 @@ def load_placements(engine: Engine, study_id: str, *, include_excluded: bool = F
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
         return StoredPlacements((), (), empty, empty, empty, empty, (), ())
-    sort_id, group_idx, position, card_id, participant, label, category = zip(*rows)
-    sort_id, group_idx, position = (np.array(col, dtype=np.int64) for col in (sort_id, group_idx, position))
+    sort_ids, group_idxs, positions, card_id, participant, label, category = zip(*rows)
+    sort_id, group_idx, position = (np.array(col, dtype=np.int64) for col in (sort_ids, group_idxs, positions))
     codes: dict[str, int] = {}  # card ids to integers here, not in a join: a join's plan depends on statistics
     card = np.array([codes.setdefault(c, len(codes)) for c in card_id], dtype=np.int64)
     order = np.lexsort((position, group_idx, sort_id))  # the query leaves the order to the database
