@@ -52,7 +52,11 @@ _UNDERSTANDING = "https://www.w3.org/WAI/WCAG22/Understanding/"
 MAX_SECONDS = 20.0
 """Default time cap of one page's walk (both directions and the follow-up checks)."""
 BATCH = 8
-"""Key presses sent in one WebDriver call."""
+"""Key presses sent in one WebDriver call after the first (which covers the whole page, at least ``BATCH``)."""
+SPOT_CHECK = BATCH
+"""Shift+Tab presses that check the backward order on a page no script can change it on."""
+KEY_EVENTS = frozenset(("keydown", "keyup", "keypress", "focus", "blur", "focusin", "focusout"))
+"""Listeners that may change where Tab and Shift+Tab take focus (a page without any gets the short backward pass)."""
 MAX_SUSPECTS = 10
 """Elements whose focus style did not change that get the pixel comparison (the rest are left out)."""
 MAX_HOVER = 15
@@ -114,7 +118,7 @@ class KeyboardWalk:
 # One object, window.__a11yKbd, holds the element registry and the event log of the walk.
 
 _SETUP = r"""
-const K = window.__a11yKbd = {els: [], ids: new Map(), log: [], snap: new Map(), marks: new Map()};
+const K = window.__a11yKbd = {els: [], ids: new Map(), log: [], snap: new Map(), marks: new Map(), styles: true};
 K.id = (el) => { if (!K.ids.has(el)) { K.ids.set(el, K.els.length); K.els.push(el); } return K.ids.get(el); };
 K.up = (n) => n.parentElement || (n.parentNode && n.parentNode.host) || null;
 K.deepActive = () => {
@@ -172,8 +176,8 @@ K.onKey = (e) => { if (e.key === 'Tab') K.log.push(['key', e.shiftKey ? 1 : 0]);
 K.onFocus = (e) => {
   let el = e.composedPath()[0];
   if (!(el instanceof Element) || el.hasAttribute('data-a11y-kbd')) return;
-  getComputedStyle(el).outlineStyle; K.settle();
-  const before = K.snap.get(el);
+  const before = K.styles ? K.snap.get(el) : undefined;  // the Shift+Tab pass only needs the order
+  if (before !== undefined) { getComputedStyle(el).outlineStyle; K.settle(); }
   K.log.push(['focus', K.id(el), before === undefined ? null : before === K.sig(el)]);
 };
 addEventListener('keydown', K.onKey, true);
@@ -193,7 +197,7 @@ K.start = () => {
 };
 let pos = 0;
 for (const el of K.focusables) if (el.tabIndex > 0) pos++;
-return [K.focusables.length, pos];
+return [K.focusables.length, pos, document.querySelectorAll('iframe, frame, object, embed').length];
 """
 
 _DRAIN = r"""
@@ -422,11 +426,16 @@ class _Walker:
         if key == Keys.TAB:
             self.result.presses += times
 
-    def walk(self, shift: bool, limit: int) -> tuple[list[int], dict[int, bool | None], str, list[int]]:
+    def walk(self, shift: bool, limit: int, first: int = BATCH, expect: list[int] | None = None
+             ) -> tuple[list[int], dict[int, bool | None], str, list[int]]:
         """Press Tab (or Shift+Tab) until focus comes back to where it entered the page.
 
-        Returns the elements in the order focus reached them, whether each looked the same
-        focused as unfocused, how the walk ended and (for a trap) the elements focus stays among.
+        ``first`` presses go in the first WebDriver call (enough for the whole page when the
+        estimate of focusable elements is right), ``BATCH`` in each after it. With ``expect``
+        (the order already known), the walk stops after its first call when focus went exactly
+        that way so far. Returns the elements in the order focus reached them, whether each
+        looked the same focused as unfocused, how the walk ended and (for a trap) the elements
+        focus stays among.
         """
         order: list[int] = []        # distinct elements, in the order focus first reached them
         trail: list[int] = []        # every focus event
@@ -436,7 +445,7 @@ class _Walker:
         sent = 0
         while sent < limit:
             self.check_time()
-            n = min(BATCH, limit - sent)
+            n = min(first if sent == 0 else BATCH, limit - sent)
             self.press(Keys.TAB, n, shift)
             sent += n
             log, active, _ = self.js(_DRAIN)
@@ -461,6 +470,10 @@ class _Walker:
                     at = [i for i, x in enumerate(trail) if x == index]
                     cycle = list(dict.fromkeys(trail[at[-2]:at[-1]]))
                     return order, same, "trap", cycle or [index]
+            if expect is not None:
+                if order and still == 0 and order == expect[:len(order)]:
+                    return order, same, "complete", []
+                expect = None  # focus went another way: walk all of it
         return order, same, "presses", []
 
     # findings ---------------------------------------------------------------------------------
@@ -484,15 +497,25 @@ def _finding(rule_id: str, nodes: list[tuple[dict[str, Any], str]]) -> Finding:
                           for info, summary in nodes])
 
 
-def _mark_listeners(w: _Walker) -> bool:
-    """Tell the page which elements have click or hover listeners (CDP); False without CDP."""
-    driver = w.driver
+def _listeners(driver: WebDriver) -> list[dict[str, Any]] | None:
+    """The page's event listeners (window, document and every element, shadow DOM included; CDP), or ``None``.
+
+    Read before the walk adds its own listeners to the window.
+    """
+    found: list[dict[str, Any]] = []
     try:
-        doc = cdp(driver, "Runtime.evaluate", {"expression": "document"})["result"]["objectId"]
-        listeners = cdp(driver, "DOMDebugger.getEventListeners",
-                        {"objectId": doc, "depth": -1, "pierce": True}).get("listeners", [])
+        for expression, depth in (("window", 0), ("document", -1)):
+            target = cdp(driver, "Runtime.evaluate", {"expression": expression})["result"]["objectId"]
+            found += cdp(driver, "DOMDebugger.getEventListeners",
+                         {"objectId": target, "depth": depth, "pierce": True}).get("listeners", [])
     except (CdpUnavailableError, WebDriverException, KeyError):
-        return False
+        return None
+    return found
+
+
+def _mark_listeners(w: _Walker, listeners: list[dict[str, Any]]) -> None:
+    """Tell the page which elements have click or hover listeners."""
+    driver = w.driver
     wanted: dict[int, set[str]] = {}
     for item in listeners:
         if item.get("type") in ("click", "mousedown", "mouseup", "pointerdown", "pointerup", "mouseenter",
@@ -508,7 +531,6 @@ def _mark_listeners(w: _Walker) -> bool:
                 "functionDeclaration": "function(t) { if (this.nodeType === 1) window.__a11yKbd.marks.set(this, t); }"})
         except (WebDriverException, KeyError):
             continue
-    return True
 
 
 def keyboard_walk(driver: WebDriver, *, max_seconds: float = MAX_SECONDS) -> KeyboardWalk:
@@ -559,10 +581,17 @@ def keyboard_walk(driver: WebDriver, *, max_seconds: float = MAX_SECONDS) -> Key
 
 def _run(w: _Walker) -> None:
     result = w.result
-    focusable, positive = w.js(_SETUP)
+    listeners = _listeners(w.driver)
+    focusable, positive, frames = w.js(_SETUP)
     result.focusable = focusable
-    has_cdp = _mark_listeners(w)
+    if listeners is not None:
+        _mark_listeners(w, listeners)
+    # Without a script that reacts to keys or focus (or a frame whose scripts CDP does not list here),
+    # Shift+Tab goes Tab's way back: a short backward pass checks that, instead of a whole one.
+    scripted = listeners is None or frames > 0 or any(item.get("type") in KEY_EVENTS for item in listeners)
     limit = 2 * focusable + 20 if focusable else 4
+    # the first call covers the page: leave the start point, enter, every stop, the start point, leave, come back
+    first = min(limit, max(BATCH, focusable + 4))
     reached: list[int] = []
     nodes: dict[str, list[tuple[dict[str, Any], str]]] = {rule: [] for rule in RULES}
     trap_done: set[frozenset[int]] = set()
@@ -573,12 +602,14 @@ def _run(w: _Walker) -> None:
             # an inert page (a modal <dialog>) refuses the start point: then walk from where focus is
             w.js("return window.__a11yKbd.start();")
         elif forward:
-            if not w.js(_FOCUS_INDEX, forward[0]):
+            if not w.js("window.__a11yKbd.styles = false;" + _FOCUS_INDEX, forward[0]):
                 break
             w.js(_DRAIN)
         else:
             break
-        order, looks, ended, trapped = w.walk(shift, limit)
+        known = shift and not scripted and result.ended == "complete"
+        order, looks, ended, trapped = w.walk(shift, limit, SPOT_CHECK if known else first,
+                                              forward[::-1] if known else None)
         reached += order
         if not shift:
             forward, same = order, looks
@@ -595,7 +626,7 @@ def _run(w: _Walker) -> None:
             else:
                 nodes["kbd-trap"].append(summary)
     infos = w.describe(reached)
-    if has_cdp:
+    if listeners is not None:
         nodes["kbd-focus-not-visible"] = _not_visible(w, forward, same, infos)
     if positive:
         nodes["kbd-focus-order"] = _order_jumps(forward, infos)
