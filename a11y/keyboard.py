@@ -197,7 +197,21 @@ K.start = () => {
 };
 let pos = 0;
 for (const el of K.focusables) if (el.tabIndex > 0) pos++;
-return [K.focusables.length, pos, document.querySelectorAll('iframe, frame, object, embed').length];
+// Tab stops to expect: date and time inputs have one per field (and one for the picker; Chromium, en-US).
+const INNER = {date: 3, time: 3, 'datetime-local': 6, month: 2, week: 2};
+// A group of radio buttons is one stop.
+const groups = new Set();
+let stops = 0;
+for (const el of K.focusables) {
+  if (el.localName !== 'input') { stops++; continue; }
+  if (el.type === 'radio' && el.name) {
+    const group = (el.form ? K.id(el.form) : -1) + '/' + el.name;
+    if (groups.has(group)) continue;
+    groups.add(group);
+  }
+  stops += 1 + (INNER[el.type] || 0);
+}
+return [K.focusables.length, pos, document.querySelectorAll('iframe, frame, object, embed').length, stops];
 """
 
 _DRAIN = r"""
@@ -441,7 +455,7 @@ class _Walker:
         trail: list[int] = []        # every focus event
         same: dict[int, bool | None] = {}
         left_since = False           # focus left the top document since the first element was focused
-        still = 0                    # presses in a row with no focus event at all
+        still = 0                    # presses in a row with no focus event at all (a date input has a few)
         sent = 0
         while sent < limit:
             self.check_time()
@@ -452,8 +466,6 @@ class _Walker:
             for entry in log:
                 if entry[0] == "key":
                     still += 1
-                    if still >= 4 and active is not None and trail and trail[-1] == active:
-                        return order, same, "trap", [active]
                     continue
                 still = 0
                 if entry[0] == "out":
@@ -470,8 +482,10 @@ class _Walker:
                     at = [i for i, x in enumerate(trail) if x == index]
                     cycle = list(dict.fromkeys(trail[at[-2]:at[-1]]))
                     return order, same, "trap", cycle or [index]
+            if still >= BATCH and active is not None and trail and trail[-1] == active:
+                return order, same, "trap", [active]  # the last BATCH presses or more left focus where it was
             if expect is not None:
-                if order and still == 0 and order == expect[:len(order)]:
+                if order and order == expect[:len(order)]:
                     return order, same, "complete", []
                 expect = None  # focus went another way: walk all of it
         return order, same, "presses", []
@@ -582,7 +596,7 @@ def keyboard_walk(driver: WebDriver, *, max_seconds: float = MAX_SECONDS) -> Key
 def _run(w: _Walker) -> None:
     result = w.result
     listeners = _listeners(w.driver)
-    focusable, positive, frames = w.js(_SETUP)
+    focusable, positive, frames, stops = w.js(_SETUP)
     result.focusable = focusable
     if listeners is not None:
         _mark_listeners(w, listeners)
@@ -591,7 +605,7 @@ def _run(w: _Walker) -> None:
     scripted = listeners is None or frames > 0 or any(item.get("type") in KEY_EVENTS for item in listeners)
     limit = 2 * focusable + 20 if focusable else 4
     # the first call covers the page: leave the start point, enter, every stop, the start point, leave, come back
-    first = min(limit, max(BATCH, focusable + 4))
+    first = min(limit, max(BATCH, stops + 4))
     reached: list[int] = []
     nodes: dict[str, list[tuple[dict[str, Any], str]]] = {rule: [] for rule in RULES}
     trap_done: set[frozenset[int]] = set()
