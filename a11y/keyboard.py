@@ -211,7 +211,16 @@ for (const el of K.focusables) {
   }
   stops += 1 + (INNER[el.type] || 0);
 }
-return [K.focusables.length, pos, document.querySelectorAll('iframe, frame, object, embed').length, stops];
+// Frames whose listeners CDP may not list (it lists this document's): all but same-origin frames without a
+// script, an on* attribute or a frame inside, in a page without a script (that could listen to their windows).
+const scriptless = (d) => !!d && !d.querySelector('script, iframe, frame, object, embed')
+  && !Array.from(d.querySelectorAll('*')).some((el) => el.getAttributeNames().some((a) => a.startsWith('on')));
+const plain = (f) => { try { return f.localName.endsWith('frame') && scriptless(f.contentDocument); }
+  catch (e) { return false; } };
+const frames = Array.from(document.querySelectorAll('iframe, frame, object, embed'));
+const opaque = frames.length && !document.querySelector('script') ? frames.filter((f) => !plain(f)).length
+  : frames.length;
+return [K.focusables.length, pos, stops, opaque];
 """
 
 _DRAIN = r"""
@@ -512,7 +521,7 @@ def _finding(rule_id: str, nodes: list[tuple[dict[str, Any], str]]) -> Finding:
 
 
 def _listeners(driver: WebDriver) -> list[dict[str, Any]] | None:
-    """The page's event listeners (window, document and every element, shadow DOM included; CDP), or ``None``.
+    """The event listeners of the window and every element of the page, shadow DOM included (CDP), or ``None``.
 
     Read before the walk adds its own listeners to the window.
     """
@@ -595,14 +604,15 @@ def keyboard_walk(driver: WebDriver, *, max_seconds: float = MAX_SECONDS) -> Key
 
 def _run(w: _Walker) -> None:
     result = w.result
-    listeners = _listeners(w.driver)
-    focusable, positive, frames, stops = w.js(_SETUP)
+    listeners = _listeners(w.driver)  # before the walk adds its own
+    focusable, positive, stops, opaque = w.js(_SETUP)
     result.focusable = focusable
+    has_cdp = listeners is not None
     if listeners is not None:
         _mark_listeners(w, listeners)
-    # Without a script that reacts to keys or focus (or a frame whose scripts CDP does not list here),
-    # Shift+Tab goes Tab's way back: a short backward pass checks that, instead of a whole one.
-    scripted = listeners is None or frames > 0 or any(item.get("type") in KEY_EVENTS for item in listeners)
+    # Without a script that reacts to keys or focus (a frame that may run one counts as one), Shift+Tab goes
+    # Tab's way back: a short backward pass checks that, instead of a whole one.
+    scripted = listeners is None or opaque > 0 or any(item.get("type") in KEY_EVENTS for item in listeners)
     limit = 2 * focusable + 20 if focusable else 4
     # the first call covers the page: leave the start point, enter, every stop, the start point, leave, come back
     first = min(limit, max(BATCH, stops + 4))
@@ -640,7 +650,7 @@ def _run(w: _Walker) -> None:
             else:
                 nodes["kbd-trap"].append(summary)
     infos = w.describe(reached)
-    if listeners is not None:
+    if has_cdp:
         nodes["kbd-focus-not-visible"] = _not_visible(w, forward, same, infos)
     if positive:
         nodes["kbd-focus-order"] = _order_jumps(forward, infos)
