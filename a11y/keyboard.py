@@ -26,7 +26,10 @@ and scrolls back to the top when done). It reports, as :class:`~a11y.findings.Fi
   positive ``tabindex`` count: layout-driven orders are left alone.
 
 The walk is bounded: at most ``2 × focusable elements + 20`` presses each way and
-``max_seconds`` in all; :class:`KeyboardWalk` says what it cost.
+``max_seconds`` in all; :class:`KeyboardWalk` says what it cost. Key presses are the cost (each
+one a focus change, a scroll and a frame in the browser), so the first WebDriver call sends the
+Tabs the page should need, and a page where no script listens to keys or focus gets a short
+Shift+Tab check (its backward order can only be the forward one reversed) instead of a whole pass.
 """
 
 from __future__ import annotations
