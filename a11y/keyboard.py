@@ -223,6 +223,7 @@ const plain = (f) => { try { return f.localName.endsWith('frame') && scriptless(
 const frames = Array.from(document.querySelectorAll('iframe, frame, object, embed'));
 const opaque = frames.length && !document.querySelector('script') ? frames.filter((f) => !plain(f)).length
   : frames.length;
+K.start();  // an inert page (a modal <dialog>) refuses the start point: then the walk starts where focus is
 return [K.focusables.length, pos, stops, opaque];
 """
 
@@ -406,6 +407,16 @@ el.focus({preventScroll: false});
 return K.deepActive() === el;
 """
 
+_BACK_START = r"""
+// Focus where the Tab pass started, for Shift+Tab from there; that pass only needs the order, not the styles.
+const K = window.__a11yKbd; const el = K.els[arguments[0]];
+if (!el) return false;
+K.styles = false;
+el.focus();
+K.log = [];
+return K.deepActive() === el;
+"""
+
 _RECT = r"""
 const K = window.__a11yKbd; const el = K.els[arguments[0]]; K.settle();
 const r = el.getBoundingClientRect();
@@ -432,6 +443,7 @@ class _Walker:
         self.driver, self.deadline = driver, time.monotonic() + max_seconds
         self.result = KeyboardWalk()
         self.started = time.monotonic()
+        self.mouse_moved = False
 
     def js(self, script: str, *args: Any) -> Any:
         return self.driver.execute_script(script, *args)
@@ -597,7 +609,8 @@ def keyboard_walk(driver: WebDriver, *, max_seconds: float = MAX_SECONDS) -> Key
         result.ended = "error"
     finally:
         try:
-            _mouse_away(walker)
+            if walker.mouse_moved:
+                _mouse_away(walker)
             driver.execute_script(_RESET)
         except WebDriverException:
             pass
@@ -625,14 +638,7 @@ def _run(w: _Walker) -> None:
     forward: list[int] = []
     same: dict[int, bool | None] = {}
     for shift in (False, True):
-        if not shift:
-            # an inert page (a modal <dialog>) refuses the start point: then walk from where focus is
-            w.js("return window.__a11yKbd.start();")
-        elif forward:
-            if not w.js("window.__a11yKbd.styles = false;" + _FOCUS_INDEX, forward[0]):
-                break
-            w.js(_DRAIN)
-        else:
+        if shift and not (forward and w.js(_BACK_START, forward[0])):  # (the setup focused Tab's start point)
             break
         known = shift and not scripted and result.ended == "complete"
         order, looks, ended, trapped = w.walk(shift, limit, SPOT_CHECK if known else first,
@@ -777,6 +783,7 @@ def _hover_only(w: _Walker, triggers: list[int]) -> list[tuple[dict[str, Any], s
         if not hidden:
             continue
         element = w.js("return window.__a11yKbd.els[arguments[0]];", index)
+        w.mouse_moved = True
         try:
             ActionChains(w.driver, duration=0).move_to_element(element).perform()
         except WebDriverException:
