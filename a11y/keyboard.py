@@ -444,6 +444,7 @@ class _Walker:
         self.result = KeyboardWalk()
         self.started = time.monotonic()
         self.mouse_moved = False
+        self.hold_tab = False  # no page script listens to keys or focus: hold Tab down instead of pressing it
 
     def js(self, script: str, *args: Any) -> Any:
         return self.driver.execute_script(script, *args)
@@ -452,12 +453,22 @@ class _Walker:
         if time.monotonic() > self.deadline:
             raise _TimeUp
 
-    def press(self, key: str, times: int, shift: bool = False) -> None:
+    def press(self, key: str, times: int, shift: bool = False, held: bool = False) -> None:
+        """Press ``key`` ``times`` times, or (``held``) hold it down for as many auto-repeated key downs.
+
+        Held, the browser handles half the events, and moves focus the same; only a page script
+        listening to keys could tell the difference.
+        """
         chain = ActionChains(self.driver, duration=0)
         if shift:
             chain.key_down(Keys.SHIFT)
         for _ in range(times):
-            chain.send_keys(key)
+            if held:
+                chain.key_down(key)
+            else:
+                chain.send_keys(key)
+        if held:
+            chain.key_up(key)
         if shift:
             chain.key_up(Keys.SHIFT)
         chain.perform()
@@ -484,7 +495,7 @@ class _Walker:
         while sent < limit:
             self.check_time()
             n = min(first if sent == 0 else BATCH, limit - sent)
-            self.press(Keys.TAB, n, shift)
+            self.press(Keys.TAB, n, shift, held=self.hold_tab)
             sent += n
             log, active, _ = self.js(_DRAIN)
             for entry in log:
@@ -629,6 +640,7 @@ def _run(w: _Walker) -> None:
     # Without a script that reacts to keys or focus (a frame that may run one counts as one), Shift+Tab goes
     # Tab's way back: a short backward pass checks that, instead of a whole one.
     scripted = listeners is None or opaque > 0 or any(item.get("type") in KEY_EVENTS for item in listeners)
+    w.hold_tab = not scripted
     limit = 2 * focusable + 20 if focusable else 4
     # the first call covers the page: leave the start point, enter, every stop, the start point, leave, come back
     first = min(limit, max(BATCH, stops + 4))
