@@ -26,7 +26,10 @@ and scrolls back to the top when done). It reports, as :class:`~a11y.findings.Fi
   positive ``tabindex`` count: layout-driven orders are left alone.
 
 The walk is bounded: at most ``2 × focusable elements + 20`` presses each way and
-``max_seconds`` in all; :class:`KeyboardWalk` says what it cost.
+``max_seconds`` in all; :class:`KeyboardWalk` says what it cost. Key presses are the cost (each
+one a focus change, a scroll and a frame in the browser), so the first WebDriver call sends the
+Tabs the page should need, and a page where no script listens to keys or focus gets a short
+Shift+Tab check (its backward order can only be the forward one reversed) instead of a whole pass.
 """
 
 from __future__ import annotations
@@ -52,7 +55,11 @@ _UNDERSTANDING = "https://www.w3.org/WAI/WCAG22/Understanding/"
 MAX_SECONDS = 20.0
 """Default time cap of one page's walk (both directions and the follow-up checks)."""
 BATCH = 8
-"""Key presses sent in one WebDriver call."""
+"""Key presses sent in one WebDriver call after the first (which covers the whole page, at least ``BATCH``)."""
+SPOT_CHECK = BATCH
+"""Shift+Tab presses that check the backward order on a page no script can change it on."""
+KEY_EVENTS = frozenset(("keydown", "keyup", "keypress", "focus", "blur", "focusin", "focusout"))
+"""Listeners that may change where Tab and Shift+Tab take focus (a page without any gets the short backward pass)."""
 MAX_SUSPECTS = 10
 """Elements whose focus style did not change that get the pixel comparison (the rest are left out)."""
 MAX_HOVER = 15
@@ -114,7 +121,7 @@ class KeyboardWalk:
 # One object, window.__a11yKbd, holds the element registry and the event log of the walk.
 
 _SETUP = r"""
-const K = window.__a11yKbd = {els: [], ids: new Map(), log: [], snap: new Map(), marks: new Map()};
+const K = window.__a11yKbd = {els: [], ids: new Map(), log: [], snap: new Map(), marks: new Map(), styles: true};
 K.id = (el) => { if (!K.ids.has(el)) { K.ids.set(el, K.els.length); K.els.push(el); } return K.ids.get(el); };
 K.up = (n) => n.parentElement || (n.parentNode && n.parentNode.host) || null;
 K.deepActive = () => {
@@ -172,8 +179,8 @@ K.onKey = (e) => { if (e.key === 'Tab') K.log.push(['key', e.shiftKey ? 1 : 0]);
 K.onFocus = (e) => {
   let el = e.composedPath()[0];
   if (!(el instanceof Element) || el.hasAttribute('data-a11y-kbd')) return;
-  getComputedStyle(el).outlineStyle; K.settle();
-  const before = K.snap.get(el);
+  const before = K.styles ? K.snap.get(el) : undefined;  // the Shift+Tab pass only needs the order
+  if (before !== undefined) { getComputedStyle(el).outlineStyle; K.settle(); }
   K.log.push(['focus', K.id(el), before === undefined ? null : before === K.sig(el)]);
 };
 addEventListener('keydown', K.onKey, true);
@@ -193,7 +200,31 @@ K.start = () => {
 };
 let pos = 0;
 for (const el of K.focusables) if (el.tabIndex > 0) pos++;
-return [K.focusables.length, pos];
+// Tab stops to expect: date and time inputs have one per field (and one for the picker; Chromium, en-US).
+const INNER = {date: 3, time: 3, 'datetime-local': 6, month: 2, week: 2};
+// A group of radio buttons is one stop.
+const groups = new Set();
+let stops = 0;
+for (const el of K.focusables) {
+  if (el.localName !== 'input') { stops++; continue; }
+  if (el.type === 'radio' && el.name) {
+    const group = (el.form ? K.id(el.form) : -1) + '/' + el.name;
+    if (groups.has(group)) continue;
+    groups.add(group);
+  }
+  stops += 1 + (INNER[el.type] || 0);
+}
+// Frames whose listeners CDP may not list (it lists this document's): all but same-origin frames without a
+// script, an on* attribute or a frame inside, in a page without a script (that could listen to their windows).
+const scriptless = (d) => !!d && !d.querySelector('script, iframe, frame, object, embed')
+  && !Array.from(d.querySelectorAll('*')).some((el) => el.getAttributeNames().some((a) => a.startsWith('on')));
+const plain = (f) => { try { return f.localName.endsWith('frame') && scriptless(f.contentDocument); }
+  catch (e) { return false; } };
+const frames = Array.from(document.querySelectorAll('iframe, frame, object, embed'));
+const opaque = frames.length && !document.querySelector('script') ? frames.filter((f) => !plain(f)).length
+  : frames.length;
+K.start();  // an inert page (a modal <dialog>) refuses the start point: then the walk starts where focus is
+return [K.focusables.length, pos, stops, opaque];
 """
 
 _DRAIN = r"""
@@ -376,6 +407,16 @@ el.focus({preventScroll: false});
 return K.deepActive() === el;
 """
 
+_BACK_START = r"""
+// Focus where the Tab pass started, for Shift+Tab from there; that pass only needs the order, not the styles.
+const K = window.__a11yKbd; const el = K.els[arguments[0]];
+if (!el) return false;
+K.styles = false;
+el.focus();
+K.log = [];
+return K.deepActive() === el;
+"""
+
 _RECT = r"""
 const K = window.__a11yKbd; const el = K.els[arguments[0]]; K.settle();
 const r = el.getBoundingClientRect();
@@ -402,6 +443,8 @@ class _Walker:
         self.driver, self.deadline = driver, time.monotonic() + max_seconds
         self.result = KeyboardWalk()
         self.started = time.monotonic()
+        self.mouse_moved = False
+        self.hold_tab = False  # no page script listens to keys or focus: hold Tab down instead of pressing it
 
     def js(self, script: str, *args: Any) -> Any:
         return self.driver.execute_script(script, *args)
@@ -410,41 +453,54 @@ class _Walker:
         if time.monotonic() > self.deadline:
             raise _TimeUp
 
-    def press(self, key: str, times: int, shift: bool = False) -> None:
+    def press(self, key: str, times: int, shift: bool = False, held: bool = False) -> None:
+        """Press ``key`` ``times`` times, or (``held``) hold it down for as many auto-repeated key downs.
+
+        Held, the browser handles half the events, and moves focus the same; only a page script
+        listening to keys could tell the difference.
+        """
         chain = ActionChains(self.driver, duration=0)
         if shift:
             chain.key_down(Keys.SHIFT)
         for _ in range(times):
-            chain.send_keys(key)
+            if held:
+                chain.key_down(key)
+            else:
+                chain.send_keys(key)
+        if held:
+            chain.key_up(key)
         if shift:
             chain.key_up(Keys.SHIFT)
         chain.perform()
         if key == Keys.TAB:
             self.result.presses += times
 
-    def walk(self, shift: bool, limit: int) -> tuple[list[int], dict[int, bool | None], str, list[int]]:
+    def walk(self, shift: bool, limit: int, first: int = BATCH, expect: list[int] | None = None
+             ) -> tuple[list[int], dict[int, bool | None], str, list[int]]:
         """Press Tab (or Shift+Tab) until focus comes back to where it entered the page.
 
-        Returns the elements in the order focus reached them, whether each looked the same
-        focused as unfocused, how the walk ended and (for a trap) the elements focus stays among.
+        ``first`` presses go in the first WebDriver call (enough for the whole page when the
+        estimate of focusable elements is right), ``BATCH`` in each after it. With ``expect``
+        (the order already known), the walk stops after its first call when focus went exactly
+        that way so far. Returns the elements in the order focus reached them, whether each
+        looked the same focused as unfocused, how the walk ended and (for a trap) the elements
+        focus stays among.
         """
         order: list[int] = []        # distinct elements, in the order focus first reached them
         trail: list[int] = []        # every focus event
         same: dict[int, bool | None] = {}
         left_since = False           # focus left the top document since the first element was focused
-        still = 0                    # presses in a row with no focus event at all
+        still = 0                    # presses in a row with no focus event at all (a date input has a few)
         sent = 0
         while sent < limit:
             self.check_time()
-            n = min(BATCH, limit - sent)
-            self.press(Keys.TAB, n, shift)
+            n = min(first if sent == 0 else BATCH, limit - sent)
+            self.press(Keys.TAB, n, shift, held=self.hold_tab)
             sent += n
             log, active, _ = self.js(_DRAIN)
             for entry in log:
                 if entry[0] == "key":
                     still += 1
-                    if still >= 4 and active is not None and trail and trail[-1] == active:
-                        return order, same, "trap", [active]
                     continue
                 still = 0
                 if entry[0] == "out":
@@ -461,6 +517,12 @@ class _Walker:
                     at = [i for i, x in enumerate(trail) if x == index]
                     cycle = list(dict.fromkeys(trail[at[-2]:at[-1]]))
                     return order, same, "trap", cycle or [index]
+            if still >= BATCH and active is not None and trail and trail[-1] == active:
+                return order, same, "trap", [active]  # the last BATCH presses or more left focus where it was
+            if expect is not None:
+                if order and order == expect[:len(order)]:
+                    return order, same, "complete", []
+                expect = None  # focus went another way: walk all of it
         return order, same, "presses", []
 
     # findings ---------------------------------------------------------------------------------
@@ -484,15 +546,25 @@ def _finding(rule_id: str, nodes: list[tuple[dict[str, Any], str]]) -> Finding:
                           for info, summary in nodes])
 
 
-def _mark_listeners(w: _Walker) -> bool:
-    """Tell the page which elements have click or hover listeners (CDP); False without CDP."""
-    driver = w.driver
+def _listeners(driver: WebDriver) -> list[dict[str, Any]] | None:
+    """The event listeners of the window and every element of the page, shadow DOM included (CDP), or ``None``.
+
+    Read before the walk adds its own listeners to the window.
+    """
+    found: list[dict[str, Any]] = []
     try:
-        doc = cdp(driver, "Runtime.evaluate", {"expression": "document"})["result"]["objectId"]
-        listeners = cdp(driver, "DOMDebugger.getEventListeners",
-                        {"objectId": doc, "depth": -1, "pierce": True}).get("listeners", [])
+        for expression, depth in (("window", 0), ("document", -1)):
+            target = cdp(driver, "Runtime.evaluate", {"expression": expression})["result"]["objectId"]
+            found += cdp(driver, "DOMDebugger.getEventListeners",
+                         {"objectId": target, "depth": depth, "pierce": True}).get("listeners", [])
     except (CdpUnavailableError, WebDriverException, KeyError):
-        return False
+        return None
+    return found
+
+
+def _mark_listeners(w: _Walker, listeners: list[dict[str, Any]]) -> None:
+    """Tell the page which elements have click or hover listeners."""
+    driver = w.driver
     wanted: dict[int, set[str]] = {}
     for item in listeners:
         if item.get("type") in ("click", "mousedown", "mouseup", "pointerdown", "pointerup", "mouseenter",
@@ -508,7 +580,6 @@ def _mark_listeners(w: _Walker) -> bool:
                 "functionDeclaration": "function(t) { if (this.nodeType === 1) window.__a11yKbd.marks.set(this, t); }"})
         except (WebDriverException, KeyError):
             continue
-    return True
 
 
 def keyboard_walk(driver: WebDriver, *, max_seconds: float = MAX_SECONDS) -> KeyboardWalk:
@@ -549,7 +620,8 @@ def keyboard_walk(driver: WebDriver, *, max_seconds: float = MAX_SECONDS) -> Key
         result.ended = "error"
     finally:
         try:
-            _mouse_away(walker)
+            if walker.mouse_moved:
+                _mouse_away(walker)
             driver.execute_script(_RESET)
         except WebDriverException:
             pass
@@ -559,26 +631,30 @@ def keyboard_walk(driver: WebDriver, *, max_seconds: float = MAX_SECONDS) -> Key
 
 def _run(w: _Walker) -> None:
     result = w.result
-    focusable, positive = w.js(_SETUP)
+    listeners = _listeners(w.driver)  # before the walk adds its own
+    focusable, positive, stops, opaque = w.js(_SETUP)
     result.focusable = focusable
-    has_cdp = _mark_listeners(w)
+    has_cdp = listeners is not None
+    if listeners is not None:
+        _mark_listeners(w, listeners)
+    # Without a script that reacts to keys or focus (a frame that may run one counts as one), Shift+Tab goes
+    # Tab's way back: a short backward pass checks that, instead of a whole one.
+    scripted = listeners is None or opaque > 0 or any(item.get("type") in KEY_EVENTS for item in listeners)
+    w.hold_tab = not scripted
     limit = 2 * focusable + 20 if focusable else 4
+    # the first call covers the page: leave the start point, enter, every stop, the start point, leave, come back
+    first = min(limit, max(BATCH, stops + 4))
     reached: list[int] = []
     nodes: dict[str, list[tuple[dict[str, Any], str]]] = {rule: [] for rule in RULES}
     trap_done: set[frozenset[int]] = set()
     forward: list[int] = []
     same: dict[int, bool | None] = {}
     for shift in (False, True):
-        if not shift:
-            # an inert page (a modal <dialog>) refuses the start point: then walk from where focus is
-            w.js("return window.__a11yKbd.start();")
-        elif forward:
-            if not w.js(_FOCUS_INDEX, forward[0]):
-                break
-            w.js(_DRAIN)
-        else:
+        if shift and not (forward and w.js(_BACK_START, forward[0])):  # (the setup focused Tab's start point)
             break
-        order, looks, ended, trapped = w.walk(shift, limit)
+        known = shift and not scripted and result.ended == "complete"
+        order, looks, ended, trapped = w.walk(shift, limit, SPOT_CHECK if known else first,
+                                              forward[::-1] if known else None)
         reached += order
         if not shift:
             forward, same = order, looks
@@ -719,6 +795,7 @@ def _hover_only(w: _Walker, triggers: list[int]) -> list[tuple[dict[str, Any], s
         if not hidden:
             continue
         element = w.js("return window.__a11yKbd.els[arguments[0]];", index)
+        w.mouse_moved = True
         try:
             ActionChains(w.driver, duration=0).move_to_element(element).perform()
         except WebDriverException:

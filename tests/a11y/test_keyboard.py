@@ -189,3 +189,22 @@ def test_a_page_that_navigates_during_the_walk_ends_it_without_failing(driver, s
     walk = keyboard.keyboard_walk(driver)
     assert (walk.ended, walk.findings) == ("error", [])
     assert driver.execute_script("return 1") == 1
+
+
+@pytest.mark.browser
+def test_a_trap_only_shift_tab_meets_is_found_going_back(driver, site_url):
+    driver.get(f"{site_url}/keyboard/trap-back.html")
+    walk = keyboard.keyboard_walk(driver)
+    assert found(walk) == {"kbd-trap": ["#query"]}
+    assert walk.findings[0].nodes[0].summary.startswith(
+        "Focus stays on #query \u201cTitle or author\u201d: Shift+Tab no longer moves focus after reaching it")
+    assert (walk.stops, walk.ended) == (6, "trap")
+
+
+@pytest.mark.browser
+def test_a_page_without_scripts_gets_one_tab_call_and_a_short_shift_tab_check(driver, site_url):
+    driver.get(f"{site_url}/clean/index.html")
+    walk = keyboard.keyboard_walk(driver)
+    assert walk.ended == "complete" and walk.stops == walk.focusable > keyboard.SPOT_CHECK
+    # forward: leave the start point, enter, every stop, the start point, leave, come back; back: the spot check
+    assert walk.presses == walk.stops + 4 + keyboard.SPOT_CHECK
