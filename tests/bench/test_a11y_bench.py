@@ -139,3 +139,14 @@ def test_a_spa_page_renders_its_defects_late_and_our_default_audit_waits_for_the
     assert page.rendered_late == page.planted == {"color-contrast", "link-name", "select-name"}
     assert page.planted <= settled
     assert not (page.rendered_late & at_load)
+
+
+def test_the_tool_lists_are_checked(capsys):
+    from bench.a11y_bench import _parse_args
+
+    args = _parse_args(["--pages", "4", "--tools", "ours-w2,pa11y-ci", "--spa-tools", ""])
+    assert (args.pages, args.tools, args.spa_tools) == (4, ["ours-w2", "pa11y-ci"], [])
+    assert _parse_args([]).spa_tools == ["pa11y-ci", "axe-cli", "ours-w2"]
+    with pytest.raises(SystemExit):
+        _parse_args(["--spa-tools", "reference"])
+    assert "unknown tool(s) reference in --spa-tools" in capsys.readouterr().err
