@@ -10,11 +10,18 @@ A or AA rules of impact serious or critical, so every peer reports them by defau
 (pa11y-ci drops moderate and minor axe results unless asked).
 
 The output is deterministic for a given seed: same bytes, same planted rules.
+
+:func:`generate_spa_site` writes the same pages as script-rendered ones, like a
+single-page app: the HTML document is a shell that says "Loading..." and fetches the
+page's content (with its planted body and iframe defects) as JSON, then renders it
+:data:`SPA_RENDER_DELAY_MS` after the data arrived. A tool that audits at the ``load``
+event sees only the shell (whose ``lang`` and ``<title>`` defects are planted there).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +42,9 @@ FRAME_ONLY_RULE = "button-name"
 """Planted only inside iframe documents: found only by tools that audit frames."""
 
 FRAME_EVERY = 5
+
+SPA_RENDER_DELAY_MS = 1000
+"""Script-rendered pages render their content this long after its JSON arrived."""
 
 SITE_NAME = "Northwind Public Library"
 TOPICS = (
@@ -88,6 +98,8 @@ class SitePage:
     frame_only: frozenset[str] = frozenset()
     has_iframe: bool = False
     size: int = 0
+    rendered_late: frozenset[str] = frozenset()
+    """Planted rules that exist only once the page's script has rendered (script-rendered pages)."""
 
 
 @dataclass
@@ -119,20 +131,39 @@ def generate_site(root: Path, n_pages: int = 50, seed: int = 2026) -> Site:
     Site
         The root and one :class:`SitePage` per page with its planted rules.
     """
+    return _generate(root, n_pages, seed, spa=False)
+
+
+def generate_spa_site(root: Path, n_pages: int = 50, seed: int = 2026) -> Site:
+    """Write ``n_pages`` script-rendered pages (``spa-01.html`` onwards) and their JSON under ``root``.
+
+    Each page holds the same content and planted defects as :func:`generate_site`'s page of
+    the same number and seed, but the body arrives as ``data/spa-NN.json`` (``{"title":
+    str | null, "html": str}``) and is rendered :data:`SPA_RENDER_DELAY_MS` after it was
+    fetched; until then the page shows a "Loading..." status. The shell keeps the page's
+    ``lang`` and ``<title>`` (and so their planted defects); every other planted rule is in
+    ``rendered_late``. Images and iframe documents are shared with the static pages.
+    """
+    return _generate(root, n_pages, seed, spa=True)
+
+
+def _generate(root: Path, n_pages: int, seed: int, *, spa: bool) -> Site:
     if n_pages < 1:
         raise ValueError(f"n_pages must be at least 1, got {n_pages}")
     root = Path(root)
     (root / "img").mkdir(parents=True, exist_ok=True)
     (root / "frames").mkdir(parents=True, exist_ok=True)
+    if spa:
+        (root / "data").mkdir(parents=True, exist_ok=True)
     _write_images(root / "img")
     rng = random.Random(seed)
     site = Site(root=root)
     for number in range(1, n_pages + 1):
-        site.pages.append(_write_page(root, number, n_pages, rng))
+        site.pages.append(_write_page(root, number, n_pages, rng, spa=spa))
     return site
 
 
-def _write_page(root: Path, number: int, n_pages: int, rng: random.Random) -> SitePage:
+def _write_page(root: Path, number: int, n_pages: int, rng: random.Random, *, spa: bool = False) -> SitePage:
     topic = TOPICS[(number - 1) % len(TOPICS)]
     layout = LAYOUTS[(number - 1) % len(LAYOUTS)]
     planted = {PLANTED_RULES[(2 * number + k) % len(PLANTED_RULES)] for k in range(3)}
@@ -171,10 +202,41 @@ def _write_page(root: Path, number: int, n_pages: int, rng: random.Random) -> Si
     while len(text.encode()) < PAGE_BYTES - 1024:
         body.insert(len(body) - 1, page.article(level=2))
         text = "\n".join([head, *body, *tail])
+    all_planted = frozenset(planted | frame_only)
+    if spa:
+        path = f"spa-{number:02d}.html"
+        content = "\n".join([*body, *tail[:-1]])
+        title = f"{topic} | {SITE_NAME}" if with_title else None
+        (root / "data" / f"spa-{number:02d}.json").write_text(
+            json.dumps({"title": title, "html": content}), encoding="utf-8")
+        text = _spa_shell(head, f"data/spa-{number:02d}.json")
+        (root / path).write_text(text, encoding="utf-8")
+        late = all_planted - {LANG_RULE, TITLE_RULE}
+        return SitePage(path=path, planted=all_planted, frame_only=frozenset(frame_only),
+                        has_iframe=has_iframe, size=len(text.encode()) + len(content.encode()),
+                        rendered_late=late)
     path = f"page-{number:02d}.html"
     (root / path).write_text(text, encoding="utf-8")
-    return SitePage(path=path, planted=frozenset(planted | frame_only), frame_only=frozenset(frame_only),
+    return SitePage(path=path, planted=all_planted, frame_only=frozenset(frame_only),
                     has_iframe=has_iframe, size=len(text.encode()))
+
+
+def _spa_shell(head: str, data_path: str) -> str:
+    """The script-rendered page: its head, a "Loading..." status, and the script that renders the JSON."""
+    head = head.replace("<title>", "<title>Loading: ", 1)
+    return f"""{head}
+<div id="app"><p role="status">Loading...</p></div>
+<script>
+fetch({json.dumps(data_path)})
+  .then((response) => response.json())
+  .then((page) => setTimeout(() => {{
+    if (page.title) document.title = page.title;
+    document.getElementById("app").innerHTML = page.html;
+  }}, {SPA_RENDER_DELAY_MS}));
+</script>
+</body>
+</html>
+"""
 
 
 def _head(topic: str, with_lang: bool, with_title: bool) -> str:
