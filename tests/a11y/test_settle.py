@@ -140,6 +140,12 @@ def test_clean_single_page_app_gives_nothing_at_all(driver, site_url):
 
 
 @pytest.mark.browser
+def test_a_frame_inserted_late_is_audited_once_its_document_arrived(driver, site_url):
+    result = audit_page(driver, f"{site_url}/late/frame.html")
+    assert (counts(result), result.settle) == ({"button-name": 1}, QUIET)
+
+
+@pytest.mark.browser
 def test_a_pending_timer_is_waited_for(driver, site_url):
     result = audit_page(driver, f"{site_url}/late/timer.html")
     assert (counts(result), result.settle) == ({"image-alt": 1}, QUIET)
