@@ -9,10 +9,11 @@ from typing import Any
 from a11y.reporters._common import format_target
 
 COLUMNS = ("page", "kind", "rule", "impact", "screen_reader", "source", "help", "help_url",
-           "target", "html", "fingerprint", "baseline")
+           "target", "html", "fingerprint", "baseline", "state")
 """CSV header. ``kind`` is ``violation``, ``needs-review`` or ``error`` (a page that could not
 be audited: one row, its message in ``help``); ``baseline`` is ``new``/``unchanged`` after a
-baseline comparison, else empty."""
+baseline comparison, else empty; ``state`` names the state the element was seen in (a control
+opened, an ``audit`` step; :mod:`a11y.states`), empty for the page as loaded."""
 
 def render_csv(report: dict[str, Any]) -> str:
     """The report as CSV with the header :data:`COLUMNS`.
@@ -43,5 +44,5 @@ def render_csv(report: dict[str, Any]) -> str:
                         source=f.get("source", "axe"), help=f.get("help", ""),
                         help_url=f.get("help_url", ""), target=format_target(node.get("target", [])),
                         html=node.get("html", ""), fingerprint=node["fingerprint"],
-                        baseline=node.get("baseline", ""))
+                        baseline=node.get("baseline", ""), state=f.get("state", ""))
     return out.getvalue()

@@ -9,7 +9,7 @@ from a11y.reporters._common import format_target, plural, xml_safe
 
 
 def _node_text(finding: dict[str, Any]) -> str:
-    lines = []
+    lines = [f"Seen {finding['state']}"] if finding.get("state") else []
     for node in finding["nodes"]:
         lines.append(f"- {format_target(node.get('target', []))}")
         lines.append(f"  {node.get('html', '')}")

@@ -63,6 +63,8 @@ def _result(finding: dict[str, Any], node: dict[str, Any], url: str, rule_index:
                        "screen-reader": bool(finding.get("screen_reader")),
                        "source": finding.get("source", "axe")},
     }
+    if finding.get("state"):  # seen only after a control was opened or a scripted step (a11y.states)
+        result["properties"]["state"] = finding["state"]
     if node.get("baseline"):
         result["baselineState"] = node["baseline"]  # "new" | "unchanged", SARIF's own words
     return result

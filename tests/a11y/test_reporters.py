@@ -95,7 +95,8 @@ def test_csv_one_row_per_element_plus_error_rows():
         "screen_reader": "true", "source": "axe", "help": "Images must have alternative text",
         "help_url": "https://dequeuniversity.com/rules/axe/4.10/image-alt?application=axeAPI",
         "target": "img", "html": '<img src="logo.png" width="120" height="40">',
-        "fingerprint": v1_report()["pages"][0]["violations"][0]["nodes"][0]["fingerprint"], "baseline": ""}
+        "fingerprint": v1_report()["pages"][0]["violations"][0]["nodes"][0]["fingerprint"], "baseline": "",
+        "state": ""}
     assert (rows[3]["screen_reader"], rows[4]["kind"]) == ("false", "needs-review")
     assert [r["target"] for r in rows if r["page"] == CONTACT and r["rule"] == "label"] == [
         'input[type="text"]', 'input[type="email"]']
@@ -107,6 +108,25 @@ def test_csv_has_the_baseline_column_filled_after_a_comparison():
     rows = read_csv(render(apply_baseline(v2_report(), v1_report()), "csv"))
     assert Counter(r["baseline"] for r in rows if r["kind"] == "violation") == {"new": 1, "unchanged": 11}
     assert (rows[0]["rule"], rows[0]["baseline"]) == ("button-name", "new")
+
+
+def state_report() -> dict:
+    """One element seen on the page as loaded, one only after a menu was opened (a11y.states)."""
+    opened = make_finding("link-name", "serious", ("#menu a", '<a href="/offers/">'))
+    opened.state = "after opening button 'Products' (#nav-products)"
+    page = PageResult(url=SHOP, violations=[make_finding("image-alt", "critical", ("img", "<img>")), opened])
+    return make_report([page], axe_version="4.10.2", standard="wcag22aa")
+
+
+def test_every_report_says_which_state_an_element_was_seen_in():
+    state = "after opening button 'Products' (#nav-products)"
+    rows = read_csv(render(state_report(), "csv"))
+    assert [(r["rule"], r["state"]) for r in rows] == [("image-alt", ""), ("link-name", state)]
+    failures = ET.fromstring(render(state_report(), "junit")).iter("failure")
+    assert [f.text.splitlines()[0] for f in failures] == ["- img", f"Seen {state}"]
+    results = json.loads(render(state_report(), "sarif"))["runs"][0]["results"]
+    assert [(r["ruleId"], r["properties"].get("state")) for r in results] == [("image-alt", None), ("link-name", state)]
+    assert f"Seen {state}".replace("'", "&#x27;") in render(state_report(), "html")
 
 
 def test_csv_neutralises_formula_injection():
