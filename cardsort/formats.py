@@ -250,10 +250,14 @@ def read_bytes(data: bytes, fmt: str = "auto", source: str = "input") -> ParsedF
     return ParsedFile(format=fmt, columns=columns, lines=lines, delimiter=delimiter)
 
 
+PARALLEL_BYTES = 8 * 1024 * 1024
+"""Files at least this large are parsed on all cores (about 150,000 placements)."""
+
+
 def _read_csv(data: bytes, source: str, delimiter: str = ",") -> tuple[dict[str, Coded], int]:
     """Parse CSV bytes into dictionary-encoded columns (by stripped, lower-case name) and the row count.
 
-    pyarrow parses in parallel, checks the UTF-8 and dictionary-encodes every column;
+    pyarrow parses (in parallel from :data:`PARALLEL_BYTES` up), checks the UTF-8 and dictionary-encodes every column;
     the values are then trimmed and un-neutralised (see :func:`_clean`).
     """
     import pyarrow as pa
@@ -267,7 +271,12 @@ def _read_csv(data: bytes, source: str, delimiter: str = ",") -> tuple[dict[str,
     if data.startswith(codecs.BOM_UTF8):
         body = body[len(codecs.BOM_UTF8):]
     try:
-        table = pacsv.read_csv(pa.BufferReader(body), parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        # Threads only where they pay: pyarrow's thread pool can abort the process at interpreter exit
+        # ("terminate called without an active exception", apache/arrow#34314; seen here about once in 30
+        # runs on a busy machine), and a small file parses as fast on one thread.
+        threads = len(data) >= PARALLEL_BYTES
+        table = pacsv.read_csv(pa.BufferReader(body), read_options=pacsv.ReadOptions(use_threads=threads),
+                               parse_options=pacsv.ParseOptions(delimiter=delimiter),
                                convert_options=pacsv.ConvertOptions(
             column_types={name: text_type for name in _header(data, source, delimiter)}, check_utf8=True,
             strings_can_be_null=False, quoted_strings_can_be_null=False))
