@@ -17,7 +17,6 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -25,21 +24,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from a11y.axtree import AXNode, DomNode, PageTree, outer_html, read_page_tree
-from a11y.findings import Finding, Node, fingerprint
+from a11y.findings import UNDERSTANDING, Finding, Node, Rule, fingerprint
 from a11y.langscript import count_scripts, foreign_share, scripts_for_lang
 
-_UNDERSTANDING = "https://www.w3.org/WAI/WCAG22/Understanding/"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A custom rule: what reporters show next to its findings."""
-
-    id: str
-    impact: str
-    tags: tuple[str, ...]
-    help: str
-    help_url: str
+_UNDERSTANDING = UNDERSTANDING
 
 
 RULES: dict[str, Rule] = {r.id: r for r in (
@@ -590,10 +578,7 @@ def find_issues(tree: PageTree, snippet: Callable[[DomNode], str] | None = None)
             target, html = hit.dom.target(), snippet(hit.dom)
             nodes_by_rule[hit.rule].append(Node(target=target, html=html, summary=hit.summary,
                                                 fingerprint=fingerprint(hit.rule, target, html)))
-    return [Finding(rule=rule.id, impact=rule.impact, tags=list(rule.tags), help=rule.help,
-                    help_url=rule.help_url, screen_reader=True, source="custom",
-                    nodes=nodes_by_rule[rule.id])
-            for rule in RULES.values() if nodes_by_rule.get(rule.id)]
+    return [rule.finding(nodes_by_rule[rule.id], "custom") for rule in RULES.values() if nodes_by_rule.get(rule.id)]
 
 
 def custom_findings(driver: WebDriver, tree: PageTree | None = None) -> list[Finding]:

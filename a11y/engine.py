@@ -65,6 +65,7 @@ from a11y.browser import CdpUnavailableError, cdp, guard_of, make_driver
 from a11y.crawl import RefusedURLError, check_url
 from a11y.findings import (
     BLOCKS,
+    FIND_TARGET_JS,
     NAME_FROM_CONTENT,
     Finding,
     Node,
@@ -450,18 +451,8 @@ def run_axe(driver: WebDriver, axe: AxeScript, options: dict[str, Any],
 # reads what identifies it apart from its position: its name (labels included), the landmark
 # it is in (role and name) and the text of the nearest heading before it inside that landmark.
 # Mirrors a11y.findings.element_identity's rules for text (NAME_FROM_CONTENT, BLOCKS).
-_ANCHOR_COMMON = """
+_ANCHOR_COMMON = FIND_TARGET_JS + """
 const clean = (s) => (s || '').replace(/\\s+/g, ' ').trim().slice(0, 120);
-const find = (chain) => {
-  let root = document, el = null;
-  for (const part of chain.split(' >>> ')) {
-    if (!root) return null;
-    try { el = root.querySelector(part); } catch (e) { return null; }
-    if (!el) return null;
-    root = el.shadowRoot;
-  }
-  return el;
-};
 """
 _FIND_FRAME = _ANCHOR_COMMON + "return find(arguments[0]);"
 _ANCHORS = _ANCHOR_COMMON + """

@@ -92,6 +92,42 @@ class Finding:
         )
 
 
+FIND_TARGET_JS = """
+const find = (chain) => {
+  let root = document, el = null;
+  for (const part of chain.split(' >>> ')) {
+    if (!root) return null;
+    try { el = root.querySelector(part); } catch (e) { return null; }
+    if (!el) return null;
+    root = el.shadowRoot;
+  }
+  return el;
+};
+"""
+"""In-page JavaScript defining ``find(chain)``: the element a ``Node.target`` selector names (shadow
+levels joined by ``" >>> "``), or null. Scripts that look elements up by target start with it."""
+
+UNDERSTANDING = "https://www.w3.org/WAI/WCAG22/Understanding/"
+"""Where the W3C explains each success criterion; our own rules link their help there."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One of our own rules (tree checks, viewport checks, keyboard walk): what reporters show beside it."""
+
+    id: str
+    impact: str
+    tags: tuple[str, ...]
+    help: str
+    help_url: str
+    screen_reader: bool = True
+
+    def finding(self, nodes: list[Node], source: str) -> Finding:
+        """The finding of this rule on ``nodes``, from ``source`` (``Finding.source``)."""
+        return Finding(rule=self.id, impact=self.impact, tags=list(self.tags), help=self.help,
+                       help_url=self.help_url, screen_reader=self.screen_reader, source=source, nodes=nodes)
+
+
 @dataclass
 class PageResult:
     """What one page gave: its findings, or an error saying why it could not be audited."""

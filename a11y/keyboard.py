@@ -47,11 +47,11 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from a11y.browser import CdpUnavailableError, cdp
-from a11y.findings import Finding, Node, fingerprint
+from a11y.findings import UNDERSTANDING, Finding, Node, Rule, fingerprint
 
 log = logging.getLogger(__name__)
 
-_UNDERSTANDING = "https://www.w3.org/WAI/WCAG22/Understanding/"
+_UNDERSTANDING = UNDERSTANDING
 MAX_SECONDS = 20.0
 """Default time cap of one page's walk (both directions and the follow-up checks)."""
 BATCH = 8
@@ -68,33 +68,21 @@ MAX_LISTENERS = 100
 """Elements with click or hover listeners looked at per page (two CDP round trips each)."""
 
 
-@dataclass(frozen=True)
-class KeyboardRule:
-    """A keyboard rule: what reporters show next to its findings."""
-
-    id: str
-    impact: str
-    tags: tuple[str, ...]
-    help: str
-    help_url: str
-    screen_reader: bool
-
-
-RULES: dict[str, KeyboardRule] = {r.id: r for r in (
-    KeyboardRule("kbd-trap", "critical", ("keyboard", "cat.keyboard", "wcag2a", "wcag212"),
+RULES: dict[str, Rule] = {r.id: r for r in (
+    Rule("kbd-trap", "critical", ("keyboard", "cat.keyboard", "wcag2a", "wcag212"),
                  "Keyboard focus must be able to leave every part of the page with Tab and Shift+Tab",
                  _UNDERSTANDING + "no-keyboard-trap.html", True),
-    KeyboardRule("kbd-unreachable", "serious", ("keyboard", "cat.keyboard", "wcag2a", "wcag211"),
+    Rule("kbd-unreachable", "serious", ("keyboard", "cat.keyboard", "wcag2a", "wcag211"),
                  "Controls that act on a click must be reachable with the keyboard (Tab)",
                  _UNDERSTANDING + "keyboard.html", True),
-    KeyboardRule("kbd-hover-only", "serious", ("keyboard", "cat.keyboard", "wcag2a", "wcag211", "wcag21aa",
+    Rule("kbd-hover-only", "serious", ("keyboard", "cat.keyboard", "wcag2a", "wcag211", "wcag21aa",
                                                "wcag1413"),
                  "Content shown on mouse hover must also be shown when its trigger has keyboard focus",
                  _UNDERSTANDING + "content-on-hover-or-focus.html", True),
-    KeyboardRule("kbd-focus-order", "moderate", ("keyboard", "cat.keyboard", "wcag2a", "wcag243"),
+    Rule("kbd-focus-order", "moderate", ("keyboard", "cat.keyboard", "wcag2a", "wcag243"),
                  "Focus order must follow the reading order (no positive tabindex jumping around the page)",
                  _UNDERSTANDING + "focus-order.html", True),
-    KeyboardRule("kbd-focus-not-visible", "serious", ("keyboard", "cat.keyboard", "wcag2aa", "wcag247"),
+    Rule("kbd-focus-not-visible", "serious", ("keyboard", "cat.keyboard", "wcag2aa", "wcag247"),
                  "The element with keyboard focus must look different from when it is not focused",
                  _UNDERSTANDING + "focus-visible.html", False),
 )}
@@ -538,12 +526,9 @@ def _label(info: dict[str, Any]) -> str:
 
 
 def _finding(rule_id: str, nodes: list[tuple[dict[str, Any], str]]) -> Finding:
-    rule = RULES[rule_id]
-    return Finding(rule=rule.id, impact=rule.impact, tags=list(rule.tags), help=rule.help, help_url=rule.help_url,
-                   screen_reader=rule.screen_reader, source="keyboard",
-                   nodes=[Node(target=[info["target"]], html=info["html"], summary=summary,
-                               fingerprint=fingerprint(rule.id, [info["target"]], info["html"]))
-                          for info, summary in nodes])
+    return RULES[rule_id].finding([Node(target=[info["target"]], html=info["html"], summary=summary,
+                                        fingerprint=fingerprint(rule_id, [info["target"]], info["html"]))
+                                   for info, summary in nodes], "keyboard")
 
 
 def _listeners(driver: WebDriver) -> list[dict[str, Any]] | None:

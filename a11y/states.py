@@ -42,7 +42,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
-from a11y.findings import Finding
+from a11y.findings import FIND_TARGET_JS, Finding
 from a11y.steps import StateSettings
 
 SETTLE_MS = 1000
@@ -167,18 +167,8 @@ requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(tick, 30)));
 """
 
 # Which targets (selectors, shadow levels joined by " >>> ") lie inside the given roots.
-_INSIDE = """
+_INSIDE = FIND_TARGET_JS + """
 const [targets, roots] = arguments;
-const find = (chain) => {
-  let root = document, el = null;
-  for (const part of chain.split(' >>> ')) {
-    if (!root) return null;
-    try { el = root.querySelector(part); } catch (e) { return null; }
-    if (!el) return null;
-    root = el.shadowRoot;
-  }
-  return el;
-};
 const host = (n) => { const r = n.getRootNode(); return r && r.host ? r.host : null; };
 return targets.map((t) => {
   for (let el = find(t); el; el = host(el)) if (roots.some((r) => r.contains(el))) return true;

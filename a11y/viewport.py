@@ -35,18 +35,17 @@ what is seen, not what a screen reader reads (axe's ``meta-viewport`` is classed
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from selenium.common.exceptions import JavascriptException, TimeoutException
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from a11y.browser import CdpUnavailableError, cdp
-from a11y.findings import Finding, Node, fingerprint
+from a11y.findings import UNDERSTANDING, Finding, Node, Rule, fingerprint
 
 log = logging.getLogger(__name__)
 
-_UNDERSTANDING = "https://www.w3.org/WAI/WCAG22/Understanding/"
+_UNDERSTANDING = UNDERSTANDING
 REFLOW_WIDTH = 320
 """CSS px: WCAG 1.4.10's width (1280 px at 400 % zoom)."""
 REFLOW_HEIGHT = 256
@@ -57,27 +56,17 @@ WCAG21_STANDARDS = frozenset({"wcag21aa", "wcag22aa"})
 """Standards that include WCAG 2.1 AA (1.4.10 and 1.4.12 are 2.1 criteria)."""
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A viewport rule: what reporters show next to its findings."""
-
-    id: str
-    impact: str
-    tags: tuple[str, ...]
-    help: str
-    help_url: str
-
-
+# screen_reader=False: they change what is seen, not what is read.
 RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("vp-reflow", "serious", ("viewport", "wcag21aa", "wcag1410"),
          "Content must fit a 320 CSS px wide viewport without scrolling sideways (400 % zoom)",
-         _UNDERSTANDING + "reflow.html"),
+         _UNDERSTANDING + "reflow.html", screen_reader=False),
     Rule("vp-text-spacing-clipped", "serious", ("viewport", "wcag21aa", "wcag1412"),
          "Text must not be cut off when a reader increases line, paragraph, letter and word spacing",
-         _UNDERSTANDING + "text-spacing.html"),
+         _UNDERSTANDING + "text-spacing.html", screen_reader=False),
     Rule("vp-text-spacing-overlap", "serious", ("viewport", "wcag21aa", "wcag1412"),
          "Text must not overlap other text when a reader increases line, paragraph, letter and word spacing",
-         _UNDERSTANDING + "text-spacing.html"),
+         _UNDERSTANDING + "text-spacing.html", screen_reader=False),
 )}
 
 # Shared by both scripts: how an element is named to a developer, its selector and its snippet.
@@ -384,9 +373,7 @@ return {
 
 
 def _finding(rule_id: str, nodes: list[Node]) -> Finding:
-    rule = RULES[rule_id]
-    return Finding(rule=rule.id, impact=rule.impact, tags=list(rule.tags), help=rule.help,
-                   help_url=rule.help_url, screen_reader=False, source="viewport", nodes=nodes)
+    return RULES[rule_id].finding(nodes, "viewport")
 
 
 def _node(rule_id: str, item: dict[str, Any], summary: str) -> Node:
