@@ -128,6 +128,11 @@ class AxeScript:
     version: str
     path: str
 
+    @property
+    def bound_source(self) -> str:
+        """The build, then a mark of the document it was evaluated in (see :data:`_RUN_PARTIAL`)."""
+        return f"{self.source}\n;window[Symbol.for('a11y-audit.axe-document')] = document;"
+
 
 def default_axe_path() -> Path:
     """``axe.min.js`` inside the installed ``axe_selenium_python`` package."""
@@ -334,10 +339,17 @@ def _execute(driver: WebDriver, script: str, *args: Any, asynchronous: bool = Fa
 # in the page for axe.finishRun; with no frames to visit it finishes at once, so a
 # frameless page costs one round trip. Answers {missing: true} when the frame has
 # no axe of the wanted version yet.
+#
+# axe keeps the document it was evaluated in. A frame inserted by a script first holds an empty
+# about:blank document; when the page (or the settle wait) touches that window, Chromium runs the
+# preloaded axe in it, and when the frame's real page is same-origin the navigation keeps the same
+# window: that axe would audit the empty document and find nothing. So axe counts as present only
+# with the mark of the current document (``AxeScript.bound_source``); otherwise it is injected again.
 _RUN_PARTIAL = """
 const [version, context, options, isTop, done] = arguments;
 const KEPT = Symbol.for('a11y-audit.top-partial');
-const usable = window.axe && typeof window.axe.runPartial === 'function';
+const usable = window.axe && typeof window.axe.runPartial === 'function' &&
+  window[Symbol.for('a11y-audit.axe-document')] === document;
 if (!(usable && (version === null || window.axe.version === version))) {
   done({missing: true});
   return;
@@ -384,7 +396,7 @@ def preload_axe(driver: WebDriver, axe: AxeScript) -> bool:
     Returns ``False`` when the session has no CDP.
     """
     try:
-        cdp(driver, "Page.addScriptToEvaluateOnNewDocument", {"source": axe.source})
+        cdp(driver, "Page.addScriptToEvaluateOnNewDocument", {"source": axe.bound_source})
     except CdpUnavailableError:
         return False
     return True
@@ -394,7 +406,7 @@ def _run_partial(driver: WebDriver, axe: AxeScript, context: Any, options: dict[
                  is_top: bool) -> dict[str, Any]:
     out = _execute(driver, _RUN_PARTIAL, axe.version, context, options, is_top, asynchronous=True)
     if out.get("missing"):
-        _execute(driver, axe.source)
+        _execute(driver, axe.bound_source)
         # Now whatever axe the frame has is ours (a custom build may report another version).
         out = _execute(driver, _RUN_PARTIAL, None, context, options, is_top, asynchronous=True)
     if out.get("missing") or out.get("error"):
@@ -609,7 +621,15 @@ def open_page(driver: WebDriver, url: str, options: SettleOptions | None = None)
     if options.enabled:
         settle.instrument(driver)
     load_page(driver, url)
+    return wait_for_page(driver, options)
 
+
+def wait_for_page(driver: WebDriver, options: SettleOptions) -> Settled:
+    """Settle the page as it is now (after loading it, or after scripted steps changed it).
+
+    A page that navigates while it is waited for (a script redirect) is waited for once more;
+    a wait that still fails is noted and the page is audited as it is.
+    """
     def execute(script: str, *args: Any) -> Any:
         return _execute(driver, script, *args, asynchronous=True)
 
@@ -621,7 +641,7 @@ def open_page(driver: WebDriver, url: str, options: SettleOptions | None = None)
         except (JavascriptException, TimeoutException, StaleElementReferenceException) as exc:
             if attempt == 2:
                 return Settled(settled=False, note=f"waiting for the page failed: {_first_line(exc)}")
-            log.debug("settling %s failed once (%s); again", url, _first_line(exc))
+            log.debug("settling %s failed once (%s); again", driver.current_url, _first_line(exc))
     raise AssertionError("unreachable")
 
 
@@ -712,9 +732,18 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
         anchor_findings(driver, changing)
         page.add(changing, [], label)
 
+    settled: list[Settled] = []
+
+    def settle_again(label: str) -> None:
+        """After steps changed the page (a click, a navigation), let it settle before the next audit."""
+        again = wait_for_page(driver, settle_options or settle.SettleOptions())
+        if again.note:
+            settled.append(Settled(settled=again.settled, scrolls=again.scrolls, note=f"{label}: {again.note}"))
+
     try:
-        settled = open_page(driver, url, settle_options)  # load -> settle -> scroll
-        run_steps(driver, steps, audit_state, url)
+        settled.append(open_page(driver, url, settle_options))  # load -> settle -> scroll
+        run_steps(driver, steps, audit_state, url, settle_again if settle_options is None or
+                  settle_options.enabled else None)
     except (PageLoadError, StepError) as exc:
         return PageResult(url=url, status="error", error=str(exc))
     except TimeoutException:
@@ -725,8 +754,10 @@ def audit_page(driver: WebDriver, url: str, *, standard: str = DEFAULT_STANDARD,
     if explore:
         log.info("%s: %d of %d controls opened in %.2f s", url, cost.opened, cost.controls, cost.seconds)
     waited = settle_options is None or settle_options.enabled
+    notes = "; ".join(s.note for s in settled if s.note) or None
+    summary = Settled(settled=all(s.settled for s in settled), scrolls=settled[0].scrolls, note=notes)
     return PageResult(url=url, violations=page.violations, incomplete=page.incomplete,
-                      keyboard=walks[0].cost() if walks else None, settle=settled.to_dict() if waited else None,
+                      keyboard=walks[0].cost() if walks else None, settle=summary.to_dict() if waited else None,
                       states=cost.to_dict() if explore else None)
 
 

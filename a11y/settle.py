@@ -61,7 +61,10 @@ _KEY = "a11y-audit.settle"
 INSTRUMENT = """
 (() => {
   const KEY = Symbol.for('__KEY__');
-  if (window[KEY]) return;
+  if (window[KEY]) {  // a window kept from an empty frame document: watch its new document too
+    if (window[KEY].doc !== document) window[KEY].watch(document);
+    return;
+  }
   const now = () => performance.now();
   const s = {pending: 0, timers: 0, last: now(), io: 0, scrollers: 0, inTimer: 0,
              setTimeout: window.setTimeout.bind(window), clearTimeout: window.clearTimeout.bind(window)};
@@ -121,16 +124,21 @@ INSTRUMENT = """
     return listen.call(this, type, ...rest);
   };
   const scriptLoaded = (el) => {
-    if (el.localName !== 'script' || !el.src || document.readyState === 'loading') return;
+    if (el.localName !== 'script' || !el.src || el.ownerDocument.readyState === 'loading') return;
     const end = track();
     el.addEventListener('load', end);
     el.addEventListener('error', end);
     s.setTimeout(end, 15000);
   };
-  new MutationObserver((records) => {
+  s.watch = (doc) => {
+    s.doc = doc;
     touch();
-    for (const r of records) for (const n of r.addedNodes) if (n.nodeType === 1) scriptLoaded(n);
-  }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+    new MutationObserver((records) => {
+      touch();
+      for (const r of records) for (const n of r.addedNodes) if (n.nodeType === 1) scriptLoaded(n);
+    }).observe(doc, {subtree: true, childList: true, attributes: true, characterData: true});
+  };
+  s.watch(document);
 })();
 """.replace("__KEY__", _KEY).replace("__SHORT__", str(SHORT_TIMER_MS))
 """Counts requests, short timers, scroll reactions and DOM changes; runs before the page's own scripts."""
@@ -150,7 +158,14 @@ const step = () => Promise.race([frame(), sleep(150)]);
 const frames = () => {
   const out = [s];
   for (let i = 0; i < window.frames.length; i++) {
-    try { const f = window.frames[i][KEY]; if (f) out.push(f); } catch (e) { /* cross-origin */ }
+    try {
+      const w = window.frames[i], f = w[KEY];
+      if (!f) continue;
+      // Chromium does not rerun the counters when a frame's first (empty) document gives way to a
+      // same-origin page in the same window: watch the new document from here.
+      if (f.doc !== w.document) f.watch(w.document);
+      out.push(f);
+    } catch (e) { /* cross-origin */ }
   }
   return out;
 };

@@ -396,11 +396,14 @@ def _alive(driver: WebDriver) -> bool:
         return False
 
 
-def run_steps(driver: WebDriver, steps: Sequence[Step], audit: Audit, page_url: str) -> int:
+def run_steps(driver: WebDriver, steps: Sequence[Step], audit: Audit, page_url: str,
+              settle: Callable[[str], None] | None = None) -> int:
     """Run one page's steps in the loaded page; ``audit`` is called for each ``audit`` step.
 
     When no step is an ``audit``, the page is audited once after the last step
-    (``audit(None)``), as pa11y does with its actions.
+    (``audit(None)``), as pa11y does with its actions. Before an audit that follows steps
+    which acted on the page, ``settle`` (when given) is called with a label naming the last
+    such step, so what a click set off (a request, a rendering) is waited for as at load.
 
     Returns
     -------
@@ -415,13 +418,23 @@ def run_steps(driver: WebDriver, steps: Sequence[Step], audit: Audit, page_url: 
     """
     skipped = 0
     audited = False
+    acted: str | None = None  # the last step that acted on the page since the last wait
+
+    def audit_after_steps(label: str | None) -> None:
+        nonlocal acted
+        if acted and settle:
+            settle(acted)
+        acted = None
+        audit(label)
+
     for number, step in enumerate(steps, start=1):
         if step.action == "audit":
-            audit(audit_label(number, step, driver, page_url))
+            audit_after_steps(audit_label(number, step, driver, page_url))
             audited = True
             continue
         try:
             _run_step(driver, step)
+            acted = f"after step {number} ({step.action})"
         except (RuntimeError, WebDriverException) as exc:
             if isinstance(exc, WebDriverException) and not _alive(driver):
                 raise  # the browser died: the engine replaces it
@@ -433,5 +446,5 @@ def run_steps(driver: WebDriver, steps: Sequence[Step], audit: Audit, page_url: 
                 continue
             raise StepError(number, step, reason.splitlines()[0] if reason else type(exc).__name__) from None
     if not audited:
-        audit(None)
+        audit_after_steps(None)
     return skipped

@@ -179,6 +179,15 @@ def test_a_cookie_banner_is_dismissed_by_a_click_step(driver, site_url):
 
 
 @pytest.mark.browser
+def test_what_a_click_step_sets_off_is_waited_for_before_the_audit(driver, site_url):
+    url = f"{site_url}/states/reviews.html"
+    config = parse_config({"pages": [{"url": "*", "steps": [{"action": "click", "selector": "#show-reviews"}]}]})
+    page = audit_urls([url], driver=driver, config=config, auto_states=False)[0]
+    assert (page.status, rules(page), page.settle) == ("ok", [("image-alt", 1)],
+                                                       {"settled": True, "scrolls": 0, "note": None})
+
+
+@pytest.mark.browser
 def test_a_step_that_finds_nothing_makes_the_page_an_error_naming_step_and_reason(driver, site_url):
     url = f"{site_url}/states/cookies.html"
     config = parse_config({"pages": [{"url": "*", "steps": [
