@@ -151,3 +151,26 @@ def test_no_axe_violations_on_the_ordered_board(app_server, browser):
     browser.find_element(By.XPATH, "//button[@class='csb-card-button'][.='Contact']").click()
     assert browser.find_elements(By.CSS_SELECTOR, "[data-focus='up:c4']") == []
     assert seen == {page: [] for page in seen}
+
+
+def test_researcher_sets_the_order_and_reads_average_positions_without_axe_violations(app_server, browser):
+    from cardsort.model import Group, Sort
+    from tests.app.test_researcher_browser import go, open_tabs, sign_in_by_keyboard, violations
+
+    study = app_server.add_study({**ORDER_SPEC, "kind": "hybrid"})
+    store.import_sorts(app_server.engine, study.id, [
+        Sort("p1", (Group("Billing", ("c2", "c3", "c1"), "k1"), Group("Help", ("c4", "c5"), "k2"))),
+        Sort("p2", (Group("Billing", ("c3", "c2", "c5"), "k1"), Group("Mine", ("c1", "c4")))),
+    ])
+    sign_in_by_keyboard(browser, app_server.url)
+    go(browser, f"/studies?study={study.id}", "Participant link")
+    assert "Participants order the cards inside each group" in browser.find_element(By.TAG_NAME, "body").text
+    found = {"studies": violations(browser)}
+    go(browser, f"/results?study={study.id}", "Participants completed")
+    for name in open_tabs(browser):
+        if name == "Placement matrix":
+            panel = browser.find_element(By.CSS_SELECTOR, '[role="tabpanel"]:not([hidden])').text
+            assert "Average position inside each category" in panel
+            assert "1.50 (n = 2)" in panel and "3.00 (n = 1)" in panel  # Invoices in Billing 1st, 2nd; Fees 3rd
+            found[name] = violations(browser)
+    assert {tab: v for tab, v in found.items() if v} == {}
