@@ -23,7 +23,7 @@ from cardsort.comments import export_comments
 from cardsort.i18n import counted
 from cardsort.model import Sort, Study
 from cardsort.naming import export_navigation, naming_note
-from cardsort.placement import average_positions_stored, placement_matrix, position_table
+from cardsort.placement import average_positions_stored, placement_matrix, position_table, positions_long
 
 require_login()
 
@@ -42,15 +42,15 @@ def _average_positions(study: Study, stem: str) -> None:
     """Beside the placement matrix, for a study whose participants order the cards inside each group."""
     n_sorts = store.participant_counts(engine(), study.id)["completed"]
     means, counts = _positions(store.database_url(), study.id, study.updated_at, n_sorts)
-    st.subheader("Average position inside each category", anchor=False)
+    st.header("Average position inside each category", anchor=False)
     st.write("Participants ordered the cards inside each group, most important first. Each cell is the card's "
              "average position in that category (1 = first) and n, how many participants put it there; "
              "– means nobody did.")
     st.table(position_table(means, counts))
-    rows = ((card, category, f"{means.at[card, category]:.4f}", int(counts.at[card, category]))
-            for card in means.index for category in means.columns if counts.at[card, category])
+    rows = positions_long(means, counts).itertuples(index=False)
     st.download_button("Average positions CSV",
-                       data=formats.csv_text(["card", "category", "mean_position", "n"], list(rows)),
+                       data=formats.csv_text(["card", "category", "mean_position", "n"],
+                                             [(c, k, f"{m:.4f}", n) for c, k, m, n in rows]),
                        file_name=f"{stem}-positions.csv", mime="text/csv", on_click="ignore", key="dl:positions")
 
 

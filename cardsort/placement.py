@@ -130,3 +130,22 @@ def position_table(means: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
     text = [[f"{m:.2f} (n = {n:,})" if n else "–" for m, n in zip(mrow, nrow)]
             for mrow, nrow in zip(means.to_numpy(), counts.to_numpy())]
     return pd.DataFrame(text, index=means.index, columns=means.columns)
+
+
+def positions_long(means: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """The average positions one row per card and category someone put it in.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``card``, ``category``, ``mean_position`` (float), ``n`` (int); cards in the study's
+        order, then categories in the study's order.
+    """
+    c = counts.to_numpy()
+    rows, cols = np.nonzero(c)
+    return pd.DataFrame({
+        "card": np.asarray(means.index, dtype=object)[rows],
+        "category": np.asarray(means.columns, dtype=object)[cols],
+        "mean_position": means.to_numpy()[rows, cols],
+        "n": c[rows, cols],
+    })

@@ -153,8 +153,9 @@ def test_no_axe_violations_on_the_ordered_board(app_server, browser):
     assert seen == {page: [] for page in seen}
 
 
-def test_researcher_sets_the_order_and_reads_average_positions_without_axe_violations(app_server, browser):
+def test_researcher_sets_the_order_and_reads_average_positions_without_axe_violations(app_server, browser, tmp_path):
     from cardsort.model import Group, Sort
+    from cardsort.report import load_report, render
     from tests.app.test_researcher_browser import go, open_tabs, sign_in_by_keyboard, violations
 
     study = app_server.add_study({**ORDER_SPEC, "kind": "hybrid"})
@@ -173,4 +174,10 @@ def test_researcher_sets_the_order_and_reads_average_positions_without_axe_viola
             assert "Average position inside each category" in panel
             assert "1.50 (n = 2)" in panel and "3.00 (n = 1)" in panel  # Invoices in Billing 1st, 2nd; Fees 3rd
             found[name] = violations(browser)
+    # The stakeholder report's section, in the same browser.
+    page = tmp_path / "report.html"
+    page.write_text(render(load_report(app_server.engine, study.id), "html"), encoding="utf-8")
+    browser.get(page.as_uri())
+    wait_for_text(browser, "Card order inside categories")
+    found["report"] = violations(browser)
     assert {tab: v for tab, v in found.items() if v} == {}

@@ -19,7 +19,7 @@ def test_results_show_the_average_positions_beside_the_placement_matrix(app_db):
     store.import_sorts(app_db, "o1", SORTS)
     at = open_page("results.py", study="o1")
     assert not at.exception
-    assert "Average position inside each category" in [s.value for s in at.subheader]
+    assert "Average position inside each category" in [s.value for s in at.header]
     positions = at.table[3].value
     assert list(positions.columns) == ["Billing", "Help"]
     assert positions.to_numpy().tolist() == [
@@ -36,7 +36,7 @@ def test_without_the_setting_there_are_no_average_positions(app_db):
     store.create_study(app_db, study_from_spec({**SPEC, "settings": {}}, "o2"))
     store.import_sorts(app_db, "o2", SORTS)
     at = open_page("results.py", study="o2")
-    assert "Average position inside each category" not in [s.value for s in at.subheader]
+    assert "Average position inside each category" not in [s.value for s in at.header]
     assert "Average positions CSV" not in [b.label for b in at.get("download_button")]
     assert "average position" not in " ".join(texts(at))
 

@@ -99,3 +99,29 @@ def test_the_board_payload_says_whether_cards_are_ordered():
     assert payload["strings"]["live_position"] == '"{card}" moved to position {position} of {count} in "{group}".'
     off = replace(study(), settings=replace(study().settings, order_within_groups=False))
     assert board.board_payload(off, board.initial_state(off, ["c1"]), instance="i")["order_within_groups"] is False
+
+
+def test_the_report_has_the_average_positions_of_the_included_sorts():
+    import json
+
+    from cardsort.report import build_report, render
+
+    report = build_report(study(), SORTS, excluded={"p2"})
+    # p1 and p3: Billing Opening hours 3, 2; Invoices 1, 1; Refunds 2, 3; Help Contact 1
+    assert report.positions is not None
+    assert [tuple(r) for r in report.positions.itertuples(index=False)] == [
+        ("Opening hours", "Billing", 2.5, 2), ("Invoices", "Billing", 1.0, 2), ("Refunds", "Billing", 2.5, 2),
+        ("Contact", "Help", 1.0, 1)]
+    assert json.loads(render(report, "json"))["average_positions"][0] == {
+        "card": "Opening hours", "category": "Billing", "mean_position": 2.5, "n": 2}
+    html = render(report, "html")
+    assert "<h2>Card order inside categories</h2>" in html
+    assert "<caption>Average position of each card inside each category</caption>" in html
+    assert ('<tr><th scope="row">Opening hours</th><td>Billing</td><td class="num">2.50</td>'
+            '<td class="num">2</td></tr>') in html
+
+    off = replace(study(), settings=replace(study().settings, order_within_groups=False))
+    plain = build_report(off, SORTS)
+    assert plain.positions is None
+    assert "average_positions" not in json.loads(render(plain, "json"))
+    assert "Card order inside categories" not in render(plain, "html")
