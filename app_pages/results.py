@@ -23,11 +23,35 @@ from cardsort.comments import export_comments
 from cardsort.i18n import counted
 from cardsort.model import Sort, Study
 from cardsort.naming import export_navigation, naming_note
-from cardsort.placement import placement_matrix
+from cardsort.placement import average_positions_stored, placement_matrix, position_table, positions_long
 
 require_login()
 
 REFRESH_SECONDS = 30
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _positions(database: str, study_id: str, updated_at, n_sorts: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Average positions of the included sorts; cached like the analysis (exclusions move ``updated_at``)."""
+    del database, updated_at, n_sorts  # part of the cache key only
+    study = store.get_study(engine(), study_id)
+    return average_positions_stored(study, store.load_placements(engine(), study_id))
+
+
+def _average_positions(study: Study, stem: str) -> None:
+    """Beside the placement matrix, for a study whose participants order the cards inside each group."""
+    n_sorts = store.participant_counts(engine(), study.id)["completed"]
+    means, counts = _positions(store.database_url(), study.id, study.updated_at, n_sorts)
+    st.header("Average position inside each category", anchor=False)
+    st.write("Participants ordered the cards inside each group, most important first. Each cell is the card's "
+             "average position in that category (1 = first) and n, how many participants put it there; "
+             "– means nobody did.")
+    st.table(position_table(means, counts))
+    rows = positions_long(means, counts).itertuples(index=False)
+    st.download_button("Average positions CSV",
+                       data=formats.csv_text(["card", "category", "mean_position", "n"],
+                                             [(c, k, f"{m:.4f}", n) for c, k, m, n in rows]),
+                       file_name=f"{stem}-positions.csv", mime="text/csv", on_click="ignore", key="dl:positions")
 
 
 PARTICIPANTS = {"one": "participant", "other": "participants"}
@@ -183,6 +207,8 @@ def show_results(study_id: str) -> None:
                             alt="Placement matrix heatmap; the table below has the same numbers.")
             with st.expander("The placement matrix as a table"):
                 st.table(placement_counts)
+            if study.settings.order_within_groups:
+                _average_positions(study, stem)
     with tabs[names[-1]]:
         _comments(study, base.comments, stem)
     with tabs["Export"]:

@@ -22,7 +22,7 @@ from app_pages._common import (
 from cardsort import board, editing, store
 from cardsort.formats import FormatError
 from cardsort.i18n import counted, direction, resolve_language, translate
-from cardsort.model import KINDS, STATUSES, TEXT_FIELDS, TEXT_LIMITS, Study, Texts, study_from_spec
+from cardsort.model import KINDS, STATUSES, TEXT_FIELDS, TEXT_LIMITS, Settings, Study, Texts, study_from_spec
 
 require_login()
 
@@ -53,7 +53,7 @@ def _show_flash() -> None:
 
 # --- the set-up form -----------------------------------------------------------------------------
 
-SETTINGS_FIELDS = ("randomize", "subset", "require_all_sorted", "require_names", "max_groups")
+SETTINGS_FIELDS = ("randomize", "subset", "require_all_sorted", "require_names", "max_groups", "order_within_groups")
 FORM_FIELDS = ("name", "kind", "status", "language", "language_code", "cards", "categories",
                *(f"text_{name}" for name in TEXT_FIELDS), *SETTINGS_FIELDS)
 SHOWN = "form:shown"  # the form (``form:<study id>``) the last run showed, seeded from its stored study
@@ -80,8 +80,7 @@ def _init_form(prefix: str, study: Study | None) -> None:
     """
     if st.session_state.get(SHOWN) == prefix and all(f"{prefix}:{f}" in st.session_state for f in FORM_FIELDS):
         return
-    settings = asdict(study.settings) if study else {"randomize": True, "subset": None, "require_all_sorted": True,
-                                                      "require_names": True, "max_groups": None}
+    settings = asdict(study.settings if study else Settings())
     texts = asdict(study.texts) if study else asdict(Texts())
     language = study.language if study else "en"
     st.session_state.update({
@@ -172,6 +171,10 @@ def setup_form(study: Study | None) -> None:
         st.checkbox("Show cards in a random order to each participant", key=f"{prefix}:randomize")
         st.checkbox("All cards must be sorted before submitting", key=f"{prefix}:require_all_sorted")
         st.checkbox("Participants must name their groups", key=f"{prefix}:require_names")
+        st.checkbox("Participants order the cards inside each group (most important first)",
+                    key=f"{prefix}:order_within_groups",
+                    help="A prioritisation sort: participants move cards up and down inside a group, by keyboard "
+                         "or by dragging, and the results show each card's average position in each category.")
     with b:
         st.number_input("Cards per participant (empty: all cards)", min_value=1, step=1, value=None,
                         key=f"{prefix}:subset", placeholder="All cards")

@@ -9,7 +9,10 @@ Board state is the JSON object the sorting board and the draft store exchange::
 ``groups`` are the study's fixed categories (``category_id`` set) followed by the
 participant's own groups (``category_id`` null) in the order they were made; the
 cards of all groups plus ``unsorted`` are exactly the cards this participant was
-shown. Nothing here imports Streamlit.
+shown. The order of a group's ``cards`` is kept everywhere here (validated, stored as
+each placement's ``position``); with the study setting ``order_within_groups`` it is
+the participant's ranking inside the group, first = most important. Nothing here
+imports Streamlit.
 """
 
 from __future__ import annotations
@@ -134,7 +137,8 @@ def validate_state(study: Study, state: Any) -> dict[str, Any]:
 
     Normalised means: labels stripped, category groups carry the study's category
     label and come first in the study's order (missing ones added, empty), own
-    groups follow in their order.
+    groups follow in their order. The cards inside each group keep the order given:
+    with ``order_within_groups`` that order is the participant's ranking.
 
     Raises
     ------
@@ -251,7 +255,11 @@ def shown_cards(state: Mapping[str, Any]) -> list[str]:
 def state_to_sort(study: Study, state: Any, participant_id: str, *,
                   started_at: datetime | None = None, finished_at: datetime | None = None,
                   answers: Mapping[str, str] | None = None) -> Sort:
-    """The :class:`~cardsort.model.Sort` a board state stands for (empty groups dropped)."""
+    """The :class:`~cardsort.model.Sort` a board state stands for (empty groups dropped).
+
+    Each group keeps its cards in the board's order: the order the store writes as their
+    ``position`` (0 first), the participant's ranking when the study orders within groups.
+    """
     state = validate_state(study, state)
     groups = tuple(
         Group(label=g["label"], cards=tuple(g["cards"]), category_id=g["category_id"])
@@ -342,6 +350,8 @@ _BOARD_STRINGS = (
     "live_created", "live_created_with",
     "live_renamed", "live_removed", "live_max_groups", "progress",
 )
+_ORDER_STRINGS = ("order_help", "move_up", "move_down", "move_up_card", "move_down_card", "live_position",
+                  "live_first", "live_last")
 
 
 def board_payload(study: Study, state: Any, *, instance: str) -> dict[str, Any]:
@@ -360,6 +370,7 @@ def board_payload(study: Study, state: Any, *, instance: str) -> dict[str, Any]:
     -------
     dict
         ``lang``, ``dir``, ``kind``, ``own_groups`` (bool), ``max_groups``,
+        ``order_within_groups`` (bool: the participant orders the cards inside each group),
         ``cards`` (``{id: {label, description, image}}`` for the cards on the
         board), ``state``, ``strings`` (board strings of the study language) and ``instance``.
     """
@@ -374,10 +385,11 @@ def board_payload(study: Study, state: Any, *, instance: str) -> dict[str, Any]:
         "kind": study.kind,
         "own_groups": study.kind != "closed",
         "max_groups": study.settings.max_groups,
+        "order_within_groups": study.settings.order_within_groups,
         "cards": {cid: {"label": known[cid].label, "description": known[cid].description,
                         "image": known[cid].image} for cid in shown_cards(state)},
         "state": state,
-        "strings": {k: catalog[k] for k in _BOARD_STRINGS},
+        "strings": {k: catalog[k] for k in _BOARD_STRINGS + _ORDER_STRINGS},
     }
 
 

@@ -61,6 +61,11 @@ class Settings:
         Groups a participant creates must be named before submitting.
     max_groups : int or None, default=None
         Upper bound on the number of groups a participant may use.
+    order_within_groups : bool, default=False
+        Participants also order the cards inside each group (a prioritisation sort): the
+        order of a group's cards, stored as each placement's ``position``, is then the
+        participant's ranking (first = top), reported as the cards' average positions.
+        Off, the order inside a group carries no meaning.
     """
 
     randomize: bool = True
@@ -68,6 +73,7 @@ class Settings:
     require_all_sorted: bool = True
     require_names: bool = True
     max_groups: int | None = None
+    order_within_groups: bool = False
 
 
 @dataclass(frozen=True)
@@ -225,7 +231,7 @@ def settings_from_dict(data: dict[str, Any] | None) -> Settings:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"unknown setting {unknown[0]!r}; allowed: {', '.join(sorted(known))}")
-    for flag in ("randomize", "require_all_sorted", "require_names"):
+    for flag in ("randomize", "require_all_sorted", "require_names", "order_within_groups"):
         if flag in data and not isinstance(data[flag], bool):
             raise ValueError(f"settings.{flag} must be true or false, not {data[flag]!r}")
     return replace(

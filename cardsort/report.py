@@ -29,6 +29,7 @@ from .loading import analysis_table
 from .model import Sort, Study
 from .naming import naming_note
 from .participants import RepresentativeSort, edit_distances, representative_sorts, sample_participants
+from .placement import average_positions, positions_long
 from .stability import SampleSize, Stability, bootstrap_stability, sample_size_curve
 from .standardise import LabelDecision, standardised_categories
 from .table import SortTable
@@ -61,6 +62,9 @@ class Report:
     distances: np.ndarray | None = None
     exclusion_rule: str = ""
     comments: pd.DataFrame | None = None  # participants' answers (cardsort.comments.comments_frame)
+    # studies whose participants order the cards inside groups: card, category, mean_position, n
+    # (cardsort.placement.positions_long of the included sorts)
+    positions: pd.DataFrame | None = None
 
 
 STEPS = ("Reading the sorts", "Similarity and proposed categories", "Actual Agreement Method tree",
@@ -114,6 +118,9 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
                     excluded=sorted(excluded & {s.participant_id for s in sorts}), notes=notes,
                     decisions=list(decisions), exclusion_rule=exclusions.describe_thresholds(sorts),
                     comments=comments_frame(sorts, set(excluded)))
+    if study.settings.order_within_groups and study.categories:
+        report.positions = positions_long(*average_positions(
+            study, [s for s in sorts if s.participant_id not in excluded]))
     table = done["table"] if "table" in done else analysis_table(study, sorts, excluded, decisions)
     if table is None:
         step(len(STEPS))
@@ -184,6 +191,10 @@ def report_dict(report: Report) -> dict:
             {**{k: v for k, v in row.items() if k != "cards"}, "agreement": round(row["agreement"], 4),
              "cards": [{"card": c, "count": n} for c, n in row["cards"]]}
             for row in report.standardised.to_dict(orient="records")]
+    if report.positions is not None:
+        out["average_positions"] = [{"card": r.card, "category": r.category,
+                                     "mean_position": round(float(r.mean_position), 4), "n": int(r.n)}
+                                    for r in report.positions.itertuples(index=False)]
     comments = report.comments if report.comments is not None else comments_frame([])
     out["comments"] = [{k: (bool(v) if k == "excluded" else v) for k, v in row.items()}
                        for row in comments.to_dict(orient="records")]
@@ -309,6 +320,7 @@ def render_html(report: Report) -> str:
         "standardised": (list(report.standardised.itertuples())
                          if report.standardised is not None and len(report.standardised) else []),
         "comments": list(report.comments.itertuples()) if report.comments is not None else [],
+        "positions": list(report.positions.itertuples()) if report.positions is not None else None,
     }
     if a is not None:
         cut = None

@@ -11,6 +11,12 @@
 // and removed with labelled controls; every change is announced in a polite live
 // region in the study's language. Dragging (mouse, pen, touch) starts from a 44 px
 // handle only, so swiping elsewhere scrolls the page as usual.
+//
+// Order inside groups (the study setting `order_within_groups`, a prioritisation sort):
+// a group's cards are an ordered list, numbered; an open card in a group has "Move up"
+// and "Move down" buttons (focus stays on the button, the new place is announced:
+// "moved to position 2 of 5 in Billing"), and a drop between two cards of a group
+// inserts the card there. The order of each group's `cards` is the order stored.
 
 const DEBOUNCE_MS = 500;
 const UNSORTED = "__unsorted";
@@ -29,6 +35,7 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
     boards.set(data.instance, entry);
   }
   const S = data.strings;
+  const ordered = Boolean(data.order_within_groups);
   const lang = data.lang;
   const plural = new Intl.PluralRules(lang);
   const numbers = new Intl.NumberFormat(lang);
@@ -114,7 +121,14 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
     return `card:${list[Math.min(where.index, list.length - 1)]}`;
   }
 
-  function moveCard(cardId, target, { focus = "next" } = {}) {
+  function positionMessage(cardId, group) {
+    return t("live_position", { card: cardLabel(cardId), position: group.cards.indexOf(cardId) + 1,
+      count: group.cards.length, group: groupName(group) });
+  }
+
+  // `index` (a drop between cards, order inside groups only): the card's place in the target
+  // group, counted without the card itself; otherwise it goes to the end.
+  function moveCard(cardId, target, { focus = "next", index = null } = {}) {
     const from = findCard(cardId);
     if (!from) return;
     if (target === NEW_GROUP) {
@@ -128,13 +142,34 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
       return;
     }
     const to = target === UNSORTED ? state().unsorted : groupById(target)?.cards;
-    if (!to || to === from.list) return;
+    const place = ordered && target !== UNSORTED ? index : null;
+    if (!to || (to === from.list && place === null)) return;
     from.list.splice(from.index, 1);
-    to.push(cardId);
-    const message = target === UNSORTED
-      ? t("live_unsorted", { card: cardLabel(cardId) })
-      : t("live_moved", { card: cardLabel(cardId), group: groupName(groupById(target)) });
+    if (place === null) to.push(cardId);
+    else to.splice(Math.max(0, Math.min(place, to.length)), 0, cardId);
+    let message;
+    if (target === UNSORTED) message = t("live_unsorted", { card: cardLabel(cardId) });
+    else if (ordered) message = positionMessage(cardId, groupById(target));
+    else message = t("live_moved", { card: cardLabel(cardId), group: groupName(groupById(target)) });
     commit(message, focus === "card" ? `card:${cardId}` : focusAfterLeaving(from));
+  }
+
+  // Move up (-1) or down (+1) inside the card's group; the card stays open and the focus on
+  // the button pressed, so pressing it again keeps moving the card.
+  function reorderCard(cardId, step) {
+    const where = findCard(cardId);
+    if (!where || !where.group) return;
+    const to = where.index + step;
+    if (to < 0 || to >= where.list.length) {
+      announce(t(step < 0 ? "live_first" : "live_last", { card: cardLabel(cardId), group: groupName(where.group) }));
+      return;
+    }
+    where.list.splice(where.index, 1);
+    where.list.splice(to, 0, cardId);
+    entry.openCard = cardId;
+    render(`${step < 0 ? "up" : "down"}:${cardId}`);
+    announce(positionMessage(cardId, where.group));
+    scheduleSend();
   }
 
   function createGroup(label) {
@@ -191,7 +226,7 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
     return options;
   }
 
-  function renderCard(cardId) {
+  function renderCard(cardId, rank = null) {
     const card = data.cards[cardId];
     const where = findCard(cardId);
     const open = entry.openCard === cardId;
@@ -203,8 +238,10 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
       "data-focus": `card:${cardId}`,
       onclick: () => { entry.openCard = open ? null : cardId; render(open ? `card:${cardId}` : `select:${cardId}`); },
     }, el("span", { class: "csb-card-label", text: card.label }));
+    // The list is an <ol>: screen readers say the place; the number is for the eyes.
+    const number = rank === null ? null : el("span", { class: "csb-rank", "aria-hidden": "true", text: numbers.format(rank) });
     const item = el("li", { class: "csb-card" + (open ? " csb-open" : ""), "data-card": cardId },
-      el("div", { class: "csb-card-row" }, handle, button));
+      el("div", { class: "csb-card-row" }, handle, number, button));
     if (card.image) item.append(el("img", { class: "csb-image", src: card.image, alt: card.label, loading: "lazy" }));
     const panel = el("div", { class: "csb-panel", id: panelId, hidden: !open });
     if (card.description) panel.append(el("p", { class: "csb-description", text: card.description }));
@@ -216,6 +253,15 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
       el("label", { for: selectId, text: t("move_to", { card: card.label }) }),
       el("div", { class: "csb-move-row" }, select,
         el("button", { type: "button", class: "csb-primary", text: t("move"), onclick: move }))));
+    if (ordered && where.group && where.list.length > 1) {
+      const first = where.index === 0;
+      const last = where.index === where.list.length - 1;
+      panel.append(el("div", { class: "csb-order" },
+        el("button", { type: "button", class: "csb-secondary", "data-focus": `up:${cardId}`, "aria-disabled": first ? "true" : null,
+          "aria-label": t("move_up_card", { card: card.label }), text: t("move_up"), onclick: () => reorderCard(cardId, -1) }),
+        el("button", { type: "button", class: "csb-secondary", "data-focus": `down:${cardId}`, "aria-disabled": last ? "true" : null,
+          "aria-label": t("move_down_card", { card: card.label }), text: t("move_down"), onclick: () => reorderCard(cardId, 1) })));
+    }
     if (where.group) {
       panel.append(el("button", {
         type: "button", class: "csb-secondary", "aria-label": t("take_back", { card: card.label }),
@@ -226,8 +272,9 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
     return item;
   }
 
-  function renderCards(cards) {
-    return el("ul", { class: "csb-cards", role: "list" }, cards.map(renderCard));
+  function renderCards(cards, inGroup = false) {
+    if (ordered && inGroup) return el("ol", { class: "csb-cards csb-ordered", role: "list" }, cards.map((c, i) => renderCard(c, i + 1)));
+    return el("ul", { class: "csb-cards", role: "list" }, cards.map((c) => renderCard(c)));
   }
 
   function renderGroup(group) {
@@ -263,7 +310,7 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
         el("button", { type: "button", class: "csb-secondary", "aria-label": t("remove_group", { group: groupName(group) }),
           text: t("remove"), onclick: () => removeGroup(group.id) })));
     }
-    body.append(group.cards.length ? renderCards(group.cards) : el("p", { class: "csb-empty", text: t("group_empty") }));
+    body.append(group.cards.length ? renderCards(group.cards, true) : el("p", { class: "csb-empty", text: t("group_empty") }));
     return item;
   }
 
@@ -284,8 +331,11 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
     const total = s.unsorted.length + s.groups.reduce((n, g) => n + g.cards.length, 0);
     const sorted = total - s.unsorted.length;
     const helpId = domId("help");
-    const board = el("div", { class: "csb", dir: data.dir, lang, role: "region", "aria-label": t("board_label"), "aria-describedby": helpId },
+    const orderHelpId = domId("order-help");
+    const board = el("div", { class: "csb", dir: data.dir, lang, role: "region", "aria-label": t("board_label"),
+      "aria-describedby": ordered ? `${helpId} ${orderHelpId}` : helpId },
       el("p", { id: helpId, class: "csb-help", text: t("board_help") }),
+      ordered ? el("p", { id: orderHelpId, class: "csb-help", text: t("order_help") }) : null,
       el("p", { class: "csb-progress", text: t("progress", { sorted, total }) }),
       data.max_groups !== null && data.own_groups ? el("p", { class: "csb-note", text: t("max_groups_note", { max: data.max_groups }) }) : null,
       el("div", { class: "csb-live csb-visually-hidden", role: "status", "aria-live": "polite", "aria-atomic": "true" }),
@@ -328,6 +378,22 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
     const zone = hit && hit.closest("[data-drop]");
     return zone && root.contains(zone) ? zone : null;
   }
+  // Order inside groups: where a drop at height `y` goes among the group's other cards.
+  function insertionAt(zone, y) {
+    const items = Array.from(zone.querySelectorAll(".csb-card")).filter((c) => !c.classList.contains("csb-dragging"));
+    const index = items.findIndex((c) => { const r = c.getBoundingClientRect(); return y < r.top + r.height / 2; });
+    return { index: index < 0 ? items.length : index, items };
+  }
+  const ordersCards = (zone) => ordered && zone && zone.dataset.drop !== UNSORTED && zone.dataset.drop !== NEW_GROUP;
+  function markInsertion(zone, y) {
+    drag.marker?.classList.remove("csb-insert-before", "csb-insert-after");
+    drag.marker = null;
+    if (!ordersCards(zone)) return;
+    const { index, items } = insertionAt(zone, y);
+    if (!items.length) return;
+    drag.marker = items[Math.min(index, items.length - 1)];
+    drag.marker.classList.add(index < items.length ? "csb-insert-before" : "csb-insert-after");
+  }
   function onPointerDown(e) {
     const handle = e.target.closest("[data-drag]");
     if (!handle || !root.contains(handle) || (e.pointerType === "mouse" && e.button !== 0)) return;
@@ -342,7 +408,7 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
     ghost.inert = true;
     ghost.style.width = `${rect.width}px`;
     root.firstChild.append(ghost);
-    drag = { cardId: handle.dataset.drag, pointerId: e.pointerId, ghost, dx: e.clientX - rect.left, dy: e.clientY - rect.top, over: null };
+    drag = { cardId: handle.dataset.drag, pointerId: e.pointerId, ghost, dx: e.clientX - rect.left, dy: e.clientY - rect.top, over: null, marker: null };
     cardEl.classList.add("csb-dragging");
     handle.setPointerCapture?.(e.pointerId);
     positionGhost(e.clientX, e.clientY);
@@ -361,20 +427,25 @@ export default function mountBoard({ data, parentElement, setStateValue }) {
       zone?.classList.add("csb-over");
       drag.over = zone;
     }
+    markInsertion(zone, e.clientY);
     const edge = 48;
     if (e.clientY < edge) window.scrollBy(0, -12);
     else if (e.clientY > window.innerHeight - edge) window.scrollBy(0, 12);
   }
   function endDrag(e, drop) {
     if (!drag || e.pointerId !== drag.pointerId) return;
-    const { cardId, ghost, over } = drag;
+    const { cardId, ghost, over, marker } = drag;
     drag = null;
     ghost.remove();
+    marker?.classList.remove("csb-insert-before", "csb-insert-after");
     over?.classList.remove("csb-over");
     root.querySelector(".csb-dragging")?.classList.remove("csb-dragging");
     if (drop) {
       const zone = dropTargetAt(e.clientX, e.clientY);
-      if (zone) moveCard(cardId, zone.dataset.drop, { focus: "card" });
+      if (zone) {
+        const index = ordersCards(zone) ? insertionAt(zone, e.clientY).index : null;
+        moveCard(cardId, zone.dataset.drop, { focus: "card", index });
+      }
     }
   }
   const onPointerUp = (e) => endDrag(e, true);

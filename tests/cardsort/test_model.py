@@ -25,7 +25,8 @@ def test_defaults_and_ids():
     ({"kind": "closed"}, "a closed sort needs at least one category"),
     ({"settings": {"subset": 3}}, r"settings.subset \(3\) is larger than the number of cards \(2\)"),
     ({"settings": {"subset": 0}}, "settings.subset must be a positive whole number or null, not 0"),
-    ({"settings": {"randomise": True}}, "unknown setting 'randomise'; allowed: max_groups, randomize"),
+    ({"settings": {"randomise": True}},
+     "unknown setting 'randomise'; allowed: max_groups, order_within_groups, randomize"),
     ({"settings": {"randomize": "yes"}}, "settings.randomize must be true or false, not 'yes'"),
     ({"owner": "me"}, "unknown field 'owner' in study spec"),
 ])
