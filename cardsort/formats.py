@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from .model import Group, Sort, Study, parse_time, sort_from_dict, study_from_spec
-from .table import SortTable, codes_of, factorize, first_duplicate
+from .table import SortTable, codes_of, factorize_pairs, first_duplicate
 
 FORMATS = ("long", "casolysis", "json")
 CASOLYSIS_COLUMNS = ("card_id", "card_label", "category_id", "category_label", "user_id")
@@ -409,7 +409,7 @@ def _from_long(raw: dict[str, Coded], n: int, source: str) -> dict[str, Coded]:
     key = label
     if "category_id" in raw:  # the id, or the label where the id cell is empty
         (id_codes, ids), (label_codes, labels) = raw["category_id"], label
-        pairs, first_rows = factorize(id_codes * (len(labels) + 1) + label_codes)
+        pairs, first_rows = factorize_pairs(id_codes, label_codes)
         key = _merge_equal(pairs, [ids[id_codes[r]] or labels[label_codes[r]] for r in first_rows])
     return {
         "participant": raw["participant"],
@@ -442,9 +442,6 @@ def _validate(codes: dict[str, Coded], lines: np.ndarray, source: str) -> None:
         The columns of :data:`TEXT_COLUMNS`.
     lines : ndarray of int, shape (n_placements,)
     """
-    def pair(a: str, b: str) -> np.ndarray:
-        return codes[a][0] * (len(codes[b][1]) + 1) + codes[b][0]
-
     def value(col: str, row: int) -> str:
         c, v = codes[col]
         return str(v[c[row]])
@@ -458,7 +455,7 @@ def _validate(codes: dict[str, Coded], lines: np.ndarray, source: str) -> None:
             hits = np.flatnonzero(np.isin(c, empty))
             if len(hits):
                 raise FormatError(source, f"empty {what}", int(lines[hits[0]]))
-    placement = pair("participant", "card_id")
+    placement = codes["participant"][0] * (len(codes["card_id"][1]) + 1) + codes["card_id"][0]
     row = _first_of_duplicate(placement)
     if row is not None:
         first = int(np.flatnonzero(placement == placement[row])[0])
@@ -468,14 +465,14 @@ def _validate(codes: dict[str, Coded], lines: np.ndarray, source: str) -> None:
             f"(first on line {int(lines[first])})",
             int(lines[row]),
         )
-    _, cards = factorize(pair("card_id", "card_label"))
+    _, cards = factorize_pairs(codes["card_id"][0], codes["card_label"][0])
     row = _first_of_duplicate(codes["card_id"][0], cards)
     if row is not None:
         raise FormatError(source, f"card id {value('card_id', row)!r} has two labels", int(lines[row]))
     row = _first_of_duplicate(codes["card_label"][0], cards)
     if row is not None:
         raise FormatError(source, f"card label {value('card_label', row)!r} has two ids", int(lines[row]))
-    group, group_first = factorize(pair("participant", "group_key"))
+    group, group_first = factorize_pairs(codes["participant"][0], codes["group_key"][0])
     label = codes["group_label"][0]
     relabelled = label != label[group_first][group]  # a label other than the group's first one
     if relabelled.any():

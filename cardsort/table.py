@@ -132,7 +132,7 @@ class SortTable:
             new_codes, first_rows = factorize(p_codes)
             p_codes, used = new_codes, p_codes[first_rows]
         k_codes, keys = columns["group_key"]
-        g_codes, first_rows = factorize(p_codes.astype(np.int64) * (len(keys) + 1) + k_codes)
+        g_codes, first_rows = factorize_pairs(p_codes, k_codes)
         l_codes, l_values = columns["group_label"]
         return cls(
             card_ids=tuple(c for c, _ in card_order), cards=tuple(label for _, label in card_order),
@@ -144,6 +144,12 @@ class SortTable:
         )
 
 
+def _direct(span: int, n: int) -> bool:
+    """Whether ``n`` keys spanning ``span`` values are numbered by indexing an array of ``span`` (linear
+    time) rather than by sorting."""
+    return span <= 4 * n + 1024
+
+
 def _dense(keys: np.ndarray) -> tuple[np.ndarray, int]:
     """Keys renumbered into ``0..span-1`` (order kept), and ``span``.
 
@@ -152,7 +158,7 @@ def _dense(keys: np.ndarray) -> tuple[np.ndarray, int]:
     """
     low = int(keys.min())
     span = int(keys.max()) - low + 1
-    if span <= 4 * len(keys) + 1024:
+    if _direct(span, len(keys)):
         return keys - low, span
     distinct, dense = np.unique(keys, return_inverse=True)
     return dense.reshape(-1), len(distinct)
@@ -193,6 +199,23 @@ def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty(span, dtype=np.int64)
     rank[dense[first_rows]] = np.arange(len(first_rows))
     return rank[dense], first_rows
+
+
+def factorize_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct pairs ``(a[i], b[i])`` of two columns of codes (ints from 0) as :func:`factorize` does.
+
+    When the pairs' combined keys would span too wide a range for :func:`factorize`'s linear path
+    and one column determines the other (Kardsort numbers category ids across the whole file, so
+    each names one participant's pile), the pairs are numbered as that column alone, in linear time.
+    """
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    n_b = int(b.max(initial=-1)) + 1
+    if not _direct((int(a.max(initial=-1)) + 1) * n_b, len(a)):
+        for finer, coarser in ((b, a), (a, b)):
+            codes, first_rows = factorize(finer)
+            if (coarser[first_rows][codes] == coarser).all():
+                return codes, first_rows
+    return factorize(a * n_b + b)
 
 
 def first_duplicate(keys: np.ndarray) -> int | None:
