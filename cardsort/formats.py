@@ -305,26 +305,29 @@ def _read_csv(data: bytes, source: str, delimiter: str = ",") -> tuple[dict[str,
             raise FormatError(source, f"column {name!r} appears twice in the header", 1)
     if table.num_rows == 0:
         raise FormatError(source, "no rows after the header", 1)
-    table = table.unify_dictionaries()
+    table = table.unify_dictionaries()  # one dictionary per column, shared by its chunks
     columns = {}
     for name, column in zip(names, table.columns):
         if name in columns:  # a second copy of a column nobody reads
             continue
         if not pa.types.is_dictionary(column.type):  # a name our header parse read differently
-            column = column.cast(pa.string()).dictionary_encode()
-        array = column.combine_chunks()
-        columns[name] = _clean(_int_codes(array.indices), array.dictionary)
+            column = pa.chunked_array([column.combine_chunks().cast(pa.string()).dictionary_encode()])
+        columns[name] = _clean(_int_codes(column), column.chunk(0).dictionary)
     return columns, table.num_rows
 
 
-def _int_codes(indices) -> np.ndarray:
-    """A pyarrow int32 array without nulls as an int64 NumPy array.
+def _int_codes(column) -> np.ndarray:
+    """The indices of a dictionary-encoded pyarrow column without nulls, as one int64 NumPy array.
 
-    Read from the array's data buffer (Arrow's documented layout: validity, then
-    values) because ``Array.to_numpy`` imports pandas, which the analysis never needs.
+    Read from each chunk's index buffer (Arrow's documented layout: validity, then values) because
+    ``Array.to_numpy`` imports pandas, which the analysis never needs; the chunks are widened
+    straight into the result, with no combined int32 copy in between.
     """
-    values = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices) + indices.offset)
-    return values[indices.offset:].astype(np.int64)
+    def indices(chunk) -> np.ndarray:
+        ints = chunk.indices
+        return np.frombuffer(ints.buffers()[1], dtype=np.int32, count=len(ints) + ints.offset)[ints.offset:]
+
+    return np.concatenate([indices(chunk) for chunk in column.chunks], dtype=np.int64)
 
 
 def _require(raw: dict[str, Coded], columns: tuple[str, ...], source: str, kind: str) -> None:
