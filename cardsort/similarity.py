@@ -64,7 +64,9 @@ def _pair_counts(rows, card, sizes, n_cards, budget: int = 4_000_000) -> np.ndar
         step = max(1, budget // len(first))
         for lo in range(0, len(members), step):
             block = cards_sorted[starts[members[lo:lo + step], None] + np.arange(size)]
-            keys = block[:, first] * n_cards + block[:, second]
+            # np.take, not block[:, first]: fancy indexing lays the result out column by column,
+            # which bincount would first copy
+            keys = np.take(block * n_cards, first, axis=1) + np.take(block, second, axis=1)
             counts += np.bincount(keys.ravel(), minlength=n_cards * n_cards)
     pairs = counts.reshape(n_cards, n_cards)
     return pairs + pairs.T + np.diag(np.bincount(card, minlength=n_cards))
