@@ -18,13 +18,17 @@ A group is (participant, ``group_key``): two piles that share a label but not an
 two piles. Readers validate everything before returning and raise :class:`FormatError`
 naming the file, the line and the problem; nothing half-read ever reaches the store.
 
-Design for large files: a CSV file goes to pyarrow as bytes (parallel parsing, UTF-8
-checked there; the line of a bad byte is searched for only when pyarrow refuses the
-file), and every text column stays *dictionary-encoded*: integer codes per row plus the
-column's distinct values. Trimming, un-neutralising and every check work on the distinct
-values and the integer codes, so their cost does not grow with the length of the text,
-and :meth:`ParsedFile.table` builds the analysis arrays from the codes directly. The
-pandas frame of :attr:`ParsedFile.frame` is built only when somebody asks for it.
+Design for large files: a CSV file is memory-mapped, not copied (:func:`read_file`), and
+goes to pyarrow as bytes (parsed in parallel, in about :data:`BLOCKS` blocks, from
+:data:`PARALLEL_BYTES` up; UTF-8 checked there; the line of a bad byte is searched for only
+when pyarrow refuses the file), and every text column stays *dictionary-encoded*: integer
+codes per row plus the column's distinct values. Trimming and un-neutralising work on the
+distinct values, and in Python only on those whose first or last byte is not an ASCII letter
+or digit (:func:`_plain`); every check works on the integer codes, in linear time in the usual
+case (groups: :func:`cardsort.table.factorize_pairs`), so their cost does not grow
+with the length of the text, and :meth:`ParsedFile.table` builds the analysis arrays from
+the codes directly. The pandas frame of :attr:`ParsedFile.frame` is built only when somebody
+asks for it.
 """
 
 from __future__ import annotations
