@@ -159,7 +159,7 @@ def _dense(keys: np.ndarray) -> tuple[np.ndarray, int]:
     low = int(keys.min())
     span = int(keys.max()) - low + 1
     if _direct(span, len(keys)):
-        return keys - low, span
+        return (keys - low if low else keys), span
     distinct, dense = np.unique(keys, return_inverse=True)
     return dense.reshape(-1), len(distinct)
 
@@ -174,11 +174,18 @@ def _first_row_mask(dense: np.ndarray, span: int) -> np.ndarray:
     return mask
 
 
+def _numbered_by_appearance(keys: np.ndarray) -> bool:
+    """Whether non-empty keys are already 0, 1, 2, ... in order of first appearance: none is negative,
+    the first is 0, and none is more than one above every key before it."""
+    return keys[0] == 0 and keys.min() >= 0 and bool((np.diff(np.maximum.accumulate(keys)) <= 1).all())
+
+
 def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Number integer keys in order of first appearance (like ``pandas.factorize(sort=False)``).
 
     Linear time for keys in a compact range (the usual case: products of codes),
-    no hashing and no pandas.
+    no hashing and no pandas; keys already numbered so (the codes of a pyarrow
+    dictionary) are only checked and returned as they are.
 
     Parameters
     ----------
@@ -194,6 +201,8 @@ def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keys = np.asarray(keys, dtype=np.int64)
     if len(keys) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if _numbered_by_appearance(keys):
+        return keys, first_occurrences(keys)
     dense, span = _dense(keys)
     first_rows = np.flatnonzero(_first_row_mask(dense, span))
     rank = np.empty(span, dtype=np.int64)

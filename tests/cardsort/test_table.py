@@ -12,6 +12,18 @@ def test_factorize_numbers_keys_in_order_of_first_appearance():
     assert first_rows.tolist() == [0, 1, 3]
 
 
+@pytest.mark.parametrize("keys,codes,first_rows", [
+    ([0, 1, 0, 2, 1, 3], [0, 1, 0, 2, 1, 3], [0, 1, 3, 5]),  # already numbered by appearance: as they are
+    ([0, 2, 1, 2], [0, 1, 2, 1], [0, 1, 2]),  # a key skips ahead
+    ([0, -1, 1, -1], [0, 1, 2, 1], [0, 1, 2]),  # a negative key
+    ([1, 0, 1], [0, 1, 0], [0, 1]),  # not starting at 0
+])
+def test_factorize_whether_or_not_keys_are_numbered_already(keys, codes, first_rows):
+    got_codes, got_first = factorize(np.array(keys))
+    assert got_codes.tolist() == codes
+    assert got_first.tolist() == first_rows
+
+
 @pytest.mark.parametrize("case", ["b determines a", "a determines b", "neither", "compact"])
 def test_factorize_pairs_numbers_like_factorize_of_the_combined_keys(case):
     rng = np.random.default_rng(1)
