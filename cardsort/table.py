@@ -174,10 +174,16 @@ def _first_row_mask(dense: np.ndarray, span: int) -> np.ndarray:
     return mask
 
 
-def _numbered_by_appearance(keys: np.ndarray) -> bool:
-    """Whether non-empty keys are already 0, 1, 2, ... in order of first appearance: none is negative,
-    the first is 0, and none is more than one above every key before it."""
-    return keys[0] == 0 and keys.min() >= 0 and bool((np.diff(np.maximum.accumulate(keys)) <= 1).all())
+def _first_rows_if_numbered(keys: np.ndarray) -> np.ndarray | None:
+    """For non-empty keys already numbered 0, 1, 2, ... in order of first appearance (none negative,
+    the first 0, none more than one above every key before it): the row where each first appears.
+    Otherwise None."""
+    if keys[0] != 0 or keys.min() < 0:
+        return None
+    steps = np.diff(np.maximum.accumulate(keys))
+    if (steps > 1).any():
+        return None
+    return np.concatenate(([0], np.flatnonzero(steps) + 1))
 
 
 def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -199,10 +205,16 @@ def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         The row where each code first occurs (increasing).
     """
     keys = np.asarray(keys, dtype=np.int64)
+    first_rows = _first_rows_if_numbered(keys) if len(keys) else None
+    if first_rows is not None:
+        return keys, first_rows
+    return _renumber(keys)
+
+
+def _renumber(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`factorize` without the check for keys numbered already."""
     if len(keys) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    if _numbered_by_appearance(keys):
-        return keys, first_occurrences(keys)
     dense, span = _dense(keys)
     first_rows = np.flatnonzero(_first_row_mask(dense, span))
     rank = np.empty(span, dtype=np.int64)
@@ -224,7 +236,7 @@ def factorize_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarra
             codes, first_rows = factorize(finer)
             if (coarser[first_rows][codes] == coarser).all():
                 return codes, first_rows
-    return factorize(a * n_b + b)
+    return _renumber(a * n_b + b)  # combined keys are seldom numbered by appearance: no check
 
 
 def first_duplicate(keys: np.ndarray) -> int | None:
