@@ -250,15 +250,6 @@ def first_duplicate(keys: np.ndarray) -> int | None:
     return int(np.argmin(_first_row_mask(dense, span)))
 
 
-def first_occurrences(codes: np.ndarray) -> np.ndarray:
-    """Row where each code first occurs, for codes numbered in order of first appearance
-    (as :func:`pandas.factorize` numbers them): the running maximum steps up exactly there."""
-    if len(codes) == 0:
-        return np.zeros(0, dtype=np.int64)
-    running = np.maximum.accumulate(codes)
-    return np.searchsorted(running, np.arange(int(running[-1]) + 1))
-
-
 def codes_of(col) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes and distinct values of a text or categorical :class:`pandas.Series`."""
     import pandas as pd
