@@ -229,10 +229,10 @@ def silhouette(distance: np.ndarray, labels: np.ndarray) -> float:
     k = int(labels.max()) + 1
     if k < 2 or k >= n:
         return 0.0
-    onehot = np.zeros((n, k))
-    onehot[np.arange(n), labels] = 1.0
-    sizes = onehot.sum(axis=0)
-    sums = distance @ onehot  # (n, k): summed distance from each card to each cluster
+    sizes = np.bincount(labels, minlength=k).astype(float)
+    # (n, k): summed distance from each card to each cluster. Not `distance @ onehot`: a product this
+    # small goes to OpenBLAS's thread pool, whose threads then spin on the other cores for a while
+    sums = np.column_stack([distance[:, labels == c].sum(axis=1) for c in range(k)])
     own = sizes[labels]
     a = np.divide(sums[np.arange(n), labels], own - 1, out=np.zeros(n), where=own > 1)
     mean_other = sums / sizes

@@ -18,13 +18,17 @@ A group is (participant, ``group_key``): two piles that share a label but not an
 two piles. Readers validate everything before returning and raise :class:`FormatError`
 naming the file, the line and the problem; nothing half-read ever reaches the store.
 
-Design for large files: a CSV file goes to pyarrow as bytes (parallel parsing, UTF-8
-checked there; the line of a bad byte is searched for only when pyarrow refuses the
-file), and every text column stays *dictionary-encoded*: integer codes per row plus the
-column's distinct values. Trimming, un-neutralising and every check work on the distinct
-values and the integer codes, so their cost does not grow with the length of the text,
-and :meth:`ParsedFile.table` builds the analysis arrays from the codes directly. The
-pandas frame of :attr:`ParsedFile.frame` is built only when somebody asks for it.
+Design for large files: a CSV file is memory-mapped, not copied (:func:`read_file`), and
+goes to pyarrow as bytes (parsed in parallel, in about :data:`BLOCKS` blocks, from
+:data:`PARALLEL_BYTES` up; UTF-8 checked there; the line of a bad byte is searched for only
+when pyarrow refuses the file), and every text column stays *dictionary-encoded*: integer
+codes per row plus the column's distinct values. Trimming and un-neutralising work on the
+distinct values, and in Python only on those whose first or last byte is not an ASCII letter
+or digit (:func:`_plain`); every check works on the integer codes, in linear time in the usual
+case (groups: :func:`cardsort.table.factorize_pairs`), so their cost does not grow
+with the length of the text, and :meth:`ParsedFile.table` builds the analysis arrays from
+the codes directly. The pandas frame of :attr:`ParsedFile.frame` is built only when somebody
+asks for it.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import csv
 import io
 import itertools
 import json
+import mmap
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -43,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from .model import Group, Sort, Study, parse_time, sort_from_dict, study_from_spec
-from .table import SortTable, codes_of, factorize, first_duplicate
+from .table import SortTable, codes_of, factorize_pairs, first_duplicate
 
 FORMATS = ("long", "casolysis", "json")
 CASOLYSIS_COLUMNS = ("card_id", "card_label", "category_id", "category_label", "user_id")
@@ -56,6 +61,8 @@ HEADER_BYTES = 65536  # the header must fit in the first 64 KiB
 
 Coded = tuple[np.ndarray, np.ndarray]
 """A dictionary-encoded text column: int64 codes, shape (n_rows,), into distinct str values."""
+Data = bytes | mmap.mmap
+"""A file's bytes: in memory (an upload) or memory-mapped (:func:`read_file`)."""
 
 
 class FormatError(ValueError):
@@ -116,31 +123,35 @@ class ParsedFile:
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _is_blank(data: bytes) -> bool:
+def _is_blank(data: Data) -> bool:
     return re.match(rb"(?:\xef\xbb\xbf)?\s*\Z", data) is not None
 
 
-def _decode(data: bytes, source: str) -> str:
+def _has_bom(data: Data) -> bool:
+    return data[:len(codecs.BOM_UTF8)] == codecs.BOM_UTF8
+
+
+def _decode(data: Data, source: str) -> str:
     if _is_blank(data):
         raise FormatError(source, "the file is empty")
     try:
-        return data.decode("utf-8-sig")
+        return bytes(data).decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise _not_utf8(data, err.start, source) from None
 
 
-def _not_utf8(data: bytes, offset: int, source: str) -> FormatError:
+def _not_utf8(data: Data, offset: int, source: str) -> FormatError:
     line = data[:offset].count(b"\n") + 1
     return FormatError(source, f"not UTF-8 text (byte 0x{data[offset]:02x}); save the file as UTF-8", line)
 
 
-def _header(data: bytes, source: str, delimiter: str = ",") -> list[str]:
+def _header(data: Data, source: str, delimiter: str = ",") -> list[str]:
     """Column names of the first CSV record, as written; refuses bad UTF-8 in it.
 
     The first :data:`HEADER_BYTES` are decoded incrementally, so a character cut at the
     end of that window is not mistaken for a bad byte.
     """
-    head = data[3:HEADER_BYTES] if data.startswith(codecs.BOM_UTF8) else data[:HEADER_BYTES]
+    head = data[3:HEADER_BYTES] if _has_bom(data) else data[:HEADER_BYTES]
     try:
         text = codecs.getincrementaldecoder("utf-8")().decode(head, final=len(data) <= HEADER_BYTES)
     except UnicodeDecodeError as err:
@@ -160,7 +171,7 @@ DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "a tab", "|": "'|'"}
 _NEEDED = {"long": LONG_COLUMNS, "casolysis": CASOLYSIS_COLUMNS}
 
 
-def sniff_delimiter(data: bytes, source: str = "input", fmt: str = "auto") -> str:
+def sniff_delimiter(data: Data, source: str = "input", fmt: str = "auto") -> str:
     """The character between the columns of a CSV file: ``,`` unless the header holds the columns of
     ``fmt`` (any CSV format for ``'auto'``) only when split at ``;``, a tab or ``|`` (as spreadsheets
     save "CSV" in many locales), or is one column that one of those splits into several.
@@ -189,7 +200,7 @@ def _missing_columns(found: list[str], columns: tuple[str, ...], kind: str, deli
             f"{between}). A {kind} CSV needs {', '.join(columns)}")
 
 
-def detect_format(data: bytes, source: str = "input") -> str:
+def detect_format(data: Data, source: str = "input") -> str:
     """``'json'``, ``'casolysis'`` or ``'long'`` from the file's first bytes and CSV header.
 
     A header with some of one format's columns is refused naming the columns it lacks.
@@ -221,13 +232,27 @@ def read_file(path: str | Path, fmt: str = "auto") -> ParsedFile:
     """Read a results file; ``fmt`` is ``'auto'`` (detect from the header) or one of :data:`FORMATS`."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = _contents(path)
     except OSError as err:
         raise FormatError(str(path), f"cannot read the file ({err.strerror})") from None
     return read_bytes(data, fmt, source=path.name)
 
 
-def read_bytes(data: bytes, fmt: str = "auto", source: str = "input") -> ParsedFile:
+def _contents(path: Path) -> Data:
+    """The file's bytes, memory-mapped where the file can be: pyarrow parses the page cache in place,
+    where a copy would cost a tenth of a second and as much memory as the file on 100 MB.
+
+    Empty files and pipes cannot be mapped and are read. The map is closed when it is no longer
+    referenced, not here: a parse error's traceback may still hold a pyarrow view of it.
+    """
+    with open(path, "rb") as f:
+        try:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # ValueError: an empty file
+            return f.read()
+
+
+def read_bytes(data: Data, fmt: str = "auto", source: str = "input") -> ParsedFile:
     """Like :func:`read_file`, for bytes already in memory (an upload)."""
     if fmt not in ("auto", *FORMATS):
         raise ValueError(f"format must be one of auto, {', '.join(FORMATS)}, not {fmt!r}")
@@ -252,9 +277,28 @@ def read_bytes(data: bytes, fmt: str = "auto", source: str = "input") -> ParsedF
 
 PARALLEL_BYTES = 8 * 1024 * 1024
 """Files at least this large are parsed on all cores (about 150,000 placements)."""
+BLOCKS = 16
+"""A file parsed on all cores is cut into about this many blocks (of at least pyarrow's default 1 MiB)."""
 
 
-def _read_csv(data: bytes, source: str, delimiter: str = ",") -> tuple[dict[str, Coded], int]:
+def _read_options(n_bytes: int):
+    """pyarrow's read options for a file of ``n_bytes``: threads and block size.
+
+    Threads only where they pay: pyarrow's thread pool can abort the process at interpreter exit
+    ("terminate called without an active exception", apache/arrow#34314; seen here about once in 30
+    runs on a busy machine), and a small file parses as fast on one thread. Every block gets its own
+    dictionaries, which :meth:`pyarrow.Table.unify_dictionaries` then merges, so a few large blocks
+    cost less than pyarrow's default of 1 MiB (a third less CPU on a 100 MB file) and still keep
+    every core busy.
+    """
+    import pyarrow.csv as pacsv
+
+    if n_bytes < PARALLEL_BYTES:
+        return pacsv.ReadOptions(use_threads=False)
+    return pacsv.ReadOptions(use_threads=True, block_size=max(n_bytes // BLOCKS, 1 << 20))
+
+
+def _read_csv(data: Data, source: str, delimiter: str = ",") -> tuple[dict[str, Coded], int]:
     """Parse CSV bytes into dictionary-encoded columns (by stripped, lower-case name) and the row count.
 
     pyarrow parses (in parallel from :data:`PARALLEL_BYTES` up), checks the UTF-8 and dictionary-encodes every column;
@@ -265,17 +309,13 @@ def _read_csv(data: bytes, source: str, delimiter: str = ",") -> tuple[dict[str,
 
     nul = data.find(b"\x00")
     if nul >= 0:  # no database stores NUL in text, and no person typed one (a physical line; no CSV quoting)
-        raise FormatError(source, "a cell contains a NUL character", data.count(b"\n", 0, nul) + 1)
+        raise FormatError(source, "a cell contains a NUL character", data[:nul].count(b"\n") + 1)
     text_type = pa.dictionary(pa.int32(), pa.string())
     body = pa.py_buffer(data)
-    if data.startswith(codecs.BOM_UTF8):
+    if _has_bom(data):
         body = body[len(codecs.BOM_UTF8):]
     try:
-        # Threads only where they pay: pyarrow's thread pool can abort the process at interpreter exit
-        # ("terminate called without an active exception", apache/arrow#34314; seen here about once in 30
-        # runs on a busy machine), and a small file parses as fast on one thread.
-        threads = len(data) >= PARALLEL_BYTES
-        table = pacsv.read_csv(pa.BufferReader(body), read_options=pacsv.ReadOptions(use_threads=threads),
+        table = pacsv.read_csv(pa.BufferReader(body), read_options=_read_options(len(data)),
                                parse_options=pacsv.ParseOptions(delimiter=delimiter),
                                convert_options=pacsv.ConvertOptions(
             column_types={name: text_type for name in _header(data, source, delimiter)}, check_utf8=True,
@@ -290,26 +330,29 @@ def _read_csv(data: bytes, source: str, delimiter: str = ",") -> tuple[dict[str,
             raise FormatError(source, f"column {name!r} appears twice in the header", 1)
     if table.num_rows == 0:
         raise FormatError(source, "no rows after the header", 1)
-    table = table.unify_dictionaries()
+    table = table.unify_dictionaries()  # one dictionary per column, shared by its chunks
     columns = {}
     for name, column in zip(names, table.columns):
         if name in columns:  # a second copy of a column nobody reads
             continue
         if not pa.types.is_dictionary(column.type):  # a name our header parse read differently
-            column = column.cast(pa.string()).dictionary_encode()
-        array = column.combine_chunks()
-        columns[name] = _clean(_int_codes(array.indices), array.dictionary.to_pylist())
+            column = pa.chunked_array([column.combine_chunks().cast(pa.string()).dictionary_encode()])
+        columns[name] = _clean(_int_codes(column), column.chunk(0).dictionary)
     return columns, table.num_rows
 
 
-def _int_codes(indices) -> np.ndarray:
-    """A pyarrow int32 array without nulls as an int64 NumPy array.
+def _int_codes(column) -> np.ndarray:
+    """The indices of a dictionary-encoded pyarrow column without nulls, as one int64 NumPy array.
 
-    Read from the array's data buffer (Arrow's documented layout: validity, then
-    values) because ``Array.to_numpy`` imports pandas, which the analysis never needs.
+    Read from each chunk's index buffer (Arrow's documented layout: validity, then values) because
+    ``Array.to_numpy`` imports pandas, which the analysis never needs; the chunks are widened
+    straight into the result, with no combined int32 copy in between.
     """
-    values = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices) + indices.offset)
-    return values[indices.offset:].astype(np.int64)
+    def indices(chunk) -> np.ndarray:
+        ints = chunk.indices
+        return np.frombuffer(ints.buffers()[1], dtype=np.int32, count=len(ints) + ints.offset)[ints.offset:]
+
+    return np.concatenate([indices(chunk) for chunk in column.chunks], dtype=np.int64)
 
 
 def _require(raw: dict[str, Coded], columns: tuple[str, ...], source: str, kind: str) -> None:
@@ -336,15 +379,38 @@ def _merge_equal(codes: np.ndarray, values: list[str]) -> Coded:
     return remap[codes], distinct
 
 
-def _clean(codes: np.ndarray, values: list[str]) -> Coded:
+_ALNUM = np.zeros(256, dtype=bool)
+_ALNUM[list(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")] = True
+
+
+def _plain(values) -> np.ndarray:
+    """Boolean mask over a pyarrow string array: the value is empty, or its first and last bytes are
+    ASCII letters or digits, so there is no space to trim and no quote to drop.
+
+    Read from the array's offsets and UTF-8 bytes (Arrow's layout: validity, offsets, data),
+    without making a Python string per value. Any other value (a space, a quote, punctuation
+    or a non-ASCII character at an end) is left to :func:`_clean`'s Python code.
+    """
+    _, offsets, data = values.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(values) + 1 + values.offset)[values.offset:]
+    start, end = bounds[:-1], bounds[1:]
+    # one byte of padding: an empty value's "first byte" may sit just past the data
+    text = np.append(np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8), 0)
+    return (start == end) | (_ALNUM[text[start]] & _ALNUM[text[end - 1]])
+
+
+def _clean(codes: np.ndarray, values) -> Coded:
     """Trim spaces and undo :func:`neutralise` (a ``'`` before = + - @), so exports round-trip.
 
-    Works on the distinct values only; values that become equal share one code.
+    Works on the distinct values only (``values``: a pyarrow string array), and in Python only
+    on those :func:`_plain` cannot vouch for; values that become equal share one code.
     """
-    cleaned = [_NEUTRALISED.sub("", v.strip()) if v[:1].isspace() or v[-1:].isspace() or "'" in v[:1] else v
-               for v in values]
-    if cleaned == values:  # nothing changed: the values are still distinct (pyarrow's dictionary)
-        return codes, np.array(values, dtype=object)
+    texts = values.to_pylist()
+    cleaned = list(texts)
+    for i in np.flatnonzero(~_plain(values)).tolist():
+        cleaned[i] = _NEUTRALISED.sub("", texts[i].strip())
+    if cleaned == texts:  # nothing changed: the values are still distinct (pyarrow's dictionary)
+        return codes, np.array(texts, dtype=object)
     return _merge_equal(codes, cleaned)
 
 
@@ -371,7 +437,7 @@ def _from_long(raw: dict[str, Coded], n: int, source: str) -> dict[str, Coded]:
     key = label
     if "category_id" in raw:  # the id, or the label where the id cell is empty
         (id_codes, ids), (label_codes, labels) = raw["category_id"], label
-        pairs, first_rows = factorize(id_codes * (len(labels) + 1) + label_codes)
+        pairs, first_rows = factorize_pairs(id_codes, label_codes)
         key = _merge_equal(pairs, [ids[id_codes[r]] or labels[label_codes[r]] for r in first_rows])
     return {
         "participant": raw["participant"],
@@ -404,9 +470,6 @@ def _validate(codes: dict[str, Coded], lines: np.ndarray, source: str) -> None:
         The columns of :data:`TEXT_COLUMNS`.
     lines : ndarray of int, shape (n_placements,)
     """
-    def pair(a: str, b: str) -> np.ndarray:
-        return codes[a][0] * (len(codes[b][1]) + 1) + codes[b][0]
-
     def value(col: str, row: int) -> str:
         c, v = codes[col]
         return str(v[c[row]])
@@ -420,7 +483,7 @@ def _validate(codes: dict[str, Coded], lines: np.ndarray, source: str) -> None:
             hits = np.flatnonzero(np.isin(c, empty))
             if len(hits):
                 raise FormatError(source, f"empty {what}", int(lines[hits[0]]))
-    placement = pair("participant", "card_id")
+    placement = codes["participant"][0] * (len(codes["card_id"][1]) + 1) + codes["card_id"][0]
     row = _first_of_duplicate(placement)
     if row is not None:
         first = int(np.flatnonzero(placement == placement[row])[0])
@@ -430,14 +493,14 @@ def _validate(codes: dict[str, Coded], lines: np.ndarray, source: str) -> None:
             f"(first on line {int(lines[first])})",
             int(lines[row]),
         )
-    _, cards = factorize(pair("card_id", "card_label"))
+    _, cards = factorize_pairs(codes["card_id"][0], codes["card_label"][0])
     row = _first_of_duplicate(codes["card_id"][0], cards)
     if row is not None:
         raise FormatError(source, f"card id {value('card_id', row)!r} has two labels", int(lines[row]))
     row = _first_of_duplicate(codes["card_label"][0], cards)
     if row is not None:
         raise FormatError(source, f"card label {value('card_label', row)!r} has two ids", int(lines[row]))
-    group, group_first = factorize(pair("participant", "group_key"))
+    group, group_first = factorize_pairs(codes["participant"][0], codes["group_key"][0])
     label = codes["group_label"][0]
     relabelled = label != label[group_first][group]  # a label other than the group's first one
     if relabelled.any():

@@ -85,7 +85,9 @@ def naming_note(category: ProposedCategory) -> str:
 def best_groups(table: SortTable, clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each participant and cluster, the participant's group that holds most of the cluster.
 
-    Ties go to the group with fewer cards outside the cluster, then to the earlier group.
+    Ties go to the group with fewer cards outside the cluster, then to the earlier group. The best
+    group is found by scattering each (group, cluster) overlap onto its (participant, cluster)
+    with :func:`numpy.maximum.at`, in linear time, without sorting the overlaps.
 
     Returns
     -------
@@ -93,19 +95,22 @@ def best_groups(table: SortTable, clusters: np.ndarray) -> tuple[np.ndarray, np.
         One entry per participant who placed any card of a cluster, sorted by
         participant then cluster: the group chosen and its cards of the cluster.
     """
-    k = int(clusters.max()) + 1 if len(clusters) else 0
+    k = max(int(clusters.max()) + 1 if len(clusters) else 0, 1)
     overlap = np.bincount(table.group * k + clusters[table.card],
                           minlength=table.n_groups * k).reshape(table.n_groups, k)
     grp, clu = np.nonzero(overlap)
-    participant = table.group_participant[grp]
     inside = overlap[grp, clu]
     outside = table.group_sizes()[grp] - inside
-    order = np.lexsort((outside, -inside, clu, participant))  # stable: earlier group wins ties
-    pair = participant[order] * max(k, 1) + clu[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = pair[1:] != pair[:-1]
-    chosen = order[first]
-    return participant[chosen], clu[chosen], grp[chosen], inside[chosen]
+    score = inside * (int(outside.max(initial=0)) + 1) - outside  # more inside first, then fewer outside
+    vote = table.group_participant[grp] * k + clu  # one (participant, cluster) per vote, in that order
+    best = np.full(table.n_participants * k, -1, dtype=np.int64)
+    np.maximum.at(best, vote, score)
+    top = score == best[vote]
+    chosen = np.full(table.n_participants * k, table.n_groups, dtype=np.int64)
+    np.minimum.at(chosen, vote[top], grp[top])  # the earliest of the best groups
+    voted = np.flatnonzero(chosen < table.n_groups)
+    group, cluster = chosen[voted], voted % k
+    return voted // k, cluster, group, overlap[group, cluster]
 
 
 def name_categories(table: SortTable, clusters: np.ndarray, similarity: np.ndarray,
@@ -137,10 +142,9 @@ def name_categories(table: SortTable, clusters: np.ndarray, similarity: np.ndarr
     """
     k = int(clusters.max()) + 1 if len(clusters) else 0
     _, vote_cluster, vote_group, _ = best_groups(table, clusters)
-    label_code: dict[str, int] = {}
-    group_label = np.array([label_code.setdefault(label, len(label_code)) for label in table.group_labels],
-                           dtype=np.int64)
-    labels = list(label_code)
+    labels = list(dict.fromkeys(table.group_labels))  # distinct, in order of first use
+    label_code = {label: i for i, label in enumerate(labels)}
+    group_label = np.fromiter(map(label_code.__getitem__, table.group_labels), dtype=np.int64, count=table.n_groups)
     keys = [normalise_label(label) for label in labels]
     vote_label = group_label[vote_group] if len(vote_group) else np.zeros(0, dtype=np.int64)
     voters = np.bincount(vote_cluster, minlength=k)

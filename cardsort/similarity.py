@@ -49,18 +49,27 @@ def _dense_gram(rows, card, n_rows, n_cards, chunk: int = 8192) -> np.ndarray:
 
 
 def _pair_counts(rows, card, sizes, n_cards, budget: int = 4_000_000) -> np.ndarray:
+    """Count each unordered pair of cards within a row once (a row's size s gives s (s - 1) / 2
+    keys, half of all ordered pairs), then mirror; the diagonal is how many rows hold each card.
+
+    Rows of one size are gathered as one 2-D block, at most ``budget`` keys at a time.
+    """
     order = np.argsort(rows, kind="stable")
     cards_sorted = card[order]
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     counts = np.zeros(n_cards * n_cards, dtype=np.int64)
-    for size in np.unique(sizes[sizes > 0]):
+    for size in np.unique(sizes[sizes > 1]):
         members = np.flatnonzero(sizes == size)
-        step = max(1, budget // int(size * size))
+        first, second = np.triu_indices(size, 1)
+        step = max(1, budget // len(first))
         for lo in range(0, len(members), step):
             block = cards_sorted[starts[members[lo:lo + step], None] + np.arange(size)]
-            keys = block[:, :, None] * n_cards + block[:, None, :]
+            # np.take, not block[:, first]: fancy indexing lays the result out column by column,
+            # which bincount would first copy
+            keys = np.take(block * n_cards, first, axis=1) + np.take(block, second, axis=1)
             counts += np.bincount(keys.ravel(), minlength=n_cards * n_cards)
-    return counts.reshape(n_cards, n_cards)
+    pairs = counts.reshape(n_cards, n_cards)
+    return pairs + pairs.T + np.diag(np.bincount(card, minlength=n_cards))
 
 
 def similarity_matrix(table: SortTable) -> np.ndarray:

@@ -132,7 +132,7 @@ class SortTable:
             new_codes, first_rows = factorize(p_codes)
             p_codes, used = new_codes, p_codes[first_rows]
         k_codes, keys = columns["group_key"]
-        g_codes, first_rows = factorize(p_codes.astype(np.int64) * (len(keys) + 1) + k_codes)
+        g_codes, first_rows = factorize_pairs(p_codes, k_codes)
         l_codes, l_values = columns["group_label"]
         return cls(
             card_ids=tuple(c for c, _ in card_order), cards=tuple(label for _, label in card_order),
@@ -144,6 +144,12 @@ class SortTable:
         )
 
 
+def _direct(span: int, n: int) -> bool:
+    """Whether ``n`` keys spanning ``span`` values are numbered by indexing an array of ``span`` (linear
+    time) rather than by sorting."""
+    return span <= 4 * n + 1024
+
+
 def _dense(keys: np.ndarray) -> tuple[np.ndarray, int]:
     """Keys renumbered into ``0..span-1`` (order kept), and ``span``.
 
@@ -152,8 +158,8 @@ def _dense(keys: np.ndarray) -> tuple[np.ndarray, int]:
     """
     low = int(keys.min())
     span = int(keys.max()) - low + 1
-    if span <= 4 * len(keys) + 1024:
-        return keys - low, span
+    if _direct(span, len(keys)):
+        return (keys - low if low else keys), span
     distinct, dense = np.unique(keys, return_inverse=True)
     return dense.reshape(-1), len(distinct)
 
@@ -168,11 +174,24 @@ def _first_row_mask(dense: np.ndarray, span: int) -> np.ndarray:
     return mask
 
 
+def _first_rows_if_numbered(keys: np.ndarray) -> np.ndarray | None:
+    """For non-empty keys already numbered 0, 1, 2, ... in order of first appearance (none negative,
+    the first 0, none more than one above every key before it): the row where each first appears.
+    Otherwise None."""
+    if keys[0] != 0 or keys.min() < 0:
+        return None
+    steps = np.diff(np.maximum.accumulate(keys))
+    if (steps > 1).any():
+        return None
+    return np.concatenate(([0], np.flatnonzero(steps) + 1))
+
+
 def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Number integer keys in order of first appearance (like ``pandas.factorize(sort=False)``).
 
     Linear time for keys in a compact range (the usual case: products of codes),
-    no hashing and no pandas.
+    no hashing and no pandas; keys already numbered so (the codes of a pyarrow
+    dictionary) are only checked and returned as they are.
 
     Parameters
     ----------
@@ -186,6 +205,14 @@ def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         The row where each code first occurs (increasing).
     """
     keys = np.asarray(keys, dtype=np.int64)
+    first_rows = _first_rows_if_numbered(keys) if len(keys) else None
+    if first_rows is not None:
+        return keys, first_rows
+    return _renumber(keys)
+
+
+def _renumber(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`factorize` without the check for keys numbered already."""
     if len(keys) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     dense, span = _dense(keys)
@@ -193,6 +220,23 @@ def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty(span, dtype=np.int64)
     rank[dense[first_rows]] = np.arange(len(first_rows))
     return rank[dense], first_rows
+
+
+def factorize_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct pairs ``(a[i], b[i])`` of two columns of codes (ints from 0) as :func:`factorize` does.
+
+    When the pairs' combined keys would span too wide a range for :func:`factorize`'s linear path
+    and one column determines the other (Kardsort numbers category ids across the whole file, so
+    each names one participant's pile), the pairs are numbered as that column alone, in linear time.
+    """
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    n_b = int(b.max(initial=-1)) + 1
+    if not _direct((int(a.max(initial=-1)) + 1) * n_b, len(a)):
+        for finer, coarser in ((b, a), (a, b)):
+            codes, first_rows = factorize(finer)
+            if (coarser[first_rows][codes] == coarser).all():
+                return codes, first_rows
+    return _renumber(a * n_b + b)  # combined keys are seldom numbered by appearance: no check
 
 
 def first_duplicate(keys: np.ndarray) -> int | None:
@@ -204,15 +248,6 @@ def first_duplicate(keys: np.ndarray) -> int | None:
     if np.bincount(dense, minlength=span).max() <= 1:
         return None
     return int(np.argmin(_first_row_mask(dense, span)))
-
-
-def first_occurrences(codes: np.ndarray) -> np.ndarray:
-    """Row where each code first occurs, for codes numbered in order of first appearance
-    (as :func:`pandas.factorize` numbers them): the running maximum steps up exactly there."""
-    if len(codes) == 0:
-        return np.zeros(0, dtype=np.int64)
-    running = np.maximum.accumulate(codes)
-    return np.searchsorted(running, np.arange(int(running[-1]) + 1))
 
 
 def codes_of(col) -> tuple[np.ndarray, np.ndarray]:

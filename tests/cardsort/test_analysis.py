@@ -56,6 +56,22 @@ def test_card_subsets_divide_by_participants_who_saw_both():
     assert t.n_participants == 3
 
 
+def test_both_ways_of_counting_pairs_agree():
+    """Counting each group's card pairs and the dense matrix product give the same counts."""
+    from cardsort.similarity import _dense_gram, _pair_counts
+
+    rng = np.random.default_rng(3)
+    n_rows, n_cards = 300, 12
+    rows = np.concatenate([np.full(size, r) for r, size in enumerate(rng.integers(0, n_cards + 1, n_rows))])
+    card = np.concatenate([rng.permutation(n_cards)[:np.count_nonzero(rows == r)] for r in range(n_rows)])
+    order = rng.permutation(len(rows))  # placements in no particular order
+    rows, card = rows[order], card[order]
+    sizes = np.bincount(rows, minlength=n_rows)
+    counts = _pair_counts(rows, card, sizes, n_cards, budget=50)  # many small blocks
+    assert (counts == _dense_gram(rows, card, n_rows, n_cards, chunk=64)).all()
+    assert (counts == counts.T).all() and counts.trace() == len(rows)
+
+
 def test_two_piles_with_the_same_label_stay_two_piles():
     t = SortTable.from_frame(read_file(DATA / "cardsort" / "same_label_piles.csv").frame)
     assert t.n_groups == 3

@@ -198,3 +198,15 @@ def test_a_nul_character_in_a_csv_cell_is_refused_with_its_line():
     data = b"participant,card,category\np1,Opening hours,Visit\np1,Borrowing,\x00\n"
     with pytest.raises(formats.FormatError, match=r"^up\.csv, line 3: a cell contains a NUL character$"):
         formats.read_bytes(data, "long", source="up.csv")
+
+
+def test_cells_lose_any_unicode_space_at_their_ends_and_one_neutralising_quote():
+    data = ("participant,card,category\n"
+            " p1 ,Hours\u00a0,'=Visit\n"
+            "p1\u3000,Café,\u2003Visit \n"
+            "p2,\u00a0Hours,Borrow\x1f\n"
+            "p2,Café,''+1\n").encode()
+    parsed = read_bytes(data)
+    assert parsed.frame[["participant", "card_id", "group_label"]].values.tolist() == [
+        ["p1", "Hours", "=Visit"], ["p1", "Café", "Visit"], ["p2", "Hours", "Borrow"], ["p2", "Café", "'+1"]]
+    assert parsed.columns["participant"][1].tolist() == ["p1", "p2"]  # equal once trimmed: one value

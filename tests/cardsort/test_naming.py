@@ -4,7 +4,7 @@ import numpy as np
 
 from cardsort.analysis import analyze
 from cardsort.model import Group, Sort, study_from_spec
-from cardsort.naming import name_categories, naming_note
+from cardsort.naming import best_groups, name_categories, naming_note
 from cardsort.report import analysis_table
 from cardsort.similarity import similarity_matrix
 
@@ -108,3 +108,15 @@ def test_cli_analyze_json_prints_unique_names(capsys):
     categories = json.loads(capsys.readouterr().out)["categories"]
     assert [c["name"] for c in categories] == ["Info", "Info (2)", "Help", "Help (2)"]
     assert categories[1]["alternatives"] == [{"name": "Misc", "share": 0.3333}]
+
+
+def test_each_participant_votes_with_the_group_holding_most_of_a_cluster():
+    """More cards of the cluster first, then fewer cards outside it, then the earlier group."""
+    sorts = [sort("p1", ("Mixed", None, [1, 4, 5]), ("One", None, [2]), ("Other", None, [3])),
+             sort("p2", ("All", None, [1, 2, 3, 4, 5]))]
+    table = analysis_table(STUDY, sorts)
+    participant, cluster, group, overlap = best_groups(table, np.array([0, 0, 0, 1, 1, 2, 2, 2]))
+    assert participant.tolist() == [0, 0, 1, 1]
+    assert cluster.tolist() == [0, 1, 0, 1]
+    assert [table.group_labels[g] for g in group] == ["One", "Mixed", "All", "All"]  # "One" and "Other" tie
+    assert overlap.tolist() == [1, 2, 3, 2]
