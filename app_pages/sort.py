@@ -46,7 +46,8 @@ def _save(study, pid: str, state: dict, stage: str, answers: dict | None = None,
           tags: dict | None = None) -> dict:
     """Store the board as the participant's draft, with the step they are on and their URL tags; returns the board."""
     state = board.validate_state(study, state)
-    store.save_draft(engine(), study.id, pid, dict(state, stage=stage, answers=answers or {}, tags=tags or {}))
+    extra = {"tags": tags} if tags else {}  # the draft of a study without tags keeps its old shape
+    store.save_draft(engine(), study.id, pid, dict(state, stage=stage, answers=answers or {}, **extra))
     return state
 
 

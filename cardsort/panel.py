@@ -249,11 +249,11 @@ def accepts(panel: Panel, completed: int, now: datetime, *, in_progress_since: d
     return reason == "quota" or (panel.closes_at is not None and in_progress_since < panel.closes_at)
 
 
-def panel_link(path: str, panel: Panel, placeholder: str = "{{%{name}%}}") -> str:
+def panel_link(path: str, panel: Panel, placeholder: str = "{{%NAME%}}") -> str:
     """The participant link with the panel's parameters as placeholders, e.g.
     ``/sort?study=X&PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}`` (Prolific's syntax by default)."""
     names = [n for n in (panel.id_param, *(panel.tag_params or ())) if n]
-    return path + "".join(f"&{n}={placeholder.format(name=n)}" for n in names)
+    return path + "".join(f"&{n}={placeholder.replace('NAME', n)}" for n in names)
 
 
 __all__ = [
