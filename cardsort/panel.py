@@ -256,7 +256,24 @@ def panel_link(path: str, panel: Panel, placeholder: str = "{{%NAME%}}") -> str:
     return path + "".join(f"&{n}={placeholder.replace('NAME', n)}" for n in names)
 
 
+# --- the Results page's participants table ---------------------------------------------------------------
+
+def participants_frame(sorts: list[Any], excluded: set[str] | frozenset[str] = frozenset()):
+    """One row per submitted sort, newest first: ``participant``, ``submitted`` (``'2026-11-02 09:05'`` UTC,
+    ``''`` when unknown), ``excluded`` (bool), then one column per tag name (``''`` where a sort lacks it).
+
+    ``sorts`` are :class:`cardsort.model.Sort` objects (their groups are not read).
+    """
+    import pandas as pd
+
+    names = list(dict.fromkeys(name for s in sorts for name in s.tags))
+    rows = [(s.participant_id, f"{s.finished_at:%Y-%m-%d %H:%M}" if s.finished_at else "",
+             s.participant_id in excluded, *(s.tags.get(n, "") for n in names)) for s in sorts]
+    frame = pd.DataFrame(rows, columns=["participant", "submitted", "excluded", *names])
+    return frame.sort_values("submitted", ascending=False, kind="stable").reset_index(drop=True)
+
+
 __all__ = [
     "MAX_TAGS", "PANEL_FIELDS", "Panel", "accepts", "check_redirect_url", "clean_tags", "closed_reason",
-    "extract_tags", "panel_from_dict", "panel_link", "participant_candidates", "redirect_url",
+    "extract_tags", "panel_from_dict", "panel_link", "participant_candidates", "participants_frame", "redirect_url",
 ]

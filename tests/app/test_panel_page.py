@@ -138,3 +138,25 @@ def test_starting_after_the_quota_filled_on_an_open_welcome_page_stores_nothing(
     store.submit_sort(app_db, "s1", Sort("p1", (Group("A", ("c1",)),)))
     at.button[0].click().run()
     assert store.get_draft(app_db, "s1", "slow") is None and at.info
+
+
+# --- the Results page ---------------------------------------------------------------------------------------
+
+def test_the_results_participants_table_shows_the_tags(app_db):
+    seed(app_db)
+    finished = datetime(2026, 11, 2, 9, 5, tzinfo=UTC)
+    store.submit_sort(app_db, "s1", Sort("abc", (Group("A", ("c1", "c2")), Group("B", ("c3",))),
+                                         finished_at=finished, tags={"STUDY_ID": "st1", "SESSION_ID": "se1"}))
+    store.submit_sort(app_db, "s1", Sort("p2", (Group("A", ("c1",)), Group("B", ("c2", "c3"))),
+                                         finished_at=finished - timedelta(hours=1)))
+    store.set_excluded(app_db, "s1", "p2", True)
+    at = open_page("results.py", study="s1")
+    assert not at.exception
+    assert "Participants (2)" in [t.label for t in at.tabs]
+    (frame,) = [d.value for d in at.dataframe if "STUDY_ID" in d.value.columns]
+    assert frame.to_dict("records") == [
+        {"Participant": "abc", "Submitted (UTC)": "2026-11-02 09:05", "Excluded": False, "STUDY_ID": "st1",
+         "SESSION_ID": "se1"},
+        {"Participant": "p2", "Submitted (UTC)": "2026-11-02 08:05", "Excluded": True, "STUDY_ID": "",
+         "SESSION_ID": ""}]
+    assert "2 participants, newest first, with the URL tags they arrived with (STUDY_ID, SESSION_ID)." in texts(at)
