@@ -159,4 +159,4 @@ def test_the_results_participants_table_shows_the_tags(app_db):
          "SESSION_ID": "se1"},
         {"Participant": "p2", "Submitted (UTC)": "2026-11-02 08:05", "Excluded": True, "STUDY_ID": "",
          "SESSION_ID": ""}]
-    assert "2 participants, newest first, with the URL tags they arrived with (STUDY_ID, SESSION_ID)." in texts(at)
+    assert "2 participants, newest first, with the URL tags they arrived with (SESSION_ID, STUDY_ID)." in texts(at)
