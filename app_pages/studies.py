@@ -208,8 +208,9 @@ def participant_texts(prefix: str, study: Study | None) -> None:
     n_cards = (study.settings.subset or len(study.cards)) if study else 0
     defaults = default_texts(language, s[f"{prefix}:kind"], n_cards)
     st.subheader("What participants read", anchor=False)
-    st.caption("Participants never see the study name above. Leave a text empty to use the default, "
-               "shown in grey, in the participants' language.")
+    # st.write, not st.caption: the caption's grey (#797b83 on white, 4.22:1) fails axe's colour contrast
+    st.write("Participants never see the study name above. Leave a text empty to use the default, "
+             "shown in grey, in the participants' language.")
     for name in TEXT_FIELDS:
         label = f"{TEXT_LABELS[name]} (at most {TEXT_LIMITS[name]:,} characters)"
         if name == "title":
