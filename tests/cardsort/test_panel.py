@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cardsort import formats, store
 from cardsort.model import Group, Sort, sort_from_dict, study_from_spec
@@ -227,3 +229,33 @@ def test_closing_time_refuses_new_sorts(engine):
     with pytest.raises(store.StudyClosed):
         store.submit_sort(engine, study.id, Sort("p1", (Group("A", ("c1",)),)))
     assert store.import_sorts(engine, study.id, [Sort("p1", (Group("A", ("c1",)),))]) == 1  # imports are not
+
+
+# --- hostile input ---------------------------------------------------------------------------------------------
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+                     lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+                     max_leaves=10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["id_param", "tag_params", "complete_url", "screenout_url", "quota_full_url",
+                                        "completion_code", "quota", "closes_at", "other"]), _JSON, max_size=6))
+def test_any_panel_object_is_read_whole_or_refused_with_a_value_error(data):
+    try:
+        panel = panel_from_dict(data)
+    except ValueError:
+        return
+    assert panel_from_dict(panel.to_dict()) == panel
+    for outcome in ("complete", "screenout", "quota_full"):
+        url = redirect_url(panel, outcome, "a b/&?{pid}")
+        assert url is None or (url.lower().startswith(("http://", "https://")) and " " not in url)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=60), st.text(max_size=300), max_size=40))
+def test_tags_from_any_url_stay_within_their_limits(params):
+    tags = extract_tags(Panel(), params)
+    assert len(tags) <= 20 and all(0 < len(v) <= 200 and "\x00" not in v for v in tags.values())
+    assert not {"study", "pid", "embed", "embed_options"} & set(tags)
