@@ -24,6 +24,7 @@ from cardsort.comments import comments_frame
 from cardsort.i18n import counted
 from cardsort.loading import load_table
 from cardsort.model import Sort, Study
+from cardsort.panel import participants_frame
 from cardsort.table import SortTable
 
 # --- database ----------------------------------------------------------------------------------
@@ -168,7 +169,8 @@ class Results:
     ``sorts`` are the included (analysed) sorts with their times and answers but without their groups
     (the placements are in ``table``; exports read the whole sorts when asked); ``n_excluded`` counts the
     excluded ones; ``comments`` holds every submitted participant's answers
-    (:func:`cardsort.comments.comments_frame`).
+    (:func:`cardsort.comments.comments_frame`); ``participants`` every submitted sort with its URL tags
+    (:func:`cardsort.panel.participants_frame`).
     """
 
     study: Study
@@ -177,6 +179,7 @@ class Results:
     analysis: Analysis | None
     n_excluded: int = 0
     comments: pd.DataFrame | None = None
+    participants: pd.DataFrame | None = None
 
 
 @st.cache_data(max_entries=32, show_spinner="Analysing the sorts…")
@@ -188,7 +191,8 @@ def _analysis(database: str, study_id: str, updated_at: datetime | None, n_sorts
     every = store.load_sorts(engine(), study_id, include_excluded=True, groups=False)
     left_out = set(excluded)
     sorts = [s for s in every if s.participant_id not in left_out]
-    extra = {"n_excluded": len(every) - len(sorts), "comments": comments_frame(every, left_out)}
+    extra = {"n_excluded": len(every) - len(sorts), "comments": comments_frame(every, left_out),
+             "participants": participants_frame(every, left_out)}
     table = load_table(engine(), study_id, study)
     if table is None:
         return Results(study, sorts, None, None, **extra)

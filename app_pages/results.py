@@ -108,6 +108,23 @@ def _comments(study: Study, comments: pd.DataFrame, stem: str) -> None:
                        mime="text/csv", on_click="ignore", key="dl:comments")
 
 
+def _participants(study: Study, frame: pd.DataFrame | None) -> None:
+    """Every submitted sort: when, whether it is analysed, and the URL tags it arrived with (a panel's
+    STUDY_ID, SESSION_ID...)."""
+    if frame is None or frame.empty:
+        st.write("No participant has submitted a sort yet.")
+        return
+    tags = list(frame.columns[3:])
+    st.write(f"{counted(len(frame), PARTICIPANTS)}, newest first"
+             + (f", with the URL tags they arrived with ({', '.join(tags)})." if tags
+                else ". No participant arrived with URL tags (a panel's STUDY_ID, SESSION_ID...)."))
+    shown = frame.rename(columns={"participant": "Participant", "submitted": "Submitted (UTC)",
+                                  "excluded": "Excluded"})
+    shown["Submitted (UTC)"] = shown["Submitted (UTC)"].replace("", "–")
+    st.dataframe(shown, hide_index=True, key=f"participants:{study.id}", column_config={
+        "Excluded": st.column_config.CheckboxColumn(help="Left out of the analysis on the Trust page")})
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()[:60] or "study"
 
@@ -175,6 +192,7 @@ def show_results(study_id: str) -> None:
     names = ["Proposed navigation", "Dendrogram", "Similarity matrix"]
     names += ["Placement matrix"] if placement is not None else []
     names += [f"Comments ({0 if base.comments is None else len(base.comments):,})"]
+    names += [f"Participants ({0 if base.participants is None else len(base.participants):,})"]
     tabs = dict(zip(names + ["Export"], st.tabs(names + ["Export"])))
     with tabs["Proposed navigation"]:
         st.write(f"{counted(analysis.k, {'one': 'category', 'other': 'categories'})} from the sorts of "
@@ -209,8 +227,10 @@ def show_results(study_id: str) -> None:
                 st.table(placement_counts)
             if study.settings.order_within_groups:
                 _average_positions(study, stem)
-    with tabs[names[-1]]:
+    with tabs[names[-2]]:
         _comments(study, base.comments, stem)
+    with tabs[names[-1]]:
+        _participants(study, base.participants)
     with tabs["Export"]:
         database = engine()  # the download runs the export later, outside this script run
         st.header("Data", anchor=False)

@@ -1,6 +1,9 @@
 """Participant page: ``/sort?study=<id>&pid=<participant id>``.
 
-Flow: welcome -> sorting board -> optional questions -> thank-you. Where a
+Flow: welcome -> sorting board -> optional questions -> thank-you. A study with a ``panel``
+(:mod:`cardsort.panel`) reads the participant id from its own URL parameter (``PROLIFIC_PID``), keeps
+other parameters as tags (in the draft, then with the sort), turns away new arrivals once its quota
+is reached or its closing time passed, and sends participants back with their id. Where a
 participant is comes from the store (a submitted sort, else the draft's
 ``stage``), so a reload or a second tab always lands on the same step. The board
 component lives in ``app_pages/board/``; what cards, what order and whether the sort
@@ -11,15 +14,18 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import replace
 from typing import NoReturn
 
 import sqlalchemy as sa
 import streamlit as st
 
 from app_pages._common import engine
+from app_pages._panel import send_to
 from app_pages.board import set_page_language, sorting_board
-from cardsort import board, store
+from cardsort import board, panel, store
 from cardsort.i18n import direction, resolve_language, translate
+from cardsort.model import utcnow
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
@@ -36,11 +42,28 @@ def _stop_with(lang: str, key: str) -> NoReturn:
     st.stop()
 
 
-def _save(study, pid: str, state: dict, stage: str, answers: dict | None = None) -> dict:
-    """Store the board as the participant's draft, with the step they are on; returns the board."""
+def _save(study, pid: str, state: dict, stage: str, answers: dict | None = None,
+          tags: dict | None = None) -> dict:
+    """Store the board as the participant's draft, with the step they are on and their URL tags; returns the board."""
     state = board.validate_state(study, state)
-    store.save_draft(engine(), study.id, pid, dict(state, stage=stage, answers=answers or {}))
+    extra = {"tags": tags} if tags else {}  # the draft of a study without tags keeps its old shape
+    store.save_draft(engine(), study.id, pid, dict(state, stage=stage, answers=answers or {}, **extra))
     return state
+
+
+def _closed_to_newcomers(study) -> str | None:
+    """``'quota'`` or ``'date'`` when the study's panel takes no new participants, else ``None``."""
+    if study.panel.quota is None and study.panel.closes_at is None:
+        return None
+    return panel.closed_reason(study.panel, store.completed_count(engine(), study.id), utcnow())
+
+
+def _turn_away(study, pid: str, lang: str, reason: str) -> None:
+    """The study is full (or past its closing time): say so, and send the participant back if the panel says where."""
+    st.info(translate(lang, "full_study" if reason == "quota" else "closed_study"))
+    url = panel.redirect_url(study.panel, "quota_full", pid)
+    if url:
+        send_to(url, lang)
 
 
 def _paragraphs(text: str) -> None:
@@ -50,7 +73,7 @@ def _paragraphs(text: str) -> None:
             st.write(_plain(line))
 
 
-def _welcome(study, pid: str, lang: str) -> None:
+def _welcome(study, pid: str, lang: str, tags: dict) -> None:
     n_cards = study.settings.subset or len(study.cards)
     st.header(translate(lang, "welcome_heading"))
     _paragraphs(study.texts.welcome
@@ -59,13 +82,14 @@ def _welcome(study, pid: str, lang: str) -> None:
     _paragraphs(study.texts.instructions or translate(lang, f"instructions_{study.kind}"))
     st.write(_plain(translate(lang, "instructions_how")))
     if st.button(translate(lang, "start"), type="primary"):
-        exposure = store.count_card_exposure(engine(), study.id)
-        cards = board.cards_for_participant(study, pid, exposure)
-        _save(study, pid, board.initial_state(study, cards), "sorting")
+        if _closed_to_newcomers(study) is None:  # the quota may have filled while this page was open
+            exposure = store.count_card_exposure(engine(), study.id)
+            cards = board.cards_for_participant(study, pid, exposure)
+            _save(study, pid, board.initial_state(study, cards), "sorting", tags=tags)
         st.rerun()
 
 
-def _sorting(study, pid: str, lang: str, state: dict, answers: dict) -> None:
+def _sorting(study, pid: str, lang: str, state: dict, answers: dict, tags: dict) -> None:
     st.header(translate(lang, "sorting_heading"))
     instance = f"{study.id}:{pid}"
     # The board is mounted with the state it started from in this browser session;
@@ -81,18 +105,18 @@ def _sorting(study, pid: str, lang: str, state: dict, answers: dict) -> None:
         except ValueError:
             sent = None  # a tampered or outdated board: keep the last good draft
         if sent is not None and sent != state:
-            state = _save(study, pid, sent, "sorting", answers)
+            state = _save(study, pid, sent, "sorting", answers, tags)
     if st.button(translate(lang, "finish"), type="primary"):
         problems = board.check_requirements(study, state, lang)
         if problems:
             st.error("\n".join([f"**{_plain(translate(lang, 'fix_heading'))}**", ""]
                                + [f"- {_plain(p)}" for p in problems]))
         else:
-            _save(study, pid, state, "questions", answers)
+            _save(study, pid, state, "questions", answers, tags)
             st.rerun()
 
 
-def _questions(study, pid: str, lang: str, state: dict, answers: dict, started_at) -> None:
+def _questions(study, pid: str, lang: str, state: dict, answers: dict, started_at, tags: dict) -> None:
     st.header(translate(lang, "questions_heading"))
     st.write(translate(lang, "questions_intro"))
     with st.form("questions"):
@@ -102,10 +126,14 @@ def _questions(study, pid: str, lang: str, state: dict, answers: dict, started_a
     if submitted:
         answers = board.clean_answers({"comments": comments, "hard_cards": hard})
         sort = board.state_to_sort(study, state, pid, answers=answers, started_at=started_at)
-        store.submit_sort(engine(), study.id, sort)
+        try:
+            store.submit_sort(engine(), study.id, replace(sort, tags=tags))
+        except store.StudyClosed:  # only a participant who was not in progress (see cardsort.panel.accepts)
+            _turn_away(study, pid, lang, _closed_to_newcomers(study) or "date")
+            return
         st.rerun()
     if st.button(translate(lang, "back_to_board")):
-        _save(study, pid, state, "sorting", answers)
+        _save(study, pid, state, "sorting", answers, tags)
         st.rerun()
 
 
@@ -124,11 +152,17 @@ def main() -> None:
     if status != "open":
         _stop_with(lang, f"{status}_study")
 
-    try:
-        pid = board.validate_participant_id(params.get("pid"))
-    except ValueError:
+    pid = None
+    for candidate in panel.participant_candidates(study.panel, params):  # the panel's id parameter, then pid
+        try:
+            pid = board.validate_participant_id(candidate)
+            break
+        except ValueError:
+            continue
+    if pid is None:
         pid = secrets.token_urlsafe(12)
         params["pid"] = pid  # in the address bar, so a reload resumes this participant
+    url_tags = panel.extract_tags(study.panel, params.to_dict())
 
     title = study.texts.title or translate(lang, "page_title")  # never the internal study name
     st.set_page_config(page_title=title)
@@ -137,18 +171,28 @@ def main() -> None:
     if store.has_sort(engine(), study.id, pid):
         st.header(translate(lang, "thanks_heading"))
         _paragraphs(study.texts.thank_you or translate(lang, "thanks_body"))
+        if study.panel.completion_code:
+            st.markdown(f"**{_plain(translate(lang, 'completion_code', code=study.panel.completion_code))}**")
+        url = panel.redirect_url(study.panel, "complete", pid)
+        if url:
+            send_to(url, lang)
         return
     draft = store.get_draft(engine(), study.id, pid)
     if draft is None:
-        _welcome(study, pid, lang)
+        reason = _closed_to_newcomers(study)
+        if reason:
+            _turn_away(study, pid, lang, reason)
+        else:
+            _welcome(study, pid, lang, url_tags)
         return
     saved = draft["state"] if isinstance(draft["state"], dict) else {}
     state = board.reconcile_state(study, saved)  # the study may have been edited since
     answers = board.clean_answers(saved.get("answers"))
+    tags = panel.clean_tags(saved.get("tags")) or url_tags  # as they arrived; a resume without them keeps them
     if saved.get("stage") == "questions":
-        _questions(study, pid, lang, state, answers, draft["started_at"])
+        _questions(study, pid, lang, state, answers, draft["started_at"], tags)
     else:
-        _sorting(study, pid, lang, state, answers)
+        _sorting(study, pid, lang, state, answers, tags)
 
 
 try:

@@ -19,10 +19,10 @@ from app_pages._common import (
     preview_board,
     require_login,
 )
-from cardsort import board, editing, store
+from cardsort import board, editing, panel, store
 from cardsort.formats import FormatError
 from cardsort.i18n import counted, direction, resolve_language, translate
-from cardsort.model import KINDS, STATUSES, TEXT_FIELDS, TEXT_LIMITS, Settings, Study, Texts, study_from_spec
+from cardsort.model import KINDS, STATUSES, TEXT_FIELDS, TEXT_LIMITS, Settings, Study, Texts, study_from_spec, utcnow
 
 require_login()
 
@@ -55,7 +55,8 @@ def _show_flash() -> None:
 
 SETTINGS_FIELDS = ("randomize", "subset", "require_all_sorted", "require_names", "max_groups", "order_within_groups")
 FORM_FIELDS = ("name", "kind", "status", "language", "language_code", "cards", "categories",
-               *(f"text_{name}" for name in TEXT_FIELDS), *SETTINGS_FIELDS)
+               *(f"text_{name}" for name in TEXT_FIELDS), *SETTINGS_FIELDS,
+               *(f"panel_{name}" for name in panel.PANEL_FIELDS))
 SHOWN = "form:shown"  # the form (``form:<study id>``) the last run showed, seeded from its stored study
 
 
@@ -82,6 +83,7 @@ def _init_form(prefix: str, study: Study | None) -> None:
         return
     settings = asdict(study.settings if study else Settings())
     texts = asdict(study.texts) if study else asdict(Texts())
+    recruiting = panel_form_values(study.panel if study else panel.Panel())
     language = study.language if study else "en"
     st.session_state.update({
         f"{prefix}:name": study.name if study else "",
@@ -93,6 +95,7 @@ def _init_form(prefix: str, study: Study | None) -> None:
         f"{prefix}:categories": "\n".join(c.label for c in study.categories) if study else "",
         **{f"{prefix}:text_{name}": value for name, value in texts.items()},
         **{f"{prefix}:{name}": value for name, value in settings.items()},
+        **{f"{prefix}:panel_{name}": value for name, value in recruiting.items()},
         SHOWN: prefix,
     })
 
@@ -107,6 +110,7 @@ def _read_form(prefix: str, previous: Study | None) -> dict:
         settings={name: s[f"{prefix}:{name}"] for name in SETTINGS_FIELDS},
         texts={name: s[f"{prefix}:text_{name}"] for name in TEXT_FIELDS},
         previous=previous,
+        panel={name: s[f"{prefix}:panel_{name}"] for name in panel.PANEL_FIELDS},
     )
 
 
@@ -115,7 +119,7 @@ def _save(prefix: str, study_id: str | None) -> None:
     try:
         study = study_from_spec(_read_form(prefix, previous), study_id or store.new_study_id())
     except ValueError as err:
-        _flash("error", f"Not saved: {err}.")
+        _flash("error", f"Not saved: {_name_panel_field(str(err))}.")
         return
     if previous:
         store.update_study(engine(), replace(study, archived=previous.archived))
@@ -181,6 +185,7 @@ def setup_form(study: Study | None) -> None:
         st.number_input("Most groups a participant may use (empty: no limit)", min_value=1, step=1, value=None,
                         key=f"{prefix}:max_groups", placeholder="No limit")
     participant_texts(prefix, study)
+    panel_settings(prefix)
     label = "Save changes" if study else "Create study"
     st.button(label, type="primary", on_click=_save, args=(prefix, study.id if study else None),
               key=f"{prefix}:save")
@@ -206,8 +211,9 @@ def participant_texts(prefix: str, study: Study | None) -> None:
     n_cards = (study.settings.subset or len(study.cards)) if study else 0
     defaults = default_texts(language, s[f"{prefix}:kind"], n_cards)
     st.subheader("What participants read", anchor=False)
-    st.caption("Participants never see the study name above. Leave a text empty to use the default, "
-               "shown in grey, in the participants' language.")
+    # st.write, not st.caption: the caption's grey (#797b83 on white, 4.22:1) fails axe's colour contrast
+    st.write("Participants never see the study name above. Leave a text empty to use the default, "
+             "shown in grey, in the participants' language.")
     for name in TEXT_FIELDS:
         label = f"{TEXT_LABELS[name]} (at most {TEXT_LIMITS[name]:,} characters)"
         if name == "title":
@@ -215,6 +221,60 @@ def participant_texts(prefix: str, study: Study | None) -> None:
         else:
             st.text_area(label, key=f"{prefix}:text_{name}", max_chars=TEXT_LIMITS[name], placeholder=defaults[name],
                          height=100)
+
+
+PANEL_LABELS = {
+    "id_param": "Participant id parameter (empty: pid)",
+    "tag_params": "Parameters kept as tags, separated by commas (empty: every other parameter)",
+    "complete_url": "Completion redirect: an http(s) address; {pid} becomes the participant's id",
+    "screenout_url": "Screen-out redirect: an http(s) address; {pid} becomes the participant's id",
+    "quota_full_url": "Study-full redirect: an http(s) address; {pid} becomes the participant's id",
+    "completion_code": "Completion code shown on the thank-you step",
+    "quota": "Close to new participants after this many completed sorts (empty: no quota)",
+    "closes_at": "Close to new participants at (ISO 8601 with a timezone; empty: never)",
+}
+
+
+def panel_form_values(recruiting: panel.Panel) -> dict:
+    """The panel's fields as the form shows them: text, '' when unset; the quota a number or ``None``."""
+    return {"id_param": recruiting.id_param or "", "tag_params": ", ".join(recruiting.tag_params or ()),
+            "complete_url": recruiting.complete_url or "", "screenout_url": recruiting.screenout_url or "",
+            "quota_full_url": recruiting.quota_full_url or "", "completion_code": recruiting.completion_code or "",
+            "quota": recruiting.quota,
+            "closes_at": recruiting.closes_at.isoformat() if recruiting.closes_at else ""}
+
+
+def _name_panel_field(message: str) -> str:
+    """"panel.complete_url must be ..." -> "“Completion redirect” (panel.complete_url) must be ..."."""
+    for name, label in PANEL_LABELS.items():
+        short = label.split(":")[0].split(" (")[0]
+        message = re.sub(rf"\bpanel\.{name}\b", f"“{short}” (panel.{name})", message)
+    return message
+
+
+def panel_settings(prefix: str) -> None:
+    """Recruiting through a panel (Prolific, MTurk, a market-research panel): id parameter, tags, redirects,
+    completion code, quota and closing time (see cardsort/panel.py)."""
+    st.subheader("Recruiting through a panel", anchor=False)
+    with st.expander("Participant id, redirects, quota and closing time"):
+        st.write("A panel sends participants with their id in a URL parameter, for example Prolific's "
+                 "PROLIFIC_PID; other parameters (STUDY_ID, SESSION_ID) are kept as tags with the sort. "
+                 "Participants already sorting may still submit once the study is full or closed.")
+        left, right = st.columns(2)
+        with left:
+            st.text_input(PANEL_LABELS["id_param"], key=f"{prefix}:panel_id_param", max_chars=50,
+                          placeholder="PROLIFIC_PID")
+            st.text_input(PANEL_LABELS["tag_params"], key=f"{prefix}:panel_tag_params", max_chars=1100,
+                          placeholder="STUDY_ID, SESSION_ID")
+            st.text_input(PANEL_LABELS["completion_code"], key=f"{prefix}:panel_completion_code", max_chars=100)
+            st.number_input(PANEL_LABELS["quota"], min_value=1, step=1, value=None, key=f"{prefix}:panel_quota",
+                            placeholder="No quota")
+            st.text_input(PANEL_LABELS["closes_at"], key=f"{prefix}:panel_closes_at", max_chars=40,
+                          placeholder="2026-12-31T18:00:00+01:00")
+        with right:
+            for name in panel.URL_FIELDS:
+                st.text_input(PANEL_LABELS[name], key=f"{prefix}:panel_{name}", max_chars=panel.MAX_URL,
+                              placeholder="https://app.prolific.com/submissions/complete?cc=C1A2B3")
 
 
 # --- sharing and preview ---------------------------------------------------------------------------
@@ -339,6 +399,19 @@ def share_panel(study: Study) -> None:
     link = participant_link(study)
     st.markdown(f"**Participant link:** [{_markdown_text(link)}]({link})")
     copy_button(link, key=f"copy:{study.id}")
+    recruiting = study.panel
+    if recruiting.id_param or recruiting.tag_params:
+        st.markdown(f"**Panel link** (with Prolific's placeholders; other panels write theirs in place of "
+                    f"`{{{{%…%}}}}`): `{panel.panel_link(link, recruiting)}`")  # ids and parameter names: no backtick
+    if recruiting.quota is not None or recruiting.closes_at is not None:
+        counted_now = store.completed_count(engine(), study.id)
+        parts = ([f"quota {counted_now:,} of {recruiting.quota:,} completed sorts (excluded ones do not count)"]
+                 if recruiting.quota is not None else [])
+        parts += [f"closes {recruiting.closes_at.isoformat()}"] if recruiting.closes_at else []
+        reason = panel.closed_reason(recruiting, counted_now, utcnow())
+        state = {"quota": " It is full: new participants are turned away.",
+                 "date": " Its closing time has passed: new participants are turned away."}.get(reason or "", "")
+        st.write(f"**Panel:** {'; '.join(parts)}.{state}")
     with st.container(horizontal=True, vertical_alignment="center"):
         if study.status != "open":
             st.button("Open the study", type="primary", on_click=_set_status, args=(study.id, "open"),

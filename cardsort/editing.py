@@ -171,7 +171,7 @@ def assign_ids(cards: list[dict[str, str]], categories: list[str],
 
 def study_spec(*, name: str, kind: str, language: str, status: str, cards_text: str,
                categories_text: str, settings: dict[str, Any], texts: dict[str, str] | None = None,
-               previous: Study | None = None) -> dict[str, Any]:
+               previous: Study | None = None, panel: dict[str, Any] | None = None) -> dict[str, Any]:
     """The study spec (docs/architecture.md) from the set-up form's fields, ids kept from ``previous``.
 
     Categories are dropped for an open sort, so switching a study to open never fails on
@@ -188,4 +188,6 @@ def study_spec(*, name: str, kind: str, language: str, status: str, cards_text: 
             "cards": cards, "categories": cats, "settings": settings}
     if texts is not None:
         spec["texts"] = texts
+    if panel is not None:
+        spec["panel"] = panel
     return spec

@@ -671,10 +671,23 @@ def csv_text(header: list[str], rows) -> str:
     return out.getvalue()
 
 
+TAG_PREFIX = "tag:"
+
+
+def tag_names(sorts: list[Sort]) -> list[str]:
+    """Every tag name of these sorts (see :attr:`cardsort.model.Sort.tags`), in the order first met."""
+    return list(dict.fromkeys(name for s in sorts for name in s.tags))
+
+
 def export_long(study: Study, sorts: list[Sort]) -> str:
-    """Long CSV: ``participant, card, category, category_id, started_at, finished_at``."""
-    return csv_text([*LONG_COLUMNS, *LONG_OPTIONAL],
-                ((p, label, group, key, t0, t1) for p, _, label, key, group, t0, t1 in _placements(study, sorts)))
+    """Long CSV: ``participant, card, category, category_id, started_at, finished_at``, then one ``tag:<name>``
+    column per tag any sort has (a panel's URL parameters; empty where a participant has none; the importer
+    ignores them)."""
+    names = tag_names(sorts)
+    tags = {s.participant_id: [s.tags.get(n, "") for n in names] for s in sorts} if names else {}
+    return csv_text([*LONG_COLUMNS, *LONG_OPTIONAL, *(TAG_PREFIX + n for n in names)],
+                    ((p, label, group, key, t0, t1, *tags.get(p, ()))
+                     for p, _, label, key, group, t0, t1 in _placements(study, sorts)))
 
 
 def export_casolysis(study: Study, sorts: list[Sort]) -> str:

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, overload
 
+from .panel import Panel, clean_tags, panel_from_dict
+
 KINDS = ("open", "closed", "hybrid")
 STATUSES = ("draft", "open", "closed")
 _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -115,6 +117,7 @@ class Study:
     updated_at: datetime | None = None
     texts: Texts = field(default_factory=Texts)
     archived: bool = False
+    panel: Panel = field(default_factory=Panel)
 
     @property
     def participant_path(self) -> str:
@@ -126,7 +129,7 @@ class Study:
 
     def to_spec(self) -> dict[str, Any]:
         """The study as its JSON spec (docs/architecture.md, "Study spec"), with card and category ids
-        added (``texts`` when set)."""
+        added (``texts`` and ``panel`` when set)."""
         spec = {
             "name": self.name,
             "kind": self.kind,
@@ -138,6 +141,8 @@ class Study:
         }
         if self.texts.any():
             spec["texts"] = {k: v for k, v in asdict(self.texts).items() if v}
+        if self.panel.any():
+            spec["panel"] = self.panel.to_dict()
         return spec
 
 
@@ -159,6 +164,7 @@ class Sort:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     answers: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
 
     def placed_cards(self) -> list[str]:
         return [c for g in self.groups for c in g.cards]
@@ -169,6 +175,7 @@ class Sort:
             "started_at": _iso(self.started_at),
             "finished_at": _iso(self.finished_at),
             "answers": dict(self.answers),
+            "tags": dict(self.tags),
             "groups": [
                 {"label": g.label, "category_id": g.category_id, "cards": list(g.cards)}
                 for g in self.groups
@@ -285,7 +292,7 @@ def study_from_spec(spec: Any, study_id: str) -> Study:
     """
     if not isinstance(spec, dict):
         raise ValueError("a study spec must be a JSON object")
-    allowed = {"name", "kind", "language", "status", "cards", "categories", "settings", "texts"}
+    allowed = {"name", "kind", "language", "status", "cards", "categories", "settings", "texts", "panel"}
     unknown = sorted(set(spec) - allowed)
     if unknown:
         raise ValueError(f"unknown field {unknown[0]!r} in study spec; allowed: {', '.join(sorted(allowed))}")
@@ -348,11 +355,12 @@ def study_from_spec(spec: Any, study_id: str) -> Study:
 
     settings = settings_from_dict(spec.get("settings"))
     texts = texts_from_dict(spec.get("texts"))
+    panel = panel_from_dict(spec.get("panel"))
     if settings.subset is not None and settings.subset > len(cards):
         raise ValueError(f"settings.subset ({settings.subset}) is larger than the number of cards ({len(cards)})")
     return Study(
         id=study_id, name=name, kind=kind, language=language, status=status,
-        cards=tuple(cards), categories=tuple(categories), settings=settings, texts=texts,
+        cards=tuple(cards), categories=tuple(categories), settings=settings, texts=texts, panel=panel,
     )
 
 
@@ -373,10 +381,13 @@ def sort_from_dict(data: Any) -> Sort:
     answers = data.get("answers") or {}
     if not isinstance(answers, dict):
         raise ValueError(f"participant {pid!r}: answers must be an object")
+    if data.get("tags") is not None and not isinstance(data["tags"], dict):
+        raise ValueError(f"participant {pid!r}: tags must be an object of URL parameter names and values")
     return Sort(
         participant_id=pid,
         groups=tuple(groups),
         started_at=parse_time(data.get("started_at"), "started_at"),
         finished_at=parse_time(data.get("finished_at"), "finished_at"),
         answers={str(k): str(v) for k, v in answers.items()},
+        tags=clean_tags(data.get("tags")),
     )

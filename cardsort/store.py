@@ -32,6 +32,7 @@ from .model import (
     texts_from_dict,
     utcnow,
 )
+from .panel import Panel, accepts, panel_from_dict
 
 DEFAULT_DATABASE_URL = str(_settings.SETTINGS["DATABASE_URL"].default)
 SECRETS_FILE = _settings.SECRETS_FILE
@@ -97,6 +98,12 @@ placements = sa.Table(
     sa.Column("card_id", sa.String(100), primary_key=True),
     sa.Column("group_idx", sa.Integer, nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
+)
+sort_tags = sa.Table(  # a table of its own: old databases get it from create_all, ``sorts`` keeps its columns
+    "sort_tags", metadata,
+    sa.Column("sort_id", sa.ForeignKey("sorts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(50), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
 )
 
 
@@ -170,7 +177,7 @@ def _write_study_rows(conn: sa.Connection, study: Study) -> None:
 
 
 def _options_json(study: Study) -> str:
-    """The ``settings`` column: the study's settings, plus its participant texts and archived flag.
+    """The ``settings`` column: the study's settings, plus its participant texts, archived flag and panel.
 
     Kept in the one JSON column so that no new column is needed; :func:`_options` reads it back.
     """
@@ -179,6 +186,8 @@ def _options_json(study: Study) -> str:
         options["texts"] = asdict(study.texts)
     if study.archived:
         options["archived"] = True
+    if study.panel.any():
+        options["panel"] = study.panel.to_dict()
     return json.dumps(options, ensure_ascii=False)
 
 
@@ -186,7 +195,9 @@ def _options(raw: str) -> dict[str, Any]:
     options = json.loads(raw)
     texts = options.pop("texts", None)
     archived = bool(options.pop("archived", False))
-    return {"settings": settings_from_dict(options), "texts": texts_from_dict(texts), "archived": archived}
+    panel = panel_from_dict(options.pop("panel", None))
+    return {"settings": settings_from_dict(options), "texts": texts_from_dict(texts), "archived": archived,
+            "panel": panel}
 
 
 def create_study(engine: Engine, study: Study) -> Study:
@@ -403,6 +414,8 @@ def _insert_sort(conn: sa.Connection, study_id: str, sort: Sort) -> int:
             {"sort_id": sort_id, "card_id": c, "group_idx": i, "position": p}
             for i, g in enumerate(groups) for p, c in enumerate(g.cards)
         ])
+    if sort.tags:
+        conn.execute(sort_tags.insert(), [{"sort_id": sort_id, "name": k, "value": v} for k, v in sort.tags.items()])
     return sort_id
 
 
@@ -413,6 +426,9 @@ def submit_sort(engine: Engine, study_id: str, sort: Sort) -> tuple[int, bool]:
     (double click, reload, second tab) returns the first one's id with
     ``created=False`` and stores nothing. The participant's draft is removed in
     the same transaction.
+
+    Raises :class:`StudyClosed`, storing nothing, when the study's panel quota is reached or its
+    ``closes_at`` passed and the participant was not already in progress (see :func:`cardsort.panel.accepts`).
     """
     study = get_study(engine, study_id)
     check_sort(study, sort)
@@ -426,6 +442,7 @@ def submit_sort(engine: Engine, study_id: str, sort: Sort) -> tuple[int, bool]:
             conn.execute(drafts.delete().where(
                 drafts.c.study_id == study_id, drafts.c.participant_id == sort.participant_id))
             return found, False
+        _check_open(conn, study_id, study.panel, sort.participant_id)
         try:
             with conn.begin_nested():
                 sort_id = _insert_sort(conn, study_id, sort)
@@ -434,6 +451,30 @@ def submit_sort(engine: Engine, study_id: str, sort: Sort) -> tuple[int, bool]:
         conn.execute(drafts.delete().where(
             drafts.c.study_id == study_id, drafts.c.participant_id == sort.participant_id))
     return sort_id, True
+
+
+class StudyClosed(ValueError):
+    """The study's quota is reached or its closing time passed, and the participant was not in progress."""
+
+
+def _completed(conn: sa.Connection, study_id: str) -> int:
+    return conn.execute(sa.select(sa.func.count()).select_from(sorts).where(
+        sorts.c.study_id == study_id, sorts.c.excluded.is_(False))).scalar_one()
+
+
+def completed_count(engine: Engine, study_id: str) -> int:
+    """Completed, non-excluded sorts of a study: what a panel quota counts."""
+    with engine.connect() as conn:
+        return _completed(conn, study_id)
+
+
+def _check_open(conn: sa.Connection, study_id: str, panel: Panel, participant_id: str) -> None:
+    if panel.quota is None and panel.closes_at is None:
+        return
+    started = conn.execute(sa.select(drafts.c.started_at).where(
+        drafts.c.study_id == study_id, drafts.c.participant_id == participant_id)).scalar()
+    if not accepts(panel, _completed(conn, study_id), utcnow(), in_progress_since=_utc(started)):
+        raise StudyClosed(f"study {study_id!r} takes no new sorts: its quota is reached or its closing time passed")
 
 
 def import_sorts(engine: Engine, study_id: str, new_sorts: Iterable[Sort], *, skip_existing: bool = False) -> int:
@@ -490,6 +531,12 @@ def load_sorts(engine: Engine, study_id: str, *, include_excluded: bool = True,
         ids = [r["id"] for r in sort_rows]
         group_rows: dict[int, list] = {i: [] for i in ids}
         card_rows: dict[tuple[int, int], list[str]] = {}
+        tag_rows: dict[int, dict[str, str]] = {}
+        if ids:
+            for r in conn.execute(sa.select(sort_tags).join(sorts, sorts.c.id == sort_tags.c.sort_id)
+                                  .where(sorts.c.study_id == study_id)
+                                  .order_by(sort_tags.c.sort_id, sort_tags.c.name)):
+                tag_rows.setdefault(r.sort_id, {})[r.name] = r.value
         if ids and groups:
             sub = sa.select(sorts.c.id).where(sorts.c.study_id == study_id)
             for r in conn.execute(sa.select(sort_groups).where(sort_groups.c.sort_id.in_(sub))
@@ -505,7 +552,7 @@ def load_sorts(engine: Engine, study_id: str, *, include_excluded: bool = True,
             groups=tuple(Group(g.label, tuple(card_rows.get((r["id"], g.idx), ())), g.category_id)
                          for g in group_rows[r["id"]]),
             started_at=_utc(r["started_at"]), finished_at=_utc(r["finished_at"]),
-            answers=json.loads(r["answers"] or "{}"),
+            answers=json.loads(r["answers"] or "{}"), tags=tag_rows.get(r["id"], {}),
         )
         for r in sort_rows
     ]
@@ -776,6 +823,7 @@ def delete_study(engine: Engine, study_id: str) -> dict[str, int]:
             raise NotFound(f"no study with id {study_id!r}")
         conn.execute(placements.delete().where(placements.c.sort_id.in_(own_sorts)))
         conn.execute(sort_groups.delete().where(sort_groups.c.sort_id.in_(own_sorts)))
+        conn.execute(sort_tags.delete().where(sort_tags.c.sort_id.in_(own_sorts)))
         for name, table in (("sorts", sorts), ("drafts", drafts), ("label_decisions", label_decisions),
                             ("notes", study_notes), ("cards", cards), ("categories", categories)):
             gone[name] = conn.execute(table.delete().where(table.c.study_id == study_id)).rowcount
@@ -803,9 +851,11 @@ def delete_sort(engine: Engine, study_id: str, participant_id: str) -> None:
             raise NotFound(f"no sort by participant {participant_id!r} in study {study_id!r}")
         conn.execute(placements.delete().where(placements.c.sort_id == sort_id))
         conn.execute(sort_groups.delete().where(sort_groups.c.sort_id == sort_id))
+        conn.execute(sort_tags.delete().where(sort_tags.c.sort_id == sort_id))
         conn.execute(sorts.delete().where(sorts.c.id == sort_id))
         conn.execute(drafts.delete().where(drafts.c.study_id == study_id, drafts.c.participant_id == participant_id))
         _touch_study(conn, study_id)
 
 
 __all__ += ["delete_sort", "delete_study", "deletion_counts", "participant_ids", "set_archived"]
+__all__ += ["StudyClosed", "completed_count"]

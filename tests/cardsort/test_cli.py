@@ -97,3 +97,21 @@ def test_study_spec_with_participant_texts(tmp_path):
     proc = run("study", "create", spec, db=db, check=False)
     assert (proc.returncode, proc.stderr.strip()) == (
         2, f"error: {spec}: texts.title is 201 characters long; at most 200 are allowed")
+
+
+def test_study_spec_with_a_panel(tmp_path):
+    db = f"sqlite:///{tmp_path / 'app.db'}"
+    spec = tmp_path / "spec.json"
+    panel = {"id_param": "PROLIFIC_PID", "tag_params": ["STUDY_ID"], "completion_code": "C1A2B3",
+             "complete_url": "https://app.prolific.com/submissions/complete?cc=C1A2B3", "quota": 3}
+    spec.write_text(json.dumps({"name": "Library", "kind": "open", "cards": ["A"], "panel": panel}))
+    sid = json.loads(run("study", "create", spec, db=db).stdout)["study_id"]
+    out_file = tmp_path / "study.json"
+    run("study", "export", sid, "--format", "json", "-o", out_file, db=db)
+    assert json.loads(out_file.read_text(encoding="utf-8"))["study"]["panel"] == panel
+    spec.write_text(json.dumps({"name": "X", "kind": "open", "cards": ["A"],
+                                "panel": {"quota_full_url": "file:///etc/passwd"}}))
+    proc = run("study", "create", spec, db=db, check=False)
+    assert (proc.returncode, proc.stderr.strip()) == (
+        2, f"error: {spec}: panel.quota_full_url must be an http:// or https:// address with a host, "
+           "not 'file:///etc/passwd'")

@@ -171,7 +171,7 @@ def _busy_study(engine):
     """A hybrid study with 2 sorts (one excluded), a draft, a label decision and notes."""
     study = make_study(engine, kind="hybrid")
     store.import_sorts(engine, study.id, [
-        Sort("p1", (Group("Visit", ("c1",), "k1"), Group("Mine", ("c2", "c3")))),
+        Sort("p1", (Group("Visit", ("c1",), "k1"), Group("Mine", ("c2", "c3"))), tags={"STUDY_ID": "s9"}),
         Sort("p2", (Group("Borrow", ("c1", "c2", "c3"), "k2"),)),
     ])
     store.save_draft(engine, study.id, "p3", {"groups": [], "unsorted": ["c1"]})
@@ -192,7 +192,7 @@ def test_delete_study_removes_everything_keyed_to_it_and_nothing_else(engine):
     assert set(_everything_of(engine, doomed.id).values()) == {0}
     assert _everything_of(engine, kept.id) == before
     assert before == {"studies": 1, "cards": 3, "categories": 2, "drafts": 1, "sorts": 2, "sort_groups": 3,
-                      "placements": 6, "label_decisions": 1, "study_notes": 1}
+                      "placements": 6, "label_decisions": 1, "study_notes": 1, "sort_tags": 1}
     assert [r["id"] for r in store.list_studies(engine)] == [kept.id]
     with pytest.raises(store.NotFound):
         store.get_study(engine, doomed.id)
