@@ -153,6 +153,7 @@ class Sort:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     answers: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
 
     def placed_cards(self) -> list[str]:
         return [c for g in self.groups for c in g.cards]
