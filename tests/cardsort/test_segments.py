@@ -209,3 +209,38 @@ def test_load_table_reads_only_the_segment(engine):
     # sorts already read are used as they are (the loader's times and answers; tags from memory here)
     by_tag = load_table(engine, "s1", segment=Segment(tags=(("source", ("prolific",)),)), sorts=SORTS)
     assert by_tag is not None and by_tag.participants == ("p1", "p3")
+
+
+# --- the report and the command line -----------------------------------------------------------
+
+def test_the_report_and_the_cli_read_only_the_segment(engine, tmp_path, monkeypatch, capsys):
+    import json
+
+    from cardsort.__main__ import main
+    from cardsort.report import load_report, render
+
+    store.create_study(engine, STUDY)
+    store.import_sorts(engine, "s1", SORTS)
+    report = load_report(engine, "s1", segment=STUDENTS.inverted())
+    assert report.n_sorts == 2 and report.analysis is not None and report.analysis.n_participants == 2
+    assert list(report.flags["participant"]) == ["p3", "p4"]
+    assert list(report.comments["participant"]) == ["p3"]  # only p3 of the two commented
+    data = json.loads(render(report, "json"))
+    assert data["segment"] == {"answers": {"role": ["student"]}, "invert": True,
+                               "description": "everyone except: role is student"}
+    assert "Segment: everyone except: role is student." in render(report, "html")
+    assert "segment" not in json.loads(render(load_report(engine, "s1"), "json"))  # unchanged without one
+    if engine.dialect.name != "sqlite":
+        return  # the CLI opens DATABASE_URL without the test schema
+    monkeypatch.setenv("DATABASE_URL", str(engine.url.render_as_string(hide_password=False)))
+    out = tmp_path / "r.json"
+    assert main(["report", "s1", "-o", str(out), "--format", "json", "--segment", STUDENTS.to_json()]) == 0
+    assert json.loads(out.read_text())["participants"] == {"submitted": 2, "excluded": [], "analysed": 2}
+    capsys.readouterr()
+    segment = '{"answers": {"role": "staff"}, "max_seconds": 200}'  # tags are stored by another part
+    assert main(["study", "export", "s1", "--format", "json", "--segment", segment]) == 0
+    assert [s["participant"] for s in json.loads(capsys.readouterr().out)["sorts"]] == ["p3"]
+    with pytest.raises(SystemExit) as exit_:
+        main(["report", "s1", "-o", str(out), "--segment", '{"role": "x"}'])
+    assert exit_.value.code == 2
+    assert "argument --segment: unknown segment key 'role'" in capsys.readouterr().err
