@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -29,6 +29,7 @@ from .table import SortTable
 
 Z95 = 1.959963984540054  # the standard normal's 97.5th percentile: two-sided 95 %
 MAX_OPTIONS = 30  # an answer or tag with more distinct values than this is free text, not a filter
+FREE_TEXT = ("comments", "hard_cards")  # the optional questions after sorting (cardsort.comments)
 _KEYS = ("answers", "tags", "finished_from", "finished_until", "min_seconds", "max_seconds", "invert")
 
 
@@ -219,14 +220,16 @@ def matching(sorts: Iterable[Sort], segment: Segment) -> list[str]:
     return [s.participant_id for s in sorts if segment.matches(s)]
 
 
-def options(sorts: Iterable[Sort], attribute: str = "answers",
-            max_values: int = MAX_OPTIONS) -> dict[str, list[tuple[str, int]]]:
+def options(sorts: Iterable[Sort], attribute: str = "answers", max_values: int = MAX_OPTIONS,
+            skip: Collection[str] = FREE_TEXT) -> dict[str, list[tuple[str, int]]]:
     """What a segment can filter on: per question (``'answers'``) or tag (``'tags'``), its values with how
-    many sorts have each, most frequent first; questions with more than ``max_values`` distinct values
-    (free text) are left out."""
+    many sorts have each, most frequent first; the ``skip`` questions and those with more than ``max_values``
+    distinct values (free text) are left out."""
     counts: dict[str, Counter[str]] = {}
     for sort in sorts:
         for key, value in getattr(sort, attribute).items():
+            if key in skip:
+                continue
             counts.setdefault(key, Counter())[value] += 1
     return {key: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
             for key, c in sorted(counts.items()) if len(c) <= max_values}

@@ -118,9 +118,10 @@ def test_segments_describe_themselves():
 
 
 def test_options_are_the_values_to_filter_on_without_free_text():
-    assert options(SORTS, "answers", max_values=2) == {"role": [("staff", 2), ("student", 2)],
-                                                        "comments": [("fine", 1), ("hard", 1)]}
-    assert options(SORTS, "answers", max_values=1) == {}  # two distinct values each: free text at 1
+    assert options(SORTS, "answers") == {"role": [("staff", 2), ("student", 2)]}  # comments are free text
+    assert options(SORTS, "answers", max_values=2, skip=()) == {"role": [("staff", 2), ("student", 2)],
+                                                                "comments": [("fine", 1), ("hard", 1)]}
+    assert options(SORTS, "answers", max_values=1) == {}  # two distinct values: free text at 1
     assert options(SORTS, "tags") == {"source": [("prolific", 2), ("email", 1)]}
 
 
