@@ -272,15 +272,20 @@ def segment_filter(study: Study, choices: SegmentChoices, *, param: str = SEGMEN
                    prefix: str = "segment") -> Segment:
     """Widgets choosing a segment of ``study``'s participants, kept in the address as ``?<param>=<JSON>``.
 
-    The address wins when it changed since the app last wrote it (a link, a reload, the back button); then the
-    widgets, keyed by the study id and the question or tag they filter on. Dates are whole days in UTC; times
+    The address wins when it changed since the app last wrote it (a link, a reload, the back button), unless it
+    lost the parameter on the way from another page (the sidebar's links drop it): then the segment last chosen
+    for the study on any page (Results, Trust) stays; otherwise the widgets, keyed by the study id and the
+    question or tag they filter on. Dates are whole days in UTC; times
     taken are minutes. Problems (a range the wrong way round, a bad address) are said, and that condition left out.
     """
     keys = _widget_keys(study.id, prefix, choices)
-    written = f"{param}:in_address"
+    written, shared = f"{param}:in_address", f"{param}:shared:{study.id}"
     address = st.query_params.get(param, "")
-    if address != st.session_state.get(written):
-        wanted, problem = _from_address(param)
+    if address != st.session_state.get(written) or keys["from"] not in st.session_state:
+        if param in st.query_params or shared not in st.session_state:
+            wanted, problem = _from_address(param)
+        else:  # the sidebar's links drop the address: the segment chosen for this study on another page
+            wanted, problem = segment_from_json(st.session_state[shared]), None
         if problem:
             st.error(problem)
         for q, values in wanted.answers:  # values no included sort has any more stay choosable
@@ -323,7 +328,7 @@ def segment_filter(study: Study, choices: SegmentChoices, *, param: str = SEGMEN
             st.query_params[param] = in_address
     elif param in st.query_params:
         del st.query_params[param]
-    st.session_state[written] = in_address
+    st.session_state[written] = st.session_state[shared] = in_address
     return segment
 
 

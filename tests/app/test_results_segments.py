@@ -135,3 +135,28 @@ def test_without_a_segment_the_comparison_says_what_to_do(app_db):
     at = open_page("results.py", study="s1")
     tab = next(t for t in at.tabs if t.label == "Compare segments")
     assert tab.info[0].value.startswith("Choose segment A in the filter at the top of the page")
+
+
+def test_the_trust_page_and_its_report_follow_the_segment(app_db):
+    seed(app_db)
+    at = open_page("results.py", study="s1")
+    at.multiselect(key="segment:s1:answer:role").select("staff").run()
+    # the sidebar's links drop the address: the segment chosen for the study comes along
+    for name in list(at.query_params):
+        if name != "study":
+            del at.query_params[name]
+    at.switch_page("app_pages/trust.py").run()
+    assert not at.exception
+    assert at.multiselect(key="segment:s1:answer:role").value == ["staff"]
+    assert at.info[0].value.startswith("Segment: role is staff. Every tab here, and the report, reads only its sorts")
+    assert json.loads(at.query_params["segment"]) == {"answers": {"role": ["staff"]}}
+    assert at.tabs[0].dataframe[0].value["Participant"].tolist() == ["p3", "p4"]
+    at.button(key="build_report:s1").click().run()
+    assert [b.label for b in at.tabs[-1].get("download_button")][0] == "Download HTML report"
+    # and back: everyone again on Trust, then on Results
+    at.multiselect(key="segment:s1:answer:role").unselect("staff").run()
+    assert at.tabs[0].dataframe[0].value["Participant"].tolist() == ["p1", "p2", "p3", "p4"]
+    assert "segment" not in at.query_params
+    at.switch_page("app_pages/results.py").run()
+    assert at.multiselect(key="segment:s1:answer:role").value == []
+    assert "from the sorts of 4 participants" in texts(at)
