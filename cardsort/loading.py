@@ -39,7 +39,8 @@ def load_table(engine: Engine, study_id: str, study: Study | None = None, segmen
     segment : Segment, optional
         Only the sorts this segment keeps (default: every included sort). Which ones is decided on the sorts'
         answers, tags and times (``store.load_sorts(groups=False)``, one more small query, or ``sorts``);
-        the placements are still read in one query and filtered as arrays.
+        the placements are still read in one query, which names the segment's participants (up to
+        ``store.MAX_IN_LIST``; a larger segment is filtered as arrays after the query).
     sorts : iterable of Sort, optional
         The study's sorts as already read (their groups are not needed), to save reading them again for
         the segment.
@@ -65,7 +66,12 @@ def load_table(engine: Engine, study_id: str, study: Study | None = None, segmen
         if sorts is None:
             sorts = store.load_sorts(engine, study_id, include_excluded=False, groups=False)
         participants = matching(sorts, segment)
+        if not participants:
+            return None
     decisions = decisions_from_rows(store.load_label_decisions(engine, study_id))
+    if participants is not None and len(participants) <= store.MAX_IN_LIST:  # the database leaves the others out
+        stored = store.load_placements(engine, study_id, participants=participants)
+        return table_from_placements(study, stored, decisions)
     return table_from_placements(study, store.load_placements(engine, study_id), decisions, participants)
 
 

@@ -245,3 +245,16 @@ def test_the_report_and_the_cli_read_only_the_segment(engine, tmp_path, monkeypa
         main(["report", "s1", "-o", str(out), "--segment", '{"role": "x"}'])
     assert exit_.value.code == 2
     assert "argument --segment: unknown segment key 'role'" in capsys.readouterr().err
+
+
+def test_a_segment_larger_than_one_query_may_name_is_filtered_as_arrays(engine, monkeypatch):
+    store.create_study(engine, STUDY)
+    store.import_sorts(engine, "s1", SORTS)
+    in_query = load_table(engine, "s1", segment=STUDENTS.inverted())
+    monkeypatch.setattr(store, "MAX_IN_LIST", 1)
+    as_arrays = load_table(engine, "s1", segment=STUDENTS.inverted())
+    assert in_query is not None and as_arrays is not None and as_arrays.participants == ("p3", "p4")
+    assert {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in vars(in_query).items()} == \
+        {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in vars(as_arrays).items()}
+    with pytest.raises(ValueError, match="at most 1 participants can be chosen in the query, not 2"):
+        store.load_placements(engine, "s1", participants=["p3", "p4"])
