@@ -12,7 +12,9 @@ Three reads, each timed in-process (wall and CPU seconds of the call alone), the
 - a segment (issue 13): ``load_table`` of half the participants, chosen by a questionnaire answer
   (``{"answers": {"role": ["student"]}}``), which reads the sorts' answers and times to choose them;
   target 0.5 s like the whole load;
-- the Results page's read with that segment: ``load_sorts(groups=False)`` + ``load_table(segment, sorts=...)``.
+- the Results page's read with that segment: ``load_sorts(groups=False)`` + ``load_table(segment, sorts=...)``;
+- the Compare segments tab's statistics: ``segments.compare_pairs`` of that half against the other half
+  (4,950 pairs: counts, Newcombe intervals, Fisher's exact test, Benjamini-Hochberg).
 
 The two tables are checked to be the same, and the segment's table to be the one of its sorts in memory.
 Results go to ``bench/results/loading.json``.
@@ -74,7 +76,7 @@ def bench_engine(name: str, engine, study_id: str, repeat: int) -> list[dict[str
     """The three reads on one database; one row each."""
     from cardsort import store
     from cardsort.loading import analysis_table, load_table
-    from cardsort.segments import Segment
+    from cardsort.segments import Segment, compare_pairs
     from cardsort.standardise import decisions_from_rows
 
     study = store.get_study(engine, study_id)
@@ -103,6 +105,9 @@ def bench_engine(name: str, engine, study_id: str, repeat: int) -> list[dict[str
                               decisions_from_rows(store.load_label_decisions(engine, study_id)), segment)
     if not same_table(part, expected):
         raise AssertionError(f"{name}: load_table with a segment gives another table than analysis_table's")
+    rest = load_table(engine, study_id, study, segment.inverted())
+    assert part is not None and rest is not None  # both halves have sorts
+    cmp_wall, cmp_cpu, pairs = best_of(repeat, lambda: compare_pairs(part, rest))
     check = (f"same table: {new.n_participants:,} participants, {len(new.card):,} placements, "
              f"{new.n_groups:,} groups")
     return [
@@ -117,6 +122,8 @@ def bench_engine(name: str, engine, study_id: str, repeat: int) -> list[dict[str
                                       f"{len(part.card):,} placements"},
         {"name": f"{name}: Results page read with the segment", "wall": seg_page_wall, "cpu": seg_page_cpu,
          "target": None, "check": "sort times + load_table(segment, sorts=...)"},
+        {"name": f"{name}: compare the two halves (compare_pairs)", "wall": cmp_wall, "cpu": cmp_cpu,
+         "target": None, "check": f"{pairs.n_compared:,} pairs, {int((pairs.q < 0.05).sum()):,} with q < 0.05"},
     ]
 
 
