@@ -248,7 +248,10 @@ def _widget_keys(study_id: str, prefix: str, choices: SegmentChoices) -> dict[st
 
 
 def _seed(segment: Segment, keys: dict[str, str]) -> None:
-    """Show ``segment`` in the filter's widgets (before they are drawn)."""
+    """Show ``segment`` in the filter's widgets (before they are drawn); times of day a link carries are kept
+    while their day is chosen (the widgets show days)."""
+    st.session_state[keys["from"] + ":exact"] = segment.finished_from
+    st.session_state[keys["until"] + ":exact"] = segment.finished_until
     chosen = {f"answer:{q}": list(v) for q, v in segment.answers} | {f"tag:{t}": list(v) for t, v in segment.tags}
     for name, key in keys.items():
         if name.startswith(("answer:", "tag:")):
@@ -318,9 +321,13 @@ def segment_filter(study: Study, choices: SegmentChoices, *, param: str = SEGMEN
     if low is not None and high is not None and low > high:
         st.error("The times taken are the wrong way round (at least more than at most): the time filter is left out.")
         low = high = None
-    segment = Segment(answers=tuple(picked["answers"]), tags=tuple(picked["tags"]), finished_from=_midnight(start),
-                      finished_until=_midnight(end + timedelta(days=1)) if end else None,
-                      min_seconds=None if low is None else low * 60, max_seconds=None if high is None else high * 60,
+    exact_from, exact_until = (st.session_state.get(keys[k] + ":exact") for k in ("from", "until"))
+    finished_from = exact_from if start and exact_from and exact_from.date() == start else _midnight(start)
+    finished_until = (exact_until if end and exact_until and (exact_until - timedelta(microseconds=1)).date() == end
+                      else _midnight(end + timedelta(days=1)) if end else None)
+    segment = Segment(answers=tuple(picked["answers"]), tags=tuple(picked["tags"]), finished_from=finished_from,
+                      finished_until=finished_until, min_seconds=None if low is None else round(low * 60, 3),
+                      max_seconds=None if high is None else round(high * 60, 3),
                       invert=bool(st.session_state.get(f"{prefix}:{study.id}:invert", False)))
     in_address = segment.to_json() if segment else ""
     if in_address:

@@ -160,3 +160,15 @@ def test_the_trust_page_and_its_report_follow_the_segment(app_db):
     at.switch_page("app_pages/results.py").run()
     assert at.multiselect(key="segment:s1:answer:role").value == []
     assert "from the sorts of 4 participants" in texts(at)
+
+
+def test_a_link_with_a_time_of_day_keeps_it_while_its_day_is_chosen(app_db):
+    seed(app_db)
+    at = open_page("results.py", study="s1", segment='{"finished_from": "2026-11-03T09:07:00Z"}')
+    assert at.date_input(key="segment:s1:from").value == datetime(2026, 11, 3).date()
+    assert at.info[0].value.startswith("Segment: completed from 2026-11-03 09:07 UTC. ")
+    assert "from the sorts of 2 participants" in texts(at)  # p2 finished at 09:06 that day: left out
+    at.button(key="refresh").click().run()
+    assert json.loads(at.query_params["segment"]) == {"finished_from": "2026-11-03T09:07:00+00:00"}
+    at.date_input(key="segment:s1:from").set_value(datetime(2026, 11, 4).date()).run()
+    assert json.loads(at.query_params["segment"]) == {"finished_from": "2026-11-04T00:00:00+00:00"}
