@@ -256,12 +256,14 @@ def newcombe_interval(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.nda
     return d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
 
 
-def fisher_exact(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray, chunk: int = 512) -> np.ndarray:
+def fisher_exact(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray,
+                 budget: int = 2_000_000) -> np.ndarray:
     """Two-sided p-values of Fisher's exact test of ``x1/n1`` against ``x2/n2``, elementwise.
 
     Given both margins, the count in the first sample is hypergeometric; the p-value sums the
     probabilities of every table no more likely than the observed one (relative tolerance 1e-7, as R
     and SciPy do). It is the exact permutation test: shuffling participants between the two segments.
+    Memory stays near ``budget`` grid cells whatever the sample sizes.
     """
     x1, n1, x2, n2 = (np.asarray(v, dtype=np.int64).ravel() for v in (x1, n1, x2, n2))
     out = np.ones(len(x1))
@@ -275,6 +277,7 @@ def fisher_exact(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray,
         return log_fact[n] - log_fact[k] - log_fact[n - k]
 
     total = x1 + x2
+    chunk = max(1, budget // (int(n1.max()) + 1))  # pairs at a time: about ``budget`` cells of the grid
     for lo in range(0, len(x1), chunk):
         s = slice(lo, lo + chunk)
         a, m, b, t = x1[s, None], n1[s, None], n2[s, None], total[s, None]
