@@ -278,11 +278,14 @@ def segment_filter(study: Study, choices: SegmentChoices, *, param: str = SEGMEN
     The address wins when it changed since the app last wrote it (a link, a reload, the back button), unless it
     lost the parameter on the way from another page (the sidebar's links drop it): then the segment last chosen
     for the study on any page (Results, Trust) stays; otherwise the widgets, keyed by the study id and the
-    question or tag they filter on. Dates are whole days in UTC; times
-    taken are minutes. Problems (a range the wrong way round, a bad address) are said, and that condition left out.
+    question or tag they filter on. Dates are whole days in UTC (a link's time of day is kept while its day is);
+    times taken are minutes. Problems (a range the wrong way round, a bad address) are said, and that condition
+    left out.
     """
-    keys = _widget_keys(study.id, prefix, choices)
     written, shared = f"{param}:in_address", f"{param}:shared:{study.id}"
+    extra = f"{prefix}:{study.id}:linked_values"
+    _add_values(choices, st.session_state.get(extra, {}))
+    keys = _widget_keys(study.id, prefix, choices)
     address = st.query_params.get(param, "")
     if address != st.session_state.get(written) or keys["from"] not in st.session_state:
         if param in st.query_params or shared not in st.session_state:
@@ -291,12 +294,8 @@ def segment_filter(study: Study, choices: SegmentChoices, *, param: str = SEGMEN
             wanted, problem = segment_from_json(st.session_state[shared]), None
         if problem:
             st.error(problem)
-        for q, values in wanted.answers:  # values no included sort has any more stay choosable
-            choices.answers.setdefault(q, [])
-            choices.answers[q] += [(v, 0) for v in values if v not in dict(choices.answers[q])]
-        for t, values in wanted.tags:
-            choices.tags.setdefault(t, [])
-            choices.tags[t] += [(v, 0) for v in values if v not in dict(choices.tags[t])]
+        st.session_state[extra] = {"answers": dict(wanted.answers), "tags": dict(wanted.tags)}
+        _add_values(choices, st.session_state[extra])
         keys = _widget_keys(study.id, prefix, choices)
         _seed(wanted, keys)
         st.session_state[f"{prefix}:{study.id}:invert"] = wanted.invert  # no widget: only a link sets it
@@ -337,6 +336,14 @@ def segment_filter(study: Study, choices: SegmentChoices, *, param: str = SEGMEN
         del st.query_params[param]
     st.session_state[written] = st.session_state[shared] = in_address
     return segment
+
+
+def _add_values(choices: SegmentChoices, linked: dict[str, dict[str, tuple[str, ...]]]) -> None:
+    """Values a link chose stay choosable, and shown, even when no included sort has them (any more)."""
+    for name, facets in (("answers", choices.answers), ("tags", choices.tags)):
+        for q, values in linked.get(name, {}).items():
+            counts = facets.setdefault(q, [])
+            counts += [(v, 0) for v in values if v not in dict(counts)]
 
 
 def _with_count(counts: dict[str, int], value: str) -> str:

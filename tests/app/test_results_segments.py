@@ -172,3 +172,16 @@ def test_a_link_with_a_time_of_day_keeps_it_while_its_day_is_chosen(app_db):
     assert json.loads(at.query_params["segment"]) == {"finished_from": "2026-11-03T09:07:00+00:00"}
     at.date_input(key="segment:s1:from").set_value(datetime(2026, 11, 4).date()).run()
     assert json.loads(at.query_params["segment"]) == {"finished_from": "2026-11-04T00:00:00+00:00"}
+
+
+def test_a_linked_value_nobody_has_stays_chosen(app_db):
+    seed(app_db)
+    at = open_page("results.py", study="s1", segment='{"answers": {"role": ["alumni"], "age": "30"}}')
+    assert at.multiselect(key="segment:s1:answer:role").options == ["staff (2)", "student (2)", "alumni (0)"]
+    assert at.multiselect(key="segment:s1:answer:age").value == ["30"]
+    assert "No analysed sort is in this segment: widen the filter above." in [i.value for i in at.info]
+    at.button(key="refresh").click().run()
+    assert at.multiselect(key="segment:s1:answer:role").value == ["alumni"]
+    assert json.loads(at.query_params["segment"]) == {"answers": {"age": ["30"], "role": ["alumni"]}}
+    at.multiselect(key="segment:s1:answer:age").unselect("30").run()
+    assert json.loads(at.query_params["segment"]) == {"answers": {"role": ["alumni"]}}
