@@ -7,8 +7,9 @@ directly (by URL, or run on its own in a test) shows the login form and nothing 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +26,7 @@ from cardsort.i18n import counted
 from cardsort.loading import load_table
 from cardsort.model import Sort, Study
 from cardsort.panel import participants_frame
+from cardsort.segments import EVERYONE, Segment, compare_pairs, options, overlap, segment_from_json
 from cardsort.table import SortTable
 
 # --- database ----------------------------------------------------------------------------------
@@ -164,13 +166,13 @@ def participant_link(study: Study) -> str:
 
 @dataclass(frozen=True)
 class Results:
-    """What the results page shows for one study at one moment.
+    """What the results page shows for one study, one segment, at one moment.
 
-    ``sorts`` are the included (analysed) sorts with their times and answers but without their groups
-    (the placements are in ``table``; exports read the whole sorts when asked); ``n_excluded`` counts the
-    excluded ones; ``comments`` holds every submitted participant's answers
-    (:func:`cardsort.comments.comments_frame`); ``participants`` every submitted sort with its URL tags
-    (:func:`cardsort.panel.participants_frame`).
+    ``sorts`` are the included (analysed) sorts of the segment with their times and answers but without their
+    groups (the placements are in ``table``; exports read the whole sorts when asked); ``n_excluded`` counts the
+    segment's excluded ones; ``comments`` holds every submitted participant's answers in the segment
+    (:func:`cardsort.comments.comments_frame`); ``participants`` every submitted sort of the segment with its
+    URL tags (:func:`cardsort.panel.participants_frame`).
     """
 
     study: Study
@@ -180,30 +182,197 @@ class Results:
     n_excluded: int = 0
     comments: pd.DataFrame | None = None
     participants: pd.DataFrame | None = None
+    segment: Segment = EVERYONE
 
 
 @st.cache_data(max_entries=32, show_spinner="Analysing the sorts…")
 def _analysis(database: str, study_id: str, updated_at: datetime | None, n_sorts: int,
-              excluded: tuple[str, ...], method: str, k: int | None) -> Results:
-    """Cached on the database, the study, its last change, its number of sorts and the excluded participants."""
+              excluded: tuple[str, ...], method: str, k: int | None, segment_json: str = "{}") -> Results:
+    """Cached on the database, the study, its last change, its number of sorts, the excluded participants and
+    the segment (its canonical JSON)."""
     del database, updated_at, n_sorts  # part of the cache key only
+    segment = segment_from_json(segment_json)
     study = store.get_study(engine(), study_id)
-    every = store.load_sorts(engine(), study_id, include_excluded=True, groups=False)
+    every = [s for s in store.load_sorts(engine(), study_id, include_excluded=True, groups=False)
+             if segment.matches(s)]
     left_out = set(excluded)
     sorts = [s for s in every if s.participant_id not in left_out]
     extra = {"n_excluded": len(every) - len(sorts), "comments": comments_frame(every, left_out),
-             "participants": participants_frame(every, left_out)}
-    table = load_table(engine(), study_id, study)
+             "participants": participants_frame(every, left_out), "segment": segment}
+    table = load_table(engine(), study_id, study, segment, sorts=sorts)
     if table is None:
         return Results(study, sorts, None, None, **extra)
     return Results(study, sorts, table, analyze(table, method=method, k=k), **extra)
 
 
-def results(study: Study, method: str = "average", k: int | None = None) -> Results:
-    """Analysis of ``study``'s submitted sorts, recomputed only when a sort or the study changed."""
+def _cache_key(study: Study) -> tuple[str, str, datetime | None, int, tuple[str, ...]]:
     n_sorts = store.participant_counts(engine(), study.id)["completed"]
     excluded = tuple(sorted(store.excluded_participants(engine(), study.id)))
-    return _analysis(store.database_url(), study.id, study.updated_at, n_sorts, excluded, method, k)
+    return store.database_url(), study.id, study.updated_at, n_sorts, excluded
+
+
+def results(study: Study, method: str = "average", k: int | None = None, segment: Segment = EVERYONE) -> Results:
+    """Analysis of ``study``'s submitted sorts (those ``segment`` keeps), recomputed only when a sort or the
+    study changed."""
+    return _analysis(*_cache_key(study), method, k, segment.to_json())
+
+
+# --- segments ----------------------------------------------------------------------------------
+
+SEGMENT_PARAM = "segment"  # ?segment=<compact JSON> (cardsort.segments.Segment.to_json)
+COMPARE_PARAM = "compare"  # the segment compared with it; absent: everyone else
+
+
+@dataclass(frozen=True)
+class SegmentChoices:
+    """What a segment can filter on: each question's and tag's values with their counts (included sorts)."""
+
+    answers: dict[str, list[tuple[str, int]]]
+    tags: dict[str, list[tuple[str, int]]]
+    n_sorts: int
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _choices(database: str, study_id: str, updated_at: datetime | None, n_sorts: int,
+             excluded: tuple[str, ...]) -> SegmentChoices:
+    del database, updated_at, n_sorts  # part of the cache key only
+    sorts = [s for s in store.load_sorts(engine(), study_id, include_excluded=True, groups=False)
+             if s.participant_id not in set(excluded)]
+    return SegmentChoices(options(sorts, "answers"), options(sorts, "tags"), len(sorts))
+
+
+def segment_choices(study: Study) -> SegmentChoices:
+    return _choices(*_cache_key(study))
+
+
+def _widget_keys(study_id: str, prefix: str, choices: SegmentChoices) -> dict[str, str]:
+    keys = {f"answer:{q}": f"{prefix}:{study_id}:answer:{q}" for q in choices.answers}
+    keys |= {f"tag:{t}": f"{prefix}:{study_id}:tag:{t}" for t in choices.tags}
+    return keys | {name: f"{prefix}:{study_id}:{name}" for name in ("from", "until", "min", "max")}
+
+
+def _seed(segment: Segment, keys: dict[str, str]) -> None:
+    """Show ``segment`` in the filter's widgets (before they are drawn); times of day a link carries are kept
+    while their day is chosen (the widgets show days)."""
+    st.session_state[keys["from"] + ":exact"] = segment.finished_from
+    st.session_state[keys["until"] + ":exact"] = segment.finished_until
+    chosen = {f"answer:{q}": list(v) for q, v in segment.answers} | {f"tag:{t}": list(v) for t, v in segment.tags}
+    for name, key in keys.items():
+        if name.startswith(("answer:", "tag:")):
+            st.session_state[key] = chosen.get(name, [])
+    st.session_state[keys["from"]] = segment.finished_from.date() if segment.finished_from else None
+    until = segment.finished_until
+    st.session_state[keys["until"]] = (until - timedelta(microseconds=1)).date() if until else None
+    st.session_state[keys["min"]] = None if segment.min_seconds is None else segment.min_seconds / 60
+    st.session_state[keys["max"]] = None if segment.max_seconds is None else segment.max_seconds / 60
+
+
+def _from_address(param: str) -> tuple[Segment, str | None]:
+    text = st.query_params.get(param, "")
+    try:
+        return segment_from_json(text), None
+    except ValueError as err:
+        return EVERYONE, f"The segment in the address was left out: {err}."
+
+
+def segment_filter(study: Study, choices: SegmentChoices, *, param: str = SEGMENT_PARAM,
+                   prefix: str = "segment") -> Segment:
+    """Widgets choosing a segment of ``study``'s participants, kept in the address as ``?<param>=<JSON>``.
+
+    The address wins when it changed since the app last wrote it (a link, a reload, the back button), unless it
+    lost the parameter on the way from another page (the sidebar's links drop it): then the segment last chosen
+    for the study on any page (Results, Trust) stays; otherwise the widgets, keyed by the study id and the
+    question or tag they filter on. Dates are whole days in UTC (a link's time of day is kept while its day is);
+    times taken are minutes. Problems (a range the wrong way round, a bad address) are said, and that condition
+    left out.
+    """
+    written, shared = f"{param}:in_address", f"{param}:shared:{study.id}"
+    extra = f"{prefix}:{study.id}:linked_values"
+    _add_values(choices, st.session_state.get(extra, {}))
+    keys = _widget_keys(study.id, prefix, choices)
+    address = st.query_params.get(param, "")
+    if address != st.session_state.get(written) or keys["from"] not in st.session_state:
+        if param in st.query_params or shared not in st.session_state:
+            wanted, problem = _from_address(param)
+        else:  # the sidebar's links drop the address: the segment chosen for this study on another page
+            wanted, problem = segment_from_json(st.session_state[shared]), None
+        if problem:
+            st.error(problem)
+        st.session_state[extra] = {"answers": dict(wanted.answers), "tags": dict(wanted.tags)}
+        _add_values(choices, st.session_state[extra])
+        keys = _widget_keys(study.id, prefix, choices)
+        _seed(wanted, keys)
+        st.session_state[f"{prefix}:{study.id}:invert"] = wanted.invert  # no widget: only a link sets it
+    picked: dict[str, list[tuple[str, tuple[str, ...]]]] = {"answers": [], "tags": []}
+    for name, facets in (("answers", choices.answers), ("tags", choices.tags)):
+        for q, counts in facets.items():
+            label = f"Answer to “{q}”" if name == "answers" else f"Address tag “{q}”"
+            chosen = st.multiselect(label, [v for v, _ in counts], key=keys[f"{name[:-1]}:{q}"], placeholder="Any",
+                                    format_func=functools.partial(_with_count, dict(counts)))
+            if chosen:
+                picked[name].append((q, tuple(sorted(chosen))))
+    when = st.columns(2)
+    start = when[0].date_input("Completed on or after (UTC)", value=None, key=keys["from"])
+    end = when[1].date_input("Completed on or before (UTC)", value=None, key=keys["until"])
+    took = st.columns(2)
+    low = took[0].number_input("Took at least (minutes)", min_value=0.0, value=None, step=1.0, key=keys["min"])
+    high = took[1].number_input("Took at most (minutes)", min_value=0.0, value=None, step=1.0, key=keys["max"])
+    if start and end and start > end:
+        st.error("The completion dates are the wrong way round (the first is after the second): "
+                 "the date filter is left out.")
+        start = end = None
+    if low is not None and high is not None and low > high:
+        st.error("The times taken are the wrong way round (at least more than at most): the time filter is left out.")
+        low = high = None
+    exact_from, exact_until = (st.session_state.get(keys[k] + ":exact") for k in ("from", "until"))
+    finished_from = exact_from if start and exact_from and exact_from.date() == start else _midnight(start)
+    finished_until = (exact_until if end and exact_until and (exact_until - timedelta(microseconds=1)).date() == end
+                      else _midnight(end + timedelta(days=1)) if end else None)
+    segment = Segment(answers=tuple(picked["answers"]), tags=tuple(picked["tags"]), finished_from=finished_from,
+                      finished_until=finished_until, min_seconds=None if low is None else round(low * 60, 3),
+                      max_seconds=None if high is None else round(high * 60, 3),
+                      invert=bool(st.session_state.get(f"{prefix}:{study.id}:invert", False)))
+    in_address = segment.to_json() if segment else ""
+    if in_address:
+        if st.query_params.get(param) != in_address:
+            st.query_params[param] = in_address
+    elif param in st.query_params:
+        del st.query_params[param]
+    st.session_state[written] = st.session_state[shared] = in_address
+    return segment
+
+
+def _add_values(choices: SegmentChoices, linked: dict[str, dict[str, tuple[str, ...]]]) -> None:
+    """Values a link chose stay choosable, and shown, even when no included sort has them (any more)."""
+    for name, facets in (("answers", choices.answers), ("tags", choices.tags)):
+        for q, values in linked.get(name, {}).items():
+            counts = facets.setdefault(q, [])
+            counts += [(v, 0) for v in values if v not in dict(counts)]
+
+
+def _with_count(counts: dict[str, int], value: str) -> str:
+    return f"{value} ({counts.get(value, 0):,})"
+
+
+def _midnight(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, time(0), UTC)
+
+
+@st.cache_data(max_entries=16, show_spinner="Comparing the segments…")
+def _comparison(database: str, study_id: str, updated_at: datetime | None, n_sorts: int, excluded: tuple[str, ...],
+                method: str, first: str, second: str):
+    """Both segments' analyses (automatic k) and their pair-by-pair differences; ``None`` for a segment without
+    sorts to analyse."""
+    key = (database, study_id, updated_at, n_sorts, excluded, method)
+    a, b = _analysis(*key, None, first), _analysis(*key, None, second)
+    if a.table is None or b.table is None:
+        return a, b, None
+    both = overlap(a.sorts, segment_from_json(first), segment_from_json(second))
+    return a, b, compare_pairs(a.table, b.table, both)
+
+
+def comparison(study: Study, method: str, first: Segment, second: Segment):
+    return _comparison(*_cache_key(study), method, first.to_json(), second.to_json())
 
 
 # --- copy button -------------------------------------------------------------------------------

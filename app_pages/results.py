@@ -10,13 +10,17 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import (
+    COMPARE_PARAM,
     choose_method,
     choose_study,
+    comparison,
     current_method,
     engine,
     method_name,
     require_login,
     results,
+    segment_choices,
+    segment_filter,
 )
 from cardsort import charts, formats, store
 from cardsort.comments import export_comments
@@ -24,6 +28,7 @@ from cardsort.i18n import counted
 from cardsort.model import Sort, Study
 from cardsort.naming import export_navigation, naming_note
 from cardsort.placement import average_positions_stored, placement_matrix, position_table, positions_long
+from cardsort.segments import EVERYONE, PairDifferences, Segment
 
 require_login()
 
@@ -78,8 +83,12 @@ def _progress(counts: dict, base) -> None:
     done, active, median = st.columns(3)
     done.metric("Participants completed", f"{counts['completed']:,}")
     analysed = counts["completed"] - base.n_excluded
-    done.markdown(f"{base.n_excluded:,} excluded from the analysis, {analysed:,} analysed" if base.n_excluded
-                 else "all in the analysis")
+    if base.segment:
+        done.markdown(f"{len(base.sorts):,} of them in the segment and analysed"
+                      + (f" ({base.n_excluded:,} more in it excluded)" if base.n_excluded else ""))
+    else:
+        done.markdown(f"{base.n_excluded:,} excluded from the analysis, {analysed:,} analysed" if base.n_excluded
+                      else "all in the analysis")
     active.metric("In progress", f"{counts['in_progress']:,}")
     active.markdown("started and not yet submitted")
     value, basis = _median_duration(base.sorts)
@@ -150,37 +159,115 @@ def _chart_downloads(name: str, chart, stem: str, key: str) -> None:
                         mime="image/svg+xml", on_click="ignore", key=f"svg:{key}")
 
 
-def _export(database, study: Study, fmt: str) -> str:
-    """The analysed sorts in ``fmt``, read with their groups only when the export is asked for (the page itself
-    needs only the analysis table and the sorts' times)."""
-    return formats.export(study, store.load_sorts(database, study.id, include_excluded=False), fmt)
+def _export(database, study: Study, fmt: str, segment: Segment = EVERYONE) -> str:
+    """The analysed sorts (of the segment) in ``fmt``, read with their groups only when the export is asked for
+    (the page itself needs only the analysis table and the sorts' times)."""
+    sorts = store.load_sorts(database, study.id, include_excluded=False)
+    return formats.export(study, [s for s in sorts if segment.matches(s)], fmt)
+
+
+def _share(together: int, seen: int) -> str:
+    return f"{together:,} of {seen:,} ({together / seen:.0%})"
+
+
+def _reading(p: float, q: float, n: int) -> str:
+    if q < 0.05:
+        return "Likely real (q < 0.05)"
+    if p < 0.05:
+        return f"Weak: p < 0.05, but not once {n:,} pairs are taken into account"
+    return "Could be chance"
+
+
+def _pairs_table(pairs: PairDifferences, top: int = 20) -> pd.DataFrame:
+    rows = pairs.rows(top)
+    return pd.DataFrame({
+        "Cards": [f"{r['card_a']} + {r['card_b']}" for r in rows],
+        "A: together of saw both": [_share(r["together_a"], r["seen_a"]) for r in rows],
+        "B: together of saw both": [_share(r["together_b"], r["seen_b"]) for r in rows],
+        "Difference (A − B)": [f"{r['difference']:+.0%}" for r in rows],
+        "95% interval": [f"{r['low']:+.0%} to {r['high']:+.0%}" for r in rows],
+        "p": [f"{r['p']:.3f}" for r in rows], "q": [f"{r['q']:.3f}" for r in rows],
+        "Reading": [_reading(r["p"], r["q"], pairs.n_compared) for r in rows],
+    }, index=pd.RangeIndex(1, len(rows) + 1, name="#"))
+
+
+def _pairs_csv(pairs: PairDifferences) -> str:
+    rows = pairs.rows()
+    columns = ["card_a", "card_b", "together_a", "seen_a", "share_a", "together_b", "seen_b", "share_b",
+               "difference", "low", "high", "p", "q"]
+    return formats.csv_text(columns, ([r[c] for c in columns] for r in rows))
+
+
+def _compare(study: Study, method: str, segment: Segment, choices, stem: str) -> None:
+    """Segment A (the page's) beside segment B: both proposed navigations and the pairs that differ most."""
+    st.write("Segment A is the one chosen above. Choose segment B here, or leave its filter empty to compare A "
+             "with everyone not in A. Each pair's difference comes with a 95% interval and a p-value adjusted for "
+             "testing every pair (docs: Newcombe's interval, Fisher's exact test, Benjamini–Hochberg).")
+    with st.expander("Segment B", expanded=False, key=f"compare_box:{study.id}"):
+        chosen = segment_filter(study, choices, param=COMPARE_PARAM, prefix="compare")
+    if not segment and not chosen:
+        st.info("Choose segment A in the filter at the top of the page, or segment B here, to compare them.")
+        return
+    second = chosen or segment.inverted()
+    a, b, pairs = comparison(study, method, segment, second)
+    columns = st.columns(2)
+    for column, name, shown, seg in ((columns[0], "A", a, segment), (columns[1], "B", b, second)):
+        with column:
+            st.header(f"Segment {name}", anchor=False)
+            st.write(f"{seg.describe().capitalize()}: {counted(len(shown.sorts), ANALYSED)}.")
+            if shown.analysis is None:
+                st.info(f"Segment {name} has no sorts to analyse.")
+            else:
+                st.table(_navigation_table(shown.analysis)[["Category", "Cards", "Agreement"]])
+    if pairs is None:
+        return
+    st.header("Pairs of cards that differ most", anchor=False)
+    if pairs.overlap:
+        st.warning(f"{counted(len(pairs.overlap), PARTICIPANTS)} {'is' if len(pairs.overlap) == 1 else 'are'} in "
+                   "both segments, so the two are not independent samples and the p-values are too optimistic.")
+    st.write(f"Of {pairs.n_pairs:,} pairs, {pairs.n_compared:,} were seen together by someone in each segment "
+             "(a participant counts for a pair only if they saw both cards). \"Likely real\" means the difference "
+             "stays significant at a 5% false discovery rate over all the pairs compared; with small segments "
+             "even large differences can be chance.")
+    st.table(_pairs_table(pairs))
+    st.download_button("Segment comparison CSV", data=lambda: _pairs_csv(pairs), file_name=f"{stem}-comparison.csv",
+                       mime="text/csv", on_click="ignore", key="dl:comparison")
 
 
 def show_results(study_id: str) -> None:
     study: Study = store.get_study(engine(), study_id)
     counts = store.participant_counts(engine(), study.id)
     st.button("Refresh now", key="refresh")
+    choices = segment_choices(study)
+    with st.expander("Segment: which participants to analyse", key=f"segment_box:{study.id}"):
+        segment = segment_filter(study, choices)
     method = current_method(key="method")
-    base = results(study, method)
+    base = results(study, method, segment=segment)
     _progress(counts, base)
+    if segment:
+        st.info(f"Segment: {segment.describe()}. Every analysis, chart and export on this page reads only "
+                f"its {counted(len(base.sorts), ANALYSED)} (of {choices.n_sorts:,}).")
     if base.analysis is None:
+        if segment:
+            st.info("No analysed sort is in this segment: widen the filter above.")
+            return
         st.info("No sorts to analyse yet. Share the participant link from the Studies page; results appear here "
                 "as participants submit." if len(study.cards) >= 2 else "The study needs at least two cards.")
         return
 
     controls = st.columns(2)
     method = choose_method(controls[0], key="method")
-    base = results(study, method)
+    base = results(study, method, segment=segment)
     assert base.analysis is not None  # the same sorts as above, which have an analysis
     automatic = base.analysis.k
     k = controls[1].number_input(
         f"Number of categories (automatic: {automatic})", min_value=1, max_value=len(study.cards), step=1,
         value=automatic, key=f"k:{study.id}:{method}",
         help="The automatic number has the best silhouette: categories tight inside and apart from each other.")
-    shown = base if k == automatic else results(study, method, int(k))
+    shown = base if k == automatic else results(study, method, int(k), segment)
     analysis, table = shown.analysis, shown.table
     assert analysis is not None and table is not None  # the same sorts again, cut at another k
-    stem = _slug(study.name)
+    stem = _slug(study.name) + ("-segment" if segment else "")
 
     heatmap = charts.similarity_heatmap(analysis.cards, analysis.similarity, analysis.order)
     tree = charts.dendrogram(analysis.cards, analysis.linkage, analysis.clusters, analysis.k)
@@ -193,7 +280,7 @@ def show_results(study_id: str) -> None:
     names += ["Placement matrix"] if placement is not None else []
     names += [f"Comments ({0 if base.comments is None else len(base.comments):,})"]
     names += [f"Participants ({0 if base.participants is None else len(base.participants):,})"]
-    tabs = dict(zip(names + ["Export"], st.tabs(names + ["Export"])))
+    tabs = dict(zip(names + ["Compare segments", "Export"], st.tabs(names + ["Compare segments", "Export"])))
     with tabs["Proposed navigation"]:
         st.write(f"{counted(analysis.k, {'one': 'category', 'other': 'categories'})} from the sorts of "
                  f"{counted(analysis.n_participants, PARTICIPANTS)} "
@@ -231,6 +318,8 @@ def show_results(study_id: str) -> None:
         _comments(study, base.comments, stem)
     with tabs[names[-1]]:
         _participants(study, base.participants)
+    with tabs["Compare segments"]:
+        _compare(study, method, segment, choices, stem)
     with tabs["Export"]:
         database = engine()  # the download runs the export later, outside this script run
         st.header("Data", anchor=False)
@@ -238,7 +327,7 @@ def show_results(study_id: str) -> None:
         for column, (label, fmt, ext, mime) in zip(data, [
                 ("Long CSV", "long", "csv", "text/csv"), ("Casolysis CSV", "casolysis", "csv", "text/csv"),
                 ("JSON", "json", "json", "application/json")]):
-            column.download_button(label, data=functools.partial(_export, database, study, fmt),
+            column.download_button(label, data=functools.partial(_export, database, study, fmt, segment),
                                    file_name=f"{stem}-{fmt}.{ext}", mime=mime, on_click="ignore", key=f"dl:{fmt}")
         data[3].download_button("Similarity matrix CSV",
                                 data=lambda: formats.export_similarity(analysis.cards, analysis.similarity),

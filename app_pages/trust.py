@@ -11,13 +11,22 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import choose_method, choose_study, engine, method_name, require_login
+from app_pages._common import (
+    choose_method,
+    choose_study,
+    engine,
+    method_name,
+    require_login,
+    segment_choices,
+    segment_filter,
+)
 from cardsort import charts, store
 from cardsort.aam import AgreedSet
 from cardsort.clustermap import cluster_map_chart, cluster_map_frame, map_cards
 from cardsort.i18n import counted
 from cardsort.participants import default_max_distance, representative_sorts
 from cardsort.report import Report, load_report, render, render_comments_csv
+from cardsort.segments import segment_from_json
 
 require_login()
 
@@ -27,11 +36,12 @@ TIMES = {"one": "time", "other": "times"}
 
 
 @st.cache_data(max_entries=16, show_spinner="Analysing the sorts…")
-def _computed(study_id: str, updated_at: datetime | None, n_sorts: int, method: str) -> dict:
+def _computed(study_id: str, updated_at: datetime | None, n_sorts: int, method: str, segment_json: str = "{}") -> dict:
     """Everything this page shows, cached on the study's last change (exclusions, label decisions and notes
-    move it): the stakeholder report's own analyses (:func:`cardsort.report.load_report`), plus the cluster map."""
+    move it) and the segment: the stakeholder report's own analyses (:func:`cardsort.report.load_report`), plus
+    the cluster map."""
     del updated_at, n_sorts  # cache key only
-    report = load_report(engine(), study_id, method=method)
+    report = load_report(engine(), study_id, segment=segment_from_json(segment_json), method=method)
     out = {"report": report, "n_sorts": report.n_sorts, "excluded": set(report.excluded), "flags": report.flags,
            "rule": report.exclusion_rule, "table": report.table}
     if report.table is None or report.analysis is None:
@@ -197,14 +207,15 @@ def _report(study, method: str, data: dict) -> None:
              "opens anywhere (the comments also as their own CSV).")
 
     prepared = st.session_state.get("report_prepared")
-    version = (study.id, str(study.updated_at), method, data["n_sorts"], notes)
+    segment = data["report"].segment
+    version = (study.id, str(study.updated_at), method, data["n_sorts"], notes, segment.to_json())
     if st.button("Build the report", type="primary", key=f"build_report:{study.id}"):
         prepared = {"version": version, "files": _build_report_files(data["report"], notes)}
         st.session_state["report_prepared"] = prepared
     if not prepared or prepared["version"] != version:
         st.write("Building takes a few seconds with thousands of participants; the steps show as it goes.")
         return
-    stem = _slug(study.name)
+    stem = _slug(study.name) + ("-segment" if segment else "")
     files = prepared["files"]
     for column, (label, fmt, ext, mime) in zip(st.columns(4), [
             ("HTML report", "html", "html", "text/html"), ("CSV", "csv", "csv", "text/csv"),
@@ -242,8 +253,13 @@ if study is None:
 if message := st.session_state.pop("trust_message", None):
     st.success(message)
 method = choose_method(key="trust_method")
+with st.expander("Segment: which participants to analyse", key=f"segment_box:{study.id}"):
+    segment = segment_filter(study, segment_choices(study))
+if segment:
+    st.info(f"Segment: {segment.describe()}. Every tab here, and the report, reads only its sorts; the same segment "
+            "filters the Results page.")
 n_sorts = store.participant_counts(engine(), study.id)["completed"]
-data = _computed(study.id, study.updated_at, n_sorts, method)
+data = _computed(study.id, study.updated_at, n_sorts, method, segment.to_json())
 names = ["Exclusions", "Stability", "Sample size", "Representative participants", "Cluster map", "AAM tree", "Report"]
 tabs = dict(zip(names, st.tabs(names)))
 with tabs["Exclusions"]:

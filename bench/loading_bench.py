@@ -8,9 +8,16 @@ Three reads, each timed in-process (wall and CPU seconds of the call alone), the
 - before: ``store.load_sorts`` (every sort as objects) + exclusions + label decisions +
   ``loading.analysis_table`` (the sorts through a pandas frame): what every page did;
 - after: ``loading.load_table`` (``store.load_placements``: one SQL query into arrays): target 0.5 s;
-- the Results page's whole read: ``load_sorts(groups=False)`` (times and answers) + ``load_table``.
+- the Results page's whole read: ``load_sorts(groups=False)`` (times and answers) + ``load_table``;
+- a segment (issue 13): ``load_table`` of half the participants, chosen by a questionnaire answer
+  (``{"answers": {"role": ["student"]}}``), which reads the sorts' answers and times to choose them;
+  target 0.5 s like the whole load;
+- the Results page's read with that segment: ``load_sorts(groups=False)`` + ``load_table(segment, sorts=...)``;
+- the Compare segments tab's statistics: ``segments.compare_pairs`` of that half against the other half
+  (4,950 pairs: counts, Newcombe intervals, Fisher's exact test, Benjamini-Hochberg).
 
-The two tables are checked to be the same. Results go to ``bench/results/loading.json``.
+The two tables are checked to be the same, and the segment's table to be the one of its sorts in memory.
+Results go to ``bench/results/loading.json``.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +34,7 @@ import numpy as np
 from bench.common import Stopwatch, format_table, log, verdict, write_results
 
 TARGET_S = 0.5
+ROLES = ("student", "staff")  # every other participant: the segment below keeps half
 
 
 def store_study(engine, participants: int, cards: int, seed: int) -> str:
@@ -35,6 +44,7 @@ def store_study(engine, participants: int, cards: int, seed: int) -> str:
     from cardsort.naming import normalise_label
 
     study, sorts = generate_sorts(participants, cards, seed)
+    sorts = [replace(s, answers={**s.answers, "role": ROLES[i % 2]}) for i, s in enumerate(sorts)]
     store.create_study(engine, study)
     store.import_sorts(engine, study.id, sorts)
     store.set_exclusions(engine, study.id, {sorts[0].participant_id: True})
@@ -66,9 +76,11 @@ def bench_engine(name: str, engine, study_id: str, repeat: int) -> list[dict[str
     """The three reads on one database; one row each."""
     from cardsort import store
     from cardsort.loading import analysis_table, load_table
+    from cardsort.segments import Segment, compare_pairs
     from cardsort.standardise import decisions_from_rows
 
     study = store.get_study(engine, study_id)
+    segment = Segment(answers=(("role", ("student",)),))
 
     def before():
         sorts = store.load_sorts(engine, study_id, include_excluded=True)
@@ -78,11 +90,24 @@ def bench_engine(name: str, engine, study_id: str, repeat: int) -> list[dict[str
     def results_page():
         return store.load_sorts(engine, study_id, include_excluded=True, groups=False), load_table(engine, study_id)
 
+    def segmented_page():
+        sorts = store.load_sorts(engine, study_id, include_excluded=False, groups=False)
+        return load_table(engine, study_id, study, segment, sorts=sorts)
+
     old_wall, old_cpu, old = best_of(repeat, before)
     new_wall, new_cpu, new = best_of(repeat, lambda: load_table(engine, study_id, study))
     page_wall, page_cpu, (sorts, _) = best_of(repeat, results_page)
+    seg_wall, seg_cpu, part = best_of(repeat, lambda: load_table(engine, study_id, study, segment))
+    seg_page_wall, seg_page_cpu, _ = best_of(repeat, segmented_page)
     if not same_table(old, new):
         raise AssertionError(f"{name}: load_table gives another table than load_sorts + analysis_table")
+    expected = analysis_table(study, store.load_sorts(engine, study_id), store.excluded_participants(engine, study_id),
+                              decisions_from_rows(store.load_label_decisions(engine, study_id)), segment)
+    if not same_table(part, expected):
+        raise AssertionError(f"{name}: load_table with a segment gives another table than analysis_table's")
+    rest = load_table(engine, study_id, study, segment.inverted())
+    assert part is not None and rest is not None  # both halves have sorts
+    cmp_wall, cmp_cpu, pairs = best_of(repeat, lambda: compare_pairs(part, rest))
     check = (f"same table: {new.n_participants:,} participants, {len(new.card):,} placements, "
              f"{new.n_groups:,} groups")
     return [
@@ -92,6 +117,13 @@ def bench_engine(name: str, engine, study_id: str, repeat: int) -> list[dict[str
          "check": f"{old_wall / new_wall:.1f}x faster than before"},
         {"name": f"{name}: Results page read (sort times + load_table)", "wall": page_wall, "cpu": page_cpu,
          "target": None, "check": f"{len(sorts):,} sorts' times and answers"},
+        {"name": f"{name}: segment, load_table of half by an answer", "wall": seg_wall, "cpu": seg_cpu,
+         "target": TARGET_S, "check": f"same table as in memory: {part.n_participants:,} participants, "
+                                      f"{len(part.card):,} placements"},
+        {"name": f"{name}: Results page read with the segment", "wall": seg_page_wall, "cpu": seg_page_cpu,
+         "target": None, "check": "sort times + load_table(segment, sorts=...)"},
+        {"name": f"{name}: compare the two halves (compare_pairs)", "wall": cmp_wall, "cpu": cmp_cpu,
+         "target": None, "check": f"{pairs.n_compared:,} pairs, {int((pairs.q < 0.05).sum()):,} with q < 0.05"},
     ]
 
 

@@ -22,6 +22,16 @@ if TYPE_CHECKING:
 # `analyze` starts fast.
 
 EXIT_BAD_INPUT = 2
+SEGMENT_HELP = ('only the sorts of this segment, e.g. \'{"answers": {"role": ["student"]}, "min_seconds": 60}\' '
+                "(docs/architecture.md, Segments)")
+
+
+def _segment(text: str):
+    from .segments import segment_from_json
+    try:
+        return segment_from_json(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("study_id")
     p.add_argument("--format", default="long", choices=[*formats.FORMATS, "similarity"])
     p.add_argument("--output", "-o", type=Path, help="write here instead of standard output")
+    p.add_argument("--segment", type=_segment, default=None, metavar="JSON",
+                   help=SEGMENT_HELP + " (default: every sort)")
 
     p = sub.add_parser("report", help="write a stakeholder report of a stored study (HTML, CSV or JSON)")
     p.add_argument("study_id")
@@ -59,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="html", choices=["html", "csv", "json"])
     p.add_argument("--method", default="average", choices=METHODS)
     p.add_argument("--k", type=int, help="number of categories (default: best silhouette)")
+    p.add_argument("--segment", type=_segment, default=None, metavar="JSON",
+                   help=SEGMENT_HELP + " (default: every included sort)")
 
     p = sub.add_parser("demo", help="seed the demo study")
     p.add_argument("--if-empty", action="store_true", help="only when the database has no study yet")
@@ -113,7 +127,8 @@ def _report(args) -> int:
     study = store.get_study(engine, args.study_id)
     if args.k is not None and not 1 <= args.k <= len(study.cards):
         raise ValueError(f"--k must be between 1 and the number of cards ({len(study.cards)}), not {args.k}")
-    text = render(load_report(engine, study.id, method=args.method, k=args.k), args.format)
+    options = {"segment": args.segment} if args.segment is not None else {}
+    text = render(load_report(engine, study.id, method=args.method, k=args.k, **options), args.format)
     try:
         args.output.write_text(text, encoding="utf-8")
     except OSError as err:
@@ -154,6 +169,8 @@ def _study(args) -> int:
     elif args.study_command == "export":
         study = store.get_study(engine, args.study_id)
         sorts = store.load_sorts(engine, study.id)
+        if args.segment is not None:
+            sorts = [s for s in sorts if args.segment.matches(s)]
         if args.format == "similarity":
             from .similarity import similarity_matrix
             table = SortTable.from_frame(formats.frame_from_sorts(study, sorts),

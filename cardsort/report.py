@@ -30,6 +30,7 @@ from .model import Sort, Study
 from .naming import naming_note
 from .participants import RepresentativeSort, edit_distances, representative_sorts, sample_participants
 from .placement import average_positions, positions_long
+from .segments import EVERYONE, Segment
 from .stability import SampleSize, Stability, bootstrap_stability, sample_size_curve
 from .standardise import LabelDecision, standardised_categories
 from .table import SortTable
@@ -65,6 +66,7 @@ class Report:
     # studies whose participants order the cards inside groups: card, category, mean_position, n
     # (cardsort.placement.positions_long of the included sorts)
     positions: pd.DataFrame | None = None
+    segment: Segment = EVERYONE  # the participants the report is about (cardsort.segments)
 
 
 STEPS = ("Reading the sorts", "Similarity and proposed categories", "Actual Agreement Method tree",
@@ -169,6 +171,8 @@ def report_dict(report: Report) -> dict:
         "flags": flags.to_dict(orient="records"),
         "label_decisions": [d.to_row() for d in report.decisions],
         "notes": report.notes,
+        **({"segment": {**report.segment.to_dict(), "description": report.segment.describe()}}
+           if report.segment else {}),
         "analysis": a.to_dict() if a else None,
         "aam_tree": [n.to_dict(list(report.table.cards)) for n in report.aam_tree] if report.table else [],
     }
@@ -346,20 +350,23 @@ def render(report: Report, fmt: str) -> str:
     return {"html": render_html, "csv": render_csv, "json": render_json}[fmt](report)
 
 
-def load_report(engine, study_id: str, **options) -> Report:
+def load_report(engine, study_id: str, segment: Segment = EVERYONE, **options) -> Report:
     """:func:`build_report` for a stored study: its sorts, exclusions, label decisions and notes.
 
     The analysis table comes from :func:`cardsort.loading.load_table` (one query, no sort objects);
-    the sorts themselves are read for what only they hold (flags, times, comments).
+    the sorts themselves are read for what only they hold (flags, times, comments). With a ``segment``
+    the whole report (counts, flags, comments and every analysis) is about the sorts it keeps.
     """
     from . import store
     from .loading import load_table
     from .standardise import decisions_from_rows
 
     study = store.get_study(engine, study_id)
-    table = load_table(engine, study_id, study)
+    sorts = [s for s in store.load_sorts(engine, study_id, include_excluded=True) if segment.matches(s)]
+    table = load_table(engine, study_id, study, segment, sorts=sorts)
     computed = {**(options.pop("computed", None) or {}), "table": table}
-    return build_report(study, store.load_sorts(engine, study_id, include_excluded=True),
-                        excluded=store.excluded_participants(engine, study_id),
-                        decisions=decisions_from_rows(store.load_label_decisions(engine, study_id)),
-                        notes=store.load_study_notes(engine, study_id), computed=computed, **options)
+    report = build_report(study, sorts, excluded=store.excluded_participants(engine, study_id),
+                          decisions=decisions_from_rows(store.load_label_decisions(engine, study_id)),
+                          notes=store.load_study_notes(engine, study_id), computed=computed, **options)
+    report.segment = segment
+    return report

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -558,6 +558,9 @@ def load_sorts(engine: Engine, study_id: str, *, include_excluded: bool = True,
     ]
 
 
+MAX_IN_LIST = 5000  # participants one query may name (SQLite allows 32,766 parameters; PostgreSQL 65,535)
+
+
 @dataclass(frozen=True)
 class StoredPlacements:
     """A study's stored placements as arrays (see :func:`load_placements`).
@@ -593,14 +596,15 @@ class StoredPlacements:
     group_category_ids: tuple[str | None, ...]
 
 
-def load_placements(engine: Engine, study_id: str, *, include_excluded: bool = False) -> StoredPlacements:
+def load_placements(engine: Engine, study_id: str, *, include_excluded: bool = False,
+                    participants: Collection[str] | None = None) -> StoredPlacements:
     """Every placement of a study's submitted sorts, in one SQL query, as arrays.
 
     What :func:`load_sorts` reads, without a Python object per sort or group: the query
     returns one row per placement (sort, group and place as integers, the card's id), and the participant's
     id, the group's label and its category id only on the first placement of each sort and
     group (the others carry NULL), so texts are read once. Excluded sorts are left out unless
-    ``include_excluded``.
+    ``include_excluded``; with ``participants`` (at most :data:`MAX_IN_LIST`), only their sorts are read.
     """
     first = placements.c.position == 0  # places and group indices count from 0 (see _insert_sort)
     query = (
@@ -614,6 +618,11 @@ def load_placements(engine: Engine, study_id: str, *, include_excluded: bool = F
     )
     if not include_excluded:
         query = query.where(sorts.c.excluded.is_(False))
+    if participants is not None:
+        if len(participants) > MAX_IN_LIST:
+            raise ValueError(f"at most {MAX_IN_LIST:,} participants can be chosen in the query, not "
+                             f"{len(participants):,}")
+        query = query.where(sorts.c.participant_id.in_(sorted(participants)))
     with engine.connect() as conn:
         result = conn.execute(query)
         rows = result.cursor.fetchall()  # plain tuples of ints and texts: no row objects needed

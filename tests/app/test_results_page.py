@@ -46,7 +46,7 @@ def test_progress_and_the_proposed_navigation(app_db):
     assert navigation(at) == [
         ["Fruit", "Vegetables"], ["A, B", "C, D"], ["100%", "67%"], ["67%", "67%"], ["Food (33%)", "Veg (33%)"]]
     assert [t.label for t in at.tabs] == ["Proposed navigation", "Dendrogram", "Similarity matrix", "Comments (0)",
-                                          "Participants (3)", "Export"]
+                                          "Participants (3)", "Compare segments", "Export"]
     assert len(at.get("vega_lite_chart")) == 2
     pairs = at.table[1].value
     assert pairs.values.tolist()[:3] == [["A", "B", "100%"], ["C", "D", "67%"], ["A", "C", "33%"]]
@@ -77,7 +77,8 @@ def test_placement_matrix_of_a_hybrid_sort(app_db):
     ])
     at = open_page("results.py", study="h1")
     assert [t.label for t in at.tabs] == ["Proposed navigation", "Dendrogram", "Similarity matrix",
-                                          "Placement matrix", "Comments (0)", "Participants (2)", "Export"]
+                                          "Placement matrix", "Comments (0)", "Participants (2)", "Compare segments",
+                                          "Export"]
     counts = at.table[2].value
     assert list(counts.columns) == ["Wear", "Carry", "(own groups)"]
     assert counts.loc["Shoes"].tolist() == [2, 0, 0]

@@ -17,8 +17,11 @@ def test_the_stored_study_has_its_exclusion_and_decision_and_both_reads_agree(en
     table = load_table(engine, study_id)
     assert table.n_participants == 11 and len(table.card) == 11 * 16 and "Merged" in table.group_labels
     rows = bench_engine("SQLite", engine, study_id, repeat=1)
-    assert [r["target"] for r in rows] == [None, 0.5, None]
+    assert [r["target"] for r in rows] == [None, 0.5, None, 0.5, None, None]
     assert rows[0]["check"] == f"same table: 11 participants, 176 placements, {table.n_groups} groups"
+    # every other participant answered "student"; the excluded first one was "student": 5 left of 6
+    assert rows[3]["check"] == "same table as in memory: 5 participants, 80 placements"
+    assert rows[5]["check"].startswith("120 pairs, ")
 
 
 def test_same_table_sees_a_changed_label():
