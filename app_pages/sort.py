@@ -1,8 +1,10 @@
 """Participant page: ``/sort?study=<id>&pid=<participant id>``.
 
-Flow: welcome -> sorting board -> optional questions -> thank-you. Where a
-participant is comes from the store (a submitted sort, else the draft's
-``stage``), so a reload or a second tab always lands on the same step. The board
+Flow: welcome -> the study's questions before sorting (if any; an answer may screen the
+participant out) -> sorting board -> questions after sorting (the study's, then the two
+optional built-in ones) -> thank-you. Where a participant is comes from the store (a
+submitted sort, a screen-out, else the draft's ``stage``), so a reload or a second tab
+always lands on the same step. Questions are validated in :mod:`cardsort.questions`. The board
 component lives in ``app_pages/board/``; what cards, what order and whether the sort
 is complete is decided in :mod:`cardsort.board`.
 """
@@ -19,6 +21,7 @@ import streamlit as st
 from app_pages._common import engine
 from app_pages.board import set_page_language, sorting_board
 from cardsort import board, store
+from cardsort import questions as qs
 from cardsort.i18n import direction, resolve_language, translate
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
@@ -61,8 +64,71 @@ def _welcome(study, pid: str, lang: str) -> None:
     if st.button(translate(lang, "start"), type="primary"):
         exposure = store.count_card_exposure(engine(), study.id)
         cards = board.cards_for_participant(study, pid, exposure)
-        _save(study, pid, board.initial_state(study, cards), "sorting")
+        stage = "pre" if qs.asked(study.questions, "pre") else "sorting"
+        _save(study, pid, board.initial_state(study, cards), stage)
         st.rerun()
+
+
+def _ask(study, lang: str, when: str, answers: dict) -> dict:
+    """One widget per question asked at ``when``, keyed by its id, prefilled from ``answers``; returns
+    what the widgets hold (options, lists of options, 1-7, text)."""
+    values: dict = {}
+    for q in qs.asked(study.questions, when):
+        label = _plain(translate(lang, "question_required", question=q.text) if q.required else q.text)
+        key, saved = f"question:{q.id}", answers.get(q.id, "")
+        if q.type == "single":
+            values[q.id] = st.radio(label, q.options, index=q.options.index(saved) if saved in q.options else None,
+                                    key=key, format_func=_plain)
+        elif q.type == "multiple":
+            values[q.id] = st.multiselect(label, q.options, default=qs.chosen(q, saved), key=key,
+                                          placeholder=translate(lang, "choose_any"))
+        elif q.type == "scale":
+            ends = {qs.SCALE[0]: q.min_label, qs.SCALE[1]: q.max_label}
+            points = list(range(qs.SCALE[0], qs.SCALE[1] + 1))
+            values[q.id] = st.radio(label, points, horizontal=True, key=key,
+                                    index=points.index(int(saved)) if saved.isdigit() else None,
+                                    format_func=lambda n, ends=ends: f"{n} – {ends[n]}" if ends.get(n) else str(n))
+        elif q.type == "short":
+            values[q.id] = st.text_input(label, value=saved, key=key, max_chars=qs.LIMITS["short"])
+        else:
+            values[q.id] = st.text_area(label, value=saved, key=key, max_chars=qs.LIMITS["long"])
+    return values
+
+
+def _answered(study, lang: str, when: str, values: dict) -> dict[str, str] | None:
+    """The answers in stored form, or ``None`` after showing which required questions are unanswered."""
+    missing = qs.unanswered(study.questions, values, when)
+    if missing:
+        st.error("\n".join(f"- {_plain(translate(lang, 'req_answer', question=q.text))}" for q in missing))
+        return None
+    return qs.validate_answers(study.questions, values, when)  # the widgets allow nothing else
+
+
+def _pre_questions(study, pid: str, lang: str, state: dict, answers: dict) -> None:
+    st.header(translate(lang, "pre_questions_heading"))
+    st.write(translate(lang, "pre_questions_intro"))
+    with st.form("pre_questions"):
+        values = _ask(study, lang, "pre", answers)
+        submitted = st.form_submit_button(translate(lang, "continue"), type="primary")
+    if not submitted:
+        return
+    given = _answered(study, lang, "pre", values)
+    if given is None:
+        return
+    answers = {**answers, **given}
+    screening = qs.screening_question(study.questions, given)
+    if screening is not None:
+        store.record_screenout(engine(), study.id, pid, screening.id, given)
+    else:
+        _save(study, pid, state, "sorting", answers)
+    st.rerun()
+
+
+def _screened_out(study, lang: str) -> None:
+    st.header(translate(lang, "screened_out_heading"))
+    _paragraphs(study.texts.screen_out or translate(lang, "screened_out_body"))
+    if study.settings.screen_out_url:
+        st.link_button(translate(lang, "continue"), study.settings.screen_out_url, type="primary")
 
 
 def _sorting(study, pid: str, lang: str, state: dict, answers: dict) -> None:
@@ -94,13 +160,17 @@ def _sorting(study, pid: str, lang: str, state: dict, answers: dict) -> None:
 
 def _questions(study, pid: str, lang: str, state: dict, answers: dict, started_at) -> None:
     st.header(translate(lang, "questions_heading"))
-    st.write(translate(lang, "questions_intro"))
+    required = any(q.required for q in qs.asked(study.questions, "post"))
+    st.write(translate(lang, "questions_intro_required" if required else "questions_intro"))
     with st.form("questions"):
+        values = _ask(study, lang, "post", answers)
         comments = st.text_area(translate(lang, "question_comments"), value=answers.get("comments", ""))
         hard = st.text_area(translate(lang, "question_hard"), value=answers.get("hard_cards", ""))
         submitted = st.form_submit_button(translate(lang, "submit"), type="primary")
-    if submitted:
-        answers = board.clean_answers({"comments": comments, "hard_cards": hard})
+    given = _answered(study, lang, "post", values) if submitted else None
+    if given is not None:
+        answers = board.clean_answers({**answers, **given, "comments": comments, "hard_cards": hard},
+                                      study.questions)
         sort = board.state_to_sort(study, state, pid, answers=answers, started_at=started_at)
         store.submit_sort(engine(), study.id, sort)
         st.rerun()
@@ -138,15 +208,20 @@ def main() -> None:
         st.header(translate(lang, "thanks_heading"))
         _paragraphs(study.texts.thank_you or translate(lang, "thanks_body"))
         return
+    if store.is_screened_out(engine(), study.id, pid):
+        _screened_out(study, lang)
+        return
     draft = store.get_draft(engine(), study.id, pid)
     if draft is None:
         _welcome(study, pid, lang)
         return
     saved = draft["state"] if isinstance(draft["state"], dict) else {}
     state = board.reconcile_state(study, saved)  # the study may have been edited since
-    answers = board.clean_answers(saved.get("answers"))
+    answers = board.clean_answers(saved.get("answers"), study.questions)
     if saved.get("stage") == "questions":
         _questions(study, pid, lang, state, answers, draft["started_at"])
+    elif saved.get("stage") == "pre" and qs.asked(study.questions, "pre"):
+        _pre_questions(study, pid, lang, state, answers)
     else:
         _sorting(study, pid, lang, state, answers)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from .i18n import direction, messages, resolve_language, translate
 from .model import Group, Sort, Study, check_no_nul
+from .questions import Question, keep_valid
 
 MAX_ID_LENGTH = 100
 MAX_LABEL_LENGTH = 200
@@ -321,11 +322,13 @@ def check_requirements(study: Study, state: Any, lang: str | None = None) -> lis
     return problems
 
 
-def clean_answers(answers: Any) -> dict[str, str]:
-    """Keep the known optional answers (``comments``, ``hard_cards``), stripped, non-empty, at most 5,000 characters."""
+def clean_answers(answers: Any, questions: Sequence[Question] = ()) -> dict[str, str]:
+    """Keep the known answers: the built-in optional ones (``comments``, ``hard_cards``), stripped, non-empty,
+    at most 5,000 characters; and those to the study's ``questions`` that still fit them
+    (:func:`cardsort.questions.keep_valid`)."""
     if not isinstance(answers, Mapping):
         return {}
-    cleaned = {}
+    cleaned = keep_valid(questions, answers)
     for key in _ANSWER_KEYS:
         value = answers.get(key)
         if isinstance(value, str) and value.strip():

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, overload
 
+from .questions import Question, questions_from_list
+
 KINDS = ("open", "closed", "hybrid")
 STATUSES = ("draft", "open", "closed")
 _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -61,6 +63,9 @@ class Settings:
         Groups a participant creates must be named before submitting.
     max_groups : int or None, default=None
         Upper bound on the number of groups a participant may use.
+    screen_out_url : str or None, default=None
+        Where a participant screened out by a question goes (an http(s) URL, used as-is); without
+        it they read the screen-out text (:class:`Texts`).
     """
 
     randomize: bool = True
@@ -68,6 +73,7 @@ class Settings:
     require_all_sorted: bool = True
     require_names: bool = True
     max_groups: int | None = None
+    screen_out_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,20 +82,22 @@ class Texts:
 
     ``title`` heads every participant page (and the browser tab) instead of the study's
     internal name; ``welcome`` and ``instructions`` replace the first page's introduction
-    and the kind-specific instruction; ``thank_you`` replaces the text after submitting.
+    and the kind-specific instruction; ``thank_you`` replaces the text after submitting;
+    ``screen_out`` replaces what a participant screened out by a question reads.
     """
 
     title: str = ""
     welcome: str = ""
     instructions: str = ""
     thank_you: str = ""
+    screen_out: str = ""
 
     def any(self) -> bool:
         return any(asdict(self).values())
 
 
 TEXT_FIELDS = tuple(Texts.__dataclass_fields__)
-TEXT_LIMITS = {"title": 200, "welcome": 2000, "instructions": 2000, "thank_you": 2000}
+TEXT_LIMITS = {"title": 200, "welcome": 2000, "instructions": 2000, "thank_you": 2000, "screen_out": 2000}
 """Most characters each participant-facing text may have."""
 
 
@@ -109,6 +117,7 @@ class Study:
     updated_at: datetime | None = None
     texts: Texts = field(default_factory=Texts)
     archived: bool = False
+    questions: tuple[Question, ...] = ()
 
     @property
     def participant_path(self) -> str:
@@ -120,7 +129,7 @@ class Study:
 
     def to_spec(self) -> dict[str, Any]:
         """The study as its JSON spec (docs/architecture.md, "Study spec"), with card and category ids
-        added (``texts`` when set)."""
+        added (``texts`` and ``questions`` when set)."""
         spec = {
             "name": self.name,
             "kind": self.kind,
@@ -128,10 +137,13 @@ class Study:
             "status": self.status,
             "cards": [{k: v for k, v in asdict(c).items() if v is not None} for c in self.cards],
             "categories": [{"id": c.id, "label": c.label} for c in self.categories],
-            "settings": asdict(self.settings),
+            "settings": {k: v for k, v in asdict(self.settings).items()
+                         if v is not None or k != "screen_out_url"},  # a spec without it stays as it was
         }
         if self.texts.any():
             spec["texts"] = {k: v for k, v in asdict(self.texts).items() if v}
+        if self.questions:
+            spec["questions"] = [q.to_spec() for q in self.questions]
         return spec
 
 
@@ -230,10 +242,23 @@ def settings_from_dict(data: dict[str, Any] | None) -> Settings:
             raise ValueError(f"settings.{flag} must be true or false, not {data[flag]!r}")
     return replace(
         Settings(),
-        **{k: v for k, v in data.items() if k not in ("subset", "max_groups")},
+        **{k: v for k, v in data.items() if k not in ("subset", "max_groups", "screen_out_url")},
         subset=_positive_int_or_none(data.get("subset"), "subset"),
         max_groups=_positive_int_or_none(data.get("max_groups"), "max_groups"),
+        screen_out_url=_url_or_none(data.get("screen_out_url"), "screen_out_url"),
     )
+
+
+def _url_or_none(value: Any, what: str) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"settings.{what} must be an http(s) URL or null, not {value!r}")
+    url = check_no_nul(value, f"settings.{what}").strip()
+    if not re.match(r"^https?://[^\s]+$", url) or len(url) > 2000:
+        raise ValueError(f"settings.{what} must be an http(s) URL of at most 2,000 characters "
+                         f"without spaces, not {value!r}")
+    return url
 
 
 def texts_from_dict(data: Any) -> Texts:
@@ -279,7 +304,7 @@ def study_from_spec(spec: Any, study_id: str) -> Study:
     """
     if not isinstance(spec, dict):
         raise ValueError("a study spec must be a JSON object")
-    allowed = {"name", "kind", "language", "status", "cards", "categories", "settings", "texts"}
+    allowed = {"name", "kind", "language", "status", "cards", "categories", "settings", "texts", "questions"}
     unknown = sorted(set(spec) - allowed)
     if unknown:
         raise ValueError(f"unknown field {unknown[0]!r} in study spec; allowed: {', '.join(sorted(allowed))}")
@@ -342,11 +367,12 @@ def study_from_spec(spec: Any, study_id: str) -> Study:
 
     settings = settings_from_dict(spec.get("settings"))
     texts = texts_from_dict(spec.get("texts"))
+    questions = questions_from_list(spec.get("questions"))
     if settings.subset is not None and settings.subset > len(cards):
         raise ValueError(f"settings.subset ({settings.subset}) is larger than the number of cards ({len(cards)})")
     return Study(
         id=study_id, name=name, kind=kind, language=language, status=status,
-        cards=tuple(cards), categories=tuple(categories), settings=settings, texts=texts,
+        cards=tuple(cards), categories=tuple(categories), settings=settings, texts=texts, questions=questions,
     )
 
 
