@@ -188,7 +188,7 @@ def _analysis(database: str, study_id: str, updated_at: datetime | None, n_sorts
     every = store.load_sorts(engine(), study_id, include_excluded=True, groups=False)
     left_out = set(excluded)
     sorts = [s for s in every if s.participant_id not in left_out]
-    extra = {"n_excluded": len(every) - len(sorts), "comments": comments_frame(every, left_out)}
+    extra = {"n_excluded": len(every) - len(sorts), "comments": comments_frame(every, left_out, study.questions)}
     table = load_table(engine(), study_id, study)
     if table is None:
         return Results(study, sorts, None, None, **extra)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import asdict, replace
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -22,7 +23,7 @@ from app_pages._common import (
 from cardsort import board, editing, store
 from cardsort.formats import FormatError
 from cardsort.i18n import counted, direction, resolve_language, translate
-from cardsort.model import KINDS, STATUSES, TEXT_FIELDS, TEXT_LIMITS, Study, Texts, study_from_spec
+from cardsort.model import KINDS, STATUSES, TEXT_FIELDS, TEXT_LIMITS, Settings, Study, Texts, study_from_spec
 
 require_login()
 
@@ -80,8 +81,7 @@ def _init_form(prefix: str, study: Study | None) -> None:
     """
     if st.session_state.get(SHOWN) == prefix and all(f"{prefix}:{f}" in st.session_state for f in FORM_FIELDS):
         return
-    settings = asdict(study.settings) if study else {"randomize": True, "subset": None, "require_all_sorted": True,
-                                                      "require_names": True, "max_groups": None}
+    settings: dict[str, Any] = asdict(study.settings if study else Settings())
     settings["screen_out_url"] = settings.get("screen_out_url") or ""
     texts = asdict(study.texts) if study else asdict(Texts())
     language = study.language if study else "en"

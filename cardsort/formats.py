@@ -609,13 +609,28 @@ def csv_text(header: list[str], rows) -> str:
 
 
 def export_long(study: Study, sorts: list[Sort]) -> str:
-    """Long CSV: ``participant, card, category, category_id, started_at, finished_at``."""
-    return csv_text([*LONG_COLUMNS, *LONG_OPTIONAL],
-                ((p, label, group, key, t0, t1) for p, _, label, key, group, t0, t1 in _placements(study, sorts)))
+    """Long CSV: ``participant, card, category, category_id, started_at, finished_at``.
+
+    A study with questions (:mod:`cardsort.questions`) gets one more column per question,
+    ``answer_<question id>``, holding the participant's answer in its stored text form on each of
+    their rows (readers ignore these columns).
+    """
+    questions = study.questions
+    if not questions:
+        return csv_text([*LONG_COLUMNS, *LONG_OPTIONAL],
+                        ((p, label, group, key, t0, t1)
+                         for p, _, label, key, group, t0, t1 in _placements(study, sorts)))
+    answers = {s.participant_id: [s.answers.get(q.id, "") for q in questions] for s in sorts}
+    return csv_text([*LONG_COLUMNS, *LONG_OPTIONAL, *(f"answer_{q.id}" for q in questions)],
+                    ((p, label, group, key, t0, t1, *answers[p])
+                     for p, _, label, key, group, t0, t1 in _placements(study, sorts)))
 
 
 def export_casolysis(study: Study, sorts: list[Sort]) -> str:
-    """Kardsort's Casolysis CSV: ``card_id, card_label, category_id, category_label, user_id``."""
+    """Kardsort's Casolysis CSV: ``card_id, card_label, category_id, category_label, user_id``.
+
+    Exactly Kardsort's columns, so no answers: they are in the long CSV, the JSON and the answers CSV.
+    """
     return csv_text(list(CASOLYSIS_COLUMNS),
                 ((card, label, key, group, p) for p, card, label, key, group, _, _ in _placements(study, sorts)))
 

@@ -29,6 +29,7 @@ from .loading import analysis_table
 from .model import Sort, Study
 from .naming import naming_note
 from .participants import RepresentativeSort, edit_distances, representative_sorts, sample_participants
+from .questions import summary
 from .stability import SampleSize, Stability, bootstrap_stability, sample_size_curve
 from .standardise import LabelDecision, standardised_categories
 from .table import SortTable
@@ -61,6 +62,7 @@ class Report:
     distances: np.ndarray | None = None
     exclusion_rule: str = ""
     comments: pd.DataFrame | None = None  # participants' answers (cardsort.comments.comments_frame)
+    screened_out: int = 0  # participants a question screened out before sorting (never analysed)
 
 
 STEPS = ("Reading the sorts", "Similarity and proposed categories", "Actual Agreement Method tree",
@@ -71,7 +73,7 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
                  decisions: Sequence[LabelDecision] = (), notes: str = "", method: str = "average",
                  k: int | None = None, n_resamples: int = 200,
                  progress: Callable[[str, float], None] | None = None,
-                 computed: Mapping | None = None) -> Report:
+                 computed: Mapping | None = None, screened_out: int = 0) -> Report:
     """Analyse ``study``'s included sorts for the report.
 
     Parameters
@@ -98,6 +100,8 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
         ``'stability'`` (when it has ``n_resamples``), ``'sample'`` with ``'distances'``,
         ``'sample_size'``. Each one given is used as it is instead of being computed again
         (the table, which depends on neither the method nor ``k``, always).
+    screened_out : int, default=0
+        How many participants the study's questions screened out (reported, never analysed).
     """
     def step(i: int) -> None:
         if progress is not None:
@@ -113,7 +117,7 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
                     n_sorts=len(sorts), flags=exclusions.flag_sorts(sorts),
                     excluded=sorted(excluded & {s.participant_id for s in sorts}), notes=notes,
                     decisions=list(decisions), exclusion_rule=exclusions.describe_thresholds(sorts),
-                    comments=comments_frame(sorts, set(excluded)))
+                    comments=comments_frame(sorts, set(excluded), study.questions), screened_out=screened_out)
     table = done["table"] if "table" in done else analysis_table(study, sorts, excluded, decisions)
     if table is None:
         step(len(STEPS))
@@ -187,11 +191,29 @@ def report_dict(report: Report) -> dict:
     comments = report.comments if report.comments is not None else comments_frame([])
     out["comments"] = [{k: (bool(v) if k == "excluded" else v) for k, v in row.items()}
                        for row in comments.to_dict(orient="records")]
+    if report.study.questions or report.screened_out:  # a study without questions keeps its old JSON
+        out["participants"]["screened_out"] = report.screened_out
+        out["questions"] = [{**q.to_spec(), "answered": n, "counts": dict(counts)}
+                            for q, n, counts in question_summaries(report)]
     out["representative_sorts"] = [
         {"participant": r.participant, "neighbours": r.neighbours, "max_distance": r.max_distance,
          "mean_distance": round(r.mean_distance, 4),
          "groups": [{"label": label, "cards": cards} for label, cards in r.groups]}
         for r in report.representatives]
+    return out
+
+
+def question_summaries(report: Report) -> list[tuple]:
+    """Per study question: ``(question, answered, [(answer, participants), ...])`` over the analysed
+    participants (excluded ones left out); the counts are empty for text questions."""
+    excluded = set(report.excluded)
+    frame = report.comments if report.comments is not None else comments_frame([])
+    kept = frame[~frame["participant"].isin(excluded)] if len(frame) else frame
+    out = []
+    for q in report.study.questions:
+        column = f"answer_{q.id}"
+        answers = [a for a in kept[column]] if column in kept else []
+        out.append((q, sum(1 for a in answers if a), summary(q, answers)))
     return out
 
 
@@ -309,6 +331,9 @@ def render_html(report: Report) -> str:
         "standardised": (list(report.standardised.itertuples())
                          if report.standardised is not None and len(report.standardised) else []),
         "comments": list(report.comments.itertuples()) if report.comments is not None else [],
+        "questions": question_summaries(report),
+        "answer_rows": ([[r.get(f"answer_{q.id}") or "–" for q in s.questions]
+                         for r in report.comments.to_dict(orient="records")] if report.comments is not None else []),
     }
     if a is not None:
         cut = None
@@ -347,6 +372,7 @@ def load_report(engine, study_id: str, **options) -> Report:
     study = store.get_study(engine, study_id)
     table = load_table(engine, study_id, study)
     computed = {**(options.pop("computed", None) or {}), "table": table}
+    options.setdefault("screened_out", store.count_screenouts(engine, study_id))
     return build_report(study, store.load_sorts(engine, study_id, include_excluded=True),
                         excluded=store.excluded_participants(engine, study_id),
                         decisions=decisions_from_rows(store.load_label_decisions(engine, study_id)),
