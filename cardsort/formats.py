@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from .model import Group, Sort, Study, parse_time, sort_from_dict, study_from_spec
+from .questions import clean_answers
 from .table import SortTable, codes_of, factorize, first_duplicate
 
 FORMATS = ("long", "casolysis", "json")
@@ -80,6 +81,8 @@ class ParsedFile:
     lines : ndarray of int, shape (n_placements,)
         The input line of each placement.
     study : Study or None
+    answers : dict of str to dict
+        Each participant's answers (``Sort.answers``), where the format carries them (our JSON).
     delimiter : str
         The character between columns of a CSV file (``,``, or ``;``, tab or ``|`` when the
         file uses one of those, see :func:`sniff_delimiter`); ``,`` for JSON.
@@ -90,6 +93,7 @@ class ParsedFile:
     lines: np.ndarray
     study: Study | None = field(default=None)
     delimiter: str = ","
+    answers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_frame(cls, frame, fmt: str, study: Study | None = None) -> ParsedFile:
@@ -469,6 +473,7 @@ def _read_json(text: str, source: str) -> ParsedFile:
         raise FormatError(source, f"study: {err}") from None
     labels = {c.id: c.label for c in study.cards}
     rows = []
+    answers: dict[str, dict[str, str]] = {}
     seen_participants: set[str] = set()
     for i, raw in enumerate(data["sorts"], start=1):
         try:
@@ -478,6 +483,8 @@ def _read_json(text: str, source: str) -> ParsedFile:
         if sort.participant_id in seen_participants:
             raise FormatError(source, f"sort {i}: participant {sort.participant_id!r} appears twice")
         seen_participants.add(sort.participant_id)
+        if sort.answers:
+            answers[sort.participant_id] = sort.answers
         for g_idx, g in enumerate(sort.groups):
             label = g.label or next((c.label for c in study.categories if c.id == g.category_id), "")
             for card in g.cards:
@@ -486,6 +493,7 @@ def _read_json(text: str, source: str) -> ParsedFile:
                 rows.append((i, sort.participant_id, card, labels[card], g.category_id or f"g{g_idx + 1}",
                              label, _iso(sort.started_at), _iso(sort.finished_at)))
     parsed = ParsedFile.from_frame(_frame(rows), "json", study)
+    parsed.answers = answers
     if rows:
         label_codes, group_labels = parsed.columns["group_label"]
         named = _merge_equal(label_codes, [v or "-" for v in group_labels])  # unnamed piles are allowed here
@@ -514,6 +522,8 @@ def sorts_for_study(parsed: ParsedFile, study: Study, source: str = "input") -> 
     Cards are matched by id, else by label; in closed and hybrid studies groups are
     matched to the study's categories by id, else by label. An unknown card (any
     study) or an unknown category (closed study) is a :class:`FormatError` naming the line.
+    Answers the file carries (our JSON) are kept where they fit ``study``'s questions
+    (:func:`cardsort.questions.clean_answers`).
     """
     frame = parsed.frame
     by_id = {c.id: c.id for c in study.cards}
@@ -542,6 +552,7 @@ def sorts_for_study(parsed: ParsedFile, study: Study, source: str = "input") -> 
             participant_id=str(participant),
             groups=tuple(Group(label, tuple(cards), cat) for label, cat, cards in groups.values()),
             started_at=parse_time(first["started_at"]), finished_at=parse_time(first["finished_at"]),
+            answers=clean_answers(study.questions, parsed.answers.get(str(participant))),
         ))
     return sorts
 

@@ -255,6 +255,20 @@ def keep_valid(questions: Sequence[Question], answers: Any) -> dict[str, str]:
     return out
 
 
+def clean_answers(questions: Sequence[Question], answers: Any) -> dict[str, str]:
+    """What a saved draft or an imported sort may keep: the answers that fit the study's ``questions``
+    (:func:`keep_valid`) and the built-in optional answers (``comments``, ``hard_cards``: stripped,
+    non-empty, at most 5,000 characters)."""
+    if not isinstance(answers, Mapping):
+        return {}
+    cleaned = keep_valid(questions, answers)
+    for key in RESERVED_IDS:
+        value = answers.get(key)
+        if isinstance(value, str) and value.strip():
+            cleaned[key] = value.strip()[:LIMITS["long"]]
+    return cleaned
+
+
 def unanswered(questions: Sequence[Question], answers: Mapping[str, Any], when: str) -> list[Question]:
     """The required questions asked at ``when`` that have no answer, in order."""
     return [q for q in questions if q.when == when and q.required and _empty(answers.get(q.id))]
@@ -296,6 +310,6 @@ def summary(q: Question, answers: Iterable[str]) -> list[tuple[str, int]]:
 
 __all__ = [
     "CHOICE_TYPES", "MULTIPLE_SEPARATOR", "Question", "RESERVED_IDS", "SCALE", "TYPES", "WHENS", "answer_text",
-    "asked", "chosen", "keep_valid", "question_from_dict", "questions_from_list", "screening_question", "summary",
-    "unanswered", "validate_answers",
+    "asked", "chosen", "clean_answers", "keep_valid", "question_from_dict", "questions_from_list",
+    "screening_question", "summary", "unanswered", "validate_answers",
 ]

@@ -256,3 +256,12 @@ def test_answers_in_every_csv_are_neutralised(answer, option):
         rows = list(csv.reader(io.StringIO(text, newline="")))
         assert {len(r) for r in rows} == {len(rows[0])}
         assert [c for r in rows for c in r if c.startswith(formats.FORMULA_START)] == []
+
+
+def test_a_json_export_imports_with_its_answers_where_they_fit():
+    s = study()
+    parsed = formats.read_bytes(formats.export_json(s, SORTS).encode(), "json")
+    assert [x.answers for x in formats.sorts_for_study(parsed, s)] == [x.answers for x in SORTS]
+    other = study(questions=[{**EASE, "id": "ease"}])  # a study that asks only "ease"
+    assert [x.answers for x in formats.sorts_for_study(parsed, other)] == [
+        {"ease": "6", "comments": "=fine"}, {"ease": "2"}]
