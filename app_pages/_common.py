@@ -197,7 +197,7 @@ def _analysis(database: str, study_id: str, updated_at: datetime | None, n_sorts
              if segment.matches(s)]
     left_out = set(excluded)
     sorts = [s for s in every if s.participant_id not in left_out]
-    extra = {"n_excluded": len(every) - len(sorts), "comments": comments_frame(every, left_out),
+    extra = {"n_excluded": len(every) - len(sorts), "comments": comments_frame(every, left_out, study.questions),
              "participants": participants_frame(every, left_out), "segment": segment}
     table = load_table(engine(), study_id, study, segment, sorts=sorts)
     if table is None:

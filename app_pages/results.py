@@ -23,7 +23,7 @@ from app_pages._common import (
     segment_filter,
 )
 from cardsort import charts, formats, store
-from cardsort.comments import export_comments
+from cardsort.comments import answer_column, export_comments
 from cardsort.i18n import counted
 from cardsort.model import Sort, Study
 from cardsort.naming import export_navigation, naming_note
@@ -78,8 +78,8 @@ def _median_duration(sorts: list[Sort]) -> tuple[str, str]:
     return value, basis
 
 
-def _progress(counts: dict, base) -> None:
-    """Completed, in progress and median time, each saying what it counts."""
+def _progress(counts: dict, base, screened_out: int = 0) -> None:
+    """Completed, in progress and median time, each saying what it counts (and who questions screened out)."""
     done, active, median = st.columns(3)
     done.metric("Participants completed", f"{counts['completed']:,}")
     analysed = counts["completed"] - base.n_excluded
@@ -87,8 +87,10 @@ def _progress(counts: dict, base) -> None:
         done.markdown(f"{len(base.sorts):,} of them in the segment and analysed"
                       + (f" ({base.n_excluded:,} more in it excluded)" if base.n_excluded else ""))
     else:
-        done.markdown(f"{base.n_excluded:,} excluded from the analysis, {analysed:,} analysed" if base.n_excluded
-                      else "all in the analysis")
+        done.markdown((f"{base.n_excluded:,} excluded from the analysis, {analysed:,} analysed" if base.n_excluded
+                       else "all in the analysis")
+                      + (f"; {screened_out:,} more screened out by a question, never analysed" if screened_out
+                         else ""))
     active.metric("In progress", f"{counts['in_progress']:,}")
     active.markdown("started and not yet submitted")
     value, basis = _median_duration(base.sorts)
@@ -102,18 +104,24 @@ def _comments(study: Study, comments: pd.DataFrame, stem: str) -> None:
         st.write("No participant has left a comment yet (the questions after sorting are optional).")
         return
     n_excluded = int(comments["excluded"].sum())
-    st.write(f"{counted(len(comments), PARTICIPANTS)} answered the optional "
-             "questions after sorting, newest first"
+    st.write(f"{counted(len(comments), PARTICIPANTS)} answered the "
+             + ("study's questions or the optional questions after sorting (columns answer_ and the question id; "
+                "hover a header for the question), newest first" if study.questions
+                else "optional questions after sorting, newest first")
              + (f"; {n_excluded:,} of them excluded from the analysis." if n_excluded else ".")
              + " Search or sort the table from its toolbar; hover a cell to read a long answer.")
     shown = pd.DataFrame({
         "Participant": comments["participant"], "Submitted (UTC)": comments["submitted"].replace("", "–"),
-        "Excluded": comments["excluded"], "Comments": comments["comments"].replace("", "–"),
+        "Excluded": comments["excluded"],
+        **{answer_column(q): comments[answer_column(q)].replace("", "–") for q in study.questions},
+        "Comments": comments["comments"].replace("", "–"),
         "Cards hard to place": comments["hard_cards"].replace("", "–")})
     st.dataframe(shown, hide_index=True, key=f"comments:{study.id}", column_config={
         "Excluded": st.column_config.CheckboxColumn(help="Left out of the analysis on the Trust page"),
+        **{answer_column(q): st.column_config.TextColumn(help=q.text) for q in study.questions},
         "Comments": st.column_config.TextColumn(width="large")})
-    st.download_button("Comments CSV", data=lambda: export_comments(comments), file_name=f"{stem}-comments.csv",
+    st.download_button("Answers CSV" if study.questions else "Comments CSV",
+                       data=lambda: export_comments(comments), file_name=f"{stem}-comments.csv",
                        mime="text/csv", on_click="ignore", key="dl:comments")
 
 
@@ -243,7 +251,7 @@ def show_results(study_id: str) -> None:
         segment = segment_filter(study, choices)
     method = current_method(key="method")
     base = results(study, method, segment=segment)
-    _progress(counts, base)
+    _progress(counts, base, store.count_screenouts(engine(), study.id))
     if segment:
         st.info(f"Segment: {segment.describe()}. Every analysis, chart and export on this page reads only "
                 f"its {counted(len(base.sorts), ANALYSED)} (of {choices.n_sorts:,}).")
@@ -278,7 +286,8 @@ def show_results(study_id: str) -> None:
 
     names = ["Proposed navigation", "Dendrogram", "Similarity matrix"]
     names += ["Placement matrix"] if placement is not None else []
-    names += [f"Comments ({0 if base.comments is None else len(base.comments):,})"]
+    n_answered = 0 if base.comments is None else len(base.comments)
+    names += [f"{'Answers' if study.questions else 'Comments'} ({n_answered:,})"]
     names += [f"Participants ({0 if base.participants is None else len(base.participants):,})"]
     tabs = dict(zip(names + ["Compare segments", "Export"], st.tabs(names + ["Compare segments", "Export"])))
     with tabs["Proposed navigation"]:

@@ -1,11 +1,13 @@
 """Participant page: ``/sort?study=<id>&pid=<participant id>``.
 
-Flow: welcome -> sorting board -> optional questions -> thank-you. A study with a ``panel``
-(:mod:`cardsort.panel`) reads the participant id from its own URL parameter (``PROLIFIC_PID``), keeps
-other parameters as tags (in the draft, then with the sort), turns away new arrivals once its quota
-is reached or its closing time passed, and sends participants back with their id. Where a
-participant is comes from the store (a submitted sort, else the draft's
-``stage``), so a reload or a second tab always lands on the same step. The board
+Flow: welcome -> the study's questions before sorting (if any; an answer may screen the
+participant out) -> sorting board -> questions after sorting (the study's, then the two
+optional built-in ones) -> thank-you. A study with a ``panel`` (:mod:`cardsort.panel`) reads the
+participant id from its own URL parameter (``PROLIFIC_PID``), keeps other parameters as tags (in the
+draft, then with the sort), turns away new arrivals once its quota is reached or its closing time
+passed, and sends participants back with their id. Where a participant is comes from the store (a
+submitted sort, a screen-out, else the draft's ``stage``), so a reload or a second tab
+always lands on the same step. Questions are validated in :mod:`cardsort.questions`. The board
 component lives in ``app_pages/board/``; what cards, what order and whether the sort
 is complete is decided in :mod:`cardsort.board`.
 """
@@ -24,6 +26,7 @@ from app_pages._common import engine
 from app_pages._panel import send_to
 from app_pages.board import set_page_language, sorting_board
 from cardsort import board, panel, store
+from cardsort import questions as qs
 from cardsort.i18n import direction, resolve_language, translate
 from cardsort.model import utcnow
 
@@ -85,8 +88,75 @@ def _welcome(study, pid: str, lang: str, tags: dict) -> None:
         if _closed_to_newcomers(study) is None:  # the quota may have filled while this page was open
             exposure = store.count_card_exposure(engine(), study.id)
             cards = board.cards_for_participant(study, pid, exposure)
-            _save(study, pid, board.initial_state(study, cards), "sorting", tags=tags)
+            stage = "pre" if qs.asked(study.questions, "pre") else "sorting"
+            _save(study, pid, board.initial_state(study, cards), stage, tags=tags)
         st.rerun()
+
+
+def _ask(study, lang: str, when: str, answers: dict) -> dict:
+    """One widget per question asked at ``when``, keyed by its id, prefilled from ``answers``; returns
+    what the widgets hold (options, lists of options, 1-7, text)."""
+    values: dict = {}
+    for q in qs.asked(study.questions, when):
+        label = _plain(translate(lang, "question_required", question=q.text) if q.required else q.text)
+        key, saved = f"question:{q.id}", answers.get(q.id, "")
+        if q.type == "single":
+            values[q.id] = st.radio(label, q.options, index=q.options.index(saved) if saved in q.options else None,
+                                    key=key, format_func=_plain)
+        elif q.type == "multiple":
+            values[q.id] = st.multiselect(label, q.options, default=qs.chosen(q, saved), key=key,
+                                          placeholder=translate(lang, "choose_any"))
+        elif q.type == "scale":
+            ends = {qs.SCALE[0]: q.min_label, qs.SCALE[1]: q.max_label}
+            points = list(range(qs.SCALE[0], qs.SCALE[1] + 1))
+            values[q.id] = st.radio(label, points, horizontal=True, key=key,
+                                    index=points.index(int(saved)) if saved.isdigit() else None,
+                                    format_func=lambda n, ends=ends: f"{n} – {ends[n]}" if ends.get(n) else str(n))
+        elif q.type == "short":
+            values[q.id] = st.text_input(label, value=saved, key=key, max_chars=qs.LIMITS["short"])
+        else:
+            values[q.id] = st.text_area(label, value=saved, key=key, max_chars=qs.LIMITS["long"])
+    return values
+
+
+def _answered(study, lang: str, when: str, values: dict) -> dict[str, str] | None:
+    """The answers in stored form, or ``None`` after showing which required questions are unanswered."""
+    missing = qs.unanswered(study.questions, values, when)
+    if missing:
+        st.error("\n".join(f"- {_plain(translate(lang, 'req_answer', question=q.text))}" for q in missing))
+        return None
+    return qs.validate_answers(study.questions, values, when)  # the widgets allow nothing else
+
+
+def _pre_questions(study, pid: str, lang: str, state: dict, answers: dict, tags: dict) -> None:
+    st.header(translate(lang, "pre_questions_heading"))
+    st.write(translate(lang, "pre_questions_intro"))
+    with st.form("pre_questions"):
+        values = _ask(study, lang, "pre", answers)
+        submitted = st.form_submit_button(translate(lang, "continue"), type="primary")
+    if not submitted:
+        return
+    given = _answered(study, lang, "pre", values)
+    if given is None:
+        return
+    answers = {**answers, **given}
+    screening = qs.screening_question(study.questions, given)
+    if screening is not None:
+        store.record_screenout(engine(), study.id, pid, screening.id, given)
+    else:
+        _save(study, pid, state, "sorting", answers, tags)
+    st.rerun()
+
+
+def _screened_out(study, pid: str, lang: str) -> None:
+    """The screen-out text; then the panel's screen-out redirect (with the id), or the study's own link."""
+    st.header(translate(lang, "screened_out_heading"))
+    _paragraphs(study.texts.screen_out or translate(lang, "screened_out_body"))
+    url = panel.redirect_url(study.panel, "screenout", pid)
+    if url:
+        send_to(url, lang)
+    elif study.settings.screen_out_url:
+        st.link_button(translate(lang, "continue"), study.settings.screen_out_url, type="primary")
 
 
 def _sorting(study, pid: str, lang: str, state: dict, answers: dict, tags: dict) -> None:
@@ -118,13 +188,17 @@ def _sorting(study, pid: str, lang: str, state: dict, answers: dict, tags: dict)
 
 def _questions(study, pid: str, lang: str, state: dict, answers: dict, started_at, tags: dict) -> None:
     st.header(translate(lang, "questions_heading"))
-    st.write(translate(lang, "questions_intro"))
+    required = any(q.required for q in qs.asked(study.questions, "post"))
+    st.write(translate(lang, "questions_intro_required" if required else "questions_intro"))
     with st.form("questions"):
+        values = _ask(study, lang, "post", answers)
         comments = st.text_area(translate(lang, "question_comments"), value=answers.get("comments", ""))
         hard = st.text_area(translate(lang, "question_hard"), value=answers.get("hard_cards", ""))
         submitted = st.form_submit_button(translate(lang, "submit"), type="primary")
-    if submitted:
-        answers = board.clean_answers({"comments": comments, "hard_cards": hard})
+    given = _answered(study, lang, "post", values) if submitted else None
+    if given is not None:
+        answers = board.clean_answers({**answers, **given, "comments": comments, "hard_cards": hard},
+                                      study.questions)
         sort = board.state_to_sort(study, state, pid, answers=answers, started_at=started_at)
         try:
             store.submit_sort(engine(), study.id, replace(sort, tags=tags))
@@ -177,6 +251,9 @@ def main() -> None:
         if url:
             send_to(url, lang)
         return
+    if store.is_screened_out(engine(), study.id, pid):
+        _screened_out(study, pid, lang)
+        return
     draft = store.get_draft(engine(), study.id, pid)
     if draft is None:
         reason = _closed_to_newcomers(study)
@@ -187,13 +264,14 @@ def main() -> None:
         return
     saved = draft["state"] if isinstance(draft["state"], dict) else {}
     state = board.reconcile_state(study, saved)  # the study may have been edited since
-    answers = board.clean_answers(saved.get("answers"))
+    answers = board.clean_answers(saved.get("answers"), study.questions)
     tags = panel.clean_tags(saved.get("tags")) or url_tags  # as they arrived; a resume without them keeps them
     if saved.get("stage") == "questions":
         _questions(study, pid, lang, state, answers, draft["started_at"], tags)
+    elif saved.get("stage") == "pre" and qs.asked(study.questions, "pre"):
+        _pre_questions(study, pid, lang, state, answers, tags)
     else:
         _sorting(study, pid, lang, state, answers, tags)
-
 
 try:
     main()

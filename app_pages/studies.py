@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import asdict, replace
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -53,8 +54,9 @@ def _show_flash() -> None:
 
 # --- the set-up form -----------------------------------------------------------------------------
 
-SETTINGS_FIELDS = ("randomize", "subset", "require_all_sorted", "require_names", "max_groups", "order_within_groups")
-FORM_FIELDS = ("name", "kind", "status", "language", "language_code", "cards", "categories",
+SETTINGS_FIELDS = ("randomize", "subset", "require_all_sorted", "require_names", "max_groups", "order_within_groups",
+                   "screen_out_url")
+FORM_FIELDS = ("name", "kind", "status", "language", "language_code", "cards", "categories", "questions",
                *(f"text_{name}" for name in TEXT_FIELDS), *SETTINGS_FIELDS,
                *(f"panel_{name}" for name in panel.PANEL_FIELDS))
 SHOWN = "form:shown"  # the form (``form:<study id>``) the last run showed, seeded from its stored study
@@ -81,7 +83,8 @@ def _init_form(prefix: str, study: Study | None) -> None:
     """
     if st.session_state.get(SHOWN) == prefix and all(f"{prefix}:{f}" in st.session_state for f in FORM_FIELDS):
         return
-    settings = asdict(study.settings if study else Settings())
+    settings: dict[str, Any] = asdict(study.settings if study else Settings())
+    settings["screen_out_url"] = settings.get("screen_out_url") or ""
     texts = asdict(study.texts) if study else asdict(Texts())
     recruiting = panel_form_values(study.panel if study else panel.Panel())
     language = study.language if study else "en"
@@ -93,6 +96,7 @@ def _init_form(prefix: str, study: Study | None) -> None:
         f"{prefix}:language_code": "" if language in LANGUAGES else language,
         f"{prefix}:cards": editing.format_card_lines(study.cards) if study else "",
         f"{prefix}:categories": "\n".join(c.label for c in study.categories) if study else "",
+        f"{prefix}:questions": editing.format_questions(study.questions) if study else "",
         **{f"{prefix}:text_{name}": value for name, value in texts.items()},
         **{f"{prefix}:{name}": value for name, value in settings.items()},
         **{f"{prefix}:panel_{name}": value for name, value in recruiting.items()},
@@ -109,7 +113,7 @@ def _read_form(prefix: str, previous: Study | None) -> dict:
         cards_text=s[f"{prefix}:cards"], categories_text=s[f"{prefix}:categories"],
         settings={name: s[f"{prefix}:{name}"] for name in SETTINGS_FIELDS},
         texts={name: s[f"{prefix}:text_{name}"] for name in TEXT_FIELDS},
-        previous=previous,
+        previous=previous, questions_text=s[f"{prefix}:questions"],
         panel={name: s[f"{prefix}:panel_{name}"] for name in panel.PANEL_FIELDS},
     )
 
@@ -184,6 +188,7 @@ def setup_form(study: Study | None) -> None:
                         key=f"{prefix}:subset", placeholder="All cards")
         st.number_input("Most groups a participant may use (empty: no limit)", min_value=1, step=1, value=None,
                         key=f"{prefix}:max_groups", placeholder="No limit")
+    questions_form(prefix)
     participant_texts(prefix, study)
     panel_settings(prefix)
     label = "Save changes" if study else "Create study"
@@ -191,8 +196,30 @@ def setup_form(study: Study | None) -> None:
               key=f"{prefix}:save")
 
 
+QUESTIONS_EXAMPLE = """[
+  {"id": "role", "when": "pre", "type": "single", "text": "What is your role?",
+   "options": ["Student", "Staff", "Visitor"], "required": true, "screen_out": ["Visitor"]},
+  {"id": "ease", "when": "post", "type": "scale", "text": "Overall, how easy or difficult was this task?",
+   "scale": {"min_label": "Very difficult", "max_label": "Very easy"}}
+]"""
+
+
+def questions_form(prefix: str) -> None:
+    """The study's questions before and after sorting, as the JSON list of the study spec, and screening."""
+    st.subheader("Questions and screening", anchor=False)
+    st.caption("Questions asked before the board (when: pre) or after it (when: post), in the participants' "
+               "language. Types: single, multiple, scale (1 to 7, labelled ends), short, long. A question "
+               "asked before sorting may screen participants out by the options listed in screen_out. "
+               "Leave empty for none; the two optional comment questions after sorting are always asked.")
+    st.text_area("Questions (a JSON list, as in the study spec)", key=f"{prefix}:questions", height=200,
+                 placeholder=QUESTIONS_EXAMPLE)
+    st.text_input("Screen-out link (optional: where screened-out participants continue, used as written)",
+                  key=f"{prefix}:screen_out_url", max_chars=2000, placeholder="https://panel.example/screenout")
+
+
 TEXT_LABELS = {"title": "Title", "welcome": "Welcome text", "instructions": "Instructions",
-               "thank_you": "Thank-you text"}
+               "thank_you": "Thank-you text", "screen_out": "Screen-out text (for participants a question "
+               "screens out)"}
 
 
 def default_texts(language: str, kind: str, n_cards: int) -> dict[str, str]:
@@ -201,7 +228,8 @@ def default_texts(language: str, kind: str, n_cards: int) -> dict[str, str]:
     return {"title": translate(lang, "page_title"),
             "welcome": translate(lang, "welcome_intro", cards=translate(lang, "cards", count=n_cards)),
             "instructions": translate(lang, f"instructions_{kind}"),
-            "thank_you": translate(lang, "thanks_body")}
+            "thank_you": translate(lang, "thanks_body"),
+            "screen_out": translate(lang, "screened_out_body")}
 
 
 def participant_texts(prefix: str, study: Study | None) -> None:
@@ -394,8 +422,10 @@ def manage_panel(study: Study) -> None:
 
 def share_panel(study: Study) -> None:
     counts = store.participant_counts(engine(), study.id)
+    screened = store.count_screenouts(engine(), study.id)
     st.write(f"**Status:** {STATUS_HELP[study.status]}. **Sorts:** {counts['completed']:,} completed, "
-             f"{counts['in_progress']:,} in progress.")
+             f"{counts['in_progress']:,} in progress"
+             + (f", {screened:,} screened out by a question (never analysed)." if screened else "."))
     link = participant_link(study)
     st.markdown(f"**Participant link:** [{_markdown_text(link)}]({link})")
     copy_button(link, key=f"copy:{study.id}")

@@ -26,12 +26,12 @@ from typing import Any
 
 from .i18n import direction, messages, resolve_language, translate
 from .model import Group, Sort, Study, check_no_nul
+from .questions import Question
+from .questions import clean_answers as _clean_answers
 
 MAX_ID_LENGTH = 100
 MAX_LABEL_LENGTH = 200
 _PARTICIPANT_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
-_ANSWER_KEYS = ("comments", "hard_cards")
-_MAX_ANSWER_LENGTH = 5000
 
 
 def validate_participant_id(participant_id: Any) -> str:
@@ -329,16 +329,11 @@ def check_requirements(study: Study, state: Any, lang: str | None = None) -> lis
     return problems
 
 
-def clean_answers(answers: Any) -> dict[str, str]:
-    """Keep the known optional answers (``comments``, ``hard_cards``), stripped, non-empty, at most 5,000 characters."""
-    if not isinstance(answers, Mapping):
-        return {}
-    cleaned = {}
-    for key in _ANSWER_KEYS:
-        value = answers.get(key)
-        if isinstance(value, str) and value.strip():
-            cleaned[key] = value.strip()[:_MAX_ANSWER_LENGTH]
-    return cleaned
+def clean_answers(answers: Any, questions: Sequence[Question] = ()) -> dict[str, str]:
+    """Keep the known answers: the built-in optional ones (``comments``, ``hard_cards``), stripped, non-empty,
+    at most 5,000 characters; and those to the study's ``questions`` that still fit them
+    (:func:`cardsort.questions.clean_answers`)."""
+    return _clean_answers(questions, answers)
 
 
 _BOARD_STRINGS = (

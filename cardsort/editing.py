@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .formats import FormatError
 from .model import Card, Category, Study
+from .questions import Question
 
 SEPARATOR = " | "
 LABEL_NAMES = ("label", "card", "card_label", "name", "title")
@@ -169,9 +171,37 @@ def assign_ids(cards: list[dict[str, str]], categories: list[str],
     return out_cards, out_categories
 
 
+def parse_questions_text(text: str) -> list[Any]:
+    """The set-up form's questions box: a JSON list of question objects (docs/architecture.md,
+    "Questions and screening"); blank means none. Validate with :func:`cardsort.questions.questions_from_list`.
+
+    Raises
+    ------
+    ValueError
+        Not JSON (naming the line and column), or not a list.
+    """
+    if not text.strip():
+        return []
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"the questions are not valid JSON ({err.msg} at line {err.lineno}, "
+                         f"column {err.colno})") from None
+    if not isinstance(data, list):
+        raise ValueError("the questions must be a JSON list of question objects, [ ... ]")
+    return data
+
+
+def format_questions(questions: Iterable[Question]) -> str:
+    """The questions as the set-up form's JSON box shows them (``''`` for none)."""
+    specs = [q.to_spec() for q in questions]
+    return json.dumps(specs, ensure_ascii=False, indent=2) if specs else ""
+
+
 def study_spec(*, name: str, kind: str, language: str, status: str, cards_text: str,
                categories_text: str, settings: dict[str, Any], texts: dict[str, str] | None = None,
-               previous: Study | None = None, panel: dict[str, Any] | None = None) -> dict[str, Any]:
+               previous: Study | None = None, panel: dict[str, Any] | None = None,
+               questions_text: str | None = None) -> dict[str, Any]:
     """The study spec (docs/architecture.md) from the set-up form's fields, ids kept from ``previous``.
 
     Categories are dropped for an open sort, so switching a study to open never fails on
@@ -180,7 +210,8 @@ def study_spec(*, name: str, kind: str, language: str, status: str, cards_text: 
     Raises
     ------
     ValueError
-        A malformed card line (see :func:`parse_card_lines`).
+        A malformed card line (see :func:`parse_card_lines`) or questions box
+        (:func:`parse_questions_text`).
     """
     categories = parse_category_lines(categories_text) if kind != "open" else []
     cards, cats = assign_ids(parse_card_lines(cards_text), categories, previous)
@@ -190,4 +221,6 @@ def study_spec(*, name: str, kind: str, language: str, status: str, cards_text: 
         spec["texts"] = texts
     if panel is not None:
         spec["panel"] = panel
+    if questions_text is not None:
+        spec["questions"] = parse_questions_text(questions_text)
     return spec

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from .model import Group, Sort, Study, parse_time, sort_from_dict, study_from_spec
+from .questions import clean_answers
 from .table import SortTable, codes_of, factorize_pairs, first_duplicate
 
 FORMATS = ("long", "casolysis", "json")
@@ -87,6 +88,8 @@ class ParsedFile:
     lines : ndarray of int, shape (n_placements,)
         The input line of each placement.
     study : Study or None
+    answers : dict of str to dict
+        Each participant's answers (``Sort.answers``), where the format carries them (our JSON).
     delimiter : str
         The character between columns of a CSV file (``,``, or ``;``, tab or ``|`` when the
         file uses one of those, see :func:`sniff_delimiter`); ``,`` for JSON.
@@ -97,6 +100,7 @@ class ParsedFile:
     lines: np.ndarray
     study: Study | None = field(default=None)
     delimiter: str = ","
+    answers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_frame(cls, frame, fmt: str, study: Study | None = None) -> ParsedFile:
@@ -532,6 +536,7 @@ def _read_json(text: str, source: str) -> ParsedFile:
         raise FormatError(source, f"study: {err}") from None
     labels = {c.id: c.label for c in study.cards}
     rows = []
+    answers: dict[str, dict[str, str]] = {}
     seen_participants: set[str] = set()
     for i, raw in enumerate(data["sorts"], start=1):
         try:
@@ -541,6 +546,8 @@ def _read_json(text: str, source: str) -> ParsedFile:
         if sort.participant_id in seen_participants:
             raise FormatError(source, f"sort {i}: participant {sort.participant_id!r} appears twice")
         seen_participants.add(sort.participant_id)
+        if sort.answers:
+            answers[sort.participant_id] = sort.answers
         for g_idx, g in enumerate(sort.groups):
             label = g.label or next((c.label for c in study.categories if c.id == g.category_id), "")
             for card in g.cards:
@@ -549,6 +556,7 @@ def _read_json(text: str, source: str) -> ParsedFile:
                 rows.append((i, sort.participant_id, card, labels[card], g.category_id or f"g{g_idx + 1}",
                              label, _iso(sort.started_at), _iso(sort.finished_at)))
     parsed = ParsedFile.from_frame(_frame(rows), "json", study)
+    parsed.answers = answers
     if rows:
         label_codes, group_labels = parsed.columns["group_label"]
         named = _merge_equal(label_codes, [v or "-" for v in group_labels])  # unnamed piles are allowed here
@@ -577,6 +585,8 @@ def sorts_for_study(parsed: ParsedFile, study: Study, source: str = "input") -> 
     Cards are matched by id, else by label; in closed and hybrid studies groups are
     matched to the study's categories by id, else by label. An unknown card (any
     study) or an unknown category (closed study) is a :class:`FormatError` naming the line.
+    Answers the file carries (our JSON) are kept where they fit ``study``'s questions
+    (:func:`cardsort.questions.clean_answers`).
     """
     frame = parsed.frame
     by_id = {c.id: c.id for c in study.cards}
@@ -605,6 +615,7 @@ def sorts_for_study(parsed: ParsedFile, study: Study, source: str = "input") -> 
             participant_id=str(participant),
             groups=tuple(Group(label, tuple(cards), cat) for label, cat, cards in groups.values()),
             started_at=parse_time(first["started_at"]), finished_at=parse_time(first["finished_at"]),
+            answers=clean_answers(study.questions, parsed.answers.get(str(participant))),
         ))
     return sorts
 
@@ -680,18 +691,28 @@ def tag_names(sorts: list[Sort]) -> list[str]:
 
 
 def export_long(study: Study, sorts: list[Sort]) -> str:
-    """Long CSV: ``participant, card, category, category_id, started_at, finished_at``, then one ``tag:<name>``
-    column per tag any sort has (a panel's URL parameters; empty where a participant has none; the importer
-    ignores them)."""
+    """Long CSV: ``participant, card, category, category_id, started_at, finished_at``, then extra columns
+    that readers ignore, each on every row of its participant.
+
+    A study with questions (:mod:`cardsort.questions`) gets one ``answer_<question id>`` column per
+    question (the answer in its stored text form), and one ``tag:<name>`` column per tag any sort has
+    (a panel's URL parameters; empty where a participant has none).
+    """
     names = tag_names(sorts)
-    tags = {s.participant_id: [s.tags.get(n, "") for n in names] for s in sorts} if names else {}
-    return csv_text([*LONG_COLUMNS, *LONG_OPTIONAL, *(TAG_PREFIX + n for n in names)],
-                    ((p, label, group, key, t0, t1, *tags.get(p, ()))
+    questions = study.questions
+    extra = {s.participant_id: [*(s.answers.get(q.id, "") for q in questions), *(s.tags.get(n, "") for n in names)]
+             for s in sorts} if names or questions else {}
+    return csv_text([*LONG_COLUMNS, *LONG_OPTIONAL, *(f"answer_{q.id}" for q in questions),
+                     *(TAG_PREFIX + n for n in names)],
+                    ((p, label, group, key, t0, t1, *extra.get(p, ()))
                      for p, _, label, key, group, t0, t1 in _placements(study, sorts)))
 
 
 def export_casolysis(study: Study, sorts: list[Sort]) -> str:
-    """Kardsort's Casolysis CSV: ``card_id, card_label, category_id, category_label, user_id``."""
+    """Kardsort's Casolysis CSV: ``card_id, card_label, category_id, category_label, user_id``.
+
+    Exactly Kardsort's columns, so no answers: they are in the long CSV, the JSON and the answers CSV.
+    """
     return csv_text(list(CASOLYSIS_COLUMNS),
                 ((card, label, key, group, p) for p, card, label, key, group, _, _ in _placements(study, sorts)))
 

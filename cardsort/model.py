@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, overload
 
 from .panel import Panel, clean_tags, panel_from_dict
+from .questions import Question, questions_from_list
 
 KINDS = ("open", "closed", "hybrid")
 STATUSES = ("draft", "open", "closed")
@@ -68,6 +69,9 @@ class Settings:
         order of a group's cards, stored as each placement's ``position``, is then the
         participant's ranking (first = top), reported as the cards' average positions.
         Off, the order inside a group carries no meaning.
+    screen_out_url : str or None, default=None
+        Where a participant screened out by a question goes (an http(s) URL, used as-is); without
+        it they read the screen-out text (:class:`Texts`).
     """
 
     randomize: bool = True
@@ -76,6 +80,7 @@ class Settings:
     require_names: bool = True
     max_groups: int | None = None
     order_within_groups: bool = False
+    screen_out_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,20 +89,22 @@ class Texts:
 
     ``title`` heads every participant page (and the browser tab) instead of the study's
     internal name; ``welcome`` and ``instructions`` replace the first page's introduction
-    and the kind-specific instruction; ``thank_you`` replaces the text after submitting.
+    and the kind-specific instruction; ``thank_you`` replaces the text after submitting;
+    ``screen_out`` replaces what a participant screened out by a question reads.
     """
 
     title: str = ""
     welcome: str = ""
     instructions: str = ""
     thank_you: str = ""
+    screen_out: str = ""
 
     def any(self) -> bool:
         return any(asdict(self).values())
 
 
 TEXT_FIELDS = tuple(Texts.__dataclass_fields__)
-TEXT_LIMITS = {"title": 200, "welcome": 2000, "instructions": 2000, "thank_you": 2000}
+TEXT_LIMITS = {"title": 200, "welcome": 2000, "instructions": 2000, "thank_you": 2000, "screen_out": 2000}
 """Most characters each participant-facing text may have."""
 
 
@@ -118,6 +125,7 @@ class Study:
     texts: Texts = field(default_factory=Texts)
     archived: bool = False
     panel: Panel = field(default_factory=Panel)
+    questions: tuple[Question, ...] = ()
 
     @property
     def participant_path(self) -> str:
@@ -129,7 +137,7 @@ class Study:
 
     def to_spec(self) -> dict[str, Any]:
         """The study as its JSON spec (docs/architecture.md, "Study spec"), with card and category ids
-        added (``texts`` and ``panel`` when set)."""
+        added (``texts``, ``panel`` and ``questions`` when set)."""
         spec = {
             "name": self.name,
             "kind": self.kind,
@@ -137,12 +145,15 @@ class Study:
             "status": self.status,
             "cards": [{k: v for k, v in asdict(c).items() if v is not None} for c in self.cards],
             "categories": [{"id": c.id, "label": c.label} for c in self.categories],
-            "settings": asdict(self.settings),
+            "settings": {k: v for k, v in asdict(self.settings).items()
+                         if v is not None or k != "screen_out_url"},  # a spec without it stays as it was
         }
         if self.texts.any():
             spec["texts"] = {k: v for k, v in asdict(self.texts).items() if v}
         if self.panel.any():
             spec["panel"] = self.panel.to_dict()
+        if self.questions:
+            spec["questions"] = [q.to_spec() for q in self.questions]
         return spec
 
 
@@ -243,10 +254,23 @@ def settings_from_dict(data: dict[str, Any] | None) -> Settings:
             raise ValueError(f"settings.{flag} must be true or false, not {data[flag]!r}")
     return replace(
         Settings(),
-        **{k: v for k, v in data.items() if k not in ("subset", "max_groups")},
+        **{k: v for k, v in data.items() if k not in ("subset", "max_groups", "screen_out_url")},
         subset=_positive_int_or_none(data.get("subset"), "subset"),
         max_groups=_positive_int_or_none(data.get("max_groups"), "max_groups"),
+        screen_out_url=_url_or_none(data.get("screen_out_url"), "screen_out_url"),
     )
+
+
+def _url_or_none(value: Any, what: str) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"settings.{what} must be an http(s) URL or null, not {value!r}")
+    url = check_no_nul(value, f"settings.{what}").strip()
+    if not re.match(r"^https?://[^\s]+$", url) or len(url) > 2000:
+        raise ValueError(f"settings.{what} must be an http(s) URL of at most 2,000 characters "
+                         f"without spaces, not {value!r}")
+    return url
 
 
 def texts_from_dict(data: Any) -> Texts:
@@ -292,7 +316,7 @@ def study_from_spec(spec: Any, study_id: str) -> Study:
     """
     if not isinstance(spec, dict):
         raise ValueError("a study spec must be a JSON object")
-    allowed = {"name", "kind", "language", "status", "cards", "categories", "settings", "texts", "panel"}
+    allowed = {"name", "kind", "language", "status", "cards", "categories", "settings", "texts", "panel", "questions"}
     unknown = sorted(set(spec) - allowed)
     if unknown:
         raise ValueError(f"unknown field {unknown[0]!r} in study spec; allowed: {', '.join(sorted(allowed))}")
@@ -356,11 +380,13 @@ def study_from_spec(spec: Any, study_id: str) -> Study:
     settings = settings_from_dict(spec.get("settings"))
     texts = texts_from_dict(spec.get("texts"))
     panel = panel_from_dict(spec.get("panel"))
+    questions = questions_from_list(spec.get("questions"))
     if settings.subset is not None and settings.subset > len(cards):
         raise ValueError(f"settings.subset ({settings.subset}) is larger than the number of cards ({len(cards)})")
     return Study(
         id=study_id, name=name, kind=kind, language=language, status=status,
         cards=tuple(cards), categories=tuple(categories), settings=settings, texts=texts, panel=panel,
+        questions=questions,
     )
 
 

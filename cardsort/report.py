@@ -31,6 +31,7 @@ from .naming import naming_note
 from .participants import RepresentativeSort, edit_distances, representative_sorts, sample_participants
 from .placement import average_positions, positions_long
 from .segments import EVERYONE, Segment
+from .questions import summary
 from .stability import SampleSize, Stability, bootstrap_stability, sample_size_curve
 from .standardise import LabelDecision, standardised_categories
 from .table import SortTable
@@ -67,6 +68,7 @@ class Report:
     # (cardsort.placement.positions_long of the included sorts)
     positions: pd.DataFrame | None = None
     segment: Segment = EVERYONE  # the participants the report is about (cardsort.segments)
+    screened_out: int = 0  # participants a question screened out before sorting (never analysed)
 
 
 STEPS = ("Reading the sorts", "Similarity and proposed categories", "Actual Agreement Method tree",
@@ -77,7 +79,7 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
                  decisions: Sequence[LabelDecision] = (), notes: str = "", method: str = "average",
                  k: int | None = None, n_resamples: int = 200,
                  progress: Callable[[str, float], None] | None = None,
-                 computed: Mapping | None = None) -> Report:
+                 computed: Mapping | None = None, screened_out: int = 0) -> Report:
     """Analyse ``study``'s included sorts for the report.
 
     Parameters
@@ -104,6 +106,8 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
         ``'stability'`` (when it has ``n_resamples``), ``'sample'`` with ``'distances'``,
         ``'sample_size'``. Each one given is used as it is instead of being computed again
         (the table, which depends on neither the method nor ``k``, always).
+    screened_out : int, default=0
+        How many participants the study's questions screened out (reported, never analysed).
     """
     def step(i: int) -> None:
         if progress is not None:
@@ -119,7 +123,7 @@ def build_report(study: Study, sorts: list[Sort], excluded: set[str] | frozenset
                     n_sorts=len(sorts), flags=exclusions.flag_sorts(sorts),
                     excluded=sorted(excluded & {s.participant_id for s in sorts}), notes=notes,
                     decisions=list(decisions), exclusion_rule=exclusions.describe_thresholds(sorts),
-                    comments=comments_frame(sorts, set(excluded)))
+                    comments=comments_frame(sorts, set(excluded), study.questions), screened_out=screened_out)
     if study.settings.order_within_groups and study.categories:
         report.positions = positions_long(*average_positions(
             study, [s for s in sorts if s.participant_id not in excluded]))
@@ -202,11 +206,29 @@ def report_dict(report: Report) -> dict:
     comments = report.comments if report.comments is not None else comments_frame([])
     out["comments"] = [{k: (bool(v) if k == "excluded" else v) for k, v in row.items()}
                        for row in comments.to_dict(orient="records")]
+    if report.study.questions or report.screened_out:  # a study without questions keeps its old JSON
+        out["participants"]["screened_out"] = report.screened_out
+        out["questions"] = [{**q.to_spec(), "answered": n, "counts": dict(counts)}
+                            for q, n, counts in question_summaries(report)]
     out["representative_sorts"] = [
         {"participant": r.participant, "neighbours": r.neighbours, "max_distance": r.max_distance,
          "mean_distance": round(r.mean_distance, 4),
          "groups": [{"label": label, "cards": cards} for label, cards in r.groups]}
         for r in report.representatives]
+    return out
+
+
+def question_summaries(report: Report) -> list[tuple]:
+    """Per study question: ``(question, answered, [(answer, participants), ...])`` over the analysed
+    participants (excluded ones left out); the counts are empty for text questions."""
+    excluded = set(report.excluded)
+    frame = report.comments if report.comments is not None else comments_frame([])
+    kept = frame[~frame["participant"].isin(excluded)] if len(frame) else frame
+    out = []
+    for q in report.study.questions:
+        column = f"answer_{q.id}"
+        answers = [a for a in kept[column]] if column in kept else []
+        out.append((q, sum(1 for a in answers if a), summary(q, answers)))
     return out
 
 
@@ -325,6 +347,9 @@ def render_html(report: Report) -> str:
                          if report.standardised is not None and len(report.standardised) else []),
         "comments": list(report.comments.itertuples()) if report.comments is not None else [],
         "positions": list(report.positions.itertuples()) if report.positions is not None else None,
+        "questions": question_summaries(report),
+        "answer_rows": ([[r.get(f"answer_{q.id}") or "–" for q in s.questions]
+                         for r in report.comments.to_dict(orient="records")] if report.comments is not None else []),
     }
     if a is not None:
         cut = None
@@ -365,6 +390,7 @@ def load_report(engine, study_id: str, segment: Segment = EVERYONE, **options) -
     sorts = [s for s in store.load_sorts(engine, study_id, include_excluded=True) if segment.matches(s)]
     table = load_table(engine, study_id, study, segment, sorts=sorts)
     computed = {**(options.pop("computed", None) or {}), "table": table}
+    options.setdefault("screened_out", store.count_screenouts(engine, study_id))
     report = build_report(study, sorts, excluded=store.excluded_participants(engine, study_id),
                           decisions=decisions_from_rows(store.load_label_decisions(engine, study_id)),
                           notes=store.load_study_notes(engine, study_id), computed=computed, **options)

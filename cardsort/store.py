@@ -28,6 +28,7 @@ from .model import (
     Sort,
     Study,
     parse_time,
+    questions_from_list,
     settings_from_dict,
     texts_from_dict,
     utcnow,
@@ -106,6 +107,15 @@ sort_tags = sa.Table(  # a table of its own: old databases get it from create_al
     sa.Column("value", sa.Text, nullable=False),
 )
 
+screenouts = sa.Table(
+    "screenouts", metadata,  # participants screened out by a question before sorting: counted, never analysed
+    sa.Column("study_id", sa.ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("participant_id", sa.String(200), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("question_id", sa.String(40), nullable=False),
+    sa.Column("answers", sa.Text, nullable=False, default="{}"),
+)
+
 
 class NotFound(LookupError):
     """No study with that id."""
@@ -182,8 +192,12 @@ def _options_json(study: Study) -> str:
     Kept in the one JSON column so that no new column is needed; :func:`_options` reads it back.
     """
     options: dict[str, Any] = asdict(study.settings)
+    if options.get("screen_out_url") is None:
+        options.pop("screen_out_url", None)
     if study.texts.any():
         options["texts"] = asdict(study.texts)
+    if study.questions:
+        options["questions"] = [q.to_spec() for q in study.questions]
     if study.archived:
         options["archived"] = True
     if study.panel.any():
@@ -194,10 +208,11 @@ def _options_json(study: Study) -> str:
 def _options(raw: str) -> dict[str, Any]:
     options = json.loads(raw)
     texts = options.pop("texts", None)
+    questions = options.pop("questions", None)
     archived = bool(options.pop("archived", False))
     panel = panel_from_dict(options.pop("panel", None))
     return {"settings": settings_from_dict(options), "texts": texts_from_dict(texts), "archived": archived,
-            "panel": panel}
+            "panel": panel, "questions": questions_from_list(questions)}
 
 
 def create_study(engine: Engine, study: Study) -> Study:
@@ -330,6 +345,49 @@ def get_draft(engine: Engine, study_id: str, participant_id: str) -> dict[str, A
         return None
     return {"state": json.loads(row["state"]), "started_at": _utc(row["started_at"]),
             "updated_at": _utc(row["updated_at"])}
+
+
+def record_screenout(engine: Engine, study_id: str, participant_id: str, question_id: str,
+                     answers: dict[str, str]) -> bool:
+    """Record that a participant was screened out by ``question_id``, with their answers so far, and
+    drop their draft; one transaction. Returns ``False`` (changing nothing) when they were already
+    recorded or have already submitted a sort."""
+    with engine.begin() as conn:
+        if conn.execute(sa.select(sorts.c.id).where(
+                sorts.c.study_id == study_id, sorts.c.participant_id == participant_id)).first():
+            return False
+        try:
+            with conn.begin_nested():
+                conn.execute(screenouts.insert().values(
+                    study_id=study_id, participant_id=participant_id, at=utcnow(), question_id=question_id,
+                    answers=json.dumps(answers, ensure_ascii=False)))
+        except sa.exc.IntegrityError:  # recorded already (a second tab)
+            return False
+        conn.execute(drafts.delete().where(drafts.c.study_id == study_id, drafts.c.participant_id == participant_id))
+    return True
+
+
+def is_screened_out(engine: Engine, study_id: str, participant_id: str) -> bool:
+    """Whether a question screened this participant out of this study."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(screenouts.c.at).where(
+            screenouts.c.study_id == study_id, screenouts.c.participant_id == participant_id)).first() is not None
+
+
+def count_screenouts(engine: Engine, study_id: str) -> int:
+    """How many participants questions screened out of the study."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(screenouts)
+                            .where(screenouts.c.study_id == study_id)).scalar_one()
+
+
+def load_screenouts(engine: Engine, study_id: str) -> list[dict[str, Any]]:
+    """The screened-out participants, oldest first: ``participant``, ``at``, ``question``, ``answers``."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(screenouts).where(screenouts.c.study_id == study_id)
+                            .order_by(screenouts.c.at, screenouts.c.participant_id)).mappings().all()
+    return [{"participant": r["participant_id"], "at": _utc(r["at"]), "question": r["question_id"],
+             "answers": json.loads(r["answers"] or "{}")} for r in rows]
 
 
 def has_sort(engine: Engine, study_id: str, participant_id: str) -> bool:
@@ -833,6 +891,7 @@ def delete_study(engine: Engine, study_id: str) -> dict[str, int]:
         conn.execute(placements.delete().where(placements.c.sort_id.in_(own_sorts)))
         conn.execute(sort_groups.delete().where(sort_groups.c.sort_id.in_(own_sorts)))
         conn.execute(sort_tags.delete().where(sort_tags.c.sort_id.in_(own_sorts)))
+        conn.execute(screenouts.delete().where(screenouts.c.study_id == study_id))
         for name, table in (("sorts", sorts), ("drafts", drafts), ("label_decisions", label_decisions),
                             ("notes", study_notes), ("cards", cards), ("categories", categories)):
             gone[name] = conn.execute(table.delete().where(table.c.study_id == study_id)).rowcount
@@ -866,5 +925,6 @@ def delete_sort(engine: Engine, study_id: str, participant_id: str) -> None:
         _touch_study(conn, study_id)
 
 
+__all__ += ["count_screenouts", "is_screened_out", "load_screenouts", "record_screenout"]
 __all__ += ["delete_sort", "delete_study", "deletion_counts", "participant_ids", "set_archived"]
 __all__ += ["StudyClosed", "completed_count"]

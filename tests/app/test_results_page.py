@@ -171,3 +171,25 @@ def test_a_hybrid_study_names_each_category_once_and_says_why(app_db):
     assert list(table["Naming note"]) == [
         "–", 'Participants named this "About us", a name another category has with as many votes or more; '
         "next choice: Work with us (25%).", "–", 'Votes tie (50% each) with "Current students".']
+
+
+def test_answers_to_the_study_questions_and_screened_out_participants(app_db):
+    store.create_study(app_db, study_from_spec({"name": "Groceries", "kind": "open", "cards": list("ABCD"),
+                                                "questions": [
+        {"id": "role", "when": "pre", "type": "single", "text": "Your role?", "options": ["Cook", "Guest"],
+         "screen_out": ["Guest"]},
+        {"id": "ease", "type": "scale", "text": "How easy?"}]}, "s1"))
+    store.import_sorts(app_db, "s1", [
+        sort("p1", 5, ("Fruit", ["c1", "c2"], None), ("Veg", ["c3", "c4"], None)),
+        Sort("p2", (Group("All", ("c1", "c2", "c3", "c4")),), started_at=T0, finished_at=T0 + timedelta(minutes=2),
+             answers={"role": "Cook", "ease": "6"})])
+    store.record_screenout(app_db, "s1", "p3", "role", {"role": "Guest"})
+    at = open_page("results.py", study="s1")
+    assert not at.exception
+    assert at.markdown[0].value == "all in the analysis; 1 more screened out by a question, never analysed"
+    assert [t.label for t in at.tabs][3] == "Answers (1)"
+    frame = at.tabs[3].dataframe[0].value
+    assert list(frame.columns) == ["Participant", "Submitted (UTC)", "Excluded", "answer_role", "answer_ease",
+                                   "Comments", "Cards hard to place"]
+    assert frame.values.tolist() == [["p2", "2026-11-02 09:02", False, "Cook", "6", "–", "–"]]
+    assert at.tabs[3].get("download_button")[0].label == "Answers CSV"

@@ -326,3 +326,38 @@ def test_one_card_from_a_csv_file_is_counted_in_the_singular(app_db):
     at.file_uploader(key=f"{NEW}:upload").upload("cards.csv", b"label\nOpening hours\n", "text/csv")
     at.run()
     assert "Loaded 1 card from cards.csv. Check the list, then save." in texts(at)
+
+
+def test_questions_and_screening_are_edited_as_the_spec_json(app_db):
+    seed(app_db, {"name": "S", "kind": "open", "status": "open", "cards": ["A", "B"]})
+    at = open_page("studies.py", study="s1")
+    form = "form:s1"
+    assert at.text_area(key=f"{form}:questions").value == ""
+    at.text_area(key=f"{form}:questions").input('[{"id": "role", "when": "pre", "type": "single"')
+    at.button(key=f"{form}:save").click().run()
+    assert [e.value for e in at.error] == [
+        "Not saved: the questions are not valid JSON (Expecting ',' delimiter at line 1, column 48)."]
+    at.text_area(key=f"{form}:questions").input(
+        '[{"id": "role", "when": "pre", "type": "single", "text": "Role?", "options": ["A", "B"], '
+        '"screen_out": ["C"]}]')
+    at.button(key=f"{form}:save").click().run()
+    assert [e.value for e in at.error] == [
+        "Not saved: question 1 ('role'): screen_out lists 'C', which is not one of its options."]
+    assert store.get_study(app_db, "s1").questions == ()
+
+    at.text_area(key=f"{form}:questions").input(
+        '[{"id": "role", "when": "pre", "type": "single", "text": "Role?", "options": ["A", "B"], '
+        '"screen_out": ["B"], "required": true}]')
+    at.text_input(key=f"{form}:screen_out_url").input("https://panel.example/out")
+    at.text_area(key=f"{form}:text_screen_out").input("Not this time, thank you.")
+    at.button(key=f"{form}:save").click().run()
+    assert not at.error
+    study = store.get_study(app_db, "s1")
+    assert [(q.id, q.screen_out, q.required) for q in study.questions] == [("role", ("B",), True)]
+    assert study.settings.screen_out_url == "https://panel.example/out"
+    assert study.texts.screen_out == "Not this time, thank you."
+    assert '"screen_out": [\n      "B"\n    ]' in at.text_area(key=f"{form}:questions").value  # shown as stored
+
+    store.record_screenout(app_db, "s1", "p9", "role", {"role": "B"})
+    at = open_page("studies.py", study="s1")
+    assert "1 screened out by a question (never analysed)" in texts(at)

@@ -168,7 +168,7 @@ def _everything_of(engine, study_id: str) -> dict[str, int]:
 
 
 def _busy_study(engine):
-    """A hybrid study with 2 sorts (one excluded), a draft, a label decision and notes."""
+    """A hybrid study with 2 sorts (one excluded), a draft, a label decision, notes and a screened-out participant."""
     study = make_study(engine, kind="hybrid")
     store.import_sorts(engine, study.id, [
         Sort("p1", (Group("Visit", ("c1",), "k1"), Group("Mine", ("c2", "c3"))), tags={"STUDY_ID": "s9"}),
@@ -179,6 +179,7 @@ def _busy_study(engine):
     store.save_label_decisions(engine, study.id, [{"label_key": "mine", "standard_label": "Mine",
                                                    "status": "accepted"}])
     store.save_study_notes(engine, study.id, "look again")
+    store.record_screenout(engine, study.id, "p9", "role", {"role": "Visitor"})
     return study
 
 
@@ -192,7 +193,7 @@ def test_delete_study_removes_everything_keyed_to_it_and_nothing_else(engine):
     assert set(_everything_of(engine, doomed.id).values()) == {0}
     assert _everything_of(engine, kept.id) == before
     assert before == {"studies": 1, "cards": 3, "categories": 2, "drafts": 1, "sorts": 2, "sort_groups": 3,
-                      "placements": 6, "label_decisions": 1, "study_notes": 1, "sort_tags": 1}
+                      "placements": 6, "label_decisions": 1, "study_notes": 1, "sort_tags": 1, "screenouts": 1}
     assert [r["id"] for r in store.list_studies(engine)] == [kept.id]
     with pytest.raises(store.NotFound):
         store.get_study(engine, doomed.id)
@@ -253,7 +254,7 @@ def test_archive_hides_and_closes_and_unarchive_brings_back(engine):
 
 def test_participant_texts_round_trip(engine):
     texts = {"title": "Help us tidy the library site", "welcome": "سلام!\nThanks for coming.",
-             "instructions": "", "thank_you": "Merci."}
+             "instructions": "", "thank_you": "Merci.", "screen_out": "Désolé."}
     study = make_study(engine, texts=texts)
     loaded = store.get_study(engine, study.id)
     assert asdict(loaded.texts) == texts

@@ -148,13 +148,24 @@ spec_like = st.fixed_dictionaries(
         "categories": st.lists(st.one_of(hostile_text, st.fixed_dictionaries(
             {"label": hostile_text}, optional={"id": st.one_of(st.sampled_from(["k1", "k2", "a"]), json_value)})),
             max_size=4),
-        "settings": st.dictionaries(st.sampled_from(["randomize", "subset", "max_groups", "require_names", "y"]),
-                                    json_value, max_size=3),
+        "settings": st.dictionaries(st.sampled_from(["randomize", "subset", "max_groups", "require_names",
+                                                     "screen_out_url", "y"]),
+                                    st.one_of(json_value, st.sampled_from(["https://x.example/?p=1", "http:// x"])),
+                                    max_size=3),
         "language": st.sampled_from(["en", "fa", "ar-EG", "", "english", "<b>"]),
         "status": st.sampled_from(["open", "draft", "closed", "gone"]),
         "texts": st.one_of(json_value, st.dictionaries(
-            st.sampled_from(["title", "welcome", "instructions", "thank_you", "x"]),
+            st.sampled_from(["title", "welcome", "instructions", "thank_you", "screen_out", "x"]),
             st.one_of(hostile_text, json_value, st.text(min_size=190, max_size=2100)), max_size=4)),
+        "questions": st.one_of(json_value, st.lists(st.fixed_dictionaries(
+            {"id": st.one_of(st.sampled_from(["role", "ease", "comments"]), hostile_text),
+             "text": st.one_of(hostile_text, json_value)},
+            optional={"type": st.sampled_from(["single", "multiple", "scale", "short", "long", "x"]),
+                      "when": st.sampled_from(["pre", "post", "x"]), "required": json_value,
+                      "options": st.one_of(st.lists(hostile_text, max_size=4), json_value),
+                      "screen_out": st.one_of(st.lists(hostile_text, max_size=2), json_value),
+                      "scale": st.one_of(json_value, st.fixed_dictionaries(
+                          {}, optional={"min_label": hostile_text, "max_label": hostile_text}))}), max_size=3)),
     })
 
 
@@ -168,7 +179,8 @@ def test_study_spec_gives_a_study_that_stores_or_one_value_error(engine, spec):
         return
     store.create_study(engine, study)
     loaded = store.get_study(engine, study.id)
-    assert (loaded.cards, loaded.texts) == (study.cards, study.texts)
+    assert (loaded.cards, loaded.texts, loaded.questions, loaded.settings) == (
+        study.cards, study.texts, study.questions, study.settings)
 
 
 def test_duplicate_category_ids_are_refused_by_the_spec_not_by_the_database(engine):

@@ -1,0 +1,116 @@
+"""The participant page with a study's questions (AppTest): screened out before sorting; answering before
+and after sorting and completing; required questions; right-to-left studies."""
+
+from __future__ import annotations
+
+import pytest
+
+from cardsort import store
+
+from .test_sort_page import add_study, complete_state, open_page
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    engine = store.make_engine(url)
+    yield engine
+    engine.dispose()
+
+ROLE = {"id": "role", "when": "pre", "type": "single", "text": "What is your role?",
+        "options": ["Student", "Staff", "Visitor"], "required": True, "screen_out": ["Visitor"]}
+TOOLS = {"id": "tools", "when": "pre", "type": "multiple", "text": "Which do you use?",
+         "options": ["Catalogue", "Wi-Fi", "Printers"]}
+EASE = {"id": "ease", "type": "scale", "text": "Overall, how easy or difficult was this task?",
+        "scale": {"min_label": "Very difficult", "max_label": "Very easy"}, "required": True}
+WHY = {"id": "why", "type": "long", "text": "Why?"}
+QUESTIONS = [ROLE, TOOLS, EASE, WHY]
+
+
+def button(at, label):
+    (found,) = [b for b in at.button if b.label == label]
+    return found
+
+
+def start(db, **changes):
+    add_study(db, questions=QUESTIONS, **changes)
+    at = open_page(study="s1", pid="p1")
+    button(at, "Start sorting").click().run()
+    return at
+
+
+def test_a_screening_answer_ends_the_study_for_the_participant(db):
+    at = start(db, texts={"screen_out": "Thanks, we are looking for students and staff."})
+    assert at.header[0].value == "Before you start"
+    assert at.radio(key="question:role").label == "What is your role? \\(required\\)"
+    at.radio(key="question:role").set_value("Visitor")
+    at.multiselect(key="question:tools").set_value(["Wi-Fi"])
+    button(at, "Continue").click().run()
+    assert at.header[0].value == "Thank you for your interest"
+    assert "Thanks, we are looking for students and staff" in at.markdown[0].value
+    assert store.is_screened_out(db, "s1", "p1") and store.count_screenouts(db, "s1") == 1
+    assert store.load_screenouts(db, "s1")[0]["answers"] == {"role": "Visitor", "tools": "Wi-Fi"}
+    assert store.get_draft(db, "s1", "p1") is None and store.load_sorts(db, "s1") == []
+    again = open_page(study="s1", pid="p1")  # a reload, or the link again
+    assert again.header[0].value == "Thank you for your interest" and len(again.button) == 0
+
+
+def test_screened_out_with_a_url_gets_a_link_to_it(db):
+    at = start(db, settings={"randomize": False, "screen_out_url": "https://panel.example/out?code=X1"})
+    at.radio(key="question:role").set_value("Visitor")
+    button(at, "Continue").click().run()
+    assert at.header[0].value == "Thank you for your interest"
+    (link,) = at.get("link_button")
+    assert link.proto.url == "https://panel.example/out?code=X1"
+
+
+def test_required_questions_are_asked_again_by_name(db):
+    at = start(db)
+    button(at, "Continue").click().run()
+    assert at.header[0].value == "Before you start"
+    assert at.error[0].value == "- Please answer: What is your role?"
+    assert store.get_draft(db, "s1", "p1")["state"]["stage"] == "pre"
+
+
+def test_answers_before_and_after_sorting_are_stored_with_the_sort(db):
+    at = start(db)
+    at.radio(key="question:role").set_value("Staff")
+    at.multiselect(key="question:tools").set_value(["Printers", "Catalogue"])
+    button(at, "Continue").click().run()
+    assert at.header[0].value == "Sort the cards"
+    draft = store.get_draft(db, "s1", "p1")["state"]
+    assert draft["stage"] == "sorting" and draft["answers"] == {"role": "Staff", "tools": "Catalogue; Printers"}
+
+    store.save_draft(db, "s1", "p1", dict(complete_state(), answers=draft["answers"]))  # the board, sorted
+    at = open_page(study="s1", pid="p1")
+    button(at, "I am done sorting").click().run()
+    assert at.header[0].value == "A few last questions"
+    assert "need an answer" in at.markdown[0].value
+    scale = at.radio(key="question:ease")
+    assert scale.label == "Overall, how easy or difficult was this task? \\(required\\)"
+    assert scale.options[0] == "1 – Very difficult" and scale.options[-1] == "7 – Very easy"
+    button(at, "Submit my sort").click().run()
+    assert "Please answer: Overall, how easy or difficult was this task?" in at.error[0].value
+    assert store.load_sorts(db, "s1") == []
+
+    at.radio(key="question:ease").set_value(6)
+    at.text_area(key="question:why").input("Clear words")
+    button(at, "Submit my sort").click().run()
+    assert at.header[0].value == "Thank you!"
+    (sort,) = store.load_sorts(db, "s1")
+    assert sort.answers == {"role": "Staff", "tools": "Catalogue; Printers", "ease": "6", "why": "Clear words"}
+    assert store.count_screenouts(db, "s1") == 0
+
+
+def test_questions_in_a_right_to_left_study(db):
+    role = {**ROLE, "text": "نقش شما چیست؟", "options": ["دانشجو", "کارمند", "بازدیدکننده"],
+            "screen_out": ["بازدیدکننده"]}
+    add_study(db, language="fa", questions=[role])
+    at = open_page(study="s1", pid="p1")
+    at.button[0].click().run()
+    assert at.header[0].value == "پیش از شروع"
+    assert at.radio(key="question:role").label == "نقش شما چیست؟ \\(الزامی\\)"
+    at.radio(key="question:role").set_value("بازدیدکننده")
+    at.button[0].click().run()
+    assert at.header[0].value == "از علاقهٔ شما سپاسگزاریم"
