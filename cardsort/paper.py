@@ -61,7 +61,11 @@ def card_numbers(study: Study) -> dict[int, Card]:
 
 
 def compact(numbers: Iterable[int]) -> str:
-    """Numbers as the researcher writes them, runs of three or more as ranges: ``[1, 2, 3, 5, 7, 8]`` -> ``'1-3, 5, 7, 8'``."""
+    """Numbers as the researcher writes them, runs of three or more as ranges.
+
+    >>> compact([8, 1, 2, 3, 5, 7])
+    '1-3, 5, 7, 8'
+    """
     ordered = sorted(set(numbers))
     parts: list[str] = []
     i = 0
@@ -158,6 +162,7 @@ def paper_sort(study: Study, participant_id: str, groups: Sequence[PaperGroup], 
     if not entered:
         problems.append("no groups: enter at least one group with its card numbers")
     placed_in: dict[int, str] = {}
+    unread = False  # a group whose cards are not known: which cards are in no group is then unknown too
     names: dict[str, str] = {}
     built: list[Group] = []
     for i, g in enumerate(entered, start=1):
@@ -165,23 +170,28 @@ def paper_sort(study: Study, participant_id: str, groups: Sequence[PaperGroup], 
         category = categories.get(g.category) if g.category else None
         if g.category and category is None:
             problems.append(f"group {i}: {g.category!r} is not a category of this study")
+            unread = True
             continue
         if category is not None and label and label != category.label:
             problems.append(f"group {i}: choose the category {category.label!r} or name an own group "
                             f"{label!r}, not both")
+            unread = True
             continue
         name = category.label if category else label
         where = _group_name(i, name)
         if category is None:
             if study.kind == "closed":
                 problems.append(f"{where}: choose one of the study's categories (a closed sort has no own groups)")
+                unread = True
                 continue
             if "\x00" in label:
                 problems.append(f"group {i}: the name contains a NUL character")
+                unread = True
                 continue
             if len(label) > MAX_LABEL_LENGTH:
                 problems.append(f"group {i}: the name is {len(label):,} characters long; at most "
                                 f"{MAX_LABEL_LENGTH} are allowed")
+                unread = True
                 continue
             if not label and study.settings.require_names:
                 problems.append(f"group {i} has no name" + (" or category" if study.kind == "hybrid" else ""))
@@ -190,12 +200,12 @@ def paper_sort(study: Study, participant_id: str, groups: Sequence[PaperGroup], 
             if key in names:
                 what = "the category" if category else "the name"
                 problems.append(f"{names[key]} and {where} both use {what} {name!r}; put their cards in one group")
-                continue
-            names[key] = where
+            names.setdefault(key, where)
         try:
             numbers = parse_numbers(g.numbers, where)
         except ValueError as err:
             problems.append(str(err))
+            unread = True
             continue
         if not numbers:
             problems.append(f"{where} has no card numbers")
@@ -214,7 +224,7 @@ def paper_sort(study: Study, participant_id: str, groups: Sequence[PaperGroup], 
 
     if study.settings.max_groups is not None and len(entered) > study.settings.max_groups:
         problems.append(f"{len(entered)} groups; this study allows at most {study.settings.max_groups}")
-    if study.settings.require_all_sorted and study.settings.subset is None and entered:
+    if study.settings.require_all_sorted and study.settings.subset is None and entered and not unread:
         missing = [n for n in by_number if n not in placed_in]
         if missing:
             which = f"card {missing[0]} is" if len(missing) == 1 else f"cards {compact(missing)} are"
