@@ -41,7 +41,8 @@ def problems(s, groups, pid="P1", taken=()):
 
 def test_cards_are_numbered_in_the_study_order():
     numbers = card_numbers(study(cards=["Shoes", "Bags", "Hats"]))
-    assert [(n, c.id, c.label) for n, c in numbers.items()] == [(1, "c1", "Shoes"), (2, "c2", "Bags"), (3, "c3", "Hats")]
+    assert [(n, c.id, c.label) for n, c in numbers.items()] == [
+        (1, "c1", "Shoes"), (2, "c2", "Bags"), (3, "c3", "Hats")]
 
 
 @pytest.mark.parametrize("text, expected", [
