@@ -28,7 +28,8 @@ CARDS_PER_PAGE = 8
 MAX_PARTICIPANT_ID = 200
 
 _SEPARATORS = re.compile(r"[,;،؛\s]+")  # commas and semicolons (also Arabic ones) and spaces
-_RANGE = re.compile(r"^(\d+)[-‐‑‒–—](\d+)$")  # 12-15, also with an en or em dash
+_NUMBER = r"(\d{1,6})"  # up to 999,999: more cards than any study, and no number too long to read
+_RANGE = re.compile(rf"^{_NUMBER}[-‐‑‒–—]{_NUMBER}$")  # 12-15, also with an en or em dash
 
 
 class PaperSortError(ValueError):
@@ -102,11 +103,16 @@ def parse_numbers(text: str, where: str = "the numbers") -> list[int]:
             if first > last:
                 raise ValueError(f"{where}: the range {first}-{last} runs backwards; write {last}-{first}")
             numbers.extend(range(first, last + 1))
-        elif re.fullmatch(r"\d+", part):
+        elif re.fullmatch(_NUMBER, part):
             numbers.append(int(part))
         else:
             raise ValueError(f"{where}: {part!r} is not a card number (write numbers such as 3, 7, 12-15)")
     return numbers
+
+
+def _cards(numbers: list[int]) -> str:
+    """``'card 5 is'``, ``'cards 5, 7-9 are'``: the subject of a problem."""
+    return f"card {numbers[0]} is" if len(set(numbers)) == 1 else f"cards {compact(numbers)} are"
 
 
 def _group_name(i: int, label: str) -> str:
@@ -211,15 +217,24 @@ def paper_sort(study: Study, participant_id: str, groups: Sequence[PaperGroup], 
             problems.append(f"{where} has no card numbers")
             continue
         cards: list[str] = []
+        unknown: list[int] = []
+        twice: list[int] = []
+        elsewhere: dict[str, list[int]] = {}
         for n in numbers:
             if n not in by_number:
-                problems.append(f"{where}: there is no card {n} (the cards are numbered 1-{len(by_number)})")
+                unknown.append(n)
             elif n in placed_in:
-                problems.append(f"{where}: card {n} is listed twice" if placed_in[n] == where else
-                                f"card {n} is in both {placed_in[n]} and {where}")
+                (twice if placed_in[n] == where else elsewhere.setdefault(placed_in[n], [])).append(n)
             else:
                 placed_in[n] = where
                 cards.append(by_number[n].id)
+        if twice:
+            problems.append(f"{where}: {_cards(twice)} listed twice")
+        problems.extend(f"{_cards(found)} in both {other} and {where}" for other, found in elsewhere.items())
+        if unknown:
+            no = (f"there is no card {unknown[0]}" if len(set(unknown)) == 1
+                  else f"there are no cards {compact(unknown)}")
+            problems.append(f"{where}: {no} (the cards are numbered 1-{len(by_number)})")
         built.append(Group(label=name, cards=tuple(cards), category_id=category.id if category else None))
 
     if study.settings.max_groups is not None and len(entered) > study.settings.max_groups:
@@ -227,8 +242,7 @@ def paper_sort(study: Study, participant_id: str, groups: Sequence[PaperGroup], 
     if study.settings.require_all_sorted and study.settings.subset is None and entered and not unread:
         missing = [n for n in by_number if n not in placed_in]
         if missing:
-            which = f"card {missing[0]} is" if len(missing) == 1 else f"cards {compact(missing)} are"
-            problems.append(f"{which} in no group; this study needs every card sorted")
+            problems.append(f"{_cards(missing)} in no group; this study needs every card sorted")
     if problems:
         raise PaperSortError(problems)
     return Sort(participant_id=pid, groups=tuple(built), finished_at=finished_at, answers={SOURCE_KEY: PAPER})

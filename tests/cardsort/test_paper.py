@@ -279,3 +279,23 @@ def test_the_cards_page_is_in_the_study_language_direction_and_digits():
     assert "<h1>کتابخانه</h1>" in html and "Internal name" not in html
     assert "روی کاغذ A4 یا US Letter" in html
     assert parse_numbers("۱۰-۱۲") == [10, 11, 12]  # what the card shows can be typed back
+
+
+def test_numbers_too_long_to_be_a_card_are_refused_before_a_range_is_made():
+    with pytest.raises(ValueError) as err:
+        parse_numbers("1-9999999999", "group 1")
+    assert str(err.value) == "group 1: '1-9999999999' is not a card number (write numbers such as 3, 7, 12-15)"
+    assert problems(study(cards=CARDS[:3]), [PaperGroup("1-3, 1000000", "A")]) == [
+        "group 1 ('A'): '1000000' is not a card number (write numbers such as 3, 7, 12-15)"]
+    assert problems(study(cards=CARDS[:3]), [PaperGroup("1-3, 999999", "A")]) == [
+        "group 1 ('A'): there is no card 999999 (the cards are numbered 1-3)"]
+
+
+def test_many_numbers_with_one_problem_make_one_message():
+    assert problems(study(), [PaperGroup("1-10, 3-5, 40-45, 50", "A"), PaperGroup("9-20, 2", "B")]) == [
+        "group 1 ('A'): cards 3-5 are listed twice",
+        "group 1 ('A'): there are no cards 40-45, 50 (the cards are numbered 1-20)",
+        "cards 2, 9, 10 are in both group 1 ('A') and group 2 ('B')",
+    ]
+    assert problems(study(cards=CARDS[:3]), [PaperGroup("1-999999", "A")]) == [
+        "group 1 ('A'): there are no cards 4-999999 (the cards are numbered 1-3)"]
