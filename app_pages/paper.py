@@ -24,6 +24,7 @@ START_GROUPS = 3
 MORE_GROUPS = 3  # rows "Add groups" adds
 GROUPS = {"one": "group", "other": "groups"}
 CARDS = {"one": "card", "other": "cards"}
+SORTS = {"one": "sort", "other": "sorts"}
 
 
 def _markdown_text(text: str) -> str:
@@ -100,6 +101,9 @@ def entry_form(study: Study) -> None:
              "ignored. The sort is checked like an import: every card once"
              + (" and every card sorted" if study.settings.require_all_sorted and study.settings.subset is None
                 else "") + ".")
+    stored = store.load_sorts(engine(), study.id, groups=False)
+    on_paper = sum(paper.is_paper(s) for s in stored)
+    st.write(f"This study has {counted(len(stored), SORTS)}, {on_paper:,} of them on paper.")
     prefix, rows = _prefix(study), _rows(study)
     st.text_input("Participant id", key=f"{prefix}:pid", placeholder="for example paper-01")
     categories = {c.id: c.label for c in study.categories}

@@ -24,7 +24,7 @@ from cardsort import store
 from cardsort.model import Group, Sort
 from cardsort.paper import is_paper, render_cards
 from tests.app.test_researcher_browser import TIMEOUT, go, settle, sign_in_by_keyboard, wait_for_text
-from tests.app.test_studies_browser import field, press, settled_violations
+from tests.app.test_studies_browser import field, pick, press, settled_violations
 
 pytestmark = pytest.mark.browser
 PAPER_SIZES = {"A4": (8.27, 11.69), "US Letter": (8.5, 11.0)}  # inches, as Page.printToPDF takes them
@@ -180,3 +180,24 @@ def test_a_paper_sort_typed_in_by_keyboard_is_checked_saved_and_analysed(app_ser
     go(browser, f"/results?study={study.id}", "Participants completed")
     WebDriverWait(browser, TIMEOUT).until(lambda d: completed(d) == "3")
     assert "from the sorts of 3 participants" in browser.find_element(By.TAG_NAME, "body").text
+
+
+def test_the_form_of_a_hybrid_right_to_left_study_passes_axe_and_saves_by_keyboard(app_server, browser):
+    study = app_server.add_study({"name": "Library (paper hybrid test)", "kind": "hybrid", "language": "fa",
+                                  "cards": ["ساعت کاری", "تماس", "تمدید", "جریمه"],
+                                  "categories": ["بازدید", "امانت"]})
+    sign_in_by_keyboard(browser, app_server.url)
+    go(browser, f"/paper?study={study.id}", "Enter a paper sort")
+    found = {"hybrid form": settled_violations(browser)}
+    pick(browser, "بازدید", "Group 1 category")
+    type_into(browser, "Group 1 card numbers", "۱، ۲")
+    type_into(browser, "Group 2 name", "پول")
+    type_into(browser, "Group 2 card numbers", "3-4")
+    type_into(browser, "Participant id", "paper-fa")
+    press(browser, "Save the paper sort")
+    wait_for_text(browser, "Saved the paper sort of participant “paper-fa”: 2 groups, 4 cards.")
+    found["hybrid form, saved"] = settled_violations(browser)
+    assert found == {"hybrid form": [], "hybrid form, saved": []}
+    (sort,) = store.load_sorts(app_server.engine, study.id)
+    assert [(g.label, g.category_id, list(g.cards)) for g in sort.groups] == [
+        ("بازدید", "k1", ["c1", "c2"]), ("پول", None, ["c3", "c4"])]

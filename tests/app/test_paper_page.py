@@ -33,6 +33,7 @@ def test_the_page_offers_the_cards_and_an_empty_form(app_db):
     assert download.proto.label == "Download the printable cards (HTML)"
     assert at.table[0].value["Card"].tolist() == ["Shoes", "Bags", "Hats", "Socks"]
     assert list(at.table[0].value.index) == [1, 2, 3, 4]
+    assert "This study has 1 sort, 0 of them on paper." in texts(at)
     assert [t.label for t in at.text_input] == [
         "Participant id", "Group 1 name", "Group 1 card numbers", "Group 2 name", "Group 2 card numbers",
         "Group 3 name", "Group 3 card numbers"]
@@ -56,6 +57,7 @@ def test_a_paper_sort_is_saved_and_counted_on_results(app_db):
         ("online", False, [("Wear", ["c1", "c3", "c4"]), ("Carry", ["c2"])]),
         ("paper-01", True, [("Clothes", ["c1", "c3", "c4"]), ("Luggage", ["c2"])])]
     assert at.text_input(key="paper:s1:1:pid").value == ""  # a fresh, empty form for the next sort
+    assert "This study has 2 sorts, 1 of them on paper." in texts(at)
 
     results = open_page("results.py", study="s1")
     assert [(m.label, m.value) for m in results.metric][0] == ("Participants completed", "2")
