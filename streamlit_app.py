@@ -26,6 +26,7 @@ pages = [
     st.Page("app_pages/standardise.py", title="Standardise names", url_path="standardise", visibility=shown),
     st.Page("app_pages/trust.py", title="Trust the results", url_path="trust", visibility=shown),
     st.Page("app_pages/import_data.py", title="Import results", url_path="import", visibility=shown),
+    st.Page("app_pages/paper.py", title="Paper sorts", url_path="paper", visibility=shown),
     # Accessibility audits (a flat list: Streamlit's sectioned menu fails axe's list rules)
     st.Page("app_pages/audit.py", title="Audit a site", url_path="audit", visibility=shown),
     st.Page("app_pages/audit_results.py", title="Audit results", url_path="audit-results", visibility=shown),

@@ -77,7 +77,8 @@ def _all_there(n: int) -> str:
 st.title("Import results")
 st.write("Bring in sorts collected elsewhere, for example in Kardsort, OptimalSort or on paper. Cards are "
          "matched to the study's cards by id, else by label. Nothing is stored until you confirm, and then "
-         "either every sort is stored or none is.")
+         "either every sort is stored or none is. For sorts made on paper, the Paper sorts page prints numbered "
+         "cards and takes each sort by card numbers.")
 kind, message = st.session_state.pop("import_flash", (None, None))
 if kind == "error":
     st.error(message)

@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", type=Path, help="write here instead of standard output")
     p.add_argument("--segment", type=_segment, default=None, metavar="JSON",
                    help=SEGMENT_HELP + " (default: every sort)")
+    p = study.add_parser("cards", help="write a study's numbered cards as one printable HTML page (paper sorts)")
+    p.add_argument("study_id")
+    p.add_argument("--output", "-o", type=Path, help="write here instead of standard output")
 
     p = sub.add_parser("report", help="write a stakeholder report of a stored study (HTML, CSV or JSON)")
     p.add_argument("study_id")
@@ -182,6 +185,18 @@ def _study(args) -> int:
             args.output.write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
+    elif args.study_command == "cards":
+        from .paper import render_cards
+        study = store.get_study(engine, args.study_id)
+        text = render_cards(study)
+        if args.output is None:
+            sys.stdout.write(text)
+            return 0
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise ValueError(f"{args.output}: cannot write the cards ({err.strerror})") from None
+        print(f"wrote {len(study.cards)} cards of {study.name!r} to {args.output}")
     return 0
 
 

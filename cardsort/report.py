@@ -30,8 +30,8 @@ from .model import Sort, Study
 from .naming import naming_note
 from .participants import RepresentativeSort, edit_distances, representative_sorts, sample_participants
 from .placement import average_positions, positions_long
-from .segments import EVERYONE, Segment
 from .questions import summary
+from .segments import EVERYONE, Segment
 from .stability import SampleSize, Stability, bootstrap_stability, sample_size_curve
 from .standardise import LabelDecision, standardised_categories
 from .table import SortTable

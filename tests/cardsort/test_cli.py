@@ -115,3 +115,21 @@ def test_study_spec_with_a_panel(tmp_path):
     assert (proc.returncode, proc.stderr.strip()) == (
         2, f"error: {spec}: panel.quota_full_url must be an http:// or https:// address with a host, "
            "not 'file:///etc/passwd'")
+
+def test_study_cards_writes_the_printable_page(tmp_path):
+    db = f"sqlite:///{tmp_path / 'app.db'}"
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"name": "Library", "kind": "open", "cards": [f"Card {i}" for i in range(1, 10)]}))
+    sid = json.loads(run("study", "create", spec, db=db).stdout)["study_id"]
+    out_file = tmp_path / "cards.html"
+    assert run("study", "cards", sid, "--output", out_file, db=db).stdout == \
+        f"wrote 9 cards of 'Library' to {out_file}\n"
+    html = out_file.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and html.count('<li class="card">') == 9
+    assert run("study", "cards", sid, db=db).stdout == html  # without --output: standard output
+    proc = run("study", "cards", "missing", db=db, check=False)
+    assert (proc.returncode, proc.stderr.strip()) == (2, "error: no study with id 'missing'")
+    proc = run("study", "cards", sid, "--output", tmp_path / "no-such-dir" / "cards.html", db=db, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"error: {tmp_path / 'no-such-dir' / 'cards.html'}: cannot write the cards " \
+        "(No such file or directory)"
