@@ -165,7 +165,11 @@ def _utc(t: datetime | None) -> datetime | None:
 
 
 def new_study_id() -> str:
-    return secrets.token_urlsafe(9)
+    """12 URL-safe characters that never start with ``-``, so the id works as a command-line argument."""
+    while True:
+        study_id = secrets.token_urlsafe(9)
+        if not study_id.startswith("-"):
+            return study_id
 
 
 # --- studies -------------------------------------------------------------------------------

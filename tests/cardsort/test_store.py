@@ -260,3 +260,10 @@ def test_participant_texts_round_trip(engine):
     assert asdict(loaded.texts) == texts
     assert loaded.to_spec()["texts"] == {k: v for k, v in texts.items() if v}
     assert "texts" not in store.get_study(engine, make_study(engine).id).to_spec()
+
+
+def test_new_study_ids_never_start_with_a_dash(monkeypatch):
+    # a leading "-" made `python -m cardsort study export ID` read the id as an option (seen in CI)
+    tokens = iter(["-jMrojbK7xDb", "_aBcDeFgHiJk"])
+    monkeypatch.setattr(store.secrets, "token_urlsafe", lambda n: next(tokens))
+    assert store.new_study_id() == "_aBcDeFgHiJk"
