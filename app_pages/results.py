@@ -27,8 +27,14 @@ from cardsort.comments import answer_column, export_comments
 from cardsort.i18n import counted
 from cardsort.model import Sort, Study
 from cardsort.naming import export_navigation, naming_note
-from cardsort.placement import average_positions_stored, placement_matrix, position_table, positions_long
-from cardsort.segments import EVERYONE, PairDifferences, Segment
+from cardsort.placement import (
+    average_positions,
+    average_positions_stored,
+    placement_matrix,
+    position_table,
+    positions_long,
+)
+from cardsort.segments import EVERYONE, PairDifferences, Segment, segment_from_json
 
 require_login()
 
@@ -36,17 +42,23 @@ REFRESH_SECONDS = 30
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _positions(database: str, study_id: str, updated_at, n_sorts: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Average positions of the included sorts; cached like the analysis (exclusions move ``updated_at``)."""
+def _positions(database: str, study_id: str, updated_at, n_sorts: int,
+               segment_json: str = "{}") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Average positions of the included sorts (of the segment); cached like the analysis (exclusions move
+    ``updated_at``)."""
     del database, updated_at, n_sorts  # part of the cache key only
     study = store.get_study(engine(), study_id)
-    return average_positions_stored(study, store.load_placements(engine(), study_id))
+    segment = segment_from_json(segment_json)
+    if not segment:  # everyone: one query into arrays, no sort objects
+        return average_positions_stored(study, store.load_placements(engine(), study_id))
+    sorts = store.load_sorts(engine(), study_id, include_excluded=False)
+    return average_positions(study, [s for s in sorts if segment.matches(s)])
 
 
-def _average_positions(study: Study, stem: str) -> None:
+def _average_positions(study: Study, stem: str, segment: Segment) -> None:
     """Beside the placement matrix, for a study whose participants order the cards inside each group."""
     n_sorts = store.participant_counts(engine(), study.id)["completed"]
-    means, counts = _positions(store.database_url(), study.id, study.updated_at, n_sorts)
+    means, counts = _positions(store.database_url(), study.id, study.updated_at, n_sorts, segment.to_json())
     st.header("Average position inside each category", anchor=False)
     st.write("Participants ordered the cards inside each group, most important first. Each cell is the card's "
              "average position in that category (1 = first) and n, how many participants put it there; "
@@ -322,7 +334,7 @@ def show_results(study_id: str) -> None:
             with st.expander("The placement matrix as a table"):
                 st.table(placement_counts)
             if study.settings.order_within_groups:
-                _average_positions(study, stem)
+                _average_positions(study, stem, segment)
     with tabs[names[-2]]:
         _comments(study, base.comments, stem)
     with tabs[names[-1]]:

@@ -1,6 +1,8 @@
 """Card order inside groups on the researcher pages: the setting on the Studies page, the average positions
 on the Results page (hand-computed, as in tests/cardsort/test_positions.py)."""
 
+from dataclasses import replace
+
 from cardsort import store
 from cardsort.model import Group, Sort, study_from_spec
 from tests.app._researcher import open_page, texts
@@ -29,6 +31,16 @@ def test_results_show_the_average_positions_beside_the_placement_matrix(app_db):
     store.set_exclusions(app_db, "o1", {"p2": True})
     at = open_page("results.py", study="o1")
     assert at.table[3].value.to_numpy().tolist() == [
+        ["2.50 (n = 2)", "–"], ["1.00 (n = 2)", "–"], ["2.50 (n = 2)", "–"], ["–", "1.00 (n = 1)"]]
+
+
+def test_the_average_positions_follow_the_segment(app_db):
+    store.create_study(app_db, study_from_spec(SPEC, "o3"))
+    roles = {"p1": "staff", "p2": "student", "p3": "staff"}
+    store.import_sorts(app_db, "o3", [replace(s, answers={"role": roles[s.participant_id]}) for s in SORTS])
+    at = open_page("results.py", study="o3", segment='{"answers": {"role": "staff"}}')
+    assert not at.exception
+    assert at.table[3].value.to_numpy().tolist() == [  # p1 and p3 only
         ["2.50 (n = 2)", "–"], ["1.00 (n = 2)", "–"], ["2.50 (n = 2)", "–"], ["–", "1.00 (n = 1)"]]
 
 
