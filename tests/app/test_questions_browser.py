@@ -9,17 +9,12 @@ from selenium.webdriver import Keys
 from selenium.webdriver.common.by import By
 
 from cardsort import store
+from tests.cardsort.test_questions import EASE, ROLE, TOOLS
 
 from .test_board_browser import axe_violations, focus_is, press, tab_to, wait_for_board, wait_for_text, wait_until
 
 pytestmark = pytest.mark.browser
 
-ROLE = {"id": "role", "when": "pre", "type": "single", "text": "What is your role?",
-        "options": ["Student", "Staff", "Visitor"], "required": True, "screen_out": ["Visitor"]}
-TOOLS = {"id": "tools", "when": "pre", "type": "multiple", "text": "Which do you use?",
-         "options": ["Catalogue", "Wi-Fi", "Printers"]}
-EASE = {"id": "ease", "type": "scale", "text": "Overall, how easy or difficult was this task?",
-        "scale": {"min_label": "Very difficult", "max_label": "Very easy"}, "required": True}
 NICK = {"id": "nick", "type": "short", "text": "A nickname?"}
 SPEC = {"name": "Library website", "kind": "open", "language": "en", "cards": ["Opening hours", "Borrowing", "Wi-Fi"],
         "settings": {"randomize": False, "screen_out_url": "https://panel.example/screenout"},

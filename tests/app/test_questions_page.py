@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cardsort import store
+from tests.cardsort.test_questions import EASE, ROLE, TOOLS, WHY
 
 from .test_sort_page import add_study, complete_state, open_page
 
@@ -18,13 +19,7 @@ def db(tmp_path, monkeypatch):
     yield engine
     engine.dispose()
 
-ROLE = {"id": "role", "when": "pre", "type": "single", "text": "What is your role?",
-        "options": ["Student", "Staff", "Visitor"], "required": True, "screen_out": ["Visitor"]}
-TOOLS = {"id": "tools", "when": "pre", "type": "multiple", "text": "Which do you use?",
-         "options": ["Catalogue", "Wi-Fi", "Printers"]}
-EASE = {"id": "ease", "type": "scale", "text": "Overall, how easy or difficult was this task?",
-        "scale": {"min_label": "Very difficult", "max_label": "Very easy"}, "required": True}
-WHY = {"id": "why", "type": "long", "text": "Why?"}
+
 QUESTIONS = [ROLE, TOOLS, EASE, WHY]
 
 
