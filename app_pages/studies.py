@@ -54,8 +54,7 @@ def _show_flash() -> None:
 
 # --- the set-up form -----------------------------------------------------------------------------
 
-SETTINGS_FIELDS = ("randomize", "subset", "require_all_sorted", "require_names", "max_groups", "order_within_groups",
-                   "screen_out_url")
+SETTINGS_FIELDS = ("randomize", "subset", "require_all_sorted", "require_names", "max_groups", "order_within_groups")
 FORM_FIELDS = ("name", "kind", "status", "language", "language_code", "cards", "categories", "questions",
                *(f"text_{name}" for name in TEXT_FIELDS), *SETTINGS_FIELDS,
                *(f"panel_{name}" for name in panel.PANEL_FIELDS))
@@ -84,7 +83,6 @@ def _init_form(prefix: str, study: Study | None) -> None:
     if st.session_state.get(SHOWN) == prefix and all(f"{prefix}:{f}" in st.session_state for f in FORM_FIELDS):
         return
     settings: dict[str, Any] = asdict(study.settings if study else Settings())
-    settings["screen_out_url"] = settings.get("screen_out_url") or ""
     texts = asdict(study.texts) if study else asdict(Texts())
     recruiting = panel_form_values(study.panel if study else panel.Panel())
     language = study.language if study else "en"
@@ -210,11 +208,11 @@ def questions_form(prefix: str) -> None:
     st.caption("Questions asked before the board (when: pre) or after it (when: post), in the participants' "
                "language. Types: single, multiple, scale (1 to 7, labelled ends), short, long. A question "
                "asked before sorting may screen participants out by the options listed in screen_out. "
-               "Leave empty for none; the two optional comment questions after sorting are always asked.")
+               "Leave empty for none; the two optional comment questions after sorting are always asked. "
+               "Screened-out participants read the screen-out text, then go to the panel's screen-out "
+               "redirect when it is set (Recruiting through a panel).")
     st.text_area("Questions (a JSON list, as in the study spec)", key=f"{prefix}:questions", height=200,
                  placeholder=QUESTIONS_EXAMPLE)
-    st.text_input("Screen-out link (optional: where screened-out participants continue, used as written)",
-                  key=f"{prefix}:screen_out_url", max_chars=2000, placeholder="https://panel.example/screenout")
 
 
 TEXT_LABELS = {"title": "Title", "welcome": "Welcome text", "instructions": "Instructions",

@@ -27,6 +27,7 @@ from .model import (
     Settings,
     Sort,
     Study,
+    fold_screen_out_url,
     parse_time,
     questions_from_list,
     settings_from_dict,
@@ -196,8 +197,6 @@ def _options_json(study: Study) -> str:
     Kept in the one JSON column so that no new column is needed; :func:`_options` reads it back.
     """
     options: dict[str, Any] = asdict(study.settings)
-    if options.get("screen_out_url") is None:
-        options.pop("screen_out_url", None)
     if study.texts.any():
         options["texts"] = asdict(study.texts)
     if study.questions:
@@ -214,7 +213,8 @@ def _options(raw: str) -> dict[str, Any]:
     texts = options.pop("texts", None)
     questions = options.pop("questions", None)
     archived = bool(options.pop("archived", False))
-    panel = panel_from_dict(options.pop("panel", None))
+    options, raw_panel = fold_screen_out_url(options, options.pop("panel", None))
+    panel = panel_from_dict(raw_panel)
     return {"settings": settings_from_dict(options), "texts": texts_from_dict(texts), "archived": archived,
             "panel": panel, "questions": questions_from_list(questions)}
 

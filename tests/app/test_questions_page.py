@@ -51,13 +51,25 @@ def test_a_screening_answer_ends_the_study_for_the_participant(db):
     assert again.header[0].value == "Thank you for your interest" and len(again.button) == 0
 
 
-def test_screened_out_with_a_url_gets_a_link_to_it(db):
-    at = start(db, settings={"randomize": False, "screen_out_url": "https://panel.example/out?code=X1"})
+def test_screened_out_with_a_panel_redirect_are_sent_there_with_their_id(db):
+    add_study(db, questions=QUESTIONS,
+              panel={"id_param": "PROLIFIC_PID", "screenout_url": "https://panel.example/out?code=X1&p={pid}"})
+    at = open_page(study="s1", PROLIFIC_PID="5f1e-abc")
+    button(at, "Start sorting").click().run()
     at.radio(key="question:role").set_value("Visitor")
     button(at, "Continue").click().run()
     assert at.header[0].value == "Thank you for your interest"
-    (link,) = at.get("link_button")
-    assert link.proto.url == "https://panel.example/out?code=X1"
+    (note,) = [e for e in at.get("html") if "cardsort-redirect" in e.proto.body]
+    assert 'href="https://panel.example/out?code=X1&amp;p=5f1e-abc"' in note.proto.body
+    assert store.load_screenouts(db, "s1")[0]["participant"] == "5f1e-abc"
+
+
+def test_screened_out_without_a_panel_redirect_read_the_text_only(db):
+    at = start(db)
+    at.radio(key="question:role").set_value("Visitor")
+    button(at, "Continue").click().run()
+    assert at.header[0].value == "Thank you for your interest"
+    assert not at.get("link_button") and not [e for e in at.get("html") if "cardsort-redirect" in e.proto.body]
 
 
 def test_required_questions_are_asked_again_by_name(db):
