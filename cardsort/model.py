@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, overload
 
+from .keys import refuse_unknown
 from .panel import Panel, clean_tags, panel_from_dict
 from .questions import Question, questions_from_list
 
@@ -244,10 +245,7 @@ def _positive_int_or_none(value: Any, what: str) -> int | None:
 def settings_from_dict(data: dict[str, Any] | None) -> Settings:
     """Build :class:`Settings`, refusing unknown keys and wrong types."""
     data = dict(data or {})
-    known = set(Settings.__dataclass_fields__)
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ValueError(f"unknown setting {unknown[0]!r}; allowed: {', '.join(sorted(known))}")
+    refuse_unknown(data, sorted(Settings.__dataclass_fields__), "setting")
     for flag in ("randomize", "require_all_sorted", "require_names", "order_within_groups"):
         if flag in data and not isinstance(data[flag], bool):
             raise ValueError(f"settings.{flag} must be true or false, not {data[flag]!r}")
@@ -290,9 +288,7 @@ def texts_from_dict(data: Any) -> Texts:
         return Texts()
     if not isinstance(data, dict):
         raise ValueError(f"texts must be an object with {', '.join(TEXT_FIELDS)}")
-    unknown = sorted(set(data) - set(TEXT_FIELDS))
-    if unknown:
-        raise ValueError(f"unknown text {unknown[0]!r}; allowed: {', '.join(TEXT_FIELDS)}")
+    refuse_unknown(data, TEXT_FIELDS, "text")
     values = {}
     for name in TEXT_FIELDS:
         value = data.get(name)
@@ -324,9 +320,7 @@ def study_from_spec(spec: Any, study_id: str) -> Study:
     if not isinstance(spec, dict):
         raise ValueError("a study spec must be a JSON object")
     allowed = {"name", "kind", "language", "status", "cards", "categories", "settings", "texts", "panel", "questions"}
-    unknown = sorted(set(spec) - allowed)
-    if unknown:
-        raise ValueError(f"unknown field {unknown[0]!r} in study spec; allowed: {', '.join(sorted(allowed))}")
+    refuse_unknown(spec, sorted(allowed), "field", " in study spec")
     name = _text(spec.get("name"), "study name")
     kind = spec.get("kind")
     if kind not in KINDS:

@@ -22,6 +22,8 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
+from .keys import refuse_unknown
+
 PANEL_FIELDS = ("id_param", "tag_params", "complete_url", "screenout_url", "quota_full_url", "completion_code",
                 "quota", "closes_at")
 URL_FIELDS = ("complete_url", "screenout_url", "quota_full_url")
@@ -133,9 +135,7 @@ def panel_from_dict(data: Any) -> Panel:
         return Panel()
     if not isinstance(data, Mapping):
         raise ValueError(f"panel must be an object with {', '.join(PANEL_FIELDS)}")
-    unknown = sorted(set(data) - set(PANEL_FIELDS))
-    if unknown:
-        raise ValueError(f"unknown panel setting {unknown[0]!r}; allowed: {', '.join(PANEL_FIELDS)}")
+    refuse_unknown(data, PANEL_FIELDS, "panel setting")
     values = {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()}
     out: dict[str, Any] = {}
     if values.get("id_param") is not None:
