@@ -224,13 +224,7 @@ def main() -> None:
     if status != "open":
         _stop_with(lang, f"{status}_study")
 
-    pid = None
-    for candidate in panel.participant_candidates(study.panel, params):  # the panel's id parameter, then pid
-        try:
-            pid = board.validate_participant_id(candidate)
-            break
-        except ValueError:
-            continue
+    pid = panel.participant_id(study.panel, params)  # the panel's id parameter, then pid
     if pid is None:
         pid = secrets.token_urlsafe(12)
         params["pid"] = pid  # in the address bar, so a reload resumes this participant
