@@ -237,10 +237,22 @@ def reap_orphans(tmpdir: str | None = None) -> list[str]:
     return removed
 
 
-_OWNED_LOCK = threading.Lock()
+_OWNED_LOCK = threading.RLock()  # re-entrant: a signal handler may run while the main thread holds it
 _OWNED_PROFILES: set[str] = set()
 _OWNED_REMOTES: set[WebDriver] = set()
 _STOPPING = threading.Event()
+
+
+def _forget_owned() -> None:
+    """In a forked child: the parent's browsers are the parent's (the child never closes them)."""
+    global _OWNED_LOCK, _STOPPING
+    _OWNED_LOCK = threading.RLock()
+    _OWNED_PROFILES.clear()
+    _OWNED_REMOTES.clear()
+    _STOPPING = threading.Event()
+
+
+os.register_at_fork(after_in_child=_forget_owned)
 
 
 def owned() -> dict[str, list]:

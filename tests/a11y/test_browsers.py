@@ -200,6 +200,21 @@ def test_only_folders_whose_owner_is_surely_dead_are_reaped(tmp_path):
             process.wait(10)
 
 
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")  # the child only exits
+def test_a_forked_child_never_closes_its_parent_s_browsers():
+    folder = browser._new_profile()  # a profile folder this process owns, as a local browser's
+    try:
+        child = os.fork()
+        if child == 0:  # the child exits at once, closing what it owns: nothing of its parent's
+            browser.close_all()
+            os._exit(0)
+        assert os.waitpid(child, 0)[1] == 0
+        assert os.path.isdir(folder) and browser.owned()["profiles"] == [folder]
+    finally:
+        browser._release_profile(folder)
+    assert not os.path.exists(folder) and browser.owned()["profiles"] == []
+
+
 OPENS_A_BROWSER = ("import time\nfrom a11y.browser import make_driver\nd = make_driver()\n"
                    "print(d.profile_dir, flush=True)\ntime.sleep(300)\n")
 
