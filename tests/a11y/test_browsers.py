@@ -17,17 +17,20 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import streamlit as st
 import urllib3
 from selenium.common.exceptions import WebDriverException
 
 from a11y import browser, jobs
 from a11y.__main__ import main as a11y_main
+from tests.app._researcher import app
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_CHROMIUM = "/nonexistent/chromium"
@@ -164,17 +167,28 @@ def fake_browser(folder: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", f"--user-data-dir={folder}"])
 
 
-def test_only_folders_whose_owner_is_surely_dead_are_reaped(tmp_path):
+def dead_owner() -> dict:
+    """The owner marker of a process that has ended (this machine, this pid namespace)."""
     ended = subprocess.Popen(["sleep", "30"])
-    ended_start = browser._start_time(ended.pid)
+    start = browser._start_time(ended.pid)
     ended.kill()
     ended.wait()
-    me = browser._owner_marker()
+    return {**browser._owner_marker(), "pid": ended.pid, "start": start}
+
+
+def wait_for_command_lines(*folders: Path) -> None:
+    deadline = time.monotonic() + 10
+    while not all(browser.processes_using(str(f)) for f in folders) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_only_folders_whose_owner_is_surely_dead_are_reaped(tmp_path):
+    me, dead = browser._owner_marker(), dead_owner()
     owners = {
-        "dead": {**me, "pid": ended.pid, "start": ended_start},
+        "dead": dead,
         "reused-pid": {**me, "start": me["start"] - 1},  # this pid, but not the process that wrote it
         "live": me,
-        "other-container": {**me, "pid": ended.pid, "start": ended_start, "pidns": "pid:[1]"},
+        "other-container": {**dead, "pidns": "pid:[1]"},
         "unmarked": None,  # an owner may be writing its file right now
     }
     folders, processes = {}, {}
@@ -185,9 +199,7 @@ def test_only_folders_whose_owner_is_surely_dead_are_reaped(tmp_path):
             (folder / browser.OWNER_FILE).write_text(json.dumps(owner))
         processes[name] = fake_browser(folder)
     try:
-        deadline = time.monotonic() + 10  # every fake browser has its command line
-        while not all(browser.processes_using(str(f)) for f in folders.values()) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for_command_lines(*folders.values())
         assert browser.reap_orphans(str(tmp_path)) == [str(folders["dead"]), str(folders["reused-pid"])]
         assert [n for n, f in folders.items() if f.exists()] == ["live", "other-container", "unmarked"]
         assert {n: p.poll() for n, p in processes.items()} == {
@@ -215,6 +227,24 @@ def test_a_forked_child_never_closes_its_parent_s_browsers():
     assert not os.path.exists(folder) and browser.owned()["profiles"] == []
 
 
+def test_the_app_reaps_orphaned_browsers_when_its_server_starts(app_db, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the temporary folder the app looks in
+    folder = tmp_path / f"{browser.PROFILE_PREFIX}left-by-a-killed-server"
+    folder.mkdir()
+    (folder / browser.OWNER_FILE).write_text(json.dumps(dead_owner()))
+    orphan = fake_browser(folder)
+    try:
+        wait_for_command_lines(folder)
+        st.cache_resource.clear()  # a new server process: nothing reaped yet
+        at = app().run()
+        assert not at.exception
+        assert orphan.wait(10) == -signal.SIGKILL and not folder.exists()
+    finally:
+        if orphan.poll() is None:
+            orphan.kill()
+            orphan.wait(10)
+
+
 OPENS_A_BROWSER = ("import time\nfrom a11y.browser import make_driver\nd = make_driver()\n"
                    "print(d.profile_dir, flush=True)\ntime.sleep(300)\n")
 
@@ -224,7 +254,7 @@ def open_in_child() -> tuple[subprocess.Popen, str, list[int]]:
     child = subprocess.Popen([sys.executable, "-c", OPENS_A_BROWSER], cwd=ROOT, stdout=subprocess.PIPE, text=True,
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
     folder = child.stdout.readline().strip() if child.stdout else ""
-    assert folder.startswith(os.path.join(browser.tempfile.gettempdir(), browser.PROFILE_PREFIX)), folder
+    assert folder.startswith(os.path.join(tempfile.gettempdir(), browser.PROFILE_PREFIX)), folder
     return child, folder, browser.processes_using(folder)
 
 
