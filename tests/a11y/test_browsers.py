@@ -227,6 +227,24 @@ def test_a_forked_child_never_closes_its_parent_s_browsers():
     assert not os.path.exists(folder) and browser.owned()["profiles"] == []
 
 
+def test_the_command_line_reaps_orphaned_browsers_when_it_starts(tmp_path):
+    folder = tmp_path / f"{browser.PROFILE_PREFIX}left-by-a-killed-run"
+    folder.mkdir()
+    (folder / browser.OWNER_FILE).write_text(json.dumps(dead_owner()))
+    orphan = fake_browser(folder)
+    try:
+        wait_for_command_lines(folder)
+        done = subprocess.run([sys.executable, "-m", "a11y", "audit"], cwd=ROOT, capture_output=True, text=True,
+                              env={**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(ROOT)}, timeout=60)
+        assert (done.returncode, done.stderr) == (2, "a11y: error: no pages to audit: give URLs, --urls-file or "
+                                                     "--sitemap\n")
+        assert orphan.wait(10) == -signal.SIGKILL and not folder.exists()
+    finally:
+        if orphan.poll() is None:
+            orphan.kill()
+            orphan.wait(10)
+
+
 def test_the_app_reaps_orphaned_browsers_when_its_server_starts(app_db, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the temporary folder the app looks in
     folder = tmp_path / f"{browser.PROFILE_PREFIX}left-by-a-killed-server"
