@@ -400,8 +400,9 @@ def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
     screenshots : bool, default=True
         Take a screenshot of the first element of each violation.
     driver_factory : callable returning WebDriver, or None
-        Browser factory for :func:`a11y.engine.audit_urls` (default: local Chromium
-        guarded with ``allowed_hosts`` and ``allow_private``).
+        Browser factory for :func:`a11y.engine.audit_urls` (default: :func:`a11y.browser.make_driver`,
+        on ``A11Y_REMOTE_URL`` when set, else local Chromium, guarded with ``allowed_hosts`` and
+        ``allow_private``).
     driver : WebDriver or None, default=None
         A browser the caller owns for the first worker (left open; the caller must
         not use it while the job runs).

@@ -59,6 +59,14 @@ def _switch(setting: Setting, raw: object) -> bool:
     raise ValueError(f"{setting.label} must be 1 (allow local and private addresses) or 0, got {raw!r}")
 
 
+def _webdriver_url(setting: Setting, raw: object) -> str:
+    url = str(raw).strip()
+    if not url.startswith(("http://", "https://")) or len(url.split("://", 1)[1].strip("/")) == 0:
+        raise ValueError(f"{setting.label} must be the http:// or https:// URL of a WebDriver or Selenium Grid "
+                         f"(e.g. http://grid.internal:4444), got {raw!r}")
+    return url
+
+
 def _hosts(setting: Setting, raw: object) -> frozenset[str] | None:
     hosts = frozenset(h.strip().lower() for h in str(raw).split(",") if h.strip())
     return hosts or None
@@ -112,6 +120,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "app audits", parse=_switch),
     Setting("A11Y_CHROMIUM", "/usr/bin/chromium", "the local Chromium binary", "a11y browsers (app, CLI, bench)"),
     Setting("A11Y_CHROMEDRIVER", "/usr/bin/chromedriver", "the local chromedriver", "a11y browsers (app, CLI, bench)"),
+    Setting("A11Y_REMOTE_URL", None,
+            "a remote WebDriver or Selenium Grid (root URL or /wd/hub) every audit browser runs on; unset: "
+            "the local Chromium", "app audits and preview, python -m a11y (--remote overrides), bench",
+            parse=_webdriver_url),
     Setting("TEST_DATABASE_URL", None, "a PostgreSQL database for the PostgreSQL variants of tests and benchmarks",
             "tests, python -m bench load"),
 )}
