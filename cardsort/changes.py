@@ -168,24 +168,29 @@ def count_for_study(engine: Engine, study_id: str) -> int:
     return _count(engine, changes.c.study_id == study_id)
 
 
-def _audit_rows(jobs: sa.Select | Collection[str] | None) -> sa.ColumnElement[bool]:
-    if jobs is None:
+Ids = sa.Select | Collection[Any] | None
+
+
+def _audit_rows(jobs: Ids, audits: Ids) -> sa.ColumnElement[bool]:
+    if jobs is None and audits is None:
         return sa.or_(changes.c.job_id.is_not(None), changes.c.audit_id.is_not(None))
-    if not isinstance(jobs, sa.Select):
-        jobs = sorted(jobs)
-    return changes.c.job_id.in_(jobs)
+    chosen = []
+    for column, ids in ((changes.c.job_id, jobs), (changes.c.audit_id, audits)):
+        if ids is not None:
+            chosen.append(column.in_(ids if isinstance(ids, sa.Select) else sorted(ids)))
+    return sa.or_(*chosen)
 
 
-def for_audits(engine: Engine, jobs: sa.Select | Collection[str] | None = None, limit: int = 20,
-               offset: int = 0) -> list[dict[str, Any]]:
+def for_audits(engine: Engine, jobs: Ids = None, limit: int = 20, offset: int = 0, *,
+               audits: Ids = None) -> list[dict[str, Any]]:
     """Changes of audit jobs and stored audits, newest first (keys as :func:`for_study`).
 
-    ``jobs`` narrows them to some jobs: their ids, or a ``SELECT`` of ids (``a11y.jobs`` passes
-    a site's jobs); ``None`` lists every audit change.
+    ``jobs`` and ``audits`` narrow them to the changes of some jobs or stored audits: their ids, or a
+    ``SELECT`` of ids (``a11y.jobs.audit_changes`` passes a site's); both ``None`` lists every audit change.
     """
-    return _rows(engine, _audit_rows(jobs), limit, offset)
+    return _rows(engine, _audit_rows(jobs, audits), limit, offset)
 
 
-def count_for_audits(engine: Engine, jobs: sa.Select | Collection[str] | None = None) -> int:
-    """How many changes :func:`for_audits` has in all for ``jobs``."""
-    return _count(engine, _audit_rows(jobs))
+def count_for_audits(engine: Engine, jobs: Ids = None, *, audits: Ids = None) -> int:
+    """How many changes :func:`for_audits` has in all for ``jobs`` and ``audits``."""
+    return _count(engine, _audit_rows(jobs, audits))
