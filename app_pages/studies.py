@@ -14,6 +14,7 @@ from app_pages._common import (
     NEW_STUDY,
     choose_study_id,
     copy_button,
+    current_actor,
     engine,
     file_uploader,
     participant_link,
@@ -126,11 +127,11 @@ def _save(prefix: str, study_id: str | None) -> None:
         _flash("error", f"Not saved: {_name_panel_field(str(err))}.")
         return
     if previous:
-        store.update_study(engine(), replace(study, archived=previous.archived))
+        store.update_study(engine(), replace(study, archived=previous.archived), actor=current_actor())
         _flash("success", f"Saved “{study.name}”.")
         _reload_form(study.id)
     else:
-        store.create_study(engine(), study)
+        store.create_study(engine(), study, actor=current_actor())
         _flash("success", f"Created “{study.name}”. Open it when you are ready for participants.")
         _reload_form(study.id)  # show the stored study's form
 
@@ -308,7 +309,7 @@ def panel_settings(prefix: str) -> None:
 # --- sharing and preview ---------------------------------------------------------------------------
 
 def _set_status(study_id: str, status: str) -> None:
-    store.set_status(engine(), study_id, status)
+    store.set_status(engine(), study_id, status, actor=current_actor())
     _reload_form(study_id)
     _flash("success", {"open": "The study is open: participants can sort now.",
                        "closed": "The study is closed: participants can no longer sort.",
@@ -316,7 +317,7 @@ def _set_status(study_id: str, status: str) -> None:
 
 
 def _duplicate(study_id: str) -> None:
-    copy = store.duplicate_study(engine(), study_id)
+    copy = store.duplicate_study(engine(), study_id, actor=current_actor())
     st.session_state["edit_study"] = copy.id
     _flash("success", f"Made “{copy.name}”, a draft with the same cards, categories and settings (no sorts).")
 
@@ -337,7 +338,7 @@ def _cancel(key: str) -> None:
 
 
 def _set_archived(study_id: str, archived: bool) -> None:
-    study = store.set_archived(engine(), study_id, archived)
+    study = store.set_archived(engine(), study_id, archived, actor=current_actor())
     _reload_form(study_id)
     if archived:
         _flash("success", f"Archived “{study.name}”: it is closed to participants and hidden from the study "
@@ -351,7 +352,7 @@ def _delete_study(study_id: str) -> None:
     st.session_state["edit_study"] = NEW_STUDY
     try:
         name = store.get_study(engine(), study_id).name
-        gone = store.delete_study(engine(), study_id)
+        gone = store.delete_study(engine(), study_id, actor=current_actor())
     except store.NotFound:  # deleted meanwhile, in another tab
         _flash("error", "This study was already deleted.")
         return
@@ -362,7 +363,7 @@ def _delete_study(study_id: str) -> None:
 def _delete_sort(study_id: str, participant_id: str) -> None:
     st.session_state.pop(f"confirm_delete_sort:{study_id}", None)
     try:
-        store.delete_sort(engine(), study_id, participant_id)
+        store.delete_sort(engine(), study_id, participant_id, actor=current_actor())
     except store.NotFound:
         _flash("error", f"Participant “{participant_id}” has no sort in this study any more: nothing was deleted.")
         return
