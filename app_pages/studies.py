@@ -21,7 +21,8 @@ from app_pages._common import (
     preview_board,
     require_login,
 )
-from cardsort import board, editing, panel, store
+from app_pages._history import history_table
+from cardsort import board, changes, editing, panel, store
 from cardsort.formats import FormatError
 from cardsort.i18n import counted, direction, resolve_language, translate
 from cardsort.model import KINDS, STATUSES, TEXT_FIELDS, TEXT_LIMITS, Settings, Study, Texts, study_from_spec, utcnow
@@ -510,3 +511,8 @@ setup_form(study)
 if study:
     st.header("Archive or delete", anchor=False)
     manage_panel(study)
+    st.header("History", anchor=False)
+    shown_id = study.id
+    history_table(f"study:{shown_id}", lambda limit: (changes.for_study(engine(), shown_id, limit),
+                                                      changes.count_for_study(engine(), shown_id)),
+                  empty="No change is recorded for this study yet.")

@@ -1078,8 +1078,9 @@ def delete_study(engine: Engine, study_id: str, *, actor: str | None = None) -> 
     gone: dict[str, int] = {}
     own_sorts = sa.select(sorts.c.id).where(sorts.c.study_id == study_id)
     with engine.begin() as conn:
-        name = conn.execute(sa.select(studies.c.name).where(studies.c.id == study_id).with_for_update()).scalar()
-        if name is None:
+        study_name = conn.execute(sa.select(studies.c.name).where(studies.c.id == study_id)
+                                  .with_for_update()).scalar()
+        if study_name is None:
             raise NotFound(f"no study with id {study_id!r}")
         conn.execute(placements.delete().where(placements.c.sort_id.in_(own_sorts)))
         conn.execute(sort_groups.delete().where(sort_groups.c.sort_id.in_(own_sorts)))
@@ -1090,8 +1091,9 @@ def delete_study(engine: Engine, study_id: str, *, actor: str | None = None) -> 
             gone[name] = conn.execute(table.delete().where(table.c.study_id == study_id)).rowcount
         conn.execute(studies.delete().where(studies.c.id == study_id))
         counts = {part: gone[part] for part in ("cards", "categories", "sorts", "drafts", "label_decisions", "notes")}
-        _changes.record(conn, actor=actor, action="study.deleted", study_id=study_id, detail={"name": name, **counts},
-                        summary=f"Deleted the study “{name}” with its {_plural(counts['sorts'], 'sort')} and "
+        _changes.record(conn, actor=actor, action="study.deleted", study_id=study_id,
+                        detail={"name": study_name, **counts},
+                        summary=f"Deleted the study “{study_name}” with its {_plural(counts['sorts'], 'sort')} and "
                                 f"{_plural(counts['cards'], 'card')}")
     return counts
 
