@@ -11,9 +11,13 @@ from a11y import history, jobs
 from app_pages._clock import show, zone_from
 from app_pages._signin import current_actor
 from cardsort import changes, store
-from cardsort.model import study_from_spec
+from cardsort.model import Group, Sort, study_from_spec
 from tests.a11y.test_report import v1_report
-from tests.app._researcher import app, open_page, texts
+from tests.app import test_import_page as import_page
+from tests.app import test_paper_page as paper_page
+from tests.app import test_standardise_page as standardise_page
+from tests.app import test_trust_page as trust_page
+from tests.app._researcher import app, open_page, sign_in_on, texts
 
 SPEC = {"name": "Library", "kind": "open", "status": "draft", "cards": ["Opening hours", "Renew a loan", "Events"]}
 
@@ -142,3 +146,42 @@ def test_cancelling_on_the_audit_page_records_the_signed_in_researcher(app_db):
     at.button(key=f"cancel:{job_id}").click().run()
     assert [(c["actor"], c["action"]) for c in changes.for_audits(app_db, [job_id])] == [
         ("researcher", "audit.cancelled"), ("ana@example.org", "audit.started")]
+
+
+# --- the other pages record the signed-in researcher too ------------------------------------------
+
+def newest(engine, study_id: str = "s1") -> tuple[str, str, str]:
+    [change] = changes.for_study(engine, study_id, limit=1)
+    return change["actor"], change["action"], change["summary"]
+
+
+def test_importing_on_the_import_page_is_the_researchers(app_db):
+    import_page.seed(app_db)
+    at = import_page.upload(open_page("import_data.py", study="s1"), "kardsort.csv", import_page.CASOLYSIS)
+    at.button(key="import_confirm").click().run()
+    assert newest(app_db) == ("researcher", "sorts.imported", "Imported 2 sorts from kardsort.csv")
+
+
+def test_a_paper_sort_on_the_paper_page_is_the_researchers(app_db):
+    paper_page.seed(app_db)
+    at = paper_page.fill(open_page("paper.py", study="s1"), "paper-01", ("Clothes", "1, 3-4"), ("Luggage", "2"))
+    at.button(key="paper_save:s1").click().run()
+    assert newest(app_db) == ("researcher", "sort.paper",
+                              "Entered the paper sort of participant “paper-01” (2 groups, 4 cards)")
+
+
+def test_excluding_on_the_trust_page_is_the_researchers(app_db):
+    trust_page.add_study(app_db)
+    at = sign_in_on("trust.py", study="s1")
+    at.button(key="exclude_flagged").click().run()
+    assert newest(app_db) == ("researcher", "participant.excluded", "Excluded participant “lazy” from the analyses")
+
+
+def test_a_merge_on_the_standardise_page_is_the_researchers(app_db):
+    spec = {"name": "Shop", "kind": "open", "cards": ["Cart", "Invoices", "Returns"]}
+    store.create_study(app_db, study_from_spec(spec, "s1"))
+    store.import_sorts(app_db, "s1", [Sort("p1", (Group("Help", ("c3",)),)), Sort("p2", (Group("help!", ("c3",)),)),
+                                      Sort("p3", (Group("Help & support", ("c2", "c3")),))])
+    at = sign_in_on("standardise.py", study="s1")
+    at.button(key=f"accept:s1:{standardise_page.HELP}").click().run()
+    assert newest(app_db) == ("researcher", "labels.accepted", "Merged 2 labels as “Help”: “help” and “help & support”")
