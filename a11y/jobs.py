@@ -27,6 +27,10 @@ answered an HTTP error is never counted as audited.
 
 Cookies and headers (often secrets) are kept in memory for the job's thread
 only; the job row stores the rest of the request.
+
+Who started a job, who asked it to stop, and how it ended are recorded in
+:mod:`cardsort.changes` (``audit.started``, ``audit.cancelled``, ``audit.finished``), each in the
+transaction that changes the job's row; the end is recorded as the starter's (``actor``).
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ from a11y.findings import PageResult
 from a11y.report import make_report
 from a11y.screenshots import screenshot_findings
 from a11y.steps import AuditConfig, parse_config_text
+from cardsort import changes
 from cardsort.i18n import counted
 
 log = logging.getLogger(__name__)
@@ -287,18 +292,39 @@ def _update(engine: Engine, job_id: str, **values: Any) -> None:
         conn.execute(audit_jobs.update().where(audit_jobs.c.id == job_id).values(updated_at=_now(), **values))
 
 
-def create_job(engine: Engine, request: AuditRequest) -> str:
-    """Record a new ``queued`` job for ``request`` and return its id (nothing runs yet)."""
+def describe_request(site: str, request: AuditRequest) -> str:
+    """What :func:`create_job` records: "Started an audit of https://example.org: 2 pages, a sitemap, following
+    links up to 20 pages (wcag22aa)"."""
+    parts = [counted(len(request.urls), PAGES)] if request.urls else []
+    parts += ["a sitemap"] if request.sitemap else []
+    parts += [f"following links up to {counted(request.crawl, PAGES)}"] if request.crawl else []
+    return f"Started an audit of {site}: {', '.join(parts)} ({request.standard})"
+
+
+MAX_URLS_RECORDED = 20  # the request's first pages kept in the change's detail
+
+
+def create_job(engine: Engine, request: AuditRequest, *, actor: str | None = None) -> str:
+    """Record a new ``queued`` job for ``request`` and return its id (nothing runs yet).
+
+    Recorded (``audit.started``) as started by ``actor``, in the same transaction.
+    """
     history.ensure_tables(engine)
     job_id = uuid.uuid4().hex
     first = request.urls[0] if request.urls else request.sitemap
     assert first is not None, "make_request refuses a request without pages or a sitemap"
     now = _now()
+    site = history.site_of(first)
     with engine.begin() as conn:
         conn.execute(audit_jobs.insert().values(
-            id=job_id, site=history.site_of(first), status="queued", request=json.dumps(request.public()),
+            id=job_id, site=site, status="queued", request=json.dumps(request.public()),
             done=0, total=len(request.urls), current_url=None, cancel_requested=False, error=None,
             audit_id=None, owner=_PROCESS, created_at=now, updated_at=now))
+        changes.record(conn, actor=actor, action="audit.started", job_id=job_id, at=now,
+                       summary=describe_request(site, request),
+                       detail={"site": site, "urls": list(request.urls[:MAX_URLS_RECORDED]),
+                               "pages": len(request.urls), "sitemap": request.sitemap, "crawl": request.crawl,
+                               "standard": request.standard})
     return job_id
 
 
@@ -359,13 +385,55 @@ def list_jobs(engine: Engine, *, limit: int = 20) -> list[dict[str, Any]]:
         return [_job(r) for r in conn.execute(query)]
 
 
-def cancel_job(engine: Engine, job_id: str) -> None:
-    """Ask a job to stop; it does so before its next page. Finished jobs are left alone."""
+def cancel_job(engine: Engine, job_id: str, *, actor: str | None = None) -> None:
+    """Ask a job to stop; it does so before its next page. Finished jobs, and jobs already asked, are left
+    alone; the request is recorded (``audit.cancelled``) as made by ``actor``."""
     history.ensure_tables(engine)
     with engine.begin() as conn:
-        conn.execute(audit_jobs.update()
-                     .where(audit_jobs.c.id == job_id, audit_jobs.c.status.in_(ACTIVE))
-                     .values(cancel_requested=True, updated_at=_now()))
+        asked = conn.execute(audit_jobs.update()
+                             .where(audit_jobs.c.id == job_id, audit_jobs.c.status.in_(ACTIVE),
+                                    audit_jobs.c.cancel_requested.is_(False))
+                             .values(cancel_requested=True, updated_at=_now())).rowcount
+        if asked:
+            site = conn.execute(sa.select(audit_jobs.c.site).where(audit_jobs.c.id == job_id)).scalar_one()
+            changes.record(conn, actor=actor, action="audit.cancelled", job_id=job_id, detail={"site": site},
+                           summary=f"Asked the audit of {site} to stop")
+
+
+def _finish(engine: Engine, job_id: str, status: str, actor: str | None, *, report: dict[str, Any] | None = None,
+            started: datetime | None = None, shots: dict[history.ScreenshotKey, bytes] | None = None,
+            error: str | None = None) -> None:
+    """End a job as ``status`` and record how it ended, in one transaction; a ``done`` job's audit (``report``)
+    is stored in the same transaction."""
+    with engine.begin() as conn:
+        site = conn.execute(sa.select(audit_jobs.c.site).where(audit_jobs.c.id == job_id)).scalar_one()
+        values: dict[str, Any] = {"status": status, "updated_at": _now()}
+        audit_id = None
+        if report is not None:
+            audit_id = history.insert_audit(conn, report, started_at=started, screenshots=shots)
+            values |= {"audit_id": audit_id, "current_url": None}
+            summary = f"Audit of {site} finished: {outcome_text(report['pages'])}; stored as audit {audit_id}"
+        elif status == "cancelled":
+            summary = f"Audit of {site} stopped as asked: nothing stored"
+        else:
+            values["error"] = error
+            summary = f"Audit of {site} failed: {error}"
+        conn.execute(audit_jobs.update().where(audit_jobs.c.id == job_id).values(**values))
+        changes.record(conn, actor=actor, action="audit.finished", job_id=job_id, audit_id=audit_id,
+                       summary=summary, detail={"site": site, "status": status})
+
+
+def audit_changes(engine: Engine, site: str | None = None, limit: int = 20,
+                  offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Who started, cancelled, finished or deleted the audits of ``site`` (``None``: every site), newest
+    first: ``(rows, how many in all)``, rows as :func:`cardsort.changes.for_audits` gives them."""
+    history.ensure_tables(engine)
+    if site is None:
+        return changes.for_audits(engine, limit=limit, offset=offset), changes.count_for_audits(engine)
+    site_jobs = sa.select(audit_jobs.c.id).where(audit_jobs.c.site == site)
+    site_audits = sa.select(history.audits.c.id).where(history.audits.c.site == site)
+    return (changes.for_audits(engine, site_jobs, limit=limit, offset=offset, audits=site_audits),
+            changes.count_for_audits(engine, site_jobs, audits=site_audits))
 
 
 def _cancel_requested(engine: Engine, job_id: str) -> bool:
@@ -379,7 +447,7 @@ def _cancel_requested(engine: Engine, job_id: str) -> bool:
 def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
             allowed_hosts: Iterable[str] | None = None, screenshots: bool = True,
             driver_factory: Callable[[], WebDriver] | None = None, driver: WebDriver | None = None,
-            allow_private: bool = True) -> str:
+            allow_private: bool = True, actor: str | None = None) -> str:
     """Run a created job to its end in the calling thread; return its final status.
 
     Waits for a free slot (:data:`MAX_RUNNING_JOBS`), discovers the pages, audits
@@ -406,6 +474,8 @@ def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
     driver : WebDriver or None, default=None
         A browser the caller owns for the first worker (left open; the caller must
         not use it while the job runs).
+    actor : str or None, default=None
+        Who started the job: its end is recorded as theirs (``audit.finished``).
 
     Returns
     -------
@@ -422,7 +492,7 @@ def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
             def driver_factory() -> WebDriver:
                 return make_driver(allowed_hosts=hosts, allow_private=allow_private)
         return _run_in_slot(engine, job_id, request, allowed_hosts, allow_private, screenshots, driver_factory,
-                            driver)
+                            driver, actor)
     finally:
         beating.set()
 
@@ -438,33 +508,32 @@ def _heartbeat(engine: Engine, job_id: str, stop: threading.Event) -> None:
 
 def _run_in_slot(engine: Engine, job_id: str, request: AuditRequest, allowed_hosts: Iterable[str] | None,
                  allow_private: bool, screenshots: bool, driver_factory: Callable[[], WebDriver] | None,
-                 driver: WebDriver | None) -> str:
+                 driver: WebDriver | None, actor: str | None) -> str:
     with _SLOTS:
         started = _now()
         try:
             if _cancel_requested(engine, job_id):
-                _update(engine, job_id, status="cancelled")
+                _finish(engine, job_id, "cancelled", actor)
                 return "cancelled"
             _update(engine, job_id, status="discovering")
             try:
                 urls = _discover(request, allowed_hosts, allow_private, driver_factory, driver,
                                  lambda: _cancel_requested(engine, job_id))
             except DiscoveryCancelled:
-                _update(engine, job_id, status="cancelled")
+                _finish(engine, job_id, "cancelled", actor)
                 return "cancelled"
             _update(engine, job_id, status="running", total=len(urls), done=0)
             pages = _audit(engine, job_id, request, urls, screenshots, driver_factory, driver)
             if pages is None:
-                _update(engine, job_id, status="cancelled")
+                _finish(engine, job_id, "cancelled", actor)
                 return "cancelled"
             results, shots = pages
             report = make_report(results, axe_version=load_axe().version, standard=request.standard)
-            audit_id = history.save_audit(engine, report, started_at=started, screenshots=shots)
-            _update(engine, job_id, status="done", audit_id=audit_id, current_url=None)
+            _finish(engine, job_id, "done", actor, report=report, started=started, shots=shots)
             return "done"
         except Exception as exc:  # noqa: BLE001 - the job row is where the reason goes
             log.exception("audit job %s failed", job_id)
-            _update(engine, job_id, status="failed", error=str(exc) or type(exc).__name__)
+            _finish(engine, job_id, "failed", actor, error=str(exc) or type(exc).__name__)
             return "failed"
 
 
@@ -518,14 +587,15 @@ def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[st
 
 def start_audit(engine: Engine, request: AuditRequest, *, allowed_hosts: Iterable[str] | None = None,
                 screenshots: bool = True, driver_factory: Callable[[], WebDriver] | None = None,
-                driver: WebDriver | None = None, allow_private: bool = True) -> str:
+                driver: WebDriver | None = None, allow_private: bool = True, actor: str | None = None) -> str:
     """Create a job and run it in a background thread; return the job id at once.
 
-    See :func:`run_job` for the parameters. The thread is a daemon: it never keeps
-    the server from stopping (the job then shows as ``interrupted``).
+    See :func:`run_job` for the parameters (``actor``: who starts it, recorded with its start and end).
+    The thread is a daemon: it never keeps the server from stopping (the job then shows as ``interrupted``).
     """
-    job_id = create_job(engine, request)
+    job_id = create_job(engine, request, actor=actor)
     threading.Thread(target=run_job, args=(engine, job_id, request), name=f"audit-job-{job_id[:8]}",
                      kwargs={"allowed_hosts": allowed_hosts, "allow_private": allow_private, "screenshots": screenshots,
-                             "driver_factory": driver_factory, "driver": driver}, daemon=True).start()
+                             "driver_factory": driver_factory, "driver": driver, "actor": actor},
+                     daemon=True).start()
     return job_id

@@ -14,13 +14,15 @@ from app_pages._common import (
     NEW_STUDY,
     choose_study_id,
     copy_button,
+    current_actor,
     engine,
     file_uploader,
     participant_link,
     preview_board,
     require_login,
 )
-from cardsort import board, editing, panel, store
+from app_pages._history import history_table
+from cardsort import board, changes, editing, panel, store
 from cardsort.formats import FormatError
 from cardsort.i18n import counted, direction, resolve_language, translate
 from cardsort.model import KINDS, STATUSES, TEXT_FIELDS, TEXT_LIMITS, Settings, Study, Texts, study_from_spec, utcnow
@@ -124,11 +126,11 @@ def _save(prefix: str, study_id: str | None) -> None:
         _flash("error", f"Not saved: {_name_panel_field(str(err))}.")
         return
     if previous:
-        store.update_study(engine(), replace(study, archived=previous.archived))
+        store.update_study(engine(), replace(study, archived=previous.archived), actor=current_actor())
         _flash("success", f"Saved “{study.name}”.")
         _reload_form(study.id)
     else:
-        store.create_study(engine(), study)
+        store.create_study(engine(), study, actor=current_actor())
         _flash("success", f"Created “{study.name}”. Open it when you are ready for participants.")
         _reload_form(study.id)  # show the stored study's form
 
@@ -306,7 +308,7 @@ def panel_settings(prefix: str) -> None:
 # --- sharing and preview ---------------------------------------------------------------------------
 
 def _set_status(study_id: str, status: str) -> None:
-    store.set_status(engine(), study_id, status)
+    store.set_status(engine(), study_id, status, actor=current_actor())
     _reload_form(study_id)
     _flash("success", {"open": "The study is open: participants can sort now.",
                        "closed": "The study is closed: participants can no longer sort.",
@@ -314,7 +316,7 @@ def _set_status(study_id: str, status: str) -> None:
 
 
 def _duplicate(study_id: str) -> None:
-    copy = store.duplicate_study(engine(), study_id)
+    copy = store.duplicate_study(engine(), study_id, actor=current_actor())
     st.session_state["edit_study"] = copy.id
     _flash("success", f"Made “{copy.name}”, a draft with the same cards, categories and settings (no sorts).")
 
@@ -335,7 +337,7 @@ def _cancel(key: str) -> None:
 
 
 def _set_archived(study_id: str, archived: bool) -> None:
-    study = store.set_archived(engine(), study_id, archived)
+    study = store.set_archived(engine(), study_id, archived, actor=current_actor())
     _reload_form(study_id)
     if archived:
         _flash("success", f"Archived “{study.name}”: it is closed to participants and hidden from the study "
@@ -349,7 +351,7 @@ def _delete_study(study_id: str) -> None:
     st.session_state["edit_study"] = NEW_STUDY
     try:
         name = store.get_study(engine(), study_id).name
-        gone = store.delete_study(engine(), study_id)
+        gone = store.delete_study(engine(), study_id, actor=current_actor())
     except store.NotFound:  # deleted meanwhile, in another tab
         _flash("error", "This study was already deleted.")
         return
@@ -360,7 +362,7 @@ def _delete_study(study_id: str) -> None:
 def _delete_sort(study_id: str, participant_id: str) -> None:
     st.session_state.pop(f"confirm_delete_sort:{study_id}", None)
     try:
-        store.delete_sort(engine(), study_id, participant_id)
+        store.delete_sort(engine(), study_id, participant_id, actor=current_actor())
     except store.NotFound:
         _flash("error", f"Participant “{participant_id}” has no sort in this study any more: nothing was deleted.")
         return
@@ -507,3 +509,8 @@ setup_form(study)
 if study:
     st.header("Archive or delete", anchor=False)
     manage_panel(study)
+    st.header("History", anchor=False)
+    shown_id = study.id
+    history_table(f"study:{shown_id}", lambda limit: (changes.for_study(engine(), shown_id, limit),
+                                                      changes.count_for_study(engine(), shown_id)),
+                  empty="No change is recorded for this study yet.")

@@ -26,6 +26,17 @@ SEGMENT_HELP = ('only the sorts of this segment, e.g. \'{"answers": {"role": ["s
                 "(docs/architecture.md, Segments)")
 
 
+def cli_actor() -> str:
+    """Who the command line records as making its changes (:mod:`cardsort.changes`): ``cli:<user>``, the
+    operating-system user running it (``cli`` when the system cannot tell)."""
+    import getpass
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no LOGNAME/USER and no password-database entry (some containers)
+        return "cli"
+    return f"cli:{user}" if user else "cli"
+
+
 def _segment(text: str):
     from .segments import segment_from_json
     try:
@@ -154,7 +165,7 @@ def _study(args) -> int:
             study = study_from_spec(spec, store.new_study_id())
         except ValueError as err:
             raise ValueError(f"{args.spec}: {err}") from None
-        store.create_study(engine, study)
+        store.create_study(engine, study, actor=cli_actor())
         print(json.dumps({"study_id": study.id, "participant_path": study.participant_path}))
     elif args.study_command == "list":
         rows = store.list_studies(engine, include_archived=True)
@@ -167,7 +178,7 @@ def _study(args) -> int:
         study = store.get_study(engine, args.study_id)
         parsed = formats.read_file(args.file, args.format)
         sorts = formats.sorts_for_study(parsed, study, source=args.file.name)
-        n = store.import_sorts(engine, study.id, sorts)
+        n = store.import_sorts(engine, study.id, sorts, actor=cli_actor(), source=args.file.name)
         print(f"imported {n} sorts into {study.name!r}")
     elif args.study_command == "export":
         study = store.get_study(engine, args.study_id)
@@ -206,8 +217,8 @@ def _demo(args) -> int:
     engine = store.make_engine()
     if args.if_empty and not store.is_empty(engine):
         return 0
-    study = store.create_study(engine, demo_study(store.new_study_id()))
-    store.import_sorts(engine, study.id, demo_sorts(study))
+    study = store.create_study(engine, demo_study(store.new_study_id()), actor=cli_actor())
+    store.import_sorts(engine, study.id, demo_sorts(study), actor=cli_actor(), source="the demo")
     print(f"demo study {study.name!r}: participant link {study.participant_path}")
     return 0
 
