@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from a11y.findings import IMPACTS
-from cardsort import migrate
 from a11y.report import apply_baseline, summarize, validate_report
+from cardsort import migrate
 
 metadata = sa.MetaData()
 

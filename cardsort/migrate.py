@@ -186,9 +186,12 @@ def differences(engine: Engine | None = None, metadata: list[sa.MetaData] | None
         engine, folder = _temporary_database()
     try:
         upgrade(engine)
+        combined = sa.MetaData()  # compare_metadata takes one
+        for part in target_metadata() if metadata is None else metadata:
+            for table in part.tables.values():
+                table.to_metadata(combined)
         with engine.connect() as conn:
-            return list(compare_metadata(MigrationContext.configure(conn),
-                                         target_metadata() if metadata is None else metadata))
+            return list(compare_metadata(MigrationContext.configure(conn), combined))
     finally:
         if folder is not None:
             engine.dispose()
@@ -213,7 +216,8 @@ def new_revision(message: str) -> Path:
     try:
         upgrade(engine)
         with engine.begin() as conn:
-            script = command.revision(config(conn, target=target_metadata()), message=message, autogenerate=True, rev_id=next_revision_id())
+            script = command.revision(config(conn, target=target_metadata()), message=message, autogenerate=True,
+                                      rev_id=next_revision_id())
     finally:
         engine.dispose()
         folder.cleanup()
