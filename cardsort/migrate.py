@@ -111,11 +111,27 @@ def upgrade(engine: Engine, revision: str = "head") -> Upgrade:
 
     with _locked(engine) as conn:
         before = _current(conn)  # another process may have upgraded while this one waited for the lock
+        _check_known(before)
         adopted = before is None and bool(_legacy_tables(conn))
         if before != target:
             command.upgrade(config(conn), revision)
         after = _current(conn)
     return Upgrade(before, after, adopted)
+
+
+def _check_known(revision: str | None) -> None:
+    """A database at a revision this code does not have was upgraded by a newer release: say so, touch nothing."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    if revision is None:
+        return
+    try:
+        ScriptDirectory.from_config(config()).get_revision(revision)
+    except CommandError:
+        raise ValueError(f"the database is at schema revision {revision!r}, which this code does not know (its "
+                         f"newest is {head()!r}): a newer release upgraded it; run that release, or restore the "
+                         "backup taken before the upgrade") from None
 
 
 def _lock_key(conn: sa.Connection) -> int:

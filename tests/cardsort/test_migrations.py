@@ -230,6 +230,22 @@ def test_upgrade_is_idempotent(dialect, tmp_path):
         engine.dispose()
 
 
+def test_a_database_upgraded_by_a_newer_release_is_refused_and_left_as_it_was(tmp_path):
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    engine = store.make_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0099'")
+    message = ("the database is at schema revision '0099', which this code does not know (its newest is '0001'): a "
+               "newer release upgraded it; run that release, or restore the backup taken before the upgrade")
+    with pytest.raises(ValueError) as raised:
+        store.make_engine(url)
+    assert str(raised.value) == message
+    proc = run_cli("db", "upgrade", url=url, cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (2, f"error: {message}\n")
+    assert migrate.current(engine) == "0099"
+    engine.dispose()
+
+
 PROCESSES = 12
 RACER = """
 import pathlib, sys, time
