@@ -131,6 +131,9 @@ def test_db_revision_writes_the_next_revision_from_the_code_s_tables(tmp_path, m
         text = path.read_text(encoding="utf-8")
         assert "revision = '0002'" in text and "down_revision = '0001'" in text
         assert "op.create_table('study_invitations'" in text and "op.drop_table('study_invitations')" in text
+        lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--quiet", str(path)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert (lint.returncode, lint.stdout) == (0, "")
         assert migrate.head() == "0002"
         engine = sa.create_engine(f"sqlite:///{tmp_path / 'new.db'}")
         assert migrate.upgrade(engine) == migrate.Upgrade(None, "0002")
@@ -144,9 +147,13 @@ def test_db_revision_writes_the_next_revision_from_the_code_s_tables(tmp_path, m
     assert migrate.head() == "0001"
 
 
-def test_a_revision_needs_a_message():
+def test_a_revision_needs_a_message_and_something_to_write():
     with pytest.raises(ValueError, match="the revision's message must say what it changes"):
         migrate.new_revision(" - ")
+    with pytest.raises(ValueError, match=r"^the code's tables are what the migrations make \(newest 0001\): no "
+                                         r"revision to write; declare the new table first$"):
+        migrate.new_revision("nothing new")
+    assert sorted(p.name for p in (migrate.MIGRATIONS / "versions").glob("*.py")) == ["0001_tables_of_release_0_3.py"]
 
 
 # --- upgrading -------------------------------------------------------------------------------------------
