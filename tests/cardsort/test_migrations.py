@@ -227,9 +227,8 @@ def test_upgrade_is_idempotent(dialect, tmp_path):
         assert (first.returncode, first.stdout) == (0, "upgraded the database from empty to 0001\n")
         engine = store.make_engine(url)
         store.create_study(engine, study_from_spec({"name": "Kept", "kind": "open", "cards": ["A", "B"]}, "kept1"))
-        for _ in range(2):
-            again = run_cli("db", "upgrade", url=url, cwd=tmp_path)
-            assert (again.returncode, again.stdout) == (0, "the database is already at the newest revision, 0001\n")
+        again = run_cli("db", "upgrade", url=url, cwd=tmp_path)
+        assert (again.returncode, again.stdout) == (0, "the database is already at the newest revision, 0001\n")
         assert migrate.upgrade(engine) == migrate.Upgrade("0001", "0001")
         assert run_cli("db", "current", url=url, cwd=tmp_path).stdout == "database: 0001; newest: 0001\n"
         assert [s["name"] for s in store.list_studies(engine)] == ["Kept"]
