@@ -26,6 +26,7 @@ system:
 run: export A11Y_ALLOW_PRIVATE ?= 1
 run: setup
 	@mkdir -p data
+	$(PY) -m cardsort db upgrade
 	$(PY) -m cardsort demo --if-empty
 	@$(PY) -m cardsort researcher-password --ensure
 	@echo "Open http://localhost:$(PORT)/ (participant link of the demo study: see the app's Studies page)"

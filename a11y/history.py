@@ -2,8 +2,8 @@
 
 All database access of the audit side lives here and in :mod:`a11y.jobs`, as plain
 functions taking an :class:`~sqlalchemy.engine.Engine` (the app's ``DATABASE_URL``,
-SQLite or PostgreSQL). The tables live on this module's own :data:`metadata` and are
-created on first use, so the card-sort store never needs to know about them.
+SQLite or PostgreSQL). The tables live on this module's own :data:`metadata`, so the card-sort store never
+needs to know about them; the schema's migrations (:mod:`cardsort.migrate`) create them with the others.
 
 An audit is stored as its whole JSON report (the docs/architecture.md contract, one text
 column) plus the few numbers the history lists and charts need, so listing a
@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from a11y.findings import IMPACTS
 from a11y.report import apply_baseline, summarize, validate_report
-from cardsort import changes
+from cardsort import changes, migrate
 
 metadata = sa.MetaData()
 
@@ -60,13 +60,13 @@ _READY_LOCK = threading.Lock()
 
 
 def ensure_tables(engine: Engine) -> Engine:
-    """Create this module's tables (and :mod:`a11y.jobs`', and :mod:`cardsort.changes`') in ``engine``'s
-    database once; return it."""
+    """Make sure ``engine``'s database is at the newest schema revision (once per engine); return it.
+
+    ``store.make_engine`` already did it; an engine made otherwise gets the migrations here."""
     if engine not in _READY:
         with _READY_LOCK:
             if engine not in _READY:
-                metadata.create_all(engine)
-                changes.ensure_table(engine)
+                migrate.upgrade(engine)
                 _READY.add(engine)
     return engine
 

@@ -70,11 +70,6 @@ changes = sa.Table(
 )
 
 
-def ensure_table(engine: Engine) -> None:
-    """Create the ``changes`` table when it is missing (``store.make_engine`` and ``a11y.history`` call it)."""
-    metadata.create_all(engine)
-
-
 def _utc(t: datetime) -> datetime:
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 

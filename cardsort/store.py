@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from . import changes as _changes
+from . import migrate
 from . import settings as _settings  # the project's settings, not a study's
 from .model import (
     Card,
@@ -103,7 +104,7 @@ placements = sa.Table(
     sa.Column("group_idx", sa.Integer, nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
 )
-sort_tags = sa.Table(  # a table of its own: old databases get it from create_all, ``sorts`` keeps its columns
+sort_tags = sa.Table(  # a table of its own (tags came after sorts), so ``sorts`` kept its columns
     "sort_tags", metadata,
     sa.Column("sort_id", sa.ForeignKey("sorts.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("name", sa.String(50), primary_key=True),
@@ -129,11 +130,13 @@ def database_url(secrets_file: Path = SECRETS_FILE) -> str:
     return str(_settings.value("DATABASE_URL", secrets=secrets_file))
 
 
-def make_engine(url: str | None = None, *, schema: str | None = None) -> Engine:
-    """Open the database at ``url`` (default :func:`database_url`) and create missing tables.
+def make_engine(url: str | None = None, *, schema: str | None = None, upgrade: bool = True) -> Engine:
+    """Open the database at ``url`` (default :func:`database_url`), brought to the newest schema revision.
 
-    SQLite runs in WAL mode with foreign keys on and its folder is created.
-    ``schema`` (PostgreSQL only) puts the tables in that schema, for isolated tests.
+    :func:`cardsort.migrate.upgrade` runs the migrations, safe when several processes start at once (one query
+    when the database is up to date). SQLite runs in WAL mode with foreign keys on and its folder is created.
+    ``schema`` (PostgreSQL only) puts the tables in that schema, for isolated tests. ``upgrade=False`` leaves
+    the schema as it is (``python -m cardsort db current``).
     """
     url = url or database_url()
     kwargs: dict[str, Any] = {}
@@ -156,8 +159,8 @@ def make_engine(url: str | None = None, *, schema: str | None = None) -> Engine:
     elif schema:
         with engine.begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-    metadata.create_all(engine)
-    _changes.ensure_table(engine)
+    if upgrade:
+        migrate.upgrade(engine)
     return engine
 
 
