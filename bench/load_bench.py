@@ -366,28 +366,98 @@ def start_app(db_url: str, log_path: Path, extra_env: dict[str, str] | None = No
     raise RuntimeError("streamlit did not become healthy in 60 s")
 
 
-def complete_sort_in_browser(driver, url: str, timeout: float = 300) -> None:
-    """Open the participant link and finish a closed sort with clicks: every card to the first category."""
-    from selenium.webdriver.common.by import By
+def _waiter(driver, timeout: float):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    def wait(cond):
-        return WebDriverWait(driver, timeout, poll_frequency=0.2).until(cond)
+    def wait(cond, seconds: float | None = None):
+        return WebDriverWait(driver, seconds or timeout, poll_frequency=0.2).until(cond)
+    return wait
 
-    def click_button(text: str) -> None:
-        wait(lambda d: d.find_elements(By.XPATH, f"//button[.//p[text()={text!r}]]"))[0].click()
+
+def _button(driver, text: str):
+    from selenium.webdriver.common.by import By
+
+    found = driver.find_elements(By.XPATH, f"//button[.//p[text()={text!r}]]")
+    return found[0] if found else None
+
+
+def click_until(driver, text: str, shown: str, timeout: float = 300, retry_after: float = 15) -> None:
+    """Click the button ``text`` until ``shown`` is on the page, clicking again every ``retry_after`` seconds.
+
+    A click made while the page reconnects to a replica (after its replica died) is lost; a participant
+    clicks again when nothing happens, and so does this.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.common.by import By
+
+    deadline = time.monotonic() + timeout
+    wait = _waiter(driver, timeout)
+    def button_or_done(d):
+        return "shown" if shown in d.find_element(By.TAG_NAME, "body").text else _button(d, text)
+
+    while True:
+        button = wait(button_or_done)
+        if button == "shown":
+            return
+        try:
+            button.click()
+        except (StaleElementReferenceException, WebDriverException):
+            pass  # the page re-rendered under the click: look again
+        try:
+            wait(lambda d: shown in d.find_element(By.TAG_NAME, "body").text, retry_after)
+            return
+        except WebDriverException:
+            if time.monotonic() > deadline:
+                raise
+
+
+def start_sort(driver, url: str, timeout: float = 300) -> int:
+    """Open the participant link and press "Start sorting"; returns how many cards there are to sort."""
+    import re
+
+    from selenium.webdriver.common.by import By
 
     driver.get(url)
-    click_button("Start sorting")
-    wait(lambda d: d.find_elements(By.CSS_SELECTOR, ".csb .csb-cards"))
-    for _ in range(len(BROWSER_SPEC["cards"])):
-        cards = wait(lambda d: d.find_elements(By.CSS_SELECTOR, ".csb-unsorted .csb-card-button"))
-        cards[0].click()
+    click_until(driver, "Start sorting", "cards sorted", timeout)
+    progress = _waiter(driver, timeout)(lambda d: re.search(
+        r"(\d+) of (\d+) cards sorted", d.find_element(By.CSS_SELECTOR, ".csb-progress").text))
+    return int(progress.group(2))
+
+
+def move_cards(driver, count: int, timeout: float = 300) -> None:
+    """Move ``count`` unsorted cards with clicks, each to the first destination its "Move to" list offers
+    (the first category of a closed sort; in an open sort a new group, then the first group)."""
+    from selenium.webdriver.common.by import By
+
+    wait = _waiter(driver, timeout)
+    for _ in range(count):
+        before = len(wait(lambda d: d.find_elements(By.CSS_SELECTOR, ".csb-unsorted .csb-card-button")))
+        wait(lambda d: d.find_elements(By.CSS_SELECTOR, ".csb-unsorted .csb-card-button"))[0].click()
         wait(lambda d: d.find_elements(By.XPATH, "//button[normalize-space()='Move']"))[0].click()
-    wait(lambda d: "3 of 3 cards sorted" in d.find_element(By.CSS_SELECTOR, ".csb-progress").text)
-    click_button("I am done sorting")
-    click_button("Submit my sort")
-    wait(lambda d: "Thank you!" in d.find_element(By.TAG_NAME, "body").text)
+        wait(lambda d, before=before: len(d.find_elements(By.CSS_SELECTOR, ".csb-unsorted .csb-card-button"))
+             < before)
+
+
+def finish_sort(driver, cards: int, timeout: float = 300) -> float:
+    """With every card sorted: "I am done sorting", then "Submit my sort" until the thank-you page shows.
+
+    Returns the submission time: from pressing "Submit my sort" to the thank-you page, in seconds.
+    """
+    from selenium.webdriver.common.by import By
+
+    _waiter(driver, timeout)(lambda d: f"{cards} of {cards} cards sorted"
+                             in d.find_element(By.CSS_SELECTOR, ".csb-progress").text)
+    click_until(driver, "I am done sorting", "Submit my sort", timeout)
+    t0 = time.perf_counter()
+    click_until(driver, "Submit my sort", "Thank you!", timeout)
+    return time.perf_counter() - t0
+
+
+def complete_sort_in_browser(driver, url: str, timeout: float = 300) -> float:
+    """Open the participant link and finish a sort with clicks (:func:`move_cards`); returns the submission time."""
+    cards = start_sort(driver, url, timeout)
+    move_cards(driver, cards, timeout)
+    return finish_sort(driver, cards, timeout)
 
 
 def bench_browsers(n: int, workdir: Path, ramp: int = 2) -> dict[str, Any]:
