@@ -2,7 +2,8 @@
 
 ``render`` gives the http-level text for ``/etc/nginx/conf.d/`` on a real balancer::
 
-    .venv/bin/python -m deploy.nginx --listen 80 --server-name cardsort.example.org \\
+    .venv/bin/python -m deploy.nginx --listen 443 --server-name cardsort.example.org \\
+        --tls-cert /etc/ssl/cardsort/fullchain.pem --tls-key /etc/ssl/cardsort/privkey.pem \\
         --replica 10.0.0.11:8501 --replica 10.0.0.12:8501 > /etc/nginx/conf.d/cardsort.conf
 
 :class:`LocalNginx` wraps exactly that text in a main configuration whose pid file, logs and temporary
@@ -29,9 +30,12 @@ _NAME = re.compile(r"^[A-Za-z0-9.\-_*~^$]+$")
 
 def render(replicas: Sequence[str], *, listen: str = "80", server_name: str = "_",
            access_log: str = "/var/log/nginx/cardsort.access.log", max_fails: int = 3,
-           fail_timeout: int = 10) -> str:
+           fail_timeout: int = 10, tls_cert: str | None = None, tls_key: str | None = None) -> str:
     """The template with one ``server`` line per replica (``host:port``); raises ``ValueError`` naming
-    the bad value (nothing is half-filled)."""
+    the bad value (nothing is half-filled).
+
+    With ``tls_cert`` and ``tls_key`` (PEM files) nginx terminates HTTPS on ``listen``.
+    """
     if not replicas:
         raise ValueError("at least one --replica HOST:PORT is needed")
     for replica in replicas:
@@ -41,14 +45,22 @@ def render(replicas: Sequence[str], *, listen: str = "80", server_name: str = "_
         raise ValueError(f"--listen must be a port or ADDRESS:PORT (nginx's listen), got {listen!r}")
     if not all(_NAME.match(n) for n in server_name.split()):
         raise ValueError(f"--server-name must be host names separated by spaces, got {server_name!r}")
-    if any(c in access_log for c in ";{}\n\"' "):
-        raise ValueError(f"--access-log must be a plain path, got {access_log!r}")
+    for option, path in (("--access-log", access_log), ("--tls-cert", tls_cert), ("--tls-key", tls_key)):
+        if path is not None and (not path or any(c in path for c in ";{}\n\"' $")):
+            raise ValueError(f"{option} must be a plain path, got {path!r}")
+    if (tls_cert is None) != (tls_key is None):
+        raise ValueError("--tls-cert and --tls-key go together")
+    tls = ""
+    if tls_cert:
+        listen += " ssl"
+        tls = (f"    ssl_certificate {tls_cert};\n    ssl_certificate_key {tls_key};\n"
+               "    ssl_protocols TLSv1.2 TLSv1.3;")
     if max_fails < 1 or fail_timeout < 1:
         raise ValueError("--max-fails and --fail-timeout must be at least 1")
     servers = "\n".join(f"    server {r} max_fails={max_fails} fail_timeout={fail_timeout}s;" for r in replicas)
     return (TEMPLATE.read_text(encoding="utf-8").replace("@UPSTREAM_SERVERS@", servers)
             .replace("@LISTEN@", listen).replace("@SERVER_NAME@", server_name)
-            .replace("@ACCESS_LOG@", access_log))
+            .replace("@ACCESS_LOG@", access_log).replace("@TLS@\n", f"{tls}\n" if tls else ""))
 
 
 def free_port() -> int:
@@ -64,17 +76,19 @@ class LocalNginx:
     with the replica that answered (``upstream=``) and the browser's sticky key (``lb=``).
     """
 
-    def __init__(self, workdir: Path, replicas: Sequence[str], *, max_fails: int = 3, fail_timeout: int = 10):
+    def __init__(self, workdir: Path, replicas: Sequence[str], *, max_fails: int = 3, fail_timeout: int = 10,
+                 tls: tuple[Path, Path] | None = None):
         if not Path(NGINX).is_file():
             raise RuntimeError(f"{NGINX} is missing: run scripts/ensure-nginx (make setup)")
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.access_log = self.workdir / "access.log"
         self.error_log = self.workdir / "error.log"
         site = render(replicas, listen=f"127.0.0.1:{self.port}", server_name="localhost",
-                      access_log=str(self.access_log), max_fails=max_fails, fail_timeout=fail_timeout)
+                      access_log=str(self.access_log), max_fails=max_fails, fail_timeout=fail_timeout,
+                      tls_cert=str(tls[0]) if tls else None, tls_key=str(tls[1]) if tls else None)
         (self.workdir / "cardsort.conf").write_text(site, encoding="utf-8")
         temp = {name: self.workdir / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
         for path in temp.values():
@@ -145,10 +159,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--access-log", default="/var/log/nginx/cardsort.access.log")
     parser.add_argument("--max-fails", type=int, default=3)
     parser.add_argument("--fail-timeout", type=int, default=10, help="seconds")
+    parser.add_argument("--tls-cert", help="PEM certificate (chain): nginx terminates HTTPS on --listen")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
     args = parser.parse_args(argv)
     try:
         text = render(args.replica, listen=args.listen, server_name=args.server_name, access_log=args.access_log,
-                      max_fails=args.max_fails, fail_timeout=args.fail_timeout)
+                      max_fails=args.max_fails, fail_timeout=args.fail_timeout, tls_cert=args.tls_cert,
+                      tls_key=args.tls_key)
     except ValueError as err:
         parser.error(str(err))
     sys.stdout.write(text)

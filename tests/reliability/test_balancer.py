@@ -52,6 +52,8 @@ def test_render_fills_one_server_line_per_replica():
     (["10.0.0.11:8501"], {"listen": "80; include /etc/passwd"}, "--listen must be a port or ADDRESS:PORT"),
     (["10.0.0.11:8501"], {"server_name": "a.org;"}, "--server-name must be host names"),
     (["10.0.0.11:8501"], {"max_fails": 0}, "--max-fails and --fail-timeout must be at least 1"),
+    (["10.0.0.11:8501"], {"tls_cert": "/etc/ssl/c.pem"}, "--tls-cert and --tls-key go together"),
+    (["10.0.0.11:8501"], {"tls_cert": "/c.pem; x", "tls_key": "/k.pem"}, "--tls-cert must be a plain path"),
 ])
 def test_render_refuses_bad_values_by_name(replicas, options, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace("[", r"\[")):
@@ -69,12 +71,27 @@ def test_the_command_line_prints_the_configuration_or_names_the_error():
     assert bad.returncode == 2 and "--replica must be HOST:PORT, got 'nope'" in bad.stderr
 
 
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made with openssl."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
 @needs_nginx
-def test_nginx_keeps_each_browser_on_one_replica_and_sets_its_cookie_once(tmp_path):
-    """Two plain HTTP servers stand in for replicas: a browser's requests all reach one, new browsers spread."""
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_nginx_keeps_each_browser_on_one_replica_and_sets_its_cookie_once(tmp_path, scheme):
+    """Two plain HTTP servers stand in for replicas: a browser's requests all reach one, new browsers spread.
+    With --tls-cert/--tls-key nginx serves the same over HTTPS (a certificate made here, trusted by the client)."""
     import http.server
+    import ssl
     import threading
     import urllib.request
+
+    tls = self_signed(tmp_path) if scheme == "https" else None
+    context = ssl.create_default_context(cafile=str(tls[0])) if tls else None
 
     class Named(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - the handler's name in http.server
@@ -94,18 +111,20 @@ def test_nginx_keeps_each_browser_on_one_replica_and_sets_its_cookie_once(tmp_pa
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         servers.append(srv)
     try:
-        with LocalNginx(tmp_path, [f"127.0.0.1:{s.server_address[1]}" for s in servers]) as nginx:
+        with LocalNginx(tmp_path / "nginx", [f"127.0.0.1:{s.server_address[1]}" for s in servers], tls=tls) as nginx:
+            assert nginx.url.startswith(f"{scheme}://")
             first_answers = set()
             for _ in range(12):  # twelve new browsers
-                with urllib.request.urlopen(f"{nginx.url}/") as response:
+                with urllib.request.urlopen(f"{nginx.url}/", context=context) as response:
                     cookie = response.headers["Set-Cookie"]
                     first = response.read().decode()
                 first_answers.add(first)
                 assert cookie.startswith("cardsort_lb=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+                assert ("; Secure" in cookie) == (scheme == "https")
                 key = cookie.split(";")[0]
                 for _ in range(3):  # the same browser, with its cookie: same replica, no new cookie
                     again = urllib.request.Request(f"{nginx.url}/_stcore/health", headers={"Cookie": key})
-                    with urllib.request.urlopen(again) as response:
+                    with urllib.request.urlopen(again, context=context) as response:
                         assert response.read().decode() == first
                         assert response.headers["Set-Cookie"] is None
             assert first_answers == {"one", "two"}  # 1 in 2048 that twelve browsers all land on one
