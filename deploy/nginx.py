@@ -13,6 +13,7 @@ folders are in a folder of the caller's, so a test or a benchmark runs it as any
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import signal
 import socket
@@ -86,10 +87,11 @@ class LocalNginx:
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.access_log = self.workdir / "access.log"
         self.error_log = self.workdir / "error.log"
-        site = render(replicas, listen=f"127.0.0.1:{self.port}", server_name="localhost",
-                      access_log=str(self.access_log), max_fails=max_fails, fail_timeout=fail_timeout,
-                      tls_cert=str(tls[0]) if tls else None, tls_key=str(tls[1]) if tls else None)
-        (self.workdir / "cardsort.conf").write_text(site, encoding="utf-8")
+        self._render = functools.partial(
+            render, listen=f"127.0.0.1:{self.port}", server_name="localhost", access_log=str(self.access_log),
+            max_fails=max_fails, fail_timeout=fail_timeout, tls_cert=str(tls[0]) if tls else None,
+            tls_key=str(tls[1]) if tls else None)
+        (self.workdir / "cardsort.conf").write_text(self._render(replicas), encoding="utf-8")
         temp = {name: self.workdir / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
         for path in temp.values():
             path.mkdir(exist_ok=True)
@@ -102,11 +104,26 @@ class LocalNginx:
         self.conf.write_text(main, encoding="utf-8")
         self.proc: subprocess.Popen | None = None
 
+    def _nginx(self, *args: str) -> None:
+        done = subprocess.run([NGINX, *args, "-p", str(self.workdir), "-c", str(self.conf)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"nginx {' '.join(args)} failed: {done.stderr.strip()}")
+
+    def reload(self, replicas: Sequence[str]) -> None:
+        """New replicas, as on a real balancer: render, ``nginx -t``, ``nginx -s reload`` (no connection dropped)."""
+        site = self.workdir / "cardsort.conf"
+        old = site.read_text(encoding="utf-8")
+        site.write_text(self._render(replicas), encoding="utf-8")
+        try:
+            self._nginx("-t")
+        except RuntimeError:
+            site.write_text(old, encoding="utf-8")  # keep the running configuration's file
+            raise
+        self._nginx("-s", "reload")
+
     def start(self, timeout: float = 20) -> LocalNginx:
-        check = subprocess.run([NGINX, "-t", "-p", str(self.workdir), "-c", str(self.conf)],
-                               capture_output=True, text=True)
-        if check.returncode != 0:
-            raise RuntimeError(f"nginx -t refused the configuration: {check.stderr.strip()}")
+        self._nginx("-t")
         self.proc = subprocess.Popen([NGINX, "-p", str(self.workdir), "-c", str(self.conf)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout

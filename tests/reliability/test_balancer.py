@@ -105,13 +105,14 @@ def test_nginx_keeps_each_browser_on_one_replica_and_sets_its_cookie_once(tmp_pa
             pass
 
     servers = []
-    for name in ("one", "two"):
+    for name in ("one", "two", "three"):
         srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Named)
         srv.name = name  # type: ignore[attr-defined]
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         servers.append(srv)
     try:
-        with LocalNginx(tmp_path / "nginx", [f"127.0.0.1:{s.server_address[1]}" for s in servers], tls=tls) as nginx:
+        first_two = [f"127.0.0.1:{s.server_address[1]}" for s in servers[:2]]
+        with LocalNginx(tmp_path / "nginx", first_two, tls=tls) as nginx:
             assert nginx.url.startswith(f"{scheme}://")
             first_answers = set()
             for _ in range(12):  # twelve new browsers
@@ -128,6 +129,14 @@ def test_nginx_keeps_each_browser_on_one_replica_and_sets_its_cookie_once(tmp_pa
                         assert response.read().decode() == first
                         assert response.headers["Set-Cookie"] is None
             assert first_answers == {"one", "two"}  # 1 in 2048 that twelve browsers all land on one
+
+            # Scaling out: a third replica, rendered and reloaded; new browsers reach it too.
+            nginx.reload([f"127.0.0.1:{s.server_address[1]}" for s in servers])
+            answers = set()
+            for _ in range(40):  # (2/3)^40: never all on the old two
+                with urllib.request.urlopen(f"{nginx.url}/", context=context) as response:
+                    answers.add(response.read().decode())
+            assert answers == {"one", "two", "three"}
     finally:
         for srv in servers:
             srv.shutdown()
