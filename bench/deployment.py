@@ -134,6 +134,8 @@ class Deployment:
                 self.replicas.append(start_replica(self.env, self.workdir / f"replica-{i}.log"))
             self.nginx = LocalNginx(self.workdir / "nginx", [r.address for r in self.replicas],
                                     max_fails=max_fails, fail_timeout=fail_timeout).start()
+            # AUDIT WORKERS: start audit worker processes here (same env, so the same DATABASE_URL)
+            # once the audit worker (another change) exists, and stop them in stop().
         except BaseException:
             self.stop()
             raise
