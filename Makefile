@@ -20,6 +20,7 @@ $(STAMP): requirements.txt
 
 system:
 	@scripts/ensure-chromium
+	@scripts/ensure-nginx
 
 # A single-user app on your own machine may audit localhost and private addresses; a shared deployment
 # leaves A11Y_ALLOW_PRIVATE off (docs/deploy.md). Set A11Y_ALLOW_PRIVATE=0 to try the deployed behaviour.
