@@ -1,4 +1,4 @@
-"""Command line: ``python -m cardsort analyze | study ... | report | demo | researcher-password``."""
+"""Command line: ``python -m cardsort analyze | study ... | report | demo | researcher-password | auth-secrets``."""
 
 from __future__ import annotations
 
@@ -83,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("researcher-password",
                        help="make sure a researcher password and a cookie secret exist; print the demo password")
     p.add_argument("--ensure", action="store_true")
+
+    p = sub.add_parser("auth-secrets",
+                       help="write the identity provider's OIDC_* settings and COOKIE_SECRET into the [auth] table "
+                            "of .streamlit/secrets.toml, where Streamlit's sign-in reads them")
+    p.add_argument("--secrets-file", type=Path, default=None,
+                   help="the secrets file to write (default: .streamlit/secrets.toml)")
     return parser
 
 
@@ -222,10 +228,23 @@ def _password(args) -> int:
     return 0
 
 
+def _auth_secrets(args) -> int:
+    from . import oidc, settings
+    path = args.secrets_file or settings.SECRETS_FILE
+    wanted = oidc.provider(secrets=path)
+    if wanted is None:
+        print("No identity provider is set (OIDC_SERVER_METADATA_URL): nothing to write.")
+        return 0
+    changed = oidc.write_auth_section(path, wanted)
+    print(f"{'Wrote' if changed else 'Kept'} the [auth] table of {path} for {wanted.name} "
+          f"({wanted.server_metadata_url}).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"analyze": _analyze, "study": _study, "report": _report, "demo": _demo,
-                "researcher-password": _password}
+                "researcher-password": _password, "auth-secrets": _auth_secrets}
     try:
         return handlers[args.command](args)
     except (ValueError, LookupError) as err:  # LookupError: store.NotFound

@@ -1,7 +1,7 @@
 """Every setting the project reads, declared once as data, and the one place that reads them.
 
 A setting comes from the environment; some may also be given in ``.streamlit/secrets.toml`` (their
-``secrets_key``), the environment winning. An empty (or blank) environment variable or secrets entry counts as
+``secrets_key``; ``auth.client_id`` is ``client_id`` in its ``[auth]`` table), the environment winning. An empty (or blank) environment variable or secrets entry counts as
 unset. :func:`value` returns the checked value, or the default when the setting is unset, or raises
 ``ValueError`` naming the setting and the problem (``SESSION_HOURS=abc``).
 
@@ -18,6 +18,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 MIN_SECRET_LENGTH = 32
@@ -57,6 +58,22 @@ def _switch(setting: Setting, raw: object) -> bool:
     if value in _OFF or not value:
         return False
     raise ValueError(f"{setting.label} must be 1 (allow local and private addresses) or 0, got {raw!r}")
+
+
+def _url(setting: Setting, raw: object) -> str:
+    url = str(raw).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{setting.label} must be an absolute http(s) URL, not {raw!r}")
+    return url
+
+
+def _callback_url(setting: Setting, raw: object) -> str:
+    url = _url(setting, raw)
+    if not urlsplit(url).path.endswith("/oauth2callback"):
+        raise ValueError(f"{setting.label} must be the app's address ending in /oauth2callback "
+                         f"(e.g. https://cardsort.example.org/oauth2callback), not {raw!r}")
+    return url
 
 
 def _hosts(setting: Setting, raw: object) -> frozenset[str] | None:
@@ -104,6 +121,19 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             parse=_cookie_secret),
     Setting("SESSION_HOURS", 12.0, "how long a sign-in lasts, in hours", "app sign-in",
             secrets_key="session_hours", parse=_hours),
+    Setting("OIDC_SERVER_METADATA_URL", None,
+            "the identity provider's OpenID Connect discovery URL (…/.well-known/openid-configuration); "
+            "set: the sign-in page offers signing in with it",
+            "app sign-in, python -m cardsort auth-secrets", secrets_key="auth.server_metadata_url", parse=_url),
+    Setting("OIDC_CLIENT_ID", None, "the app's client id at the identity provider",
+            "app sign-in, python -m cardsort auth-secrets", secrets_key="auth.client_id"),
+    Setting("OIDC_CLIENT_SECRET", None, "the app's client secret at the identity provider",
+            "app sign-in, python -m cardsort auth-secrets", secrets_key="auth.client_secret"),
+    Setting("OIDC_REDIRECT_URI", None,
+            "the app's own address ending in /oauth2callback, registered at the identity provider",
+            "app sign-in, python -m cardsort auth-secrets", secrets_key="auth.redirect_uri", parse=_callback_url),
+    Setting("OIDC_PROVIDER_NAME", "your organisation", "the provider's name on the button: Sign in with <name>",
+            "app sign-in", secrets_key="oidc_provider_name"),
     Setting("A11Y_ALLOWED_HOSTS", None,
             "comma-separated hosts audits may reach (.example.org also allows subdomains); unset: any host",
             "app audits, python -m a11y", parse=_hosts),
@@ -125,16 +155,18 @@ def _declared(name: str) -> Setting:
 
 
 def _from_secrets(key: str, secrets: Secrets) -> object | None:
+    """``secrets[key]``; a dotted key (``auth.client_id``) looks inside a table (``[auth]``)."""
     if isinstance(secrets, Path):
         if not secrets.is_file():
             return None
         secrets = tomllib.loads(secrets.read_text(encoding="utf-8"))
-    if secrets is None:
-        return None
+    found: object | None = secrets
     try:
-        return secrets.get(key)
+        for part in key.split("."):
+            found = found.get(part) if isinstance(found, Mapping) else None
     except FileNotFoundError:  # Streamlit's st.secrets without a secrets.toml
         return None
+    return found
 
 
 def _unless_blank(given: object | None) -> object | None:
