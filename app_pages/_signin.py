@@ -21,7 +21,8 @@ import time
 
 import streamlit as st
 
-from cardsort import auth, settings
+from app_pages import _oidc
+from cardsort import accounts, auth, settings
 
 SESSION_FLAG = "researcher_signed_in"  # never used as a widget key, so a browser cannot set it
 PASSWORD_KEY = "login_password"
@@ -140,6 +141,9 @@ def signed_in() -> bool:
         return False
     if st.session_state.get(SIGNED_OUT):
         return False  # the cookie sent when this connection opened was cleared by "Sign out"
+    from app_pages._common import engine  # _common imports this module: import at call time
+    if _oidc.provider_account(accounts.ensure_tables(engine())) is not None:
+        return True
     token = st.context.cookies.get(COOKIE_NAME)
     if _token_expiry(token) is None:
         return False
@@ -166,6 +170,9 @@ def _check_password() -> None:
 
 def login_form() -> None:
     """The researcher login form (a password field and a button; Enter submits)."""
+    _oidc.sign_in_section()
+    if configured_hash() is None and _oidc.setup_problem() is None and _oidc.provider() is not None:
+        return
     if configured_hash() is None:
         st.error(
             "No researcher password is set up. Run `make run` (it creates one and prints it), "
@@ -206,6 +213,7 @@ def logout_button() -> None:
         _forget_session()
         st.session_state[SIGNED_OUT] = True
         st.session_state[f"{SIGNED_OUT}:now"] = True  # the entry point then opens the sign-in page
+        _oidc.sign_out()
 
     st.sidebar.button("Sign out", on_click=_sign_out, key="sign_out")
 
