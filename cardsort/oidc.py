@@ -25,7 +25,6 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from . import settings
 
@@ -37,7 +36,6 @@ AUTH_KEYS = {"server_metadata_url": "OIDC_SERVER_METADATA_URL", "client_id": "OI
 _MARK = "# Written by python -m cardsort auth-secrets from the OIDC_* settings and COOKIE_SECRET."
 NOTICE_SECONDS = 300
 _NOTICE_CONTEXT = b"cardsort sign-in refused v1"
-A = TypeVar("A")
 
 
 @dataclass(frozen=True)
@@ -143,8 +141,8 @@ class Refusal:
     message: str
 
 
-def account_for_user(user: Mapping[str, object], provider_name: str,
-                     find_by_email: Callable[[str], A | None]) -> A | Refusal:
+def account_for_user[A](user: Mapping[str, object], provider_name: str,
+                        find_by_email: Callable[[str], A | None]) -> A | Refusal:
     """The invited account of the provider's user (Streamlit's ``st.user``), or why there is none.
 
     The email address must be given and not marked unverified (``email_verified`` false; a provider that

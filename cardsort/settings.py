@@ -1,9 +1,10 @@
 """Every setting the project reads, declared once as data, and the one place that reads them.
 
 A setting comes from the environment; some may also be given in ``.streamlit/secrets.toml`` (their
-``secrets_key``; ``auth.client_id`` is ``client_id`` in its ``[auth]`` table), the environment winning. An empty (or blank) environment variable or secrets entry counts as
-unset. :func:`value` returns the checked value, or the default when the setting is unset, or raises
-``ValueError`` naming the setting and the problem (``SESSION_HOURS=abc``).
+``secrets_key``; ``auth.client_id`` is ``client_id`` in its ``[auth]`` table), the environment winning.
+An empty (or blank) environment variable or secrets entry counts as unset. :func:`value` returns the checked
+value, or the default when the setting is unset, or raises ``ValueError`` naming the setting and the problem
+(``SESSION_HOURS=abc``).
 
 Nothing else in ``cardsort/``, ``a11y/``, ``app_pages/``, ``streamlit_app.py``, ``bench/`` or
 ``tests/`` reads a declared setting itself (``tests/test_settings.py``), and README.md's settings table
