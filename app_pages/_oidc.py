@@ -59,6 +59,11 @@ def _usable() -> oidc.Provider | None:
     return provider()
 
 
+def offered() -> bool:
+    """Whether the sign-in page offers the identity provider (configured, and Streamlit's ``[auth]`` matches)."""
+    return _usable() is not None
+
+
 def provider_account(engine) -> Account | None:
     """The invited account of the person signed in at the provider (``st.user``), or ``None``: nobody is, or
     the identity is refused (the refusal is kept for :func:`sign_in_section`)."""

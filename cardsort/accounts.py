@@ -24,11 +24,13 @@ import hashlib
 import hmac
 import math
 import re
+import secrets
 import threading
 import time
 import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -47,6 +49,7 @@ ADDRESS_LIMIT = 20  # failed sign-ins per client address in WINDOW
 WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 8
 INVITE_DAYS = 7
+DEMO_EMAIL = "admin@localhost"  # the first admin `make run` makes on your own machine
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _INVITE_CONTEXT = b"cardsort account invite v1"
 # A hash nobody's password matches: an unknown email costs one scrypt, like a known one.
@@ -357,3 +360,34 @@ def accept_invite(engine: Engine, secret: str, token: str, password: str, *, now
     if done.rowcount != 1:
         raise ValueError("this invite link was used already")
     return account
+
+
+# --- the local demo of `make run` ---------------------------------------------------------------
+
+def ensure_demo_admin(engine: Engine, password_file: Path) -> tuple[str, str] | None:
+    """Make sure an admin account exists; return (email, password) to print for the demo admin, if any.
+
+    With no active admin, the demo admin :data:`DEMO_EMAIL` is created with the password kept (mode 600) in
+    ``password_file`` (the one an earlier ``make run`` generated, else a new one). With an admin already there,
+    the demo admin's sign-in is returned again while it is an admin and that file holds its password; otherwise ``None``
+    (a password someone chose is never printed).
+    """
+    kept = password_file.read_text(encoding="utf-8").strip() if password_file.is_file() else ""
+    if has_admin(engine):
+        with ensure_tables(engine).connect() as conn:
+            row = conn.execute(sa.select(accounts).where(accounts.c.email == DEMO_EMAIL, accounts.c.role == "admin",
+                                                         accounts.c.disabled_at.is_(None))).first()
+        if kept and row is not None and row.password_hash and auth.verify_password(kept, row.password_hash):
+            return DEMO_EMAIL, kept
+        return None
+    password = kept if len(kept) >= MIN_PASSWORD else secrets.token_urlsafe(12)
+    existing = find_by_email(engine, DEMO_EMAIL)
+    if existing is None:
+        create(engine, DEMO_EMAIL, "admin", name="Demo admin", password=password)
+    else:  # the demo account was demoted: it is the admin of this machine again
+        set_role(engine, existing.id, "admin")
+        set_password(engine, existing.id, password)
+    password_file.parent.mkdir(parents=True, exist_ok=True)
+    password_file.write_text(password + "\n", encoding="utf-8")
+    password_file.chmod(0o600)
+    return DEMO_EMAIL, password

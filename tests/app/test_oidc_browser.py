@@ -127,11 +127,14 @@ def test_an_invited_researcher_signs_in_through_the_provider_stays_and_signs_out
     wait_for_text(browser, "Study to work on")  # the Studies page
     settle(browser)
     assert headings(browser)[0] == "Studies"
-    assert "Sign out" in body_text(browser)
+    # the invited account, with its name and role (not the name the provider gave)
+    assert "Signed in as Ada Lovelace (ada@example.org), researcher" in body_text(browser)
+    assert "Ada at the provider" not in body_text(browser)
 
     browser.refresh()  # Streamlit's identity cookie keeps the session
     wait_for_text(browser, "Study to work on")
     settle(browser)
+    assert "Signed in as Ada Lovelace (ada@example.org), researcher" in body_text(browser)
     assert f"Sign in with {PROVIDER}" not in body_text(browser)
 
     click_button(browser, "Sign out")

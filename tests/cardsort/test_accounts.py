@@ -139,3 +139,73 @@ def test_a_password_change_changes_what_sessions_are_bound_to(engine):
     accounts.set_password(engine, ada.id, "another password")
     after = accounts.session_binding(engine, ada.id)
     assert before and after and before[0] == after[0] == ada and before[1] != after[1]
+
+
+def test_make_run_makes_a_demo_admin_once_and_prints_its_sign_in_again(engine, tmp_path):
+    password_file = tmp_path / "data" / "researcher-password"
+    email, password = accounts.ensure_demo_admin(engine, password_file)
+    assert email == "admin@localhost" and len(password) == 16  # token_urlsafe(12)
+    assert password_file.read_text() == password + "\n" and password_file.stat().st_mode & 0o777 == 0o600
+    assert accounts.sign_in(engine, email, password, None) == accounts.find_by_email(engine, email)
+    assert accounts.ensure_demo_admin(engine, password_file) == (email, password)  # printed again, not replaced
+    accounts.set_password(engine, accounts.find_by_email(engine, email).id, "chosen by the admin")
+    assert accounts.ensure_demo_admin(engine, password_file) is None  # a chosen password is never printed
+    assert [a["email"] for a in accounts.list_accounts(engine)] == ["admin@localhost"]
+
+
+def test_the_demo_admin_keeps_the_password_an_earlier_make_run_generated(engine, tmp_path):
+    password_file = tmp_path / "researcher-password"
+    password_file.write_text("kept-from-before-accounts\n")
+    assert accounts.ensure_demo_admin(engine, password_file) == ("admin@localhost", "kept-from-before-accounts")
+    another = accounts.create(engine, "ada@example.org", "admin", password=PASSWORD)
+    accounts.set_role(engine, accounts.find_by_email(engine, "admin@localhost").id, "viewer")
+    assert accounts.ensure_demo_admin(engine, password_file) is None  # an admin exists: nothing changes
+    assert accounts.find_by_email(engine, "admin@localhost").role == "viewer" and accounts.get(engine, another.id)
+
+
+def _cli(tmp_path, *args, stdin=""):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "PYTHONPATH": str(ROOT),
+           "COOKIE_SECRET": SECRET}
+    return subprocess.run([sys.executable, "-m", "cardsort", *args], cwd=tmp_path, env=env, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_command_line_adds_lists_changes_and_disables_accounts(tmp_path):
+    added = _cli(tmp_path, "account", "add", "Ada@Example.org", "--role", "admin", "--name", "Ada",
+                 stdin=PASSWORD + "\n")
+    assert (added.returncode, added.stdout, added.stderr) == (0, "Added ada@example.org as admin.\n", "")
+    assert PASSWORD not in added.stdout + added.stderr
+    invited = _cli(tmp_path, "account", "add", "cy@example.org", "--role", "viewer", "--invite", "--url",
+                   "https://cards.example.org/")
+    assert invited.returncode == 0
+    link = invited.stdout.splitlines()[-1]
+    assert link.startswith("https://cards.example.org/login?invite=")
+    from cardsort import store
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    token = link.split("invite=")[1]
+    assert accounts.invited_account(engine, SECRET, token) == accounts.find_by_email(engine, "cy@example.org")
+    engine.dispose()
+    assert _cli(tmp_path, "account", "role", "cy@example.org", "researcher").stdout == \
+        "cy@example.org is now researcher.\n"
+    refused = _cli(tmp_path, "account", "disable", "ada@example.org")
+    assert (refused.returncode, refused.stderr) == (
+        2, "error: ada@example.org is the last admin and cannot be disabled; make another account admin first\n")
+    assert _cli(tmp_path, "account", "add", "bob@example.org", "--role", "boss", stdin="x").stderr == \
+        "error: unknown role 'boss'; roles are admin, researcher, viewer\n"
+    assert _cli(tmp_path, "account", "disable", "cy@example.org").stdout == "Disabled cy@example.org.\n"
+    assert _cli(tmp_path, "account", "list").stdout == ("ada@example.org\tadmin\tactive\tAda\n"
+                                                        "cy@example.org\tresearcher\tdisabled\t\n")
+
+
+def test_researcher_password_ensure_prints_how_to_sign_in(tmp_path):
+    first = _cli(tmp_path, "researcher-password", "--ensure")
+    password = (tmp_path / "data" / "researcher-password").read_text().strip()
+    assert first.returncode == 0
+    assert first.stdout.splitlines()[-1] == (f"Sign in as admin@localhost with the password {password} "
+                                             "(the demo admin; add your team on the Accounts page)")
+    assert _cli(tmp_path, "researcher-password", "--ensure").stdout == first.stdout
