@@ -102,22 +102,28 @@ def _without_auth_tables(text: str) -> str:
 
 def write_auth_section(path: Path, wanted: Provider) -> bool:
     """Put ``wanted``'s ``[auth]`` table into the secrets file ``path`` (created, mode 600), keeping every other
-    entry; ``True`` when the file changed. The new file is checked and then swapped in whole, never half-written.
+    entry; ``True`` when the file changed (not when its ``[auth]`` already holds these values). The new file is
+    checked and then swapped in whole, never half-written.
 
-    Raises ``ValueError`` when the existing file is not valid TOML (naming the file and the problem).
+    Raises ``ValueError`` naming the file and the problem when it is not valid TOML, or when its ``[auth]``
+    holds entries this does not write (``client_kwargs``, ``[auth.google]``…): those are edited by hand.
     """
     old = path.read_text(encoding="utf-8") if path.is_file() else ""
     try:
-        tomllib.loads(old)
+        existing = tomllib.loads(old).get(AUTH_TABLE)
     except tomllib.TOMLDecodeError as err:
         raise ValueError(f"{path} is not valid TOML: {err}") from None
+    if existing == wanted.auth_section():
+        return False
+    others = sorted(set(existing or {}) - set(AUTH_KEYS)) if isinstance(existing, dict) else []
+    if others:
+        raise ValueError(f"the [auth] table of {path} also holds {', '.join(others)}, which this command does not "
+                         "write: edit that table by hand (.streamlit/secrets.toml.example), or remove those entries")
     lines = [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in wanted.auth_section().items()]
     kept = _without_auth_tables(old)
     new = (kept + "\n\n" if kept else "") + _MARK + "\n[auth]\n" + "\n".join(lines) + "\n"
     parsed = tomllib.loads(new)  # a JSON string is a TOML basic string; checked all the same
     assert parsed[AUTH_TABLE] == wanted.auth_section(), "the [auth] table did not round-trip"
-    if new == old:
-        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secrets-", suffix=".toml")
     try:

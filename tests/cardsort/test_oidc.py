@@ -78,7 +78,7 @@ def test_auth_section_problems_name_each_difference_and_never_a_secret():
 def test_write_auth_section_keeps_every_other_entry_and_replaces_an_old_table(tmp_path):
     path = tmp_path / ".streamlit" / "secrets.toml"
     path.parent.mkdir()
-    path.write_text('cookie_secret = "x"\n[auth]\nclient_id = "old"\n[auth.google]\nclient_id = "g"\n'
+    path.write_text('cookie_secret = "x"\n[auth]\nclient_id = "old"\n'
                     '[theme]\nbase = "dark"\n', encoding="utf-8")
     wanted = oidc.provider(environ=ENV, secrets={})
     assert oidc.write_auth_section(path, wanted) is True
@@ -88,6 +88,21 @@ def test_write_auth_section_keeps_every_other_entry_and_replaces_an_old_table(tm
     before = path.read_text(encoding="utf-8")
     assert oidc.write_auth_section(path, wanted) is False  # the same again: nothing changes
     assert path.read_text(encoding="utf-8") == before
+
+
+def test_write_auth_section_leaves_a_hand_written_table_with_more_entries(tmp_path):
+    path = tmp_path / "secrets.toml"
+    text = '[auth]\nclient_id = "old"\nexpose_tokens = "id"\n[auth.google]\nclient_id = "g"\n'
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError) as err:
+        oidc.write_auth_section(path, oidc.provider(environ=ENV, secrets={}))
+    assert str(err.value) == (f"the [auth] table of {path} also holds expose_tokens, google, which this command "
+                              "does not write: edit that table by hand (.streamlit/secrets.toml.example), or remove "
+                              "those entries")
+    assert path.read_text(encoding="utf-8") == text
+    # a table that already holds what the settings say is left as it is, whatever its layout
+    path.write_text("[auth]\n" + "".join(f'{k}="{v}"\n' for k, v in AUTH.items()), encoding="utf-8")
+    assert oidc.write_auth_section(path, oidc.provider(environ=ENV, secrets={})) is False
 
 
 def test_write_auth_section_creates_the_file_and_quotes_any_value(tmp_path):
