@@ -17,6 +17,7 @@ import werkzeug.serving
 from oidc_provider_mock import User
 from oidc_provider_mock import app as provider_app
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -30,6 +31,7 @@ PROVIDER = "Example SSO"
 COOKIE_SECRET = "oidc-browser-test-cookie-secret-0123456789"
 ADA = "ada@example.org"
 EVE = "eve@example.org"
+IDENTITY_COOKIE = "_streamlit_user"
 
 
 @pytest.fixture(scope="module")
@@ -99,11 +101,19 @@ def click_button(driver: WebDriver, label: str) -> None:
 
 
 def sign_in_at_provider(driver: WebDriver, app_url: str, email: str) -> None:
-    """From the app's sign-in page, through the provider's form as ``email``, back to the app."""
+    """From the app's sign-in page (its button reached with Tab, pressed with Enter), through the provider's
+    form as ``email``, back to the app."""
     driver.get(app_url)
     wait_for_text(driver, f"Sign in with {PROVIDER}")
     settle(driver)
-    click_button(driver, f"Sign in with {PROVIDER}")
+    for _ in range(20):
+        active = driver.switch_to.active_element
+        if active.tag_name == "button" and active.text == f"Sign in with {PROVIDER}":
+            break
+        active.send_keys(Keys.TAB)
+    else:
+        pytest.fail("Tab never reached the provider's sign-in button")
+    active.send_keys(Keys.ENTER)
     WebDriverWait(driver, TIMEOUT).until(lambda d: "Authorize Client" in body_text(d))
     driver.find_element(By.CSS_SELECTOR, f'button[aria-label="Authorize as {email}"]').click()
     WebDriverWait(driver, TIMEOUT).until(lambda d: d.current_url.startswith(app_url))
@@ -130,6 +140,7 @@ def test_an_invited_researcher_signs_in_through_the_provider_stays_and_signs_out
     # the invited account, with its name and role (not the name the provider gave)
     assert "Signed in as Ada Lovelace (ada@example.org), researcher" in body_text(browser)
     assert "Ada at the provider" not in body_text(browser)
+    assert browser.get_cookie(IDENTITY_COOKIE)["httpOnly"] is True  # Streamlit's signed identity cookie
 
     browser.refresh()  # Streamlit's identity cookie keeps the session
     wait_for_text(browser, "Study to work on")
@@ -142,6 +153,7 @@ def test_an_invited_researcher_signs_in_through_the_provider_stays_and_signs_out
     wait_for_text(browser, f"Sign in with {PROVIDER}")
     settle(browser)
     assert "Ada Lovelace" not in body_text(browser) and "Study to work on" not in body_text(browser)
+    assert browser.get_cookie(IDENTITY_COOKIE) is None
     browser.refresh()  # the identity cookie is gone: still signed out
     wait_for_text(browser, f"Sign in with {PROVIDER}")
     assert "Study to work on" not in body_text(browser)
@@ -154,7 +166,7 @@ def test_an_uninvited_address_is_refused_told_why_and_signed_out_of_the_provider
     wait_for_text(browser, "There is no account for eve@example.org here: ask an admin to invite you.")
     settle(browser)
     assert "Study to work on" not in body_text(browser)
-    assert browser.get_cookie("_streamlit_user") is None  # Streamlit's identity cookie was cleared
+    assert browser.get_cookie(IDENTITY_COOKIE) is None  # Streamlit's identity cookie was cleared
     browser.refresh()  # said once; the sign-in button is there to try another account
     wait_for_text(browser, f"Sign in with {PROVIDER}")
     settle(browser)
