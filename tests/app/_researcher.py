@@ -50,9 +50,9 @@ def app(*, signed_in: bool = False, role: str = "admin") -> AppTest:
     test_login.py).
     """
     at = AppTest.from_file(str(ENTRY), default_timeout=TIMEOUT)
-    admin = account("admin")
+    account("admin")
     if signed_in:
-        at.session_state[SESSION_ACCOUNT] = account(role).id if role != "admin" else admin.id
+        at.session_state[SESSION_ACCOUNT] = account(role).id
     return at
 
 
@@ -66,10 +66,11 @@ def open_page(page: str, *, role: str = "admin", **query) -> AppTest:
 
 def sign_in_on(page: str, **query) -> AppTest:
     """``app_pages/<page>`` run on its own, signed in as the admin through the sign-in form it shows first."""
+    admin = account("admin")
     at = AppTest.from_file(str(PAGES / page), default_timeout=TIMEOUT)
     at.query_params.update(query)
     at.run()
-    at.text_input(key=EMAIL_KEY).input(account("admin").email)
+    at.text_input(key=EMAIL_KEY).input(admin.email)
     at.text_input(key=PASSWORD_KEY).input(PASSWORD)
     at.button[0].click().run()
     assert not at.exception
