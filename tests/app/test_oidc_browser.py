@@ -16,6 +16,7 @@ import pytest
 import werkzeug.serving
 from oidc_provider_mock import User
 from oidc_provider_mock import app as provider_app
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -94,9 +95,14 @@ def oidc_app(identity_provider, tmp_path_factory):
         engine.dispose()
 
 
+def until(driver: WebDriver, condition) -> None:
+    """Wait for ``condition``, through the page changes of a redirect (a page being left answers with errors:
+    stale elements, nodes no longer in the document)."""
+    WebDriverWait(driver, TIMEOUT, ignored_exceptions=(WebDriverException,)).until(condition)
+
+
 def click_button(driver: WebDriver, label: str) -> None:
-    WebDriverWait(driver, TIMEOUT).until(
-        lambda d: d.find_elements(By.XPATH, f"//button[normalize-space()='{label}']"))
+    until(driver, lambda d: d.find_elements(By.XPATH, f"//button[normalize-space()='{label}']"))
     driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']").click()
 
 
@@ -114,17 +120,17 @@ def sign_in_at_provider(driver: WebDriver, app_url: str, email: str) -> None:
     else:
         pytest.fail("Tab never reached the provider's sign-in button")
     active.send_keys(Keys.ENTER)
-    WebDriverWait(driver, TIMEOUT).until(lambda d: "Authorize Client" in body_text(d))
+    until(driver, lambda d: "Authorize Client" in body_text(d))
     driver.find_element(By.CSS_SELECTOR, f'button[aria-label="Authorize as {email}"]').click()
-    WebDriverWait(driver, TIMEOUT).until(lambda d: d.current_url.startswith(app_url))
+    until(driver, lambda d: d.current_url.startswith(app_url))
 
 
 def end_provider_session(driver: WebDriver, app_url: str) -> None:
     """The provider's sign-out page (st.logout sends the browser there), confirmed; back to the app."""
-    WebDriverWait(driver, TIMEOUT).until(lambda d: "End Session" in body_text(d))
+    until(driver, lambda d: "End Session" in body_text(d))
     assert driver.current_url.split("?")[0].startswith("http://127.0.0.1:")
     driver.find_element(By.XPATH, "//button[normalize-space()='End session']").click()
-    WebDriverWait(driver, TIMEOUT).until(lambda d: d.current_url.startswith(app_url))
+    until(driver, lambda d: d.current_url.startswith(app_url))
 
 
 def headings(driver: WebDriver) -> list[str]:
