@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -21,8 +22,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y.engine import load_axe, run_axe, run_options
 from app_pages._signin import COOKIE_NAME, make_session_token
-import sqlalchemy as sa
-
 from cardsort import accounts, formats, store
 from cardsort.model import Group, Sort
 from tests.app.conftest import COOKIE_SECRET, RESEARCHER_EMAIL, RESEARCHER_PASSWORD
