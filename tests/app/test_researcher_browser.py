@@ -186,7 +186,8 @@ def test_results_export_downloads_the_long_csv(app_server, browser, studies, tmp
 def test_signed_out_browser_reaches_no_researcher_page(app_server, browser, studies):
     open_study, _ = studies
     for path in ("/studies", f"/results?study={open_study.id}", "/import", f"/trust?study={open_study.id}",
-                 "/standardise", "/audit", "/audit-results", "/audit-history", "/preview", "/site-report"):
+                 "/standardise", "/paper", "/audit", "/audit-results", "/audit-history", "/preview", "/site-report",
+                 "/accounts"):
         browser.get(f"{app_server.url}{path}")
         wait_for_text(browser, "Sign in with your account")  # the sign-in form, on the page asked for
         settle(browser)
