@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import ParamSpec
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from app_pages import _oidc
 from cardsort import accounts, auth, settings
@@ -151,14 +152,37 @@ def _cookie_settings() -> tuple[str, int]:
     return secret, session_seconds(hours)
 
 
-def _binding(account_id: int | None) -> tuple[Account, str] | None:
-    """The active account with this id and its session binding (see ``accounts.session_binding``)."""
-    if account_id is None:
-        return None
+_RUN_MEMO = "researcher_account_of_this_run"  # (the run's cursors, account id, binding); never a widget key
+
+
+def _lookup(account_id: int) -> tuple[Account, str] | None:
     if account_id == BOOTSTRAP.id:
         stored = bootstrap_hash()
         return None if stored is None else (BOOTSTRAP, stored)
     return accounts.session_binding(_engine(), account_id)
+
+
+def _binding(account_id: int | None) -> tuple[Account, str] | None:
+    """The active account with this id and its session binding (see ``accounts.session_binding``).
+
+    Read from the database once per script run (the entry point, the page and its guards all ask), never
+    across runs: a password change or a disabled account counts from the next run on, in every session.
+    """
+    if account_id is None:
+        return None
+    run = getattr(get_script_run_ctx(suppress_warning=True), "cursors", None)  # a new dict at the start of every run
+    memo = st.session_state.get(_RUN_MEMO)
+    if run is not None and memo is not None and memo[0] is run and memo[1] == account_id:
+        return memo[2]
+    bound = _lookup(account_id)
+    if run is not None:
+        st.session_state[_RUN_MEMO] = (run, account_id, bound)
+    return bound
+
+
+def forget_account_of_this_run() -> None:
+    """After changing an account in this run (its role, its password): read it again."""
+    st.session_state.pop(_RUN_MEMO, None)
 
 
 def _token_expiry(token: str | None, binding: str) -> int | None:
@@ -231,6 +255,7 @@ def can(action: str) -> bool:
 
 
 def _start_session(account: Account, binding: str) -> None:
+    forget_account_of_this_run()
     secret, lifetime = _cookie_settings()
     st.session_state[SESSION_TOKEN] = make_session_token(secret, account.id, binding, lifetime)
     st.session_state[SESSION_ACCOUNT] = account.id

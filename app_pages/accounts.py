@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import engine, require_login, requires
-from app_pages._signin import INVITE_PARAM, _cookie_settings
+from app_pages._signin import INVITE_PARAM, _cookie_settings, forget_account_of_this_run
 from cardsort import accounts
 
 me = require_login("admin")
@@ -54,6 +54,7 @@ def _set_role(account_id: int, email: str) -> None:
     role = st.session_state[f"acc_role:{account_id}"]
     try:
         accounts.set_role(engine(), account_id, role)
+        forget_account_of_this_run()  # perhaps the admin's own: the rest of this run uses the new role
     except ValueError as err:
         st.session_state["accounts_error"] = f"Not changed: {err}."
         return
@@ -64,6 +65,7 @@ def _set_role(account_id: int, email: str) -> None:
 def _disable(account_id: int, email: str) -> None:
     try:
         accounts.disable(engine(), account_id)
+        forget_account_of_this_run()
     except ValueError as err:
         st.session_state["accounts_error"] = f"Not disabled: {err}."
         return

@@ -12,10 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import (
+    can,
     choose_method,
     choose_study,
     engine,
-    can,
     method_name,
     refuse_unless,
     require_login,

@@ -85,8 +85,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="make sure an admin account and a cookie secret exist; print the demo admin's sign-in")
     p.add_argument("--ensure", action="store_true")
 
-    account = sub.add_parser("account", help="the researchers' accounts: add, list, change a role, disable").add_subparsers(
-        dest="account_command", required=True)
+    account = sub.add_parser("account", help="the researchers' accounts: add, list, change a role, disable"
+                             ).add_subparsers(dest="account_command", required=True)
     p = account.add_parser("add", help="add an account: a password from the prompt or standard input, or --invite")
     p.add_argument("email")
     p.add_argument("--role", required=True, help="admin, researcher or viewer")

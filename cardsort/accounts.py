@@ -167,7 +167,7 @@ def create(engine: Engine, email: str, role: str, name: str = "", password: str 
         with engine.begin() as conn:
             new_id = conn.execute(accounts.insert().values(
                 email=email, name=str(name).strip(), role=role, password_hash=hashed, created_at=utcnow(),
-            )).inserted_primary_key[0]
+            )).inserted_primary_key[0]  # type: ignore[index]
     except sa.exc.IntegrityError:
         raise ValueError(f"an account for {email} exists already") from None
     return Account(id=int(new_id), email=email, name=str(name).strip(), role=role)
@@ -270,14 +270,14 @@ def _subject(kind: str, value: str) -> str:
 
 def _retry_minutes(conn, kind: str, subject: str, limit: int, now: datetime) -> int | None:
     """Minutes until ``subject`` may try again, or ``None`` if it has had fewer than ``limit`` failures."""
-    times = [_utc(t) for t in conn.execute(
+    times: list[datetime] = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in conn.execute(
         sa.select(signin_failures.c.at).where(signin_failures.c.kind == kind, signin_failures.c.subject == subject,
                                               signin_failures.c.at > now - WINDOW).order_by(signin_failures.c.at)
     ).scalars()]
     if len(times) < limit:
         return None
     free_at = times[len(times) - limit] + WINDOW  # when the failure that tipped the count leaves the window
-    return max(1, math.ceil((free_at - now).total_seconds() / 60))  # type: ignore[operator]
+    return max(1, math.ceil((free_at - now).total_seconds() / 60))
 
 
 def sign_in(engine: Engine, email: str, password: str, address: str | None, *,

@@ -110,15 +110,17 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "the database of studies, sorts and audits; PostgreSQL as postgresql+psycopg://user@host/db",
             "app, python -m cardsort, python -m a11y (history)", secrets_key="DATABASE_URL"),
     Setting("RESEARCHER_PASSWORD_HASH", None,
-            "scrypt hash (scrypt$<salt>$<hash>) of the researcher password; from the environment it wins over "
-            "RESEARCHER_PASSWORD, which wins over researcher_password_hash in secrets.toml",
-            "app sign-in, python -m cardsort researcher-password", secrets_key="researcher_password_hash"),
-    Setting("RESEARCHER_PASSWORD", None, "the researcher password itself, hashed once per server",
-            "app sign-in, python -m cardsort researcher-password"),
+            "scrypt hash (scrypt$<salt>$<hash>) of the bootstrap password, which signs in as the built-in admin "
+            "while no admin account exists; from the environment it wins over RESEARCHER_PASSWORD, which wins "
+            "over researcher_password_hash in secrets.toml",
+            "app sign-in (bootstrap)", secrets_key="researcher_password_hash"),
+    Setting("RESEARCHER_PASSWORD", None, "the bootstrap password itself, hashed once per server",
+            "app sign-in (bootstrap)"),
     Setting("COOKIE_SECRET", None,
             f"signs the sign-in cookie; at least {MIN_SECRET_LENGTH} characters, the same on every replica "
             "(unset: a secret of this process only)",
-            "app sign-in, python -m cardsort researcher-password", secrets_key="cookie_secret",
+            "app sign-in, invite links, python -m cardsort researcher-password and account add --invite",
+            secrets_key="cookie_secret",
             parse=_cookie_secret),
     Setting("SESSION_HOURS", 12.0, "how long a sign-in lasts, in hours", "app sign-in",
             secrets_key="session_hours", parse=_hours),

@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
 
 from app_pages._signin import (
     EMAIL_KEY,

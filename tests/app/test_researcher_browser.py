@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -21,8 +22,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y.engine import load_axe, run_axe, run_options
 from app_pages._signin import COOKIE_NAME, make_session_token
-import sqlalchemy as sa
-
 from cardsort import accounts, formats, store
 from cardsort.model import Group, Sort
 from tests.app.conftest import COOKIE_SECRET, RESEARCHER_EMAIL, RESEARCHER_PASSWORD
@@ -187,7 +186,8 @@ def test_results_export_downloads_the_long_csv(app_server, browser, studies, tmp
 def test_signed_out_browser_reaches_no_researcher_page(app_server, browser, studies):
     open_study, _ = studies
     for path in ("/studies", f"/results?study={open_study.id}", "/import", f"/trust?study={open_study.id}",
-                 "/standardise", "/audit", "/audit-results", "/audit-history", "/preview", "/site-report"):
+                 "/standardise", "/paper", "/audit", "/audit-results", "/audit-history", "/preview", "/site-report",
+                 "/accounts"):
         browser.get(f"{app_server.url}{path}")
         wait_for_text(browser, "Sign in with your account")  # the sign-in form, on the page asked for
         settle(browser)

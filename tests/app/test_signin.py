@@ -15,8 +15,9 @@ HOUR = 3600
 
 
 def token(**kwargs) -> str:
-    return make_session_token(kwargs.pop("secret", SECRET), kwargs.pop("account_id", 7), kwargs.pop("password_hash", HASH),
-                              kwargs.pop("lifetime", 12 * HOUR), now=kwargs.pop("now", NOW))
+    return make_session_token(kwargs.pop("secret", SECRET), kwargs.pop("account_id", 7),
+                              kwargs.pop("password_hash", HASH), kwargs.pop("lifetime", 12 * HOUR),
+                              now=kwargs.pop("now", NOW))
 
 
 def test_a_token_is_valid_until_it_expires():

@@ -78,13 +78,13 @@ def test_the_sixth_attempt_with_the_right_password_is_refused_until_the_window_p
         accounts.sign_in(engine, "ada@example.org", PASSWORD, "10.0.0.2", now=NOW + timedelta(minutes=1))
     assert str(err.value) == "Too many sign-in attempts. Try again in 14 minutes."
     # an email without an account answers the same way after the same failures
-    for i in range(5):
+    for _ in range(5):
         accounts.sign_in(engine, "nobody@example.org", "guess", "10.0.0.3", now=NOW)
     with pytest.raises(TooManyAttempts, match="Try again in 15 minutes"):
         accounts.sign_in(engine, "nobody@example.org", "guess", "10.0.0.4", now=NOW)
     # the first failure leaves the window at NOW + 15 min: then the right password works, and clears the count
     assert accounts.sign_in(engine, "Ada@example.org", PASSWORD, "10.0.0.2", now=NOW + WINDOW_END) == ada
-    for i in range(4):
+    for _ in range(4):
         accounts.sign_in(engine, "ada@example.org", "wrong", "10.0.0.5", now=NOW + WINDOW_END)
     assert accounts.sign_in(engine, "ada@example.org", PASSWORD, "10.0.0.5", now=NOW + WINDOW_END) == ada
 
