@@ -30,6 +30,7 @@ run: setup
 	$(PY) -m cardsort db upgrade
 	$(PY) -m cardsort demo --if-empty
 	@$(PY) -m cardsort researcher-password --ensure
+	@$(PY) -m cardsort auth-secrets
 	@echo "Open http://localhost:$(PORT)/ (participant link of the demo study: see the app's Studies page)"
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 

@@ -17,8 +17,11 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from a11y import crawl
-from app_pages._signin import current_actor as current_actor  # re-exported, as require_login
-from app_pages._signin import require_login as require_login  # re-exported: pages import it from here
+from app_pages._signin import can as can  # re-exported: pages import these from here
+from app_pages._signin import current_actor as current_actor
+from app_pages._signin import refuse_unless as refuse_unless
+from app_pages._signin import require_login as require_login
+from app_pages._signin import requires as requires
 from cardsort import store
 from cardsort.analysis import Analysis, analyze
 from cardsort.clustering import METHODS

@@ -11,10 +11,10 @@ import streamlit as st
 from a11y import crawl, history, jobs, settle
 from a11y.engine import DEFAULT_STANDARD, STANDARDS
 from app_pages._clock import browser_zone, show, zone_name
-from app_pages._common import audit_policy, current_actor, engine, file_uploader, require_login
+from app_pages._common import audit_policy, current_actor, engine, file_uploader, require_login, requires
 from cardsort.i18n import counted
 
-require_login()
+require_login("edit")
 
 STANDARD_NAMES: dict[str, str] = {"wcag2a": "WCAG 2.0 A", "wcag2aa": "WCAG 2.0 AA", "wcag21aa": "WCAG 2.1 AA",
                   "wcag22aa": "WCAG 2.2 AA", "wcag2aaa": "WCAG 2.0 AAA", "wcag21aaa": "WCAG 2.1 AAA",
@@ -37,6 +37,7 @@ def config_text() -> str:
     return st.session_state.get("audit_config", "")
 
 
+@requires("edit")
 def start(policy: crawl.URLPolicy) -> None:
     """Check the form and start the job; errors are shown above the form."""
     form = st.session_state
@@ -85,7 +86,7 @@ def show_job(job_id: str) -> None:
             if current["cancel_requested"]:
                 st.info("Stopping after the page under way…")
             else:
-                st.button("Cancel the audit", key=f"cancel:{job_id}", on_click=jobs.cancel_job,
+                st.button("Cancel the audit", key=f"cancel:{job_id}", on_click=requires("edit")(jobs.cancel_job),
                           args=(engine(), job_id), kwargs={"actor": current_actor()})
         elif current["status"] == "done":
             if not not_audited:

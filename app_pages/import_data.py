@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import choose_study, current_actor, engine, file_uploader, require_login
+from app_pages._common import choose_study, current_actor, engine, file_uploader, require_login, requires
 from cardsort import formats, store
 from cardsort.formats import DELIMITER_NAMES, FormatError
 from cardsort.i18n import counted
 
-require_login()
+require_login("edit")
 
 SORTS = {"one": "sort", "other": "sorts"}
 PARTICIPANTS = {"one": "participant", "other": "participants"}
@@ -54,6 +54,7 @@ def _id_clash(frame: pd.DataFrame, study) -> str | None:
             "duplicate of it")
 
 
+@requires("edit")
 def _import(study_id: str, sorts, source: str, skip_existing: bool) -> None:
     try:
         n = store.import_sorts(engine(), study_id, sorts, skip_existing=skip_existing, actor=current_actor(),

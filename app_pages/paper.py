@@ -12,12 +12,12 @@ import re
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import choose_study, current_actor, engine, require_login
+from app_pages._common import choose_study, current_actor, engine, require_login, requires
 from cardsort import paper, store
 from cardsort.i18n import counted
 from cardsort.model import Study, utcnow
 
-require_login()
+require_login("edit")
 
 OWN_GROUP = "+own"  # the hybrid sort's "own group" choice; never a category id (those are k1, k2, …)
 START_GROUPS = 3
@@ -55,6 +55,7 @@ def _read_groups(study: Study, prefix: str, rows: int) -> list[paper.PaperGroup]
     return groups
 
 
+@requires("edit")
 def _save(study: Study, prefix: str, rows: int) -> None:
     pid = (st.session_state.get(f"{prefix}:pid") or "").strip()
     taken = store.participants_with_sorts(engine(), study.id, [pid]) if pid else []

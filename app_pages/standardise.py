@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import choose_study, current_actor, engine, require_login
+from app_pages._common import choose_study, current_actor, engine, require_login, requires
 from cardsort import store
 from cardsort.i18n import counted
 from cardsort.report import analysis_table
@@ -18,11 +18,12 @@ from cardsort.standardise import (
     suggest_merges,
 )
 
-require_login()
+require_login("edit")
 MAX_SHOWN = 25
 LABELS = {"one": "label", "other": "labels"}
 
 
+@requires("edit")
 def _save(study_id: str, decisions, message: str) -> None:
     store.save_label_decisions(engine(), study_id, [d.to_row() for d in decisions], actor=current_actor())
     st.session_state["standardise_message"] = message

@@ -20,6 +20,7 @@ from app_pages._common import (
     participant_link,
     preview_board,
     require_login,
+    requires,
 )
 from app_pages._history import history_table
 from cardsort import board, changes, editing, panel, store
@@ -27,7 +28,7 @@ from cardsort.formats import FormatError
 from cardsort.i18n import counted, direction, resolve_language, translate
 from cardsort.model import KINDS, STATUSES, TEXT_FIELDS, TEXT_LIMITS, Settings, Study, Texts, study_from_spec, utcnow
 
-require_login()
+require_login("edit")
 
 LANGUAGES = {"en": "English", "fa": "Persian (right to left)", "ar": "Arabic (right to left)",
              "ru": "Russian", "tr": "Turkish", "other": "Another language (BCP 47 code)"}
@@ -118,6 +119,7 @@ def _read_form(prefix: str, previous: Study | None) -> dict:
     )
 
 
+@requires("edit")
 def _save(prefix: str, study_id: str | None) -> None:
     previous = store.get_study(engine(), study_id) if study_id else None
     try:
@@ -307,6 +309,7 @@ def panel_settings(prefix: str) -> None:
 
 # --- sharing and preview ---------------------------------------------------------------------------
 
+@requires("edit")
 def _set_status(study_id: str, status: str) -> None:
     store.set_status(engine(), study_id, status, actor=current_actor())
     _reload_form(study_id)
@@ -315,6 +318,7 @@ def _set_status(study_id: str, status: str) -> None:
                        "draft": "The study is back in draft."}[status])
 
 
+@requires("edit")
 def _duplicate(study_id: str) -> None:
     copy = store.duplicate_study(engine(), study_id, actor=current_actor())
     st.session_state["edit_study"] = copy.id
@@ -336,6 +340,7 @@ def _cancel(key: str) -> None:
     _flash("success", "Cancelled: nothing was deleted.")
 
 
+@requires("edit")
 def _set_archived(study_id: str, archived: bool) -> None:
     study = store.set_archived(engine(), study_id, archived, actor=current_actor())
     _reload_form(study_id)
@@ -346,6 +351,7 @@ def _set_archived(study_id: str, archived: bool) -> None:
         _flash("success", f"“{study.name}” is back in the study lists. It stays closed until you open it.")
 
 
+@requires("edit")
 def _delete_study(study_id: str) -> None:
     st.session_state.pop(f"confirm_delete:{study_id}", None)
     st.session_state["edit_study"] = NEW_STUDY
@@ -359,6 +365,7 @@ def _delete_study(study_id: str) -> None:
                       f"{counted(gone['cards'], WHAT_GOES['cards'])}.")
 
 
+@requires("edit")
 def _delete_sort(study_id: str, participant_id: str) -> None:
     st.session_state.pop(f"confirm_delete_sort:{study_id}", None)
     try:

@@ -12,11 +12,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import (
+    can,
     choose_method,
     choose_study,
     current_actor,
     engine,
     method_name,
+    refuse_unless,
     require_login,
     segment_choices,
     segment_filter,
@@ -56,8 +58,10 @@ def _computed(study_id: str, updated_at: datetime | None, n_sorts: int, method: 
 
 
 def _exclusions(study, data) -> None:
-    st.write(data["rule"] + " Flags only suggest: tick the sorts to leave out, then save. Every analysis "
-             "(this page, Results, the report) then uses only the included sorts.")
+    editor = can("edit")
+    st.write(data["rule"] + (" Flags only suggest: tick the sorts to leave out, then save." if editor else
+                             " Flags only suggest; researchers decide which sorts to leave out.")
+             + " Every analysis (this page, Results, the report) uses only the included sorts.")
     flags: pd.DataFrame = data["flags"]
     if flags.empty:
         st.info("No sorts yet.")
@@ -67,11 +71,14 @@ def _exclusions(study, data) -> None:
         "Minutes": (flags["seconds"] / 60).round(1), "Flags": flags["reasons"].replace("", "–"),
         "Excluded": flags["participant"].isin(data["excluded"]),
     })
+    if not editor:  # a viewer reads the exclusions and changes none
+        st.dataframe(frame, hide_index=True)
+        return
     edited = st.data_editor(frame, key=f"exclusions:{study.id}", hide_index=True, disabled=list(frame.columns[:-1]),
                             column_config={"Excluded": st.column_config.CheckboxColumn(
                                 "Excluded", help="Leave this sort out of every analysis")})
     save, flagged = st.columns(2)
-    if save.button("Save exclusions", type="primary", key="save_exclusions"):
+    if save.button("Save exclusions", type="primary", key="save_exclusions") and refuse_unless("edit"):
         changes = {p: bool(x) for p, x, was in zip(edited["Participant"], edited["Excluded"], frame["Excluded"])
                    if bool(x) != bool(was)}
         store.set_exclusions(engine(), study.id, changes, actor=current_actor())
@@ -79,7 +86,7 @@ def _exclusions(study, data) -> None:
         st.rerun()
     n_flagged = int((flags["reasons"] != "").sum())
     label = f"Exclude {'the' if n_flagged == 1 else 'all'} {counted(n_flagged, FLAGGED)}"
-    if flagged.button(label, key="exclude_flagged", disabled=n_flagged == 0):
+    if flagged.button(label, key="exclude_flagged", disabled=n_flagged == 0) and refuse_unless("edit"):
         store.set_exclusions(engine(), study.id, {p: True for p in flags.loc[flags["reasons"] != "", "participant"]},
                              actor=current_actor())
         st.session_state["trust_message"] = f"Excluded {counted(n_flagged, FLAGGED)}."
@@ -198,12 +205,16 @@ def _slug(name: str) -> str:
 
 def _report(study, method: str, data: dict) -> None:
     notes = store.load_study_notes(engine(), study.id)
-    text = st.text_area("Your notes for stakeholders (shown in the report)", value=notes, key=f"notes:{study.id}",
-                        height=150)
-    if st.button("Save notes", key="save_notes"):
-        store.save_study_notes(engine(), study.id, text, actor=current_actor())
-        st.session_state["trust_message"] = "Notes saved."
-        st.rerun()
+    if not can("edit"):  # a viewer reads the notes; researchers write them
+        st.text_area("Notes for stakeholders (shown in the report; researchers write them)", value=notes,
+                     key=f"notes_read:{study.id}", height=150, disabled=True)
+    else:
+        text = st.text_area("Your notes for stakeholders (shown in the report)", value=notes, key=f"notes:{study.id}",
+                            height=150)
+        if st.button("Save notes", key="save_notes") and refuse_unless("edit"):
+            store.save_study_notes(engine(), study.id, text, actor=current_actor())
+            st.session_state["trust_message"] = "Notes saved."
+            st.rerun()
     st.write("The report holds the study, participants, exclusions, proposed navigation, dendrogram, AAM tree, "
              "similarity matrix, stability, sample size, participants' comments and your notes, in one file that "
              "opens anywhere (the comments also as their own CSV).")

@@ -1,4 +1,5 @@
-"""Command line: ``python -m cardsort analyze | study ... | report | demo | researcher-password | db ...``."""
+"""Command line: ``python -m cardsort analyze | study ... | report | demo | researcher-password | account ... |
+auth-secrets | db ...``."""
 
 from __future__ import annotations
 
@@ -103,8 +104,33 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-m", "--message", required=True, help="what the revision changes, e.g. 'study invitations'")
 
     p = sub.add_parser("researcher-password",
-                       help="make sure a researcher password and a cookie secret exist; print the demo password")
+                       help="make sure an admin account and a cookie secret exist; print the demo admin's sign-in")
     p.add_argument("--ensure", action="store_true")
+
+    account = sub.add_parser("account", help="the researchers' accounts: add, list, change a role, disable"
+                             ).add_subparsers(dest="account_command", required=True)
+    p = account.add_parser("add", help="add an account: a password from the prompt or standard input, or --invite")
+    p.add_argument("email")
+    p.add_argument("--role", required=True, help="admin, researcher or viewer")
+    p.add_argument("--name", default="")
+    p.add_argument("--invite", action="store_true",
+                   help="no password: print a one-time invite link (7 days) where the person chooses one")
+    p.add_argument("--url", default="http://localhost:8501", help="the app's address, for the invite link")
+    p = account.add_parser("list", help="list the accounts")
+    p.add_argument("--json", action="store_true")
+    p = account.add_parser("role", help="change an account's role")
+    p.add_argument("email")
+    p.add_argument("role")
+    p = account.add_parser("password", help="set an account's password (prompt or standard input); signs it out")
+    p.add_argument("email")
+    p = account.add_parser("disable", help="disable an account: no more sign-in, its sessions end")
+    p.add_argument("email")
+
+    p = sub.add_parser("auth-secrets",
+                       help="write the identity provider's OIDC_* settings and COOKIE_SECRET into the [auth] table "
+                            "of .streamlit/secrets.toml, where Streamlit's sign-in reads them")
+    p.add_argument("--secrets-file", type=Path, default=None,
+                   help="the secrets file to write (default: .streamlit/secrets.toml)")
     return parser
 
 
@@ -235,12 +261,79 @@ def _demo(args) -> int:
 
 
 def _password(args) -> int:
-    from . import auth, store
-    password = auth.ensure_demo_password(store.SECRETS_FILE, Path("data/researcher-password"))
-    if password:
-        print(f"Researcher password (demo): {password}")
+    from . import accounts, auth, store
     if auth.ensure_cookie_secret(store.SECRETS_FILE):
         print(f"Generated the sign-in cookie secret ({auth.COOKIE_SECRET_KEY} in {store.SECRETS_FILE}).")
+    demo = accounts.ensure_demo_admin(store.make_engine(), Path("data/researcher-password"))
+    if demo:
+        print(f"Sign in as {demo[0]} with the password {demo[1]} (the demo admin; add your team on the Accounts page)")
+    return 0
+
+
+def _read_password() -> str:
+    """A password typed twice at a terminal, or the first line of standard input."""
+    if sys.stdin.isatty():
+        import getpass
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("The same password again: ") != first:
+            raise ValueError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _account(args) -> int:
+    from . import accounts, settings, store
+    engine = store.make_engine()
+    command = args.account_command
+    if command == "list":
+        rows = accounts.list_accounts(engine)
+        if args.json:
+            print(json.dumps([dict(r, created_at=r["created_at"].isoformat(), disabled_at=r["disabled_at"]
+                                   and r["disabled_at"].isoformat()) for r in rows], indent=2))
+        for r in [] if args.json else rows:
+            state = "disabled" if r["disabled_at"] else ("active" if r["has_password"] else "invited")
+            print(f"{r['email']}\t{r['role']}\t{state}\t{r['name']}")
+        return 0
+    if command == "add":
+        if args.invite:
+            secret = settings.text("COOKIE_SECRET", secrets=store.SECRETS_FILE)
+            if not secret:
+                raise ValueError("an invite link needs COOKIE_SECRET (or cookie_secret in .streamlit/secrets.toml), "
+                                 "the same as the app's: `make run` writes one")
+            account = accounts.create(engine, args.email, args.role, name=args.name)
+            print(f"Invited {account.email} as {account.role}. Send this link (it works once, for "
+                  f"{accounts.INVITE_DAYS} days):")
+            print(f"{args.url.rstrip('/')}/login?invite={accounts.invite_token(secret, account)}")
+            return 0
+        accounts.check_role(args.role)
+        accounts.normalise_email(args.email)
+        account = accounts.create(engine, args.email, args.role, name=args.name, password=_read_password())
+        print(f"Added {account.email} as {account.role}.")
+        return 0
+    found = accounts.find_by_email(engine, args.email)
+    if found is None:
+        raise ValueError(f"no active account for {args.email}")
+    if command == "role":
+        print(f"{found.email} is now {accounts.set_role(engine, found.id, args.role).role}.")
+    elif command == "password":
+        accounts.set_password(engine, found.id, _read_password())
+        print(f"Set the password of {found.email}; its sessions elsewhere have ended.")
+    else:
+        accounts.disable(engine, found.id)
+        print(f"Disabled {found.email}.")
+    return 0
+
+
+def _auth_secrets(args) -> int:
+    from . import oidc, settings
+    path = args.secrets_file or settings.SECRETS_FILE
+    wanted = oidc.provider(secrets=path)
+    if wanted is None:
+        print("No identity provider is set (OIDC_SERVER_METADATA_URL): nothing to write.")
+        return 0
+    changed = oidc.write_auth_section(path, wanted)
+    print(f"{'Wrote' if changed else 'Kept'} the [auth] table of {path} for {wanted.name} "
+          f"({wanted.server_metadata_url}).")
     return 0
 
 
@@ -278,7 +371,7 @@ def _db(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"analyze": _analyze, "study": _study, "report": _report, "demo": _demo,
-                "researcher-password": _password, "db": _db}
+                "researcher-password": _password, "account": _account, "auth-secrets": _auth_secrets, "db": _db}
     try:
         return handlers[args.command](args)
     except (ValueError, LookupError) as err:  # LookupError: store.NotFound

@@ -1,9 +1,9 @@
-"""The researcher password as the command line needs it: scrypt hashes and the local set-up of `make run`.
+"""Passwords as the accounts and the command line need them: scrypt hashes, and the cookie secret of `make run`.
 
-``python -m cardsort researcher-password --ensure`` writes a hash the app later checks, so the hash
-format (:func:`hash_password`, :func:`verify_password`, :func:`env_password_hash`) lives here, beside
-the CLI and without Streamlit. Signing in (the session, the signed cookie, which password is
-configured) is the app's: ``app_pages/_signin.py``. Settings are read through ``cardsort.settings``.
+The hash format (:func:`hash_password`, :func:`verify_password`, :func:`env_password_hash`) lives here,
+without Streamlit: ``cardsort.accounts`` stores these hashes, and the bootstrap password
+(``RESEARCHER_PASSWORD`` or its hash) is checked with them. Signing in (the session, the signed cookie)
+is the app's: ``app_pages/_signin.py``. Settings are read through ``cardsort.settings``.
 """
 
 from __future__ import annotations
@@ -51,32 +51,6 @@ def env_password_hash(password: str) -> str:
     session token signed by one is accepted by the others. It is only ever kept in memory.
     """
     return hash_password(password, salt=hashlib.sha256(b"cardsort env password\0" + password.encode()).digest()[:16])
-
-
-def password_configured(secrets_file: Path) -> bool:
-    """Whether a researcher password is set: ``RESEARCHER_PASSWORD_HASH`` or ``RESEARCHER_PASSWORD`` in the
-    environment, or ``researcher_password_hash`` in ``secrets_file``."""
-    return any(settings.raw(name, secrets=secrets_file) is not None
-               for name in ("RESEARCHER_PASSWORD_HASH", "RESEARCHER_PASSWORD"))
-
-
-def ensure_demo_password(secrets_file: Path, password_file: Path) -> str | None:
-    """Make sure a researcher password exists; return the demo password to print, if we made it.
-
-    When none is configured, a random one is generated, its hash appended to
-    ``secrets_file`` and the password kept (mode 600) in ``password_file`` so later
-    runs can print it again. A password set by the user is never printed.
-    """
-    if password_configured(secrets_file):
-        return password_file.read_text(encoding="utf-8").strip() if password_file.is_file() else None
-    password = secrets.token_urlsafe(12)
-    secrets_file.parent.mkdir(parents=True, exist_ok=True)
-    existing = secrets_file.read_text(encoding="utf-8") if secrets_file.is_file() else ""
-    secrets_file.write_text(existing + f'\n{HASH_KEY} = "{hash_password(password)}"\n', encoding="utf-8")
-    password_file.parent.mkdir(parents=True, exist_ok=True)
-    password_file.write_text(password + "\n", encoding="utf-8")
-    password_file.chmod(0o600)
-    return password
 
 
 def ensure_cookie_secret(secrets_file: Path) -> bool:

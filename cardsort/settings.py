@@ -1,9 +1,10 @@
 """Every setting the project reads, declared once as data, and the one place that reads them.
 
 A setting comes from the environment; some may also be given in ``.streamlit/secrets.toml`` (their
-``secrets_key``), the environment winning. An empty (or blank) environment variable or secrets entry counts as
-unset. :func:`value` returns the checked value, or the default when the setting is unset, or raises
-``ValueError`` naming the setting and the problem (``SESSION_HOURS=abc``).
+``secrets_key``; ``auth.client_id`` is ``client_id`` in its ``[auth]`` table), the environment winning.
+An empty (or blank) environment variable or secrets entry counts as unset. :func:`value` returns the checked
+value, or the default when the setting is unset, or raises ``ValueError`` naming the setting and the problem
+(``SESSION_HOURS=abc``).
 
 Nothing else in ``cardsort/``, ``a11y/``, ``app_pages/``, ``streamlit_app.py``, ``bench/`` or
 ``tests/`` reads a declared setting itself (``tests/test_settings.py``), and README.md's settings table
@@ -18,6 +19,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 MIN_SECRET_LENGTH = 32
@@ -67,6 +69,22 @@ def _webdriver_url(setting: Setting, raw: object) -> str:
     return url
 
 
+def _url(setting: Setting, raw: object) -> str:
+    url = str(raw).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{setting.label} must be an absolute http(s) URL, not {raw!r}")
+    return url
+
+
+def _callback_url(setting: Setting, raw: object) -> str:
+    url = _url(setting, raw)
+    if not urlsplit(url).path.endswith("/oauth2callback"):
+        raise ValueError(f"{setting.label} must be the app's address ending in /oauth2callback "
+                         f"(e.g. https://cardsort.example.org/oauth2callback), not {raw!r}")
+    return url
+
+
 def _hosts(setting: Setting, raw: object) -> frozenset[str] | None:
     hosts = frozenset(h.strip().lower() for h in str(raw).split(",") if h.strip())
     return hosts or None
@@ -100,18 +118,33 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "the database of studies, sorts and audits; PostgreSQL as postgresql+psycopg://user@host/db",
             "app, python -m cardsort, python -m a11y (history)", secrets_key="DATABASE_URL"),
     Setting("RESEARCHER_PASSWORD_HASH", None,
-            "scrypt hash (scrypt$<salt>$<hash>) of the researcher password; from the environment it wins over "
-            "RESEARCHER_PASSWORD, which wins over researcher_password_hash in secrets.toml",
-            "app sign-in, python -m cardsort researcher-password", secrets_key="researcher_password_hash"),
-    Setting("RESEARCHER_PASSWORD", None, "the researcher password itself, hashed once per server",
-            "app sign-in, python -m cardsort researcher-password"),
+            "scrypt hash (scrypt$<salt>$<hash>) of the bootstrap password, which signs in as the built-in admin "
+            "while no admin account exists; from the environment it wins over RESEARCHER_PASSWORD, which wins "
+            "over researcher_password_hash in secrets.toml",
+            "app sign-in (bootstrap)", secrets_key="researcher_password_hash"),
+    Setting("RESEARCHER_PASSWORD", None, "the bootstrap password itself, hashed once per server",
+            "app sign-in (bootstrap)"),
     Setting("COOKIE_SECRET", None,
             f"signs the sign-in cookie; at least {MIN_SECRET_LENGTH} characters, the same on every replica "
             "(unset: a secret of this process only)",
-            "app sign-in, python -m cardsort researcher-password", secrets_key="cookie_secret",
+            "app sign-in, invite links, python -m cardsort researcher-password and account add --invite",
+            secrets_key="cookie_secret",
             parse=_cookie_secret),
     Setting("SESSION_HOURS", 12.0, "how long a sign-in lasts, in hours", "app sign-in",
             secrets_key="session_hours", parse=_hours),
+    Setting("OIDC_SERVER_METADATA_URL", None,
+            "the identity provider's OpenID Connect discovery URL (…/.well-known/openid-configuration); "
+            "set: the sign-in page offers signing in with it",
+            "app sign-in, python -m cardsort auth-secrets", secrets_key="auth.server_metadata_url", parse=_url),
+    Setting("OIDC_CLIENT_ID", None, "the app's client id at the identity provider",
+            "app sign-in, python -m cardsort auth-secrets", secrets_key="auth.client_id"),
+    Setting("OIDC_CLIENT_SECRET", None, "the app's client secret at the identity provider",
+            "app sign-in, python -m cardsort auth-secrets", secrets_key="auth.client_secret"),
+    Setting("OIDC_REDIRECT_URI", None,
+            "the app's own address ending in /oauth2callback, registered at the identity provider",
+            "app sign-in, python -m cardsort auth-secrets", secrets_key="auth.redirect_uri", parse=_callback_url),
+    Setting("OIDC_PROVIDER_NAME", "your organisation", "the provider's name on the button: Sign in with <name>",
+            "app sign-in", secrets_key="oidc_provider_name"),
     Setting("A11Y_ALLOWED_HOSTS", None,
             "comma-separated hosts audits may reach (.example.org also allows subdomains); unset: any host",
             "app audits, python -m a11y", parse=_hosts),
@@ -137,16 +170,18 @@ def _declared(name: str) -> Setting:
 
 
 def _from_secrets(key: str, secrets: Secrets) -> object | None:
+    """``secrets[key]``; a dotted key (``auth.client_id``) looks inside a table (``[auth]``)."""
     if isinstance(secrets, Path):
         if not secrets.is_file():
             return None
         secrets = tomllib.loads(secrets.read_text(encoding="utf-8"))
-    if secrets is None:
-        return None
+    found: object | None = secrets
     try:
-        return secrets.get(key)
+        for part in key.split("."):
+            found = found.get(part) if isinstance(found, Mapping) else None
     except FileNotFoundError:  # Streamlit's st.secrets without a secrets.toml
         return None
+    return found
 
 
 def _unless_blank(given: object | None) -> object | None:

@@ -21,7 +21,7 @@ def readme_settings() -> dict[str, str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     match = re.search(r"^## Settings\n(.*?)(?=^## )", readme, re.M | re.S)
     assert match, "README.md has no '## Settings' section"
-    return {name: key for name, key in re.findall(r"^\| `([A-Z0-9_]+)` \| (?:`([\w]+)`)? *\|", match.group(1), re.M)}
+    return {name: key for name, key in re.findall(r"^\| `([A-Z0-9_]+)` \| (?:`([\w.]+)`)? *\|", match.group(1), re.M)}
 
 
 def test_the_readme_lists_every_declared_setting_and_no_other():

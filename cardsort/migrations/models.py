@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 def metadata() -> list[sa.MetaData]:
     from a11y import history, jobs  # jobs puts audit_jobs on history's metadata
-    from cardsort import changes, store
+    from cardsort import accounts, changes, store
 
     assert jobs.audit_jobs.metadata is history.metadata
-    return [store.metadata, history.metadata, changes.metadata]
+    return [store.metadata, history.metadata, changes.metadata, accounts.metadata]

@@ -20,12 +20,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from cardsort import store
+from cardsort import accounts, store
 from cardsort.model import Study, study_from_spec
 from tests.app._researcher import app_db  # noqa: F401 - the AppTests' database fixture, for every test here
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 60
+RESEARCHER_EMAIL = "browser@example.org"  # the admin account the browser tests sign in with
 RESEARCHER_PASSWORD = "browser-test-password"
 COOKIE_SECRET = "browser-test-cookie-secret-0123456789abcdef"
 
@@ -69,16 +70,19 @@ class AppServer:
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
-    """`streamlit run streamlit_app.py` on a free 127.0.0.1 port with DATABASE_URL on a temp SQLite file."""
+    """`streamlit run streamlit_app.py` on a free 127.0.0.1 port with DATABASE_URL on a temp SQLite file, whose
+    admin account is ``RESEARCHER_EMAIL`` with ``RESEARCHER_PASSWORD``."""
     tmp = tmp_path_factory.mktemp("app")
     url_db = f"sqlite:///{tmp / 'app.db'}"
     engine = store.make_engine(url_db)
+    accounts.create(engine, RESEARCHER_EMAIL, "admin", name="Browser test", password=RESEARCHER_PASSWORD)
     port = free_port()
     log = tmp / "streamlit.log"
     # A11Y_ALLOW_PRIVATE: the audit tests audit the local test site on 127.0.0.1, as `make run` allows.
-    env = dict(os.environ, DATABASE_URL=url_db, RESEARCHER_PASSWORD=RESEARCHER_PASSWORD, COOKIE_SECRET=COOKIE_SECRET,
+    env = dict(os.environ, DATABASE_URL=url_db, COOKIE_SECRET=COOKIE_SECRET,
                STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", A11Y_ALLOW_PRIVATE="1")
-    env.pop("SESSION_HOURS", None)
+    for unset in ("SESSION_HOURS", "RESEARCHER_PASSWORD", "RESEARCHER_PASSWORD_HASH"):
+        env.pop(unset, None)
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",

@@ -10,12 +10,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from app_pages._signin import PASSWORD_KEY, SESSION_FLAG, SESSION_TOKEN, make_session_token, session_expiry
-from cardsort import auth, store
+from app_pages._signin import (
+    EMAIL_KEY,
+    PASSWORD_KEY,
+    SESSION_ACCOUNT,
+    SESSION_TOKEN,
+    make_session_token,
+    session_expiry,
+)
+from cardsort import accounts, store
 from cardsort.model import Group, Sort, study_from_spec
-from tests.app._researcher import PASSWORD, PASSWORD_HASH, app, texts
+from tests.app._researcher import PASSWORD, account, app, texts
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 SECRET = "navigation-test-cookie-secret-0123456789"
@@ -169,6 +177,7 @@ def test_a_researcher_page_opened_signed_out_shows_the_sign_in_there_then_the_pa
     assert [t.value for t in at.title] == ["Sign in"]
     assert len(at.selectbox) == 0 and len(at.metric) == 0 and "Study B" not in texts(at)
     assert len(at.sidebar.button) == 0  # no menu, no sign-out
+    at.text_input(key=EMAIL_KEY).input(account("admin").email)
     at.text_input(key=PASSWORD_KEY).input(PASSWORD)
     at.button[0].click().run()
     assert not at.exception
@@ -181,29 +190,38 @@ def test_a_researcher_page_opened_signed_out_shows_the_sign_in_there_then_the_pa
 def test_sign_out_from_a_page_opens_the_sign_in_page_and_the_page_stays_closed(three_studies):
     at = by_link(signed_in_app(), "results.py", study="B")
     at.sidebar.button(key="sign_out").click().run()
-    assert SESSION_FLAG not in at.session_state and SESSION_TOKEN not in at.session_state
+    assert SESSION_ACCOUNT not in at.session_state and SESSION_TOKEN not in at.session_state
     assert [t.value for t in at.title] == ["Card sorting: researcher sign-in"]
     by_link(at, "results.py", study="B")
     assert [t.value for t in at.title] == ["Sign in"] and len(at.selectbox) == 0
 
 
+def _password_hash(app_db, account_id: int) -> str:
+    with app_db.connect() as conn:
+        return conn.execute(sa.select(accounts.accounts.c.password_hash).where(
+            accounts.accounts.c.id == account_id)).scalar_one()
+
+
 def test_the_session_ends_when_its_token_expires_or_the_password_changes(three_studies):
     at = app().run()
+    ada = account("admin")
+    at.text_input(key=EMAIL_KEY).input(ada.email)
     at.text_input(key=PASSWORD_KEY).input(PASSWORD)
     at.button[0].click().run()
     token = at.session_state[SESSION_TOKEN]
-    assert session_expiry(token, SECRET, PASSWORD_HASH, 12 * 3600) is not None  # 12 hours by default
+    assert token.split(".")[1] == str(ada.id)  # the token names the account
+    assert session_expiry(token, SECRET, _password_hash(three_studies, ada.id), 12 * 3600) is not None  # 12 h
     by_link(at, "results.py", study="A")
     assert [t.value for t in at.title] == ["Results"]
 
-    at.secrets[auth.HASH_KEY] = auth.hash_password("a new password", salt=b"another salt 16b")
+    accounts.set_password(three_studies, ada.id, "a new password")  # e.g. from another session
     at.run()
-    assert [t.value for t in at.title] == ["Sign in"] and SESSION_FLAG not in at.session_state
+    assert [t.value for t in at.title] == ["Sign in"] and SESSION_ACCOUNT not in at.session_state
 
-    expired = make_session_token(SECRET, PASSWORD_HASH, 3600, now=datetime.now().timestamp() - 2 * 3600)
+    expired = make_session_token(SECRET, ada.id, _password_hash(three_studies, ada.id), 3600,
+                                 now=datetime.now().timestamp() - 2 * 3600)
     at = app()
-    at.secrets[auth.HASH_KEY] = PASSWORD_HASH
-    at.session_state[SESSION_FLAG] = True
+    at.session_state[SESSION_ACCOUNT] = ada.id
     at.session_state[SESSION_TOKEN] = expired
     at.run()
     assert [t.value for t in at.title] == ["Card sorting: researcher sign-in"]

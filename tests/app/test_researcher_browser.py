@@ -2,7 +2,7 @@
 staying signed in across reloads and links (the signed cookie), and the study and method across pages.
 
 Uses the session's app server and browser of conftest.py (the server runs with
-``RESEARCHER_PASSWORD``). Studies are kept small so that axe runs fast; chart sizes
+``RESEARCHER_EMAIL`` and ``RESEARCHER_PASSWORD``). Studies are kept small so that axe runs fast; chart sizes
 at 200 cards are covered by tests/cardsort/test_charts.py.
 """
 
@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -21,9 +22,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y.engine import load_axe, run_axe, run_options
 from app_pages._signin import COOKIE_NAME, make_session_token
-from cardsort import auth, formats, store
+from cardsort import accounts, formats, store
 from cardsort.model import Group, Sort
-from tests.app.conftest import COOKIE_SECRET, RESEARCHER_PASSWORD
+from tests.app.conftest import COOKIE_SECRET, RESEARCHER_EMAIL, RESEARCHER_PASSWORD
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 60
@@ -60,16 +61,18 @@ def sign_in_by_keyboard(driver: WebDriver, url: str) -> None:
 
 
 def type_password_by_keyboard(driver: WebDriver) -> None:
-    """Tab from the top of the page to the password field, type the password and press Enter."""
+    """Tab from the top of the page to the email field, type the email, Tab to the password, type it, press Enter."""
     for _ in range(20):
         active = driver.switch_to.active_element
-        if active.get_attribute("type") == "password":
+        if active.get_attribute("autocomplete") == "username":
             break
         active.send_keys(Keys.TAB)
     else:
-        pytest.fail("Tab never reached the password field")
-    assert active.get_attribute("aria-label") == "Researcher password" or active.accessible_name == \
-        "Researcher password"
+        pytest.fail("Tab never reached the email field")
+    assert active.accessible_name == "Email"
+    active.send_keys(RESEARCHER_EMAIL, Keys.TAB)
+    active = driver.switch_to.active_element
+    assert active.get_attribute("type") == "password" and active.accessible_name == "Password"
     active.send_keys(RESEARCHER_PASSWORD, Keys.ENTER)
 
 
@@ -183,9 +186,10 @@ def test_results_export_downloads_the_long_csv(app_server, browser, studies, tmp
 def test_signed_out_browser_reaches_no_researcher_page(app_server, browser, studies):
     open_study, _ = studies
     for path in ("/studies", f"/results?study={open_study.id}", "/import", f"/trust?study={open_study.id}",
-                 "/standardise", "/audit", "/audit-results", "/audit-history", "/preview", "/site-report"):
+                 "/standardise", "/paper", "/audit", "/audit-results", "/audit-history", "/preview", "/site-report",
+                 "/accounts"):
         browser.get(f"{app_server.url}{path}")
-        wait_for_text(browser, "Researcher password")  # the sign-in form, on the page asked for
+        wait_for_text(browser, "Sign in with your account")  # the sign-in form, on the page asked for
         settle(browser)
         body = body_text(browser)
         assert "Page not found" not in body, path
@@ -253,7 +257,7 @@ def test_a_reload_keeps_the_researcher_signed_in_on_the_same_page(app_server, br
     settle(browser)
     assert address(browser) == ("/results", {"study": [hybrid.id]})
     assert hybrid.name in picked(browser, "Study")
-    assert "Page not found" not in body_text(browser) and "Researcher password" not in body_text(browser)
+    assert "Page not found" not in body_text(browser) and "Sign in with your account" not in body_text(browser)
     assert browser.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"]')  # the menu is there
 
     browser.get(f"{app_server.url}/trust?study={open_study.id}")  # a new page load, like a bookmark or a new tab
@@ -266,7 +270,7 @@ def test_a_reload_keeps_the_researcher_signed_in_on_the_same_page(app_server, br
 def test_a_link_to_results_signed_out_asks_for_the_password_there_and_keeps_the_study(app_server, browser, studies):
     _, hybrid = studies
     browser.get(f"{app_server.url}/results?study={hybrid.id}")
-    wait_for_text(browser, "Researcher password")
+    wait_for_text(browser, "Sign in with your account")
     settle(browser)
     text = body_text(browser)
     assert "Page not found" not in text and "Sign in" in text
@@ -297,22 +301,26 @@ def test_sign_out_then_reload_stays_signed_out(app_server, browser, studies):
     settle(browser)
     assert "Sign out" not in body_text(browser)
     browser.get(f"{app_server.url}/results?study={open_study.id}")
-    wait_for_text(browser, "Researcher password")
+    wait_for_text(browser, "Sign in with your account")
     settle(browser)
     assert "Participants completed" not in body_text(browser) and open_study.name not in body_text(browser)
 
 
 def test_a_tampered_or_expired_cookie_signs_nobody_in(app_server, browser, studies):
     open_study, _ = studies
-    password_hash = auth.env_password_hash(RESEARCHER_PASSWORD)  # how the server hashes RESEARCHER_PASSWORD
+    me = accounts.find_by_email(app_server.engine, RESEARCHER_EMAIL)
+    with app_server.engine.connect() as conn:  # what the server binds the account's sessions to
+        password_hash = conn.execute(sa.select(accounts.accounts.c.password_hash).where(
+            accounts.accounts.c.id == me.id)).scalar_one()
     now = time.time()
-    fresh = make_session_token(COOKIE_SECRET, password_hash, 3600, now=now)
-    expires, session, signature = fresh.split(".")
+    fresh = make_session_token(COOKIE_SECRET, me.id, password_hash, 3600, now=now)
+    expires, account_id, session, signature = fresh.split(".")
     refused = {
-        "expired": make_session_token(COOKIE_SECRET, password_hash, 3600, now=now - 2 * 3600),
-        "signature changed": f"{expires}.{session}.{signature[::-1]}",
-        "expiry moved on": f"{int(expires) + 3600}.{session}.{signature}",
-        "signed with another secret": make_session_token("x" * 40, password_hash, 3600, now=now),
+        "expired": make_session_token(COOKIE_SECRET, me.id, password_hash, 3600, now=now - 2 * 3600),
+        "signature changed": f"{expires}.{account_id}.{session}.{signature[::-1]}",
+        "expiry moved on": f"{int(expires) + 3600}.{account_id}.{session}.{signature}",
+        "another account": f"{expires}.{me.id + 1}.{session}.{signature}",
+        "signed with another secret": make_session_token("x" * 40, me.id, password_hash, 3600, now=now),
         "not a token": "yes",
     }
     browser.get(app_server.url)
@@ -321,7 +329,7 @@ def test_a_tampered_or_expired_cookie_signs_nobody_in(app_server, browser, studi
         browser.delete_all_cookies()
         browser.add_cookie({"name": COOKIE_NAME, "value": value, "path": "/", "sameSite": "Strict"})
         browser.get(f"{app_server.url}/results?study={open_study.id}")
-        wait_for_text(browser, "Participants completed" if name == "valid" else "Researcher password")
+        wait_for_text(browser, "Participants completed" if name == "valid" else "Sign in with your account")
         settle(browser)
         text = body_text(browser)
         if name == "valid":  # the same secret and password hash as the server's: signed in

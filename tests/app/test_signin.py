@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 
 from app_pages import _signin
-from app_pages._signin import make_session_token, session_expiry, session_seconds
+from app_pages._signin import make_session_token, session_expiry, session_seconds, token_account
 from cardsort import auth
 
 SECRET = "test-cookie-secret-0123456789abcdefghij"
@@ -15,8 +15,9 @@ HOUR = 3600
 
 
 def token(**kwargs) -> str:
-    return make_session_token(kwargs.pop("secret", SECRET), kwargs.pop("password_hash", HASH),
-                                   kwargs.pop("lifetime", 12 * HOUR), now=kwargs.pop("now", NOW))
+    return make_session_token(kwargs.pop("secret", SECRET), kwargs.pop("account_id", 7),
+                              kwargs.pop("password_hash", HASH), kwargs.pop("lifetime", 12 * HOUR),
+                              now=kwargs.pop("now", NOW))
 
 
 def test_a_token_is_valid_until_it_expires():
@@ -37,14 +38,23 @@ def test_a_token_is_refused_with_another_secret_or_after_the_password_changed():
     assert session_expiry(t, SECRET, new_hash, 12 * HOUR, now=NOW) is None
 
 
+def test_a_token_names_its_account_and_another_account_cannot_use_it():
+    t = token(account_id=7)
+    assert token_account(t) == 7
+    expires, account, session, signature = t.split(".")
+    assert session_expiry(f"{expires}.8.{session}.{signature}", SECRET, HASH, 12 * HOUR, now=NOW) is None
+    assert token_account("1.x.2.3") is None and token_account(None) is None
+
+
 def test_a_tampered_token_is_refused():
     t = token()
-    expires, session, signature = t.split(".")
+    expires, account, session, signature = t.split(".")
     flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
     later = str(int(expires) + HOUR)
-    for bad in (f"{expires}.{session}.{flipped}", f"{later}.{session}.{signature}",
-                f"{expires}.other{session}.{signature}", f"{expires}.{session}", f"{t}.x", "", "...",
-                f"{expires}.{session}.{signature}\u00e9", "x" * 300, f"-{expires}.{session}.{signature}"):
+    for bad in (f"{expires}.{account}.{session}.{flipped}", f"{later}.{account}.{session}.{signature}",
+                f"{expires}.{account}.other{session}.{signature}", f"{expires}.{account}.{session}", f"{t}.x", "",
+                "...", f"{expires}.{account}.{session}.{signature}\u00e9", "x" * 300,
+                f"-{expires}.{account}.{session}.{signature}", f"{expires}.{session}.{signature}"):
         assert session_expiry(bad, SECRET, HASH, 12 * HOUR, now=NOW) is None, bad
     assert session_expiry(None, SECRET, HASH, 12 * HOUR, now=NOW) is None  # type: ignore[arg-type]
 
@@ -65,7 +75,7 @@ def test_the_signature_is_compared_in_constant_time(monkeypatch):
     monkeypatch.setattr(_signin.hmac, "compare_digest", spy)
     t = token()
     assert session_expiry(t, SECRET, HASH, 12 * HOUR, now=NOW) is not None
-    assert calls == [(t.split(".")[2].encode(), t.split(".")[2].encode())]
+    assert calls == [(t.split(".")[3].encode(), t.split(".")[3].encode())]
 
 
 def test_the_session_lasts_the_hours_set_and_at_least_a_minute():

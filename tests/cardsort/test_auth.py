@@ -1,4 +1,4 @@
-"""The researcher password as the command line needs it: scrypt hashes and the local set-up of `make run`."""
+"""Password hashes and the cookie secret of `make run` (the demo admin: tests/cardsort/test_accounts.py)."""
 
 from __future__ import annotations
 
@@ -47,40 +47,3 @@ def test_no_cookie_secret_is_generated_when_the_environment_has_one(tmp_path, mo
     secrets_file = tmp_path / "secrets.toml"
     assert auth.ensure_cookie_secret(secrets_file) is False
     assert not secrets_file.exists()
-
-
-@pytest.fixture
-def no_password_in_environment(monkeypatch):
-    monkeypatch.delenv("RESEARCHER_PASSWORD", raising=False)
-    monkeypatch.delenv("RESEARCHER_PASSWORD_HASH", raising=False)
-
-
-def test_make_run_generates_a_demo_password_once_and_prints_it_again(tmp_path, no_password_in_environment):
-    secrets_file, password_file = tmp_path / ".streamlit" / "secrets.toml", tmp_path / "data" / "researcher-password"
-    password = auth.ensure_demo_password(secrets_file, password_file)
-    assert password and len(password) == 16  # token_urlsafe(12)
-    stored = tomllib.loads(secrets_file.read_text())["researcher_password_hash"]
-    assert auth.verify_password(password, stored)
-    assert password_file.read_text() == password + "\n" and password_file.stat().st_mode & 0o777 == 0o600
-    assert auth.ensure_demo_password(secrets_file, password_file) == password  # printed again, not replaced
-    assert tomllib.loads(secrets_file.read_text())["researcher_password_hash"] == stored
-
-
-@pytest.mark.parametrize("name", ["RESEARCHER_PASSWORD", "RESEARCHER_PASSWORD_HASH"])
-def test_a_password_from_the_environment_is_never_replaced_nor_printed(tmp_path, monkeypatch,
-                                                                      no_password_in_environment, name):
-    monkeypatch.setenv(name, "set by the user")
-    secrets_file, password_file = tmp_path / "secrets.toml", tmp_path / "researcher-password"
-    assert auth.password_configured(secrets_file) is True
-    assert auth.ensure_demo_password(secrets_file, password_file) is None
-    assert not secrets_file.exists() and not password_file.exists()
-
-
-def test_a_hash_in_the_secrets_file_counts_as_a_password(tmp_path, no_password_in_environment):
-    secrets_file = tmp_path / "secrets.toml"
-    secrets_file.write_text('researcher_password_hash = ""\n')
-    assert auth.password_configured(secrets_file) is False  # empty counts as unset
-    secrets_file.write_text(f'researcher_password_hash = "{HASH}"\n')
-    assert auth.password_configured(secrets_file) is True
-    assert auth.ensure_demo_password(secrets_file, tmp_path / "researcher-password") is None
-    assert secrets_file.read_text() == f'researcher_password_hash = "{HASH}"\n'

@@ -26,12 +26,12 @@ from cardsort import migrate, settings, store
 from cardsort.model import Group, Sort, study_from_spec
 from tests.conftest import DATA, ROOT
 
-REVISIONS = ["0001_tables_of_release_0_3.py", "0002_who_changed_what.py"]
+REVISIONS = ["0001_tables_of_release_0_3.py", "0002_who_changed_what.py", "0003_accounts.py"]
 """The revisions in cardsort/migrations/versions/, oldest first; ``HEAD`` is the newest, ``NEXT`` the one to write."""
-HEAD, NEXT = "0002", "0003"
+HEAD, NEXT = "0003", "0004"
 RELEASE_0_3_TABLES = ["audit_jobs", "audit_screenshots", "audits", "cards", "categories", "drafts", "label_decisions",
                       "placements", "screenouts", "sort_groups", "sort_tags", "sorts", "studies", "study_notes"]
-TABLES = sorted([*RELEASE_0_3_TABLES, "changes"])
+TABLES = sorted([*RELEASE_0_3_TABLES, "changes", "accounts", "signin_failures"])
 """Every table of the head revision."""
 DIALECTS = [
     pytest.param("sqlite", id="sqlite"),

@@ -19,19 +19,25 @@ class NoSecretsFile(dict):
 def test_every_setting_is_declared_with_help_and_who_reads_it():
     assert list(settings.SETTINGS) == [
         "DATABASE_URL", "RESEARCHER_PASSWORD_HASH", "RESEARCHER_PASSWORD", "COOKIE_SECRET", "SESSION_HOURS",
+        "OIDC_SERVER_METADATA_URL", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_REDIRECT_URI", "OIDC_PROVIDER_NAME",
         "A11Y_ALLOWED_HOSTS", "A11Y_ALLOW_PRIVATE", "A11Y_CHROMIUM", "A11Y_CHROMEDRIVER", "TEST_DATABASE_URL"]
     for name, setting in settings.SETTINGS.items():
         assert setting.name == name and setting.help and setting.used_by, name
     assert {n: s.secrets_key for n, s in settings.SETTINGS.items() if s.secrets_key} == {
         "DATABASE_URL": "DATABASE_URL", "RESEARCHER_PASSWORD_HASH": "researcher_password_hash",
-        "COOKIE_SECRET": "cookie_secret", "SESSION_HOURS": "session_hours"}
+        "COOKIE_SECRET": "cookie_secret", "SESSION_HOURS": "session_hours",
+        "OIDC_SERVER_METADATA_URL": "auth.server_metadata_url", "OIDC_CLIENT_ID": "auth.client_id",
+        "OIDC_CLIENT_SECRET": "auth.client_secret", "OIDC_REDIRECT_URI": "auth.redirect_uri",
+        "OIDC_PROVIDER_NAME": "oidc_provider_name"}
 
 
 def test_defaults_when_nothing_is_set(tmp_path):
     values = {name: settings.value(name, environ={}, secrets=tmp_path / "missing.toml") for name in settings.SETTINGS}
     assert values == {
         "DATABASE_URL": "sqlite:///data/app.db", "RESEARCHER_PASSWORD_HASH": None, "RESEARCHER_PASSWORD": None,
-        "COOKIE_SECRET": None, "SESSION_HOURS": 12.0, "A11Y_ALLOWED_HOSTS": None, "A11Y_ALLOW_PRIVATE": False,
+        "COOKIE_SECRET": None, "SESSION_HOURS": 12.0, "OIDC_SERVER_METADATA_URL": None, "OIDC_CLIENT_ID": None,
+        "OIDC_CLIENT_SECRET": None, "OIDC_REDIRECT_URI": None, "OIDC_PROVIDER_NAME": "your organisation",
+        "A11Y_ALLOWED_HOSTS": None, "A11Y_ALLOW_PRIVATE": False,
         "A11Y_CHROMIUM": "/usr/bin/chromium", "A11Y_CHROMEDRIVER": "/usr/bin/chromedriver",
         "TEST_DATABASE_URL": None}
 
@@ -53,6 +59,15 @@ def test_a_missing_secrets_file_or_streamlit_without_one_counts_as_empty(tmp_pat
     assert settings.raw("COOKIE_SECRET", environ={}, secrets=tmp_path / "none.toml") is None
     assert settings.raw("COOKIE_SECRET", environ={}, secrets=NoSecretsFile()) is None
     assert settings.raw("COOKIE_SECRET", environ={}, secrets={"cookie_secret": "s" * 32}) == "s" * 32
+
+
+def test_a_dotted_secrets_key_is_read_inside_its_table(tmp_path):
+    secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text('client_id = "top level: not it"\n[auth]\nclient_id = "from-auth"\n')
+    assert settings.value("OIDC_CLIENT_ID", environ={}, secrets=secrets_file) == "from-auth"
+    assert settings.value("OIDC_CLIENT_ID", environ={}, secrets={"auth": {"client_id": "m"}}) == "m"
+    assert settings.value("OIDC_CLIENT_ID", environ={}, secrets={"auth": "not a table"}) is None
+    assert settings.value("OIDC_CLIENT_ID", environ={}, secrets=NoSecretsFile()) is None
 
 
 def test_the_secrets_file_is_read_only_when_the_environment_has_no_value(tmp_path):

@@ -1,6 +1,7 @@
 """Security: researcher pages need the login, participants see only their own study, text is escaped,
 audits load only http(s) URLs on allowed hosts and addresses (never link-local or cloud metadata; local
-and private ones only when allowed), and no secret reaches a page or a log.
+and private ones only when allowed), and no secret (a password, a password hash, an invite token, the
+database password) reaches a page or a log.
 
 The researcher pages are enumerated from ``app_pages/`` (every page but the participant page,
 the sign-in page and the home text), so a page added later is checked without editing this file.
@@ -21,8 +22,8 @@ from streamlit.testing.v1 import AppTest
 
 from a11y.crawl import RefusedURLError, check_url
 from a11y.reporters.html import render_html as a11y_html
-from app_pages._signin import SESSION_FLAG
-from cardsort import auth, store
+from app_pages._signin import EMAIL_KEY, PASSWORD_KEY, SESSION_ACCOUNT
+from cardsort import accounts, store
 from cardsort.model import Group, Sort, study_from_spec
 from cardsort.report import build_report
 from cardsort.report import render_html as report_html
@@ -34,8 +35,9 @@ PAGES = ROOT / "app_pages"
 PUBLIC_PAGES = {"sort.py", "login.py"}
 RESEARCHER_PAGES = sorted(p.name for p in PAGES.glob("*.py")
                           if not p.name.startswith("_") and p.name not in PUBLIC_PAGES)
+EMAIL = "sec@example.org"
 PASSWORD = "Tr0ub4dor&3-reliability"
-PASSWORD_HASH = auth.hash_password(PASSWORD, salt=b"reliability salt")
+WRONG = "That email and password do not match an account. Try again."
 SECRET_STUDY = "Secret merger study ZQX"
 SECRET_GROUP = "Confidential pile QJV"
 XSS = "<script>alert('x')</script><img src=x onerror=alert(1)>"
@@ -71,14 +73,25 @@ def app_db(tmp_path, monkeypatch):
                                                     "cards": ["Three", "Four"]}, "studyB"))
     store.submit_sort(engine, a.id, Sort("alice", (Group(SECRET_GROUP, ("c1", "c2")),)))
     store.submit_sort(engine, b.id, Sort("bob", (Group(SECRET_GROUP, ("c1", "c2")),)))
+    accounts.create(engine, EMAIL, "admin", name="Security test", password=PASSWORD)
     yield engine
     engine.dispose()
 
 
 def _app(path: Path) -> AppTest:
-    at = AppTest.from_file(str(path), default_timeout=60)
-    at.secrets[auth.HASH_KEY] = PASSWORD_HASH
-    return at
+    return AppTest.from_file(str(path), default_timeout=60)
+
+
+def _password_hash(engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(accounts.accounts.c.password_hash).where(
+            accounts.accounts.c.email == EMAIL)).scalar_one()
+
+
+def _sign_in(at: AppTest, email: str, password: str) -> AppTest:
+    at.text_input(key=EMAIL_KEY).input(email)
+    at.text_input(key=PASSWORD_KEY).input(password)
+    return at.button[0].click().run()
 
 
 def test_researcher_pages_are_enumerated():
@@ -92,13 +105,12 @@ def test_researcher_page_shows_only_the_sign_in_and_refuses_a_wrong_password(app
     at.run()
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Sign in"]
-    assert at.text_input[0].label == "Researcher password"
-    at.text_input[0].input("not the password")
-    at.button[0].click().run()
+    assert [t.label for t in at.text_input] == ["Email", "Password"]
+    _sign_in(at, EMAIL, "not the password")
     assert [t.value for t in at.title] == ["Sign in"]
-    assert "That password is not right. Try again." in [e.value for e in at.error]
+    assert WRONG in [e.value for e in at.error]
     text = all_text(at)
-    for secret in (SECRET_STUDY, SECRET_GROUP, "bob", "not the password", PASSWORD_HASH):
+    for secret in (SECRET_STUDY, SECRET_GROUP, "bob", "not the password", _password_hash(app_db)):
         assert secret not in text, f"{page} shows {secret!r} to a visitor"
 
 
@@ -123,12 +135,12 @@ def test_participant_link_shows_its_own_study_and_no_results(app_db):
     assert "Public study A" in text
     for secret in (SECRET_STUDY, SECRET_GROUP, "alice", "bob", "Internal name A"):
         assert secret not in text
-    assert SESSION_FLAG not in at.session_state
+    assert SESSION_ACCOUNT not in at.session_state
 
 
-def test_participant_cannot_set_the_researcher_flag_through_the_address(app_db):
+def test_participant_cannot_set_the_researcher_account_through_the_address(app_db):
     at = _app(ROOT / "streamlit_app.py")
-    at.query_params.update({"study": "studyB", SESSION_FLAG: "true", "researcher_signed_in": "1"})
+    at.query_params.update({"study": "studyB", SESSION_ACCOUNT: "1", "researcher_signed_in": "1"})
     at.run()
     assert SECRET_STUDY not in all_text(at) and SECRET_GROUP not in all_text(at)
 
@@ -319,17 +331,37 @@ def test_in_app_audit_request_refuses_local_addresses_by_default(url):
 # --- secrets never shown ------------------------------------------------------------------------
 
 def test_sign_in_page_never_shows_the_password_or_its_hash(app_db):
-    at = _app(ROOT / "streamlit_app.py").run()
-    at.text_input[0].input("wrong " + PASSWORD)
-    at.button[0].click().run()
-    at.text_input[0].input(PASSWORD)
-    at.button[0].click().run()
-    assert at.session_state[SESSION_FLAG] is True
+    at = _sign_in(_app(ROOT / "streamlit_app.py").run(), EMAIL, "wrong " + PASSWORD)
+    _sign_in(at, EMAIL, PASSWORD)
+    assert at.session_state[SESSION_ACCOUNT] == accounts.find_by_email(app_db, EMAIL).id
     at.run()
     text = all_text(at)
-    salt_b64, digest_b64 = PASSWORD_HASH.split("$")[1:]
+    salt_b64, digest_b64 = _password_hash(app_db).split("$")[1:]
     for secret in (PASSWORD, digest_b64, salt_b64):
         assert secret not in text
+
+
+def test_the_accounts_page_shows_no_hash_and_an_invite_link_only_once(app_db):
+    at = _sign_in(_app(ROOT / "streamlit_app.py").run(), EMAIL, PASSWORD)
+    at.switch_page("app_pages/accounts.py").run()
+    at.text_input(key="acc_new_email").input("new@example.org")
+    at.selectbox(key="acc_new_role").select("viewer")
+    at.button[0].click().run()
+    [link] = [c.value for c in at.code]
+    assert link.startswith("http://localhost:8501/login?invite=")
+    text = all_text(at)
+    assert "scrypt$" not in text and _password_hash(app_db).split("$")[2] not in text
+    at.run()
+    assert link.split("invite=")[1] not in all_text(at)  # shown once: not on the next run
+    assert accounts.find_by_email(app_db, "new@example.org").role == "viewer"
+
+
+def test_the_command_line_lists_accounts_without_hashes(app_db, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "cardsort", "account", "list", "--json"], cwd=ROOT,
+                          env=dict(os.environ, DATABASE_URL=str(app_db.url)), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and EMAIL in done.stdout
+    assert "scrypt" not in done.stdout and _password_hash(app_db).split("$")[2] not in done.stdout
 
 
 @pytest.mark.browser
@@ -351,20 +383,30 @@ def test_real_server_never_logs_or_shows_the_password_hash_or_database_password(
     else:
         db_url = f"sqlite:///{tmp_path / 'app.db'}"
     log = tmp_path / "server.log"
-    proc, base = start_app(db_url, log, {"RESEARCHER_PASSWORD": PASSWORD})
+    email = f"sec-{os.getpid()}-{id(tmp_path)}@example.org"  # the PostgreSQL database is shared
+    engine = store.make_engine(db_url)
+    accounts.create(engine, email, "admin", password=PASSWORD)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(accounts.accounts.c.password_hash).where(
+            accounts.accounts.c.email == email)).scalar_one()
+    engine.dispose()
+    proc, base = start_app(db_url, log, {"RESEARCHER_PASSWORD": "bootstrap-" + PASSWORD})
     driver = make_driver(window=(1200, 900))
     try:
         wait = WebDriverWait(driver, 120, poll_frequency=0.2)
         driver.get(base)
 
         def sign_in(password: str) -> None:
-            field = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[type=password]"))[0]
-            field.send_keys(password, Keys.ENTER)
+            field = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[autocomplete=username]"))[0]
+            field.send_keys(Keys.CONTROL, "a")
+            field.send_keys(email, Keys.TAB)
+            driver.switch_to.active_element.send_keys(password, Keys.ENTER)
 
         sign_in("wrong-" + PASSWORD)
-        wait.until(lambda d: "That password is not right" in d.find_element(By.TAG_NAME, "body").text)
+        wait.until(lambda d: "do not match an account" in d.find_element(By.TAG_NAME, "body").text)
         sign_in(PASSWORD)
         wait.until(lambda d: d.find_elements(By.XPATH, "//h1[normalize-space()='Studies']"))
+        token = wait.until(lambda d: d.get_cookie("cardsort_session"))["value"]
         pages = driver.page_source
         driver.get(base + "/sort?study=nope")
         wait.until(lambda d: "sort" in d.find_element(By.TAG_NAME, "body").text.lower())
@@ -374,6 +416,7 @@ def test_real_server_never_logs_or_shows_the_password_hash_or_database_password(
         proc.terminate()
         proc.wait(timeout=20)
     logged = log.read_text(encoding="utf-8", errors="replace")
-    for secret in (PASSWORD, db_secret):
+    assert token.split(".")[3] not in logged, "the session token in the server log"
+    for secret in (PASSWORD, db_secret, "bootstrap-" + PASSWORD, stored.split("$")[2]):
         assert secret not in logged, f"{secret!r} in the server log"
         assert secret not in pages, f"{secret!r} in a page"
