@@ -51,12 +51,23 @@ researcher = account is not None
 allowed = [account is not None and account.can(needs) for *_, needs in ACCESS]
 home = allowed.index(True) if any(allowed) else 0  # Studies, or Results for a viewer
 participant = st.Page("app_pages/sort.py", title="Card sort", url_path="sort", visibility="hidden")
-login = st.Page("app_pages/login.py", title="Sign in", url_path="login", default=not researcher,
-                visibility="hidden")
+login = st.Page("app_pages/login.py", title="Sign in", url_path="login", visibility="hidden")
 visibility: list[Literal["visible", "hidden"]] = ["visible" if ok else "hidden" for ok in allowed]
-pages = [st.Page(path, title=title, url_path=url, default=researcher and i == home, visibility=visibility[i])
+pages = [st.Page(path, title=title, url_path=url, visibility=visibility[i])
          for i, (path, title, url, _) in enumerate(ACCESS)]
-pages += [login, participant]
+
+
+def _landing() -> None:
+    """The app's address "/": on to the account's first page, or to the sign-in.
+
+    No real page is the default, because Streamlit serves its default page only at "/": a link to
+    that page's own address ("/studies?study=...", a bookmark) would say "Page not found".
+    """
+    st.switch_page(pages[home] if researcher else login)
+
+
+landing = st.Page(_landing, title="Card sorting", url_path="start", default=True, visibility="hidden")
+pages += [login, participant, landing]
 if researcher:
     logout_button()
     # All pages listed: the collapsed menu's "View more" button breaks axe's list rules.

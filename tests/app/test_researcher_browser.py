@@ -128,6 +128,8 @@ def test_keyboard_sign_in_and_no_axe_violations_on_any_researcher_page(app_serve
 
     sign_in_by_keyboard(browser, app_server.url)
     go(browser, f"/studies?study={open_study.id}", "Participant link")
+    assert "Page not found" not in body_text(browser)  # the Studies page's own address, not only "/"
+    assert browser.current_url == f"{app_server.url}/studies?study={open_study.id}"
     found["studies"] = violations(browser)
     browser.find_element(By.XPATH, "//summary[contains(., 'Preview')]").click()
     wait_for_text(browser, "Try the board")
@@ -367,7 +369,7 @@ def test_the_study_and_method_follow_the_researcher_through_the_menu(app_server,
 
     for title, heading, path in (("Standardise names", "Standardise category names", "/standardise"),
                                  ("Import results", "Import results", "/import"),
-                                 ("Studies", "Studies", "/")):  # the default page
+                                 ("Studies", "Studies", "/studies")):  # its own address, bookmarkable
         open_from_menu(browser, title, heading)
         assert address(browser) == (path, {"study": [hybrid.id]}), title
         assert picked(browser, "Study to work on" if title == "Studies" else "Study").startswith(hybrid.name), title
