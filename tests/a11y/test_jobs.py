@@ -103,27 +103,27 @@ def test_a_new_job_is_queued_and_a_stale_one_is_interrupted(engine):
 
 
 def test_a_waiting_job_keeps_its_row_fresh(engine, monkeypatch):
-    """While a job waits for a free slot, its heartbeat touches the row, so it never looks interrupted."""
+    """While a job waits for the global limit, it is touched, so it never looks interrupted.
+
+    (Before the jobs were claimed by workers, the limit was a semaphore of each process.)"""
     monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setenv("A11Y_MAX_RUNNING_AUDITS", "1")
     request = jobs.make_request("http://127.0.0.1:9/never")
+    busy = jobs.create_job(engine, request)
+    assert jobs.claim_job(engine, "another-host:1") == busy  # the one allowed audit runs elsewhere
     job_id = jobs.create_job(engine, request)
     old = datetime.now(UTC) - timedelta(hours=1)
     with engine.begin() as conn:
-        conn.execute(jobs.audit_jobs.update().values(updated_at=old))
+        conn.execute(jobs.audit_jobs.update().where(jobs.audit_jobs.c.id == job_id).values(updated_at=old))
     assert jobs.get_job(engine, job_id)["status"] == "interrupted"
-    for _ in range(jobs.MAX_RUNNING_JOBS):  # every slot taken
-        jobs._SLOTS.acquire()
-    try:
-        thread = threading.Thread(target=jobs.run_job, args=(engine, job_id, request), daemon=True)
-        thread.start()
-        job = wait_until(lambda: (j := jobs.get_job(engine, job_id))["status"] == "queued" and j, "a heartbeat")
-        assert job["updated_at"] > old
-        jobs.cancel_job(engine, job_id)
-    finally:
-        for _ in range(jobs.MAX_RUNNING_JOBS):
-            jobs._SLOTS.release()
+    thread = threading.Thread(target=jobs.run_job, args=(engine, job_id, request), daemon=True)
+    thread.start()
+    job = wait_until(lambda: (j := jobs.get_job(engine, job_id))["status"] == "queued" and j, "a heartbeat")
+    assert job["updated_at"] > old and job["attempts"] == 0
+    jobs.cancel_job(engine, job_id)
     thread.join(WAIT_SECONDS)
     assert jobs.get_job(engine, job_id)["status"] == "cancelled"
+    assert jobs.get_job(engine, busy)["status"] == "discovering"
 
 
 def test_a_job_cancelled_before_it_starts_runs_nothing(engine):
