@@ -474,6 +474,14 @@ def _cancel_requested(engine: Engine, job_id: str) -> bool:
                                  .where(audit_jobs.c.id == job_id)).scalar())
 
 
+def has_queued(engine: Engine) -> bool:
+    """Whether any job waits for a worker (however long it has waited)."""
+    history.ensure_tables(engine)
+    with engine.connect() as conn:
+        return conn.execute(sa.select(audit_jobs.c.id).where(audit_jobs.c.status == "queued").limit(1)).first() \
+            is not None
+
+
 def _status(engine: Engine, job_id: str) -> str:
     """The job's stored status (never ``interrupted``: that is how :func:`get_job` reads a quiet one)."""
     with engine.connect() as conn:
