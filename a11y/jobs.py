@@ -51,7 +51,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -351,15 +351,14 @@ def holds_secrets(request: AuditRequest) -> bool:
 
 
 def request_from_row(data: dict[str, Any]) -> AuditRequest:
-    """The :class:`AuditRequest` of a job row's ``request`` (a job without secrets: see :func:`holds_secrets`)."""
+    """The :class:`AuditRequest` of a job row's ``request`` (a job without secrets: see :func:`holds_secrets`).
+
+    Options a row written by an older version lacks take their defaults.
+    """
+    plain = {f.name for f in fields(AuditRequest)} - {"urls", "cookies", "headers", "config"}
     config = data.get("config")
-    return AuditRequest(
-        urls=tuple(data["urls"]), sitemap=data.get("sitemap"), crawl=data.get("crawl"), standard=data["standard"],
-        best_practice=bool(data["best_practice"]), workers=int(data["workers"]), viewport=bool(data["viewport"]),
-        keyboard=bool(data["keyboard"]), wait_ms=int(data["wait_ms"]), wait_for=data.get("wait_for"),
-        settle_quiet_ms=int(data["settle_quiet_ms"]), settle_cap_ms=int(data["settle_cap_ms"]),
-        max_scrolls=int(data["max_scrolls"]), states=bool(data["states"]),
-        config=None if config is None else parse_config(config))
+    return AuditRequest(urls=tuple(data["urls"]), config=None if config is None else parse_config(config),
+                        **{k: data[k] for k in plain if k in data})
 
 
 def create_job(engine: Engine, request: AuditRequest, *, allowed_hosts: Iterable[str] | None = None,
@@ -594,7 +593,8 @@ def claim_job(engine: Engine, worker: str, *, job_id: str | None = None, shared:
 def touch_waiting(engine: Engine) -> None:
     """Keep the queued jobs fresh while a worker is alive: none of them reads as ``interrupted``.
 
-    Jobs pinned to this process also get their lease renewed (their secrets are still here).
+    Jobs pinned to this process also get their lease renewed (their secrets are still here), and
+    the secrets of pinned jobs that ended (cancelled on another replica, say) are dropped.
     """
     c = audit_jobs.c
     now = _now()
@@ -602,6 +602,12 @@ def touch_waiting(engine: Engine) -> None:
         conn.execute(audit_jobs.update().where(c.status == "queued", c.pinned_to.is_(None)).values(updated_at=now))
         conn.execute(audit_jobs.update().where(c.status == "queued", c.pinned_to == _PROCESS).values(
             updated_at=now, lease_until=now + timedelta(seconds=lease_seconds())))
+        with _SECRETS_LOCK:
+            held = list(_SECRETS)
+        if held:
+            ended = conn.execute(sa.select(c.id).where(c.id.in_(held), c.status.not_in(ACTIVE))).scalars().all()
+            for job_id in ended:
+                _forget(job_id)
 
 
 def release_job(engine: Engine, job_id: str, worker: str) -> bool:
@@ -619,7 +625,8 @@ def _claimed_request(engine: Engine, job_id: str) -> tuple[AuditRequest, frozens
     with engine.connect() as conn:
         row = conn.execute(sa.select(audit_jobs.c.request, audit_jobs.c.policy, audit_jobs.c.pinned_to)
                            .where(audit_jobs.c.id == job_id)).one()
-    policy = json.loads(row.policy) if row.policy else {"allowed_hosts": None, "allow_private": True}
+    policy: dict[str, Any] = json.loads(row.policy) if row.policy else {"allowed_hosts": None,
+                                                                        "allow_private": True}
     hosts = None if policy["allowed_hosts"] is None else frozenset(policy["allowed_hosts"])
     if row.pinned_to is not None:
         with _SECRETS_LOCK:

@@ -144,6 +144,14 @@ _APP_WORKERS: dict[int, Worker] = {}
 _APP_LOCK = threading.Lock()
 
 
+def stop_app_worker(engine: Engine) -> None:
+    """Stop this server's worker for ``engine`` (its running jobs are handed back); a later audit starts a new one."""
+    with _APP_LOCK:
+        found = _APP_WORKERS.pop(id(engine), None)
+    if found is not None:
+        found.stop()
+
+
 def app_worker(engine: Engine) -> Worker:
     """This server's own worker for ``engine``, started in a daemon thread on first use.
 
@@ -154,7 +162,7 @@ def app_worker(engine: Engine) -> Worker:
 
     with _APP_LOCK:
         found = _APP_WORKERS.get(id(engine))
-        if found is not None and found.engine is engine:
+        if found is not None and found.engine is engine and not found.halt.is_set():
             return found
         worker = Worker(engine, concurrency=jobs.max_running(), name=f"{jobs.worker_name()}:app",
                         shared=bool(settings.value("A11Y_APP_WORKER")))

@@ -283,3 +283,55 @@ def test_a_job_runs_steps_and_states_and_takes_no_screenshot_of_a_closed_state(e
     assert [(f["rule"], f["state"]) for f in pages[1]["violations"]] == [
         ("link-name", "after opening button 'Products' (#nav-products)")]
     assert history.screenshot_keys(engine, job["audit_id"]) == set()  # the menu is closed again: no box on nothing
+
+
+# --- claimed by workers ----------------------------------------------------------------------------
+
+def test_a_job_with_a_cookie_is_pinned_to_its_server_and_fails_when_that_server_is_gone(engine, monkeypatch):
+    """Cookies never reach the database, so only the server that holds them may run the job."""
+    monkeypatch.setenv("A11Y_JOB_LEASE_SECONDS", "3")
+    request = jobs.make_request("http://127.0.0.1:9/private/", cookies="a11y_session=letmein")
+    job_id = jobs.create_job(engine, request)
+    with engine.connect() as conn:
+        row = conn.execute(jobs.audit_jobs.select().where(jobs.audit_jobs.c.id == job_id)).one()
+    assert row.pinned_to == jobs._PROCESS and "letmein" not in row.request
+    plain = jobs.create_job(engine, jobs.make_request("http://127.0.0.1:9/public/"))
+    with engine.begin() as conn:  # as another server sees it: pinned to someone else
+        conn.execute(jobs.audit_jobs.update().where(jobs.audit_jobs.c.id == job_id).values(pinned_to="other"))
+    assert jobs.claim_job(engine, "worker-elsewhere:1") == plain  # the first job is skipped
+    assert jobs.get_job(engine, job_id)["status"] == "queued"
+    with engine.begin() as conn:  # its server stopped renewing it
+        conn.execute(jobs.audit_jobs.update().where(jobs.audit_jobs.c.id == job_id)
+                     .values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
+    assert jobs.claim_job(engine, "worker-elsewhere:1") is None
+    job = jobs.get_job(engine, job_id)
+    assert (job["status"], job["error"]) == (
+        "failed", "the server holding this audit's cookies, headers or typed values stopped before it ran; "
+                  "run it again")
+
+
+def test_a_job_row_gives_back_the_request_it_was_made_from():
+    config = json.dumps({"pages": [{"url": "*", "steps": [{"action": "click", "selector": "#ok"}]}]})
+    request = jobs.make_request("https://a.example/\nhttps://a.example/b", sitemap="https://a.example/sitemap.xml",
+                                crawl_limit=7, standard="wcag21aa", best_practice=False, workers=2, viewport=False,
+                                keyboard=False, wait_ms=500, wait_for="#app", settle_quiet_ms=300,
+                                settle_cap_ms=4000, max_scrolls=3, config=config, states=False)
+    assert not jobs.holds_secrets(request)
+    assert jobs.request_from_row(json.loads(json.dumps(request.public()))) == request
+
+
+@pytest.mark.browser
+def test_the_app_runs_an_audit_with_its_own_worker_and_keeps_the_cookie_in_memory(engine, site_url):
+    """No external worker: the app server's own worker claims the job and runs it, cookie and all."""
+    from a11y import worker
+
+    request = jobs.make_request(f"{site_url}/private/account.html", cookies="a11y_session=letmein",
+                                viewport=False, keyboard=False, states=False)
+    try:
+        job_id = jobs.start_audit(engine, request)
+        job = wait_until(lambda: (j := jobs.get_job(engine, job_id))["status"] in jobs.FINAL and j, "the audit")
+    finally:
+        worker.stop_app_worker(engine)
+    assert (job["status"], job["attempts"], job["claimed_by"], job["audited"], job["not_audited"]) == (
+        "done", 1, f"{jobs.worker_name()}:app", 1, 0)  # 401 without the cookie: it would not be audited
+    assert job_id not in jobs._SECRETS

@@ -173,7 +173,7 @@ def test_a_job_whose_workers_keep_dying_fails_after_the_last_attempt(db, workers
     names = []
     for attempt in (1, 2):
         proc = workers.start(attempts=2, lease=LEASE)
-        wait_for(lambda: (r := rows(engine)[job_id]).status == "running" and r.attempts == attempt,
+        wait_for(lambda n=attempt: (r := rows(engine)[job_id]).status == "running" and r.attempts == n,
                  f"attempt {attempt}")
         names.append(workers.name(proc))
         os.kill(proc.pid, signal.SIGKILL)
