@@ -181,12 +181,15 @@ def run_worker(args: argparse.Namespace, stderr: TextIO) -> int:
         say(f"{signal.Signals(signum).name}: stopping (running audits are handed back)")
         worker.stop()
 
+    before = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, stop)
+            before[sig] = signal.signal(sig, stop)
     try:
         worker.run(once=args.once)
     finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
         engine.dispose()
     return EXIT_OK
 

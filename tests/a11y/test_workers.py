@@ -29,8 +29,6 @@ LEASE = 5
 LONG_LEASE = 30
 WAIT_SECONDS = 120
 
-pytestmark = pytest.mark.browser
-
 
 @pytest.fixture(params=[pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=[
     pytest.mark.postgres,
@@ -118,6 +116,7 @@ def wait_for(check, what: str, seconds: float = WAIT_SECONDS):
     pytest.fail(f"gave up waiting for {what}")
 
 
+@pytest.mark.browser
 def test_two_workers_never_run_more_than_the_global_limit_and_run_each_job_once(db, workers, site_url):
     engine, _ = db
     ids = [jobs.create_job(engine, quick_request(f"{site_url}/delay/1500/clean/index.html?job={i}"))
@@ -144,6 +143,7 @@ def test_two_workers_never_run_more_than_the_global_limit_and_run_each_job_once(
     assert pages == sorted(f"{site_url}/delay/1500/clean/index.html?job={i}" for i in range(5))
 
 
+@pytest.mark.browser
 def test_a_killed_workers_job_is_taken_over_after_the_lease_and_finished(db, workers, site_url, monkeypatch):
     engine, _ = db
     monkeypatch.setenv("A11Y_JOB_LEASE_SECONDS", str(LEASE))
@@ -165,6 +165,7 @@ def test_a_killed_workers_job_is_taken_over_after_the_lease_and_finished(db, wor
     assert [a["id"] for a in history.list_audits(engine)] == [job["audit_id"]]
 
 
+@pytest.mark.browser
 def test_a_job_whose_workers_keep_dying_fails_after_the_last_attempt(db, workers, site_url, monkeypatch):
     engine, _ = db
     monkeypatch.setenv("A11Y_JOB_MAX_ATTEMPTS", "2")
@@ -188,6 +189,7 @@ def test_a_job_whose_workers_keep_dying_fails_after_the_last_attempt(db, workers
     assert history.list_audits(engine) == []
 
 
+@pytest.mark.browser
 def test_sigterm_hands_the_running_job_back_and_the_worker_exits_cleanly(db, workers, site_url):
     engine, _ = db
     job_id = jobs.create_job(engine, quick_request(f"{site_url}/delay/3000/clean/index.html",
@@ -210,3 +212,29 @@ def test_sigterm_hands_the_running_job_back_and_the_worker_exits_cleanly(db, wor
     assert again.wait(WAIT_SECONDS) == 0
     job = jobs.get_job(engine, job_id)
     assert (job["status"], job["attempts"], job["claimed_by"], job["total"]) == ("done", 1, workers.name(again), 2)
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_the_worker_command_runs_what_waits_and_refuses_bad_settings(db, monkeypatch, tmp_path):
+    """In-process (``main``): ``--once`` on an empty queue exits 0 at once; a bad setting or option exits 2."""
+    from io import StringIO
+
+    from a11y.__main__ import main
+
+    monkeypatch.setenv("DATABASE_URL", db[1])
+    before = signal.getsignal(signal.SIGINT)
+    err = StringIO()
+    assert main(["worker", "--once", "--poll", "0.1"], stderr=err) == 0
+    lines = err.getvalue().splitlines()
+    assert lines[0].startswith(f"a11y worker: worker {os.uname().nodename}:{os.getpid()}: started (concurrency 1, "
+                               "global limit 2, lease 60 s)")
+    assert lines[1:] == [f"a11y worker: worker {os.uname().nodename}:{os.getpid()}: stopped"]
+    assert signal.getsignal(signal.SIGINT) is before  # the command's handlers are gone again
+    monkeypatch.setenv("A11Y_MAX_RUNNING_AUDITS", "0")
+    err = StringIO()
+    assert main(["worker", "--once"], stderr=err) == 2
+    assert err.getvalue() == "a11y: error: A11Y_MAX_RUNNING_AUDITS must be a whole number from 1 to 1000, not '0'\n"
+    monkeypatch.delenv("A11Y_MAX_RUNNING_AUDITS")
+    err = StringIO()
+    assert main(["worker", "--poll", "0"], stderr=err) == 2
+    assert err.getvalue() == "a11y: error: --poll must be from 0.05 to 3600 seconds, got 0.0\n"
