@@ -335,3 +335,44 @@ def test_the_app_runs_an_audit_with_its_own_worker_and_keeps_the_cookie_in_memor
     assert (job["status"], job["attempts"], job["claimed_by"], job["audited"], job["not_audited"]) == (
         "done", 1, f"{jobs.worker_name()}:app", 1, 0)  # 401 without the cookie: it would not be audited
     assert job_id not in jobs._SECRETS
+
+
+def test_claims_racing_from_many_threads_respect_the_global_limit(engine, monkeypatch):
+    """Eight threads claim at once, again and again: three jobs are claimed (the limit), each by one of them."""
+    monkeypatch.setenv("A11Y_MAX_RUNNING_AUDITS", "3")
+    ids = [jobs.create_job(engine, jobs.make_request(f"http://127.0.0.1:9/{i}")) for i in range(10)]
+    claimed: list[tuple[str, str]] = []
+    start = threading.Barrier(8)
+
+    def claimer(n: int) -> None:
+        start.wait()
+        for _ in range(5):
+            if (job_id := jobs.claim_job(engine, f"thread-{n}")) is not None:
+                claimed.append((job_id, f"thread-{n}"))
+
+    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(WAIT_SECONDS)
+    assert sorted(j for j, _ in claimed) == sorted(ids[:3])  # the oldest three, once each
+    for job_id, who in claimed:
+        job = jobs.get_job(engine, job_id)
+        assert (job["status"], job["claimed_by"], job["attempts"]) == ("discovering", who, 1)
+    assert [jobs.get_job(engine, i)["status"] for i in ids[3:]] == ["queued"] * 7
+
+
+def test_a_worker_whose_lease_ran_out_can_no_longer_write_to_the_job(engine, monkeypatch):
+    monkeypatch.setenv("A11Y_JOB_MAX_ATTEMPTS", "3")
+    job_id = jobs.create_job(engine, jobs.make_request("http://127.0.0.1:9/a"))
+    assert jobs.claim_job(engine, "slow:1") == job_id
+    assert jobs._update(engine, job_id, "slow:1", done=1) is True
+    with engine.begin() as conn:  # slow:1 missed its heartbeats
+        conn.execute(jobs.audit_jobs.update().values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
+    assert jobs.claim_job(engine, "fast:2") == job_id  # handed back and claimed again in one transaction
+    job = jobs.get_job(engine, job_id)
+    assert (job["status"], job["claimed_by"], job["attempts"], job["done"]) == ("discovering", "fast:2", 2, 0)
+    assert job["error"] == "worker slow:1 stopped heart-beating; attempt 1 of 3 lost, waiting for another worker"
+    assert jobs._update(engine, job_id, "slow:1", status="done") is False
+    assert not jobs.release_job(engine, job_id, "slow:1")
+    assert jobs.get_job(engine, job_id)["status"] == "discovering"
