@@ -20,12 +20,14 @@ $(STAMP): requirements.txt
 
 system:
 	@scripts/ensure-chromium
+	@scripts/ensure-nginx
 
 # A single-user app on your own machine may audit localhost and private addresses; a shared deployment
 # leaves A11Y_ALLOW_PRIVATE off (docs/deploy.md). Set A11Y_ALLOW_PRIVATE=0 to try the deployed behaviour.
 run: export A11Y_ALLOW_PRIVATE ?= 1
 run: setup
 	@mkdir -p data
+	$(PY) -m cardsort db upgrade
 	$(PY) -m cardsort demo --if-empty
 	@$(PY) -m cardsort researcher-password --ensure
 	@echo "Open http://localhost:$(PORT)/ (participant link of the demo study: see the app's Studies page)"

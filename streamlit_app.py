@@ -6,15 +6,26 @@ the sign-in form in place (each researcher page starts with ``require_login()``)
 in, the same page with its query parameters. Signed out there is no menu: the landing page is the
 sign-in, and the participant page /sort?study=<id> never shows in the menu. A signed, expiring
 cookie keeps the researcher signed in across reloads (see ``app_pages/_signin.py``).
+Once per server process it first closes the audit browsers a killed earlier process left behind
+(``a11y.browser.reap_orphans``).
 """
 
 from typing import Literal
 
 import streamlit as st
 
+from a11y.browser import reap_orphans
 from app_pages._signin import SIGNED_OUT, logout_button, signed_in, sync_session_cookie
 
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _orphan_browsers_reaped() -> list[str]:
+    """Once per server process: the profile folders of browsers left by killed processes, removed."""
+    return reap_orphans()
+
+
 st.set_page_config(page_title="Card sorting", layout="wide")
+_orphan_browsers_reaped()
 researcher = signed_in()
 shown: Literal["visible", "hidden"] = "visible" if researcher else "hidden"
 participant = st.Page("app_pages/sort.py", title="Card sort", url_path="sort", visibility="hidden")

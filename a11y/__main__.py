@@ -24,7 +24,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from a11y import crawl, preview, settle, steps
-from a11y.browser import make_driver
+from a11y.browser import handle_signals, make_driver, reap_orphans
 from a11y.engine import (
     DEFAULT_STANDARD,
     STANDARDS,
@@ -51,6 +51,9 @@ URL_RULES = ("Which URLs: http and https only. Local and private addresses (loca
              "whatever name resolves to them; sitemap entries, crawled links and redirects in the "
              "browser are held to the same rules. A11Y_ALLOWED_HOSTS=example.org,.example.net "
              "refuses every other host. A refused URL exits 2.")
+
+REMOTE_HELP = ("remote WebDriver or Selenium Grid URL, its root or /wd/hub (default: the A11Y_REMOTE_URL "
+               "setting; unset: the local Chromium)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -99,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip the keyboard walk (Tab and Shift+Tab through each page; about 1 s a page)")
     p.add_argument("--workers", type=_positive_int, default=1, metavar="N",
                    help="browsers running in parallel (default: 1)")
-    p.add_argument("--remote", metavar="URL", help="remote WebDriver or Selenium Grid URL")
+    p.add_argument("--remote", metavar="URL", help=REMOTE_HELP)
     p.add_argument("--urls-file", metavar="F", type=Path,
                    help="file with one URL a line (blank lines and # comments skipped)")
     p.add_argument("--sitemap", metavar="U", help="sitemap or sitemap index whose pages to audit")
@@ -145,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "come from, images, reading order and tab order.", epilog=URL_RULES)
     p.add_argument("url", metavar="URL")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    p.add_argument("--remote", metavar="URL", help="remote WebDriver or Selenium Grid URL")
+    p.add_argument("--remote", metavar="URL", help=REMOTE_HELP)
     p.add_argument("--cookie", action="append", default=[], metavar="C", help="NAME=VALUE (repeatable)")
     p.add_argument("--header", action="append", default=[], metavar="H", help='"Name: value" (repeatable)')
     p = sub.add_parser("worker", help="run the app's queued audits (any number of workers, any machine)",
@@ -177,19 +180,12 @@ def run_worker(args: argparse.Namespace, stderr: TextIO) -> int:
 
     worker = Worker(engine, concurrency=args.concurrency, poll_seconds=args.poll, say=say)
 
-    def stop(signum: int, _frame: object) -> None:
+    def stopping(signum: int) -> None:
         say(f"{signal.Signals(signum).name}: stopping (running audits are handed back)")
-        worker.stop()
 
-    before = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            before[sig] = signal.signal(sig, stop)
     try:
-        worker.run(once=args.once)
+        worker.run(once=args.once, on_signal=stopping)  # its on_start sets up the signals and puts them back
     finally:
-        for sig, handler in before.items():
-            signal.signal(sig, handler)
         engine.dispose()
     return EXIT_OK
 
@@ -351,4 +347,6 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
 
 
 if __name__ == "__main__":
+    reap_orphans()  # browsers a killed earlier run left behind
+    handle_signals()  # SIGTERM/SIGINT: this run's browsers are closed first
     sys.exit(main())

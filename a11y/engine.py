@@ -842,7 +842,7 @@ def audit_urls(urls: Sequence[str], *, workers: int = 1, remote: str | None = No
     workers : int, default=1
         Browsers run in parallel (one thread each); never more than there are URLs.
     remote : str or None, default=None
-        Remote WebDriver / Selenium Grid URL; ``None`` uses local Chromium.
+        Remote WebDriver / Selenium Grid URL; ``None``: ``A11Y_REMOTE_URL``, else local Chromium.
     standard, best_practice, custom_checks, viewport_checks, keyboard_walk, settle_options
         As for :func:`audit_page`.
     cookies : iterable of str or (str, str), default=()

@@ -2,8 +2,8 @@
 
 All database access of the audit side lives here and in :mod:`a11y.jobs`, as plain
 functions taking an :class:`~sqlalchemy.engine.Engine` (the app's ``DATABASE_URL``,
-SQLite or PostgreSQL). The tables live on this module's own :data:`metadata` and are
-created on first use, so the card-sort store never needs to know about them.
+SQLite or PostgreSQL). The tables live on this module's own :data:`metadata`, so the card-sort store never
+needs to know about them; the schema's migrations (:mod:`cardsort.migrate`) create them with the others.
 
 An audit is stored as its whole JSON report (the docs/architecture.md contract, one text
 column) plus the few numbers the history lists and charts need, so listing a
@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from a11y.findings import IMPACTS
 from a11y.report import apply_baseline, summarize, validate_report
+from cardsort import changes, migrate
 
 metadata = sa.MetaData()
 
@@ -59,11 +60,13 @@ _READY_LOCK = threading.Lock()
 
 
 def ensure_tables(engine: Engine) -> Engine:
-    """Create this module's tables (and :mod:`a11y.jobs`') in ``engine``'s database once; return it."""
+    """Make sure ``engine``'s database is at the newest schema revision (once per engine); return it.
+
+    ``store.make_engine`` already did it; an engine made otherwise gets the migrations here."""
     if engine not in _READY:
         with _READY_LOCK:
             if engine not in _READY:
-                metadata.create_all(engine)
+                migrate.upgrade(engine)
                 _READY.add(engine)
     return engine
 
@@ -110,10 +113,20 @@ def save_audit(engine: Engine, report: dict[str, Any], *, started_at: datetime |
     ValueError
         When ``report`` is not a report, or has no pages.
     """
+    ensure_tables(engine)
+    with engine.begin() as conn:
+        return insert_audit(conn, report, started_at=started_at, finished_at=finished_at, site=site,
+                            screenshots=screenshots)
+
+
+def insert_audit(conn: sa.Connection, report: dict[str, Any], *, started_at: datetime | None = None,
+                 finished_at: datetime | None = None, site: str | None = None,
+                 screenshots: dict[ScreenshotKey, bytes] | None = None) -> int:
+    """:func:`save_audit` on the caller's connection, inside its transaction (the audit job stores the
+    audit, marks itself done and records that in one)."""
     validate_report(report)
     if not report["pages"]:
         raise ValueError("cannot store an audit without pages")
-    ensure_tables(engine)
     now = datetime.now(UTC)
     summary: dict[str, Any] = (report["summary"] if "by_impact" in report.get("summary", {})
                                else summarize(report["pages"]))
@@ -127,23 +140,27 @@ def save_audit(engine: Engine, report: dict[str, Any], *, started_at: datetime |
         "needs_review_nodes": summary["needs_review"]["nodes"],
         "report": json.dumps(report, ensure_ascii=False),
     }
-    with engine.begin() as conn:
-        key = conn.execute(audits.insert().values(**row)).inserted_primary_key
-        assert key is not None  # a single-row insert always reports its key
-        audit_id = key[0]
-        if screenshots:
-            conn.execute(audit_screenshots.insert(), [
-                {"audit_id": audit_id, "url": url, "rule": rule, "fingerprint": fp, "png": png}
-                for (url, rule, fp), png in screenshots.items()])
+    key = conn.execute(audits.insert().values(**row)).inserted_primary_key
+    assert key is not None  # a single-row insert always reports its key
+    audit_id = key[0]
+    if screenshots:
+        conn.execute(audit_screenshots.insert(), [
+            {"audit_id": audit_id, "url": url, "rule": rule, "fingerprint": fp, "png": png}
+            for (url, rule, fp), png in screenshots.items()])
     return int(audit_id)
 
 
-def delete_audit(engine: Engine, audit_id: int) -> None:
-    """Remove an audit and its screenshots (nothing happens for an unknown id)."""
+def delete_audit(engine: Engine, audit_id: int, *, actor: str | None = None) -> None:
+    """Remove an audit and its screenshots (nothing happens for an unknown id); recorded
+    (``audit.deleted``, :mod:`cardsort.changes`) as made by ``actor``."""
     ensure_tables(engine)
     with engine.begin() as conn:
+        site = conn.execute(sa.select(audits.c.site).where(audits.c.id == audit_id)).scalar()
         conn.execute(audit_screenshots.delete().where(audit_screenshots.c.audit_id == audit_id))
         conn.execute(audits.delete().where(audits.c.id == audit_id))
+        if site is not None:
+            changes.record(conn, actor=actor, action="audit.deleted", audit_id=audit_id, detail={"site": site},
+                           summary=f"Deleted audit {audit_id} of {site}")
 
 
 # --- reading -----------------------------------------------------------------------------------

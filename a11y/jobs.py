@@ -7,8 +7,8 @@ any machine sharing the database) claims it with :func:`claim_job`, atomically, 
 finds the pages (sitemap, crawl: links read from the rendered, settled page in a
 browser), audits them (each page settled first, as the request's ``wait_ms``,
 ``wait_for``, ``settle_*`` and ``max_scrolls`` say) with :func:`a11y.engine.audit_urls`,
-takes a screenshot of each violation's first element, and stores the audit with
-:func:`a11y.history.save_audit`. Everything a page needs to show progress lives in the
+takes a screenshot of each violation's first element, and stores the audit (in the transaction that ends the job)
+with :func:`a11y.history.insert_audit`. Everything a page needs to show progress lives in the
 table, not in a browser session or a process: a reload, another tab, another replica
 or another researcher sees the same job.
 
@@ -38,6 +38,12 @@ Cookies, headers and the values ``set`` steps type (often secrets) are never sto
 a job that has any is *pinned* to the server process that created it (``pinned_to``),
 which keeps them in memory and is the only one to claim it; if that process stops, the
 job fails with the reason (run it again). The job row stores the rest of the request.
+
+Who started a job, who asked it to stop, and how it ended are recorded in
+:mod:`cardsort.changes` (``audit.started``, ``audit.cancelled``, ``audit.finished``), each in the
+transaction that changes the job's row, whichever worker makes the change (a lease that ran out
+included). The end is recorded as the starter's: the actor of the job's ``audit.started`` change,
+read from the database (:func:`starter`), since the worker ending a job is rarely the process that started it.
 """
 
 from __future__ import annotations
@@ -74,7 +80,7 @@ from a11y.findings import PageResult
 from a11y.report import make_report
 from a11y.screenshots import screenshot_findings
 from a11y.steps import AuditConfig, parse_config, parse_config_text
-from cardsort import settings
+from cardsort import changes, settings
 from cardsort.i18n import counted
 
 log = logging.getLogger(__name__)
@@ -361,13 +367,26 @@ def request_from_row(data: dict[str, Any]) -> AuditRequest:
                         **{k: data[k] for k in plain if k in data})
 
 
+def describe_request(site: str, request: AuditRequest) -> str:
+    """What :func:`create_job` records: "Started an audit of https://example.org: 2 pages, a sitemap, following
+    links up to 20 pages (wcag22aa)"."""
+    parts = [counted(len(request.urls), PAGES)] if request.urls else []
+    parts += ["a sitemap"] if request.sitemap else []
+    parts += [f"following links up to {counted(request.crawl, PAGES)}"] if request.crawl else []
+    return f"Started an audit of {site}: {', '.join(parts)} ({request.standard})"
+
+
+MAX_URLS_RECORDED = 20  # the request's first pages kept in the change's detail
+
+
 def create_job(engine: Engine, request: AuditRequest, *, allowed_hosts: Iterable[str] | None = None,
-               allow_private: bool = True) -> str:
+               allow_private: bool = True, actor: str | None = None) -> str:
     """Record a new ``queued`` job for ``request`` and return its id (a worker runs it).
 
     ``allowed_hosts`` and ``allow_private`` are the URL policy the request was checked with; the
     worker's browsers and discovery apply it. A request with secrets (:func:`holds_secrets`) is
-    pinned to this process, which keeps it in memory.
+    pinned to this process, which keeps it in memory. Recorded (``audit.started``) as started by
+    ``actor``, in the same transaction; the job's end is recorded as theirs too (:func:`starter`).
     """
     history.ensure_tables(engine)
     job_id = uuid.uuid4().hex
@@ -380,13 +399,19 @@ def create_job(engine: Engine, request: AuditRequest, *, allowed_hosts: Iterable
     now = _now()
     policy = {"allowed_hosts": None if allowed_hosts is None else sorted(allowed_hosts),
               "allow_private": bool(allow_private)}
+    site = history.site_of(first)
     with engine.begin() as conn:
         conn.execute(audit_jobs.insert().values(
-            id=job_id, site=history.site_of(first), status="queued", request=json.dumps(request.public()),
+            id=job_id, site=site, status="queued", request=json.dumps(request.public()),
             done=0, total=len(request.urls), current_url=None, cancel_requested=False, error=None,
             audit_id=None, owner=_PROCESS, created_at=now, updated_at=now, attempts=0, claimed_by=None,
             lease_until=now + timedelta(seconds=lease_seconds()) if pinned else None,
             pinned_to=_PROCESS if pinned else None, policy=json.dumps(policy)))
+        changes.record(conn, actor=actor, action="audit.started", job_id=job_id, at=now,
+                       summary=describe_request(site, request),
+                       detail={"site": site, "urls": list(request.urls[:MAX_URLS_RECORDED]),
+                               "pages": len(request.urls), "sitemap": request.sitemap, "crawl": request.crawl,
+                               "standard": request.standard})
     return job_id
 
 
@@ -454,17 +479,90 @@ def list_jobs(engine: Engine, *, limit: int = 20) -> list[dict[str, Any]]:
         return [_job(r) for r in conn.execute(query)]
 
 
-def cancel_job(engine: Engine, job_id: str) -> None:
-    """Cancel a queued job at once; ask a running one to stop before its next page. Finished jobs are left alone."""
+def cancel_job(engine: Engine, job_id: str, *, actor: str | None = None) -> None:
+    """Cancel a queued job at once; ask a running one to stop before its next page.
+
+    Finished jobs, and jobs already asked, are left alone. The request is recorded (``audit.cancelled``)
+    as made by ``actor``; a queued job's end (``audit.finished``) in the same transaction, as the starter's.
+    """
     history.ensure_tables(engine)
+    c = audit_jobs.c
     with engine.begin() as conn:
-        conn.execute(audit_jobs.update()
-                     .where(audit_jobs.c.id == job_id, audit_jobs.c.status == "queued")
-                     .values(cancel_requested=True, status="cancelled", updated_at=_now()))
-        conn.execute(audit_jobs.update()
-                     .where(audit_jobs.c.id == job_id, audit_jobs.c.status.in_(RUNNING))
-                     .values(cancel_requested=True, updated_at=_now()))
+        now = _now()
+        ended = conn.execute(audit_jobs.update().where(c.id == job_id, c.status == "queued").values(
+            cancel_requested=True, status="cancelled", lease_until=None, updated_at=now)).rowcount
+        asked = ended or conn.execute(audit_jobs.update().where(
+            c.id == job_id, c.status.in_(RUNNING), c.cancel_requested.is_(False)).values(
+            cancel_requested=True, updated_at=now)).rowcount
+        if asked:
+            site = conn.execute(sa.select(c.site).where(c.id == job_id)).scalar_one()
+            changes.record(conn, actor=actor, action="audit.cancelled", job_id=job_id, detail={"site": site},
+                           summary=f"Asked the audit of {site} to stop", at=now)
+        if ended:
+            _record_end(conn, job_id, "cancelled")
     _forget(job_id)
+
+
+def starter(conn: sa.Connection, job_id: str) -> str | None:
+    """Who started the job: the actor of its ``audit.started`` change (``None`` for a job without one)."""
+    t = changes.changes
+    return conn.execute(sa.select(t.c.actor).where(t.c.job_id == job_id, t.c.action == "audit.started")
+                        .order_by(t.c.id).limit(1)).scalar()
+
+
+def _record_end(conn: sa.Connection, job_id: str, status: str, *, audit_id: int | None = None,
+                report: dict[str, Any] | None = None, error: str | None = None) -> None:
+    """Record (``audit.finished``) how the job ended, as its starter's, on the connection that ended it."""
+    site = conn.execute(sa.select(audit_jobs.c.site).where(audit_jobs.c.id == job_id)).scalar_one()
+    if report is not None:
+        summary = f"Audit of {site} finished: {outcome_text(report['pages'])}; stored as audit {audit_id}"
+    elif status == "cancelled":
+        summary = f"Audit of {site} stopped as asked: nothing stored"
+    else:
+        summary = f"Audit of {site} failed: {error}"
+    changes.record(conn, actor=starter(conn, job_id), action="audit.finished", job_id=job_id, audit_id=audit_id,
+                   summary=summary, detail={"site": site, "status": status})
+
+
+def _finish(engine: Engine, job_id: str, status: str, *, worker: str | None = None,
+            report: dict[str, Any] | None = None, started: datetime | None = None,
+            shots: dict[history.ScreenshotKey, bytes] | None = None, error: str | None = None) -> bool:
+    """End a job as ``status`` and record how it ended (:func:`_record_end`), in one transaction; a ``done``
+    job's audit (``report``) is stored in the same transaction.
+
+    With ``worker``, only while that worker holds the job: returns ``False``, and writes nothing (no audit
+    stored, no change recorded), when another worker took it over.
+    """
+    c = audit_jobs.c
+    with engine.begin() as conn:
+        query = audit_jobs.update().where(c.id == job_id)
+        if worker is not None:
+            query = query.where(c.claimed_by == worker, c.status.in_(RUNNING))
+        values: dict[str, Any] = {"status": status, "lease_until": None, "updated_at": _now()}
+        if status == "failed":
+            values["error"] = error
+        if not conn.execute(query.values(**values)).rowcount:
+            return False
+        audit_id = None
+        if report is not None:
+            audit_id = history.insert_audit(conn, report, started_at=started, screenshots=shots)
+            conn.execute(audit_jobs.update().where(c.id == job_id).values(
+                audit_id=audit_id, current_url=None, error=None))
+        _record_end(conn, job_id, status, audit_id=audit_id, report=report, error=error)
+    return True
+
+
+def audit_changes(engine: Engine, site: str | None = None, limit: int = 20,
+                  offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Who started, cancelled, finished or deleted the audits of ``site`` (``None``: every site), newest
+    first: ``(rows, how many in all)``, rows as :func:`cardsort.changes.for_audits` gives them."""
+    history.ensure_tables(engine)
+    if site is None:
+        return changes.for_audits(engine, limit=limit, offset=offset), changes.count_for_audits(engine)
+    site_jobs = sa.select(audit_jobs.c.id).where(audit_jobs.c.site == site)
+    site_audits = sa.select(history.audits.c.id).where(history.audits.c.site == site)
+    return (changes.for_audits(engine, site_jobs, limit=limit, offset=offset, audits=site_audits),
+            changes.count_for_audits(engine, site_jobs, audits=site_audits))
 
 
 def _cancel_requested(engine: Engine, job_id: str) -> bool:
@@ -518,7 +616,8 @@ def _lock_rows(engine: Engine, query: sa.Select) -> sa.Select:
 
 
 def _expire(conn: sa.Connection, engine: Engine, now: datetime, attempts_max: int) -> None:
-    """Jobs whose lease ran out: back to ``queued`` for another worker, or ``failed`` with the reason."""
+    """Jobs whose lease ran out: back to ``queued`` for another worker, or ended (``failed`` with the reason,
+    or ``cancelled`` as asked) and recorded (``audit.finished``) in the claim's transaction."""
     c = audit_jobs.c
     lapsed = _lock_rows(engine, sa.select(c.id, c.status, c.claimed_by, c.attempts, c.pinned_to,
                                           c.cancel_requested).where(
@@ -544,6 +643,8 @@ def _expire(conn: sa.Connection, engine: Engine, now: datetime, attempts_max: in
                                f"{attempts_max} lost, waiting for another worker"}
         log.warning("audit job %s: lease of %s ran out: %s", job.id, job.claimed_by, values["status"])
         conn.execute(audit_jobs.update().where(c.id == job.id).values(updated_at=now, **values))
+        if values["status"] != "queued":  # the job ended here, in the claiming worker: recorded as its starter's
+            _record_end(conn, job.id, values["status"], error=values.get("error"))
 
 
 def claim_job(engine: Engine, worker: str, *, job_id: str | None = None, shared: bool = True) -> str | None:
@@ -664,8 +765,9 @@ def run_job(engine: Engine, job_id: str, request: AuditRequest | None = None, *,
     screenshots : bool, default=True
         Take a screenshot of the first element of each violation.
     driver_factory : callable returning WebDriver, or None
-        Browser factory for :func:`a11y.engine.audit_urls` (default: :func:`a11y.browser.make_driver`
-        guarded with ``allowed_hosts`` and ``allow_private``).
+        Browser factory for :func:`a11y.engine.audit_urls` (default: :func:`a11y.browser.make_driver`,
+        on ``A11Y_REMOTE_URL`` when set, else local Chromium, guarded with ``allowed_hosts`` and
+        ``allow_private``).
     driver : WebDriver or None, default=None
         A browser the caller owns for the first worker (left open; the caller must
         not use it while the job runs).
@@ -673,6 +775,8 @@ def run_job(engine: Engine, job_id: str, request: AuditRequest | None = None, *,
         Who claims it (default: this process and thread).
     halt : threading.Event or None
         Set it to stop: the job goes back to the queue for another worker (``'released'``).
+
+    Its end is recorded (``audit.finished``) as its starter's, whoever runs it (:func:`starter`).
 
     Returns
     -------
@@ -714,8 +818,8 @@ def run_claimed(engine: Engine, job_id: str, worker: str, *, request: AuditReque
         try:
             stored, hosts, private = _claimed_request(engine, job_id)
         except Exception as exc:  # noqa: BLE001 - the job row is where the reason goes
-            _update(engine, job_id, worker, status="failed", error=str(exc) or type(exc).__name__)
-            return "failed"
+            return "failed" if _finish(engine, job_id, "failed", worker=worker,
+                                       error=str(exc) or type(exc).__name__) else "lost"
         request = request or stored
         hosts = hosts if allowed_hosts is None else frozenset(allowed_hosts)
         private = private if allow_private is None else allow_private
@@ -764,42 +868,38 @@ def _run(engine: Engine, job_id: str, worker: str, request: AuditRequest, allowe
             return "released"
         return "cancelled" if _cancel_requested(engine, job_id) else None
 
-    def end(status: str) -> str:
-        if status == "cancelled":
-            update(status="cancelled")
-        return status
+    def end(status: str, **values: Any) -> str:
+        """End the job as ``status`` (``done``, ``cancelled``, ``failed``), recorded; ``'lost'`` when not ours."""
+        return status if _finish(engine, job_id, status, worker=worker, **values) else "lost"
 
     try:
         if (why := stopping()) is not None:
-            return end(why)
+            return end(why) if why == "cancelled" else why
         try:
             urls = _discover(request, allowed_hosts, allow_private, driver_factory, driver,
                              lambda: stopping() is not None)
         except DiscoveryCancelled:
-            return end(stopping() or "cancelled")
+            why = stopping() or "cancelled"
+            return end(why) if why == "cancelled" else why
         update(status="running", total=len(urls), done=0)
         pages = _audit(engine, job_id, request, urls, screenshots, driver_factory, driver, update,
                        lambda: stopping() is not None)
         if pages is None:
-            return end(stopping() or "cancelled")
+            why = stopping() or "cancelled"
+            return end(why) if why == "cancelled" else why
         if lost.is_set():
             return "lost"
         results, shots = pages
         report = make_report(results, axe_version=load_axe().version, standard=request.standard)
-        audit_id = history.save_audit(engine, report, started_at=started, screenshots=shots)
-        if not _update(engine, job_id, worker, status="done", audit_id=audit_id, current_url=None,
-                       lease_until=None, error=None):
-            history.delete_audit(engine, audit_id)  # another worker holds the job now: its audit will count
-            return "lost"
-        return "done"
+        # the audit, the job's end and its record land together, or not at all when another worker holds the job
+        return end("done", report=report, started=started, shots=shots)
     except Exception as exc:  # noqa: BLE001 - the job row is where the reason goes
         if lost.is_set():
             return "lost"
         if halt.is_set():
             return "released"
         log.exception("audit job %s failed", job_id)
-        update(status="failed", error=str(exc) or type(exc).__name__)
-        return "failed"
+        return end("failed", error=str(exc) or type(exc).__name__)
 
 
 def _discover(request: AuditRequest, allowed_hosts: Iterable[str] | None, allow_private: bool,
@@ -853,7 +953,7 @@ def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[st
 
 def start_audit(engine: Engine, request: AuditRequest, *, allowed_hosts: Iterable[str] | None = None,
                 screenshots: bool = True, driver_factory: Callable[[], WebDriver] | None = None,
-                driver: WebDriver | None = None, allow_private: bool = True) -> str:
+                driver: WebDriver | None = None, allow_private: bool = True, actor: str | None = None) -> str:
     """Create a job and make sure a worker of this process will look for it; return the job id at once.
 
     The job is claimed by whichever worker comes first: this server's own
@@ -861,8 +961,9 @@ def start_audit(engine: Engine, request: AuditRequest, *, allowed_hosts: Iterabl
     ones pinned to it) or a ``python -m a11y worker``. With ``driver`` or ``driver_factory``
     (tests), a thread of its own runs this one job with them (see :func:`run_job`). The threads
     are daemons: they never keep the server from stopping (another worker then takes the job over).
+    ``actor``: who starts it, recorded with its start and, whoever runs it, its end.
     """
-    job_id = create_job(engine, request, allowed_hosts=allowed_hosts, allow_private=allow_private)
+    job_id = create_job(engine, request, allowed_hosts=allowed_hosts, allow_private=allow_private, actor=actor)
     if driver is None and driver_factory is None:
         from a11y import worker  # the worker module builds on this one
 

@@ -15,13 +15,16 @@ the machine (the file). The app's own worker (:func:`app_worker`) takes every jo
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
+from types import FrameType
 
 from sqlalchemy.engine import Engine
 
-from a11y import jobs
+from a11y import browser, jobs
 
 log = logging.getLogger(__name__)
 
@@ -29,20 +32,52 @@ POLL_SECONDS = 1.0
 """How often an idle worker looks for queued jobs (starting an audit in this process wakes it at once)."""
 
 
-def on_start() -> None:
+SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def on_start(stop: Callable[[int], None] | None = None) -> Callable[[], None]:
     """What a worker does once before it claims anything: the one place for start-up clean-up.
 
-    Browsers and temporary profiles left behind by a worker that was killed belong to no job any more;
-    the browser reaper (``a11y.browser.reap_orphans``, when that module has one) is called from here.
+    Browsers and temporary profiles left behind by a worker that was killed belong to no job any more:
+    :func:`a11y.browser.reap_orphans` kills and removes them. In the main thread, the signals are then
+    handled in two layers: :func:`a11y.browser.handle_signals` (close this process's browsers, then do
+    what the signal did before), and on top of it ``stop``: the first SIGTERM or SIGINT only calls
+    ``stop(signum)`` (the worker hands its jobs back after the pages under way, whose browsers must stay
+    open for that); a second one goes on to the layer below at once. Returns what puts the handlers back
+    as they were (nothing to do outside the main thread, where signals cannot be handled).
     """
-    from a11y import browser
+    try:
+        browser.reap_orphans()
+    except Exception:  # noqa: BLE001 - clean-up must never keep a worker from starting
+        log.warning("the browser reaper failed", exc_info=True)
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    before = {sig: signal.getsignal(sig) for sig in SIGNALS}
+    browser.handle_signals()
+    if stop is not None:
+        below = {sig: signal.getsignal(sig) for sig in SIGNALS}
+        stopping = threading.Event()
 
-    reaper: Callable[[], object] | None = getattr(browser, "reap_orphans", None)
-    if reaper is not None:
-        try:
-            reaper()
-        except Exception:  # noqa: BLE001 - clean-up must never keep a worker from starting
-            log.warning("the browser reaper failed", exc_info=True)
+        def handler(signum: int, frame: FrameType | None) -> None:
+            if not stopping.is_set():
+                stopping.set()
+                stop(signum)
+                return
+            previous = below[signal.Signals(signum)]
+            if callable(previous):
+                previous(signum, frame)
+            elif previous != signal.SIG_IGN:  # SIG_DFL, or set outside Python: end as the signal would
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
+
+        handler._a11y_closes_browsers = True  # type: ignore[attr-defined]  # (on the second): never wrapped again
+        for sig in SIGNALS:
+            signal.signal(sig, handler)
+
+    def restore() -> None:
+        for sig, previous in before.items():
+            signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
+    return restore
 
 
 class Worker:
@@ -109,12 +144,25 @@ class Worker:
             thread.start()
         return claimed
 
-    def run(self, *, once: bool = False) -> None:
+    def run(self, *, once: bool = False, on_signal: Callable[[int], None] | None = None) -> None:
         """Claim and run jobs until :meth:`stop`; with ``once``, until no job is waiting or running here.
 
-        On stop, waits for the running jobs to finish or be handed back, then returns.
+        On stop, waits for the running jobs to finish or be handed back, then returns. With ``on_signal``
+        (the command; in the main thread), the first SIGTERM or SIGINT calls it then :meth:`stop`, a second
+        closes the browsers and ends as the signal would (:func:`on_start`); the handlers are put back on return.
         """
-        on_start()
+        def stop_on_signal(signum: int) -> None:
+            if on_signal is not None:
+                on_signal(signum)
+            self.stop()
+
+        restore = on_start(stop_on_signal if on_signal is not None else None)
+        try:
+            self._run(once)
+        finally:
+            restore()
+
+    def _run(self, once: bool) -> None:
         self.say(f"worker {self.name}: started (concurrency {self.concurrency}, "
                  f"global limit {jobs.max_running()}, lease {jobs.lease_seconds()} s)")
         touched = 0.0

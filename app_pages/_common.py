@@ -17,6 +17,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from a11y import crawl
+from app_pages._signin import current_actor as current_actor  # re-exported, as require_login
 from app_pages._signin import require_login as require_login  # re-exported: pages import it from here
 from cardsort import store
 from cardsort.analysis import Analysis, analyze

@@ -200,6 +200,15 @@ def require_login() -> None:
     st.stop()
 
 
+def current_actor() -> str:
+    """Who the signed-in researcher is, as recorded with each change they make (:mod:`cardsort.changes`).
+
+    With one shared researcher password every researcher is the same identity, ``"researcher"``
+    (named accounts will give the account's e-mail address here).
+    """
+    return "researcher"
+
+
 def logout_button() -> None:
     """A sign-out button in the sidebar: ends the session here and clears the sign-in cookie."""
     def _sign_out() -> None:

@@ -11,7 +11,7 @@ import streamlit as st
 from a11y import crawl, history, jobs, settle, worker
 from a11y.engine import DEFAULT_STANDARD, STANDARDS
 from app_pages._clock import browser_zone, show, zone_name
-from app_pages._common import audit_policy, engine, file_uploader, require_login
+from app_pages._common import audit_policy, current_actor, engine, file_uploader, require_login
 from cardsort.i18n import counted
 
 require_login()
@@ -56,7 +56,7 @@ def start(policy: crawl.URLPolicy) -> None:
         return
     st.session_state.pop("audit_error", None)
     st.query_params["job"] = jobs.start_audit(engine(), request, allowed_hosts=policy.allowed_hosts,
-                                              allow_private=policy.allow_private)
+                                              allow_private=policy.allow_private, actor=current_actor())
 
 
 def show_job(job_id: str) -> None:
@@ -88,7 +88,7 @@ def show_job(job_id: str) -> None:
                 st.info("Stopping after the page under way…")
             else:
                 st.button("Cancel the audit", key=f"cancel:{job_id}", on_click=jobs.cancel_job,
-                          args=(engine(), job_id))
+                          args=(engine(), job_id), kwargs={"actor": current_actor()})
         elif current["status"] == "done":
             if not not_audited:
                 st.success(f"{STATUS_TEXT['done']}: {text}. The audit is stored with the site's history.")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from a11y import explore, history
+from a11y import explore, history, jobs
 from app_pages._clock import browser_zone, show, zone_name
 from app_pages._common import engine, require_login
+from app_pages._history import history_table
 from cardsort.i18n import counted
 
 require_login()
@@ -79,3 +80,7 @@ st.dataframe(pd.DataFrame([{
     "Standard": a["standard"]} for a in audits]), hide_index=True)
 st.page_link("app_pages/audit_results.py", label="Open the latest audit", query_params={"audit": str(audits[0]["id"])})
 compare(audits)
+st.header("Audit runs")
+st.write("Who started, stopped and deleted audits of this site, and how each run ended.")
+history_table(f"site:{site}", lambda limit: jobs.audit_changes(engine(), site, limit),
+              empty="No audit run of this site is recorded yet.")

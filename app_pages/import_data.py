@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import choose_study, engine, file_uploader, require_login
+from app_pages._common import choose_study, current_actor, engine, file_uploader, require_login
 from cardsort import formats, store
 from cardsort.formats import DELIMITER_NAMES, FormatError
 from cardsort.i18n import counted
@@ -56,7 +56,8 @@ def _id_clash(frame: pd.DataFrame, study) -> str | None:
 
 def _import(study_id: str, sorts, source: str, skip_existing: bool) -> None:
     try:
-        n = store.import_sorts(engine(), study_id, sorts, skip_existing=skip_existing)
+        n = store.import_sorts(engine(), study_id, sorts, skip_existing=skip_existing, actor=current_actor(),
+                               source=source)
     except ValueError as err:
         st.session_state["import_flash"] = ("error", f"Nothing was imported: {err}.")
         return

@@ -1,7 +1,7 @@
 """Paper sorts: download a study's printable numbered cards, and type in a sort made on paper by card numbers.
 
 The checks are :func:`cardsort.paper.paper_sort`'s; a valid paper sort is stored with
-``store.import_sorts`` (one transaction, refused if the participant got a sort meanwhile), marked
+``store.enter_paper_sort`` (one transaction, refused if the participant got a sort meanwhile), marked
 ``source=paper`` in its answers, and is analysed like every other sort.
 """
 
@@ -12,7 +12,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import choose_study, engine, require_login
+from app_pages._common import choose_study, current_actor, engine, require_login
 from cardsort import paper, store
 from cardsort.i18n import counted
 from cardsort.model import Study, utcnow
@@ -60,7 +60,7 @@ def _save(study: Study, prefix: str, rows: int) -> None:
     taken = store.participants_with_sorts(engine(), study.id, [pid]) if pid else []
     try:
         sort = paper.paper_sort(study, pid, _read_groups(study, prefix, rows), taken=taken, finished_at=utcnow())
-        store.import_sorts(engine(), study.id, [sort])
+        store.enter_paper_sort(engine(), study.id, sort, actor=current_actor())
     except paper.PaperSortError as err:
         st.session_state["paper_flash"] = ("error", err.problems)
         return

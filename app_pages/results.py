@@ -234,7 +234,8 @@ def _compare(study: Study, method: str, segment: Segment, choices, stem: str) ->
     for column, name, shown, seg in ((columns[0], "A", a, segment), (columns[1], "B", b, second)):
         with column:
             st.header(f"Segment {name}", anchor=False)
-            st.write(f"{seg.describe().capitalize()}: {counted(len(shown.sorts), ANALYSED)}.")
+            described = seg.describe()  # not .capitalize(): it would lower-case the answers it quotes
+            st.write(f"{described[:1].upper()}{described[1:]}: {counted(len(shown.sorts), ANALYSED)}.")
             if shown.analysis is None:
                 st.info(f"Segment {name} has no sorts to analyse.")
             else:

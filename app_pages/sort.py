@@ -149,14 +149,12 @@ def _pre_questions(study, pid: str, lang: str, state: dict, answers: dict, tags:
 
 
 def _screened_out(study, pid: str, lang: str) -> None:
-    """The screen-out text; then the panel's screen-out redirect (with the id), or the study's own link."""
+    """The screen-out text; then the panel's screen-out redirect (with the id), when the study has one."""
     st.header(translate(lang, "screened_out_heading"))
     _paragraphs(study.texts.screen_out or translate(lang, "screened_out_body"))
     url = panel.redirect_url(study.panel, "screenout", pid)
     if url:
         send_to(url, lang)
-    elif study.settings.screen_out_url:
-        st.link_button(translate(lang, "continue"), study.settings.screen_out_url, type="primary")
 
 
 def _sorting(study, pid: str, lang: str, state: dict, answers: dict, tags: dict) -> None:
@@ -226,13 +224,7 @@ def main() -> None:
     if status != "open":
         _stop_with(lang, f"{status}_study")
 
-    pid = None
-    for candidate in panel.participant_candidates(study.panel, params):  # the panel's id parameter, then pid
-        try:
-            pid = board.validate_participant_id(candidate)
-            break
-        except ValueError:
-            continue
+    pid = panel.participant_id(study.panel, params)  # the panel's id parameter, then pid
     if pid is None:
         pid = secrets.token_urlsafe(12)
         params["pid"] = pid  # in the address bar, so a reload resumes this participant

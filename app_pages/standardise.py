@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import choose_study, engine, require_login
+from app_pages._common import choose_study, current_actor, engine, require_login
 from cardsort import store
 from cardsort.i18n import counted
 from cardsort.report import analysis_table
@@ -24,7 +24,7 @@ LABELS = {"one": "label", "other": "labels"}
 
 
 def _save(study_id: str, decisions, message: str) -> None:
-    store.save_label_decisions(engine(), study_id, [d.to_row() for d in decisions])
+    store.save_label_decisions(engine(), study_id, [d.to_row() for d in decisions], actor=current_actor())
     st.session_state["standardise_message"] = message
 
 
@@ -94,7 +94,7 @@ if rows:
     undo = st.multiselect("Undo decisions on these labels", [r["label_key"] for r in rows],
                           format_func=lambda key: written.get(key, key), key=f"undo:{study.id}")
     if st.button("Undo", key=f"undo_button:{study.id}", disabled=not undo):
-        store.delete_label_decisions(engine(), study.id, undo)
+        store.delete_label_decisions(engine(), study.id, undo, actor=current_actor())
         undone = counted(len(undo), {"one": "decision", "other": "decisions"})
         st.session_state["standardise_message"] = f"Undid {undone}."
         st.rerun()

@@ -14,13 +14,15 @@ from app_pages._common import (
     NEW_STUDY,
     choose_study_id,
     copy_button,
+    current_actor,
     engine,
     file_uploader,
     participant_link,
     preview_board,
     require_login,
 )
-from cardsort import board, editing, panel, store
+from app_pages._history import history_table
+from cardsort import board, changes, editing, panel, store
 from cardsort.formats import FormatError
 from cardsort.i18n import counted, direction, resolve_language, translate
 from cardsort.model import KINDS, STATUSES, TEXT_FIELDS, TEXT_LIMITS, Settings, Study, Texts, study_from_spec, utcnow
@@ -54,8 +56,7 @@ def _show_flash() -> None:
 
 # --- the set-up form -----------------------------------------------------------------------------
 
-SETTINGS_FIELDS = ("randomize", "subset", "require_all_sorted", "require_names", "max_groups", "order_within_groups",
-                   "screen_out_url")
+SETTINGS_FIELDS = ("randomize", "subset", "require_all_sorted", "require_names", "max_groups", "order_within_groups")
 FORM_FIELDS = ("name", "kind", "status", "language", "language_code", "cards", "categories", "questions",
                *(f"text_{name}" for name in TEXT_FIELDS), *SETTINGS_FIELDS,
                *(f"panel_{name}" for name in panel.PANEL_FIELDS))
@@ -84,7 +85,6 @@ def _init_form(prefix: str, study: Study | None) -> None:
     if st.session_state.get(SHOWN) == prefix and all(f"{prefix}:{f}" in st.session_state for f in FORM_FIELDS):
         return
     settings: dict[str, Any] = asdict(study.settings if study else Settings())
-    settings["screen_out_url"] = settings.get("screen_out_url") or ""
     texts = asdict(study.texts) if study else asdict(Texts())
     recruiting = panel_form_values(study.panel if study else panel.Panel())
     language = study.language if study else "en"
@@ -126,11 +126,11 @@ def _save(prefix: str, study_id: str | None) -> None:
         _flash("error", f"Not saved: {_name_panel_field(str(err))}.")
         return
     if previous:
-        store.update_study(engine(), replace(study, archived=previous.archived))
+        store.update_study(engine(), replace(study, archived=previous.archived), actor=current_actor())
         _flash("success", f"Saved “{study.name}”.")
         _reload_form(study.id)
     else:
-        store.create_study(engine(), study)
+        store.create_study(engine(), study, actor=current_actor())
         _flash("success", f"Created “{study.name}”. Open it when you are ready for participants.")
         _reload_form(study.id)  # show the stored study's form
 
@@ -210,11 +210,11 @@ def questions_form(prefix: str) -> None:
     st.caption("Questions asked before the board (when: pre) or after it (when: post), in the participants' "
                "language. Types: single, multiple, scale (1 to 7, labelled ends), short, long. A question "
                "asked before sorting may screen participants out by the options listed in screen_out. "
-               "Leave empty for none; the two optional comment questions after sorting are always asked.")
+               "Leave empty for none; the two optional comment questions after sorting are always asked. "
+               "Screened-out participants read the screen-out text, then go to the panel's screen-out "
+               "redirect when it is set (Recruiting through a panel).")
     st.text_area("Questions (a JSON list, as in the study spec)", key=f"{prefix}:questions", height=200,
                  placeholder=QUESTIONS_EXAMPLE)
-    st.text_input("Screen-out link (optional: where screened-out participants continue, used as written)",
-                  key=f"{prefix}:screen_out_url", max_chars=2000, placeholder="https://panel.example/screenout")
 
 
 TEXT_LABELS = {"title": "Title", "welcome": "Welcome text", "instructions": "Instructions",
@@ -308,7 +308,7 @@ def panel_settings(prefix: str) -> None:
 # --- sharing and preview ---------------------------------------------------------------------------
 
 def _set_status(study_id: str, status: str) -> None:
-    store.set_status(engine(), study_id, status)
+    store.set_status(engine(), study_id, status, actor=current_actor())
     _reload_form(study_id)
     _flash("success", {"open": "The study is open: participants can sort now.",
                        "closed": "The study is closed: participants can no longer sort.",
@@ -316,7 +316,7 @@ def _set_status(study_id: str, status: str) -> None:
 
 
 def _duplicate(study_id: str) -> None:
-    copy = store.duplicate_study(engine(), study_id)
+    copy = store.duplicate_study(engine(), study_id, actor=current_actor())
     st.session_state["edit_study"] = copy.id
     _flash("success", f"Made “{copy.name}”, a draft with the same cards, categories and settings (no sorts).")
 
@@ -337,7 +337,7 @@ def _cancel(key: str) -> None:
 
 
 def _set_archived(study_id: str, archived: bool) -> None:
-    study = store.set_archived(engine(), study_id, archived)
+    study = store.set_archived(engine(), study_id, archived, actor=current_actor())
     _reload_form(study_id)
     if archived:
         _flash("success", f"Archived “{study.name}”: it is closed to participants and hidden from the study "
@@ -351,7 +351,7 @@ def _delete_study(study_id: str) -> None:
     st.session_state["edit_study"] = NEW_STUDY
     try:
         name = store.get_study(engine(), study_id).name
-        gone = store.delete_study(engine(), study_id)
+        gone = store.delete_study(engine(), study_id, actor=current_actor())
     except store.NotFound:  # deleted meanwhile, in another tab
         _flash("error", "This study was already deleted.")
         return
@@ -362,7 +362,7 @@ def _delete_study(study_id: str) -> None:
 def _delete_sort(study_id: str, participant_id: str) -> None:
     st.session_state.pop(f"confirm_delete_sort:{study_id}", None)
     try:
-        store.delete_sort(engine(), study_id, participant_id)
+        store.delete_sort(engine(), study_id, participant_id, actor=current_actor())
     except store.NotFound:
         _flash("error", f"Participant “{participant_id}” has no sort in this study any more: nothing was deleted.")
         return
@@ -509,3 +509,8 @@ setup_form(study)
 if study:
     st.header("Archive or delete", anchor=False)
     manage_panel(study)
+    st.header("History", anchor=False)
+    shown_id = study.id
+    history_table(f"study:{shown_id}", lambda limit: (changes.for_study(engine(), shown_id, limit),
+                                                      changes.count_for_study(engine(), shown_id)),
+                  empty="No change is recorded for this study yet.")

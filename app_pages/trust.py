@@ -14,6 +14,7 @@ import streamlit as st
 from app_pages._common import (
     choose_method,
     choose_study,
+    current_actor,
     engine,
     method_name,
     require_login,
@@ -73,13 +74,14 @@ def _exclusions(study, data) -> None:
     if save.button("Save exclusions", type="primary", key="save_exclusions"):
         changes = {p: bool(x) for p, x, was in zip(edited["Participant"], edited["Excluded"], frame["Excluded"])
                    if bool(x) != bool(was)}
-        store.set_exclusions(engine(), study.id, changes)
+        store.set_exclusions(engine(), study.id, changes, actor=current_actor())
         st.session_state["trust_message"] = f"Saved: {counted(len(changes), SORTS)} changed."
         st.rerun()
     n_flagged = int((flags["reasons"] != "").sum())
     label = f"Exclude {'the' if n_flagged == 1 else 'all'} {counted(n_flagged, FLAGGED)}"
     if flagged.button(label, key="exclude_flagged", disabled=n_flagged == 0):
-        store.set_exclusions(engine(), study.id, {p: True for p in flags.loc[flags["reasons"] != "", "participant"]})
+        store.set_exclusions(engine(), study.id, {p: True for p in flags.loc[flags["reasons"] != "", "participant"]},
+                             actor=current_actor())
         st.session_state["trust_message"] = f"Excluded {counted(n_flagged, FLAGGED)}."
         st.rerun()
 
@@ -199,7 +201,7 @@ def _report(study, method: str, data: dict) -> None:
     text = st.text_area("Your notes for stakeholders (shown in the report)", value=notes, key=f"notes:{study.id}",
                         height=150)
     if st.button("Save notes", key="save_notes"):
-        store.save_study_notes(engine(), study.id, text)
+        store.save_study_notes(engine(), study.id, text, actor=current_actor())
         st.session_state["trust_message"] = "Notes saved."
         st.rerun()
     st.write("The report holds the study, participants, exclusions, proposed navigation, dendrogram, AAM tree, "

@@ -1,6 +1,6 @@
 """``python -m bench load``: many participants at once, measured.
 
-Four measurements, each through the functions the participant page itself calls
+Three measurements, each through the functions the participant page itself calls
 (:func:`cardsort.board.validate_state`, :func:`cardsort.store.save_draft`,
 :func:`cardsort.board.state_to_sort`, :func:`cardsort.store.submit_sort`):
 
@@ -15,6 +15,12 @@ Four measurements, each through the functions the participant page itself calls
    completed sessions and wall time.
 3. ``audit``: pages audited per browser per minute by the a11y engine on the local test site.
 
+With ``--url URL --study ID`` it drives an existing deployment instead: ``--participants`` headless
+Chromium sessions (``--concurrency`` at a time, local or on ``--remote`` grid) each complete the study's
+sort with clicks; reported: completed sorts, errors, p50/p95 of the flow and of the submission.
+``--deployment`` sets one up here first (:mod:`bench.deployment`): one replica, then two behind nginx
+(``deploy/nginx.conf``), on a new PostgreSQL database on ``TEST_DATABASE_URL``'s server, and drives each.
+
 Results go to ``bench/results/load.json``. Nothing here asserts on time; the tests in
 ``tests/reliability/test_load.py`` use :func:`run_submits` and :func:`count_outcome` for
 the zero-lost / zero-duplicated checks.
@@ -25,10 +31,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -366,28 +374,98 @@ def start_app(db_url: str, log_path: Path, extra_env: dict[str, str] | None = No
     raise RuntimeError("streamlit did not become healthy in 60 s")
 
 
-def complete_sort_in_browser(driver, url: str, timeout: float = 300) -> None:
-    """Open the participant link and finish a closed sort with clicks: every card to the first category."""
-    from selenium.webdriver.common.by import By
+def _waiter(driver, timeout: float):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    def wait(cond):
-        return WebDriverWait(driver, timeout, poll_frequency=0.2).until(cond)
+    def wait(cond, seconds: float | None = None):
+        return WebDriverWait(driver, seconds or timeout, poll_frequency=0.2).until(cond)
+    return wait
 
-    def click_button(text: str) -> None:
-        wait(lambda d: d.find_elements(By.XPATH, f"//button[.//p[text()={text!r}]]"))[0].click()
+
+def _button(driver, text: str):
+    from selenium.webdriver.common.by import By
+
+    found = driver.find_elements(By.XPATH, f"//button[.//p[text()={text!r}]]")
+    return found[0] if found else None
+
+
+def click_until(driver, text: str, shown: str, timeout: float = 300, retry_after: float = 15) -> None:
+    """Click the button ``text`` until ``shown`` is on the page, clicking again every ``retry_after`` seconds.
+
+    A click made while the page reconnects to a replica (after its replica died) is lost; a participant
+    clicks again when nothing happens, and so does this.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.common.by import By
+
+    deadline = time.monotonic() + timeout
+    wait = _waiter(driver, timeout)
+    def button_or_done(d):
+        return "shown" if shown in d.find_element(By.TAG_NAME, "body").text else _button(d, text)
+
+    while True:
+        button = wait(button_or_done)
+        if button == "shown":
+            return
+        try:
+            button.click()
+        except (StaleElementReferenceException, WebDriverException):
+            pass  # the page re-rendered under the click: look again
+        try:
+            wait(lambda d: shown in d.find_element(By.TAG_NAME, "body").text, retry_after)
+            return
+        except WebDriverException:
+            if time.monotonic() > deadline:
+                raise
+
+
+def start_sort(driver, url: str, timeout: float = 300) -> int:
+    """Open the participant link and press "Start sorting"; returns how many cards there are to sort."""
+    import re
+
+    from selenium.webdriver.common.by import By
 
     driver.get(url)
-    click_button("Start sorting")
-    wait(lambda d: d.find_elements(By.CSS_SELECTOR, ".csb .csb-cards"))
-    for _ in range(len(BROWSER_SPEC["cards"])):
-        cards = wait(lambda d: d.find_elements(By.CSS_SELECTOR, ".csb-unsorted .csb-card-button"))
-        cards[0].click()
+    click_until(driver, "Start sorting", "cards sorted", timeout)
+    progress = _waiter(driver, timeout)(lambda d: re.search(
+        r"(\d+) of (\d+) cards sorted", d.find_element(By.CSS_SELECTOR, ".csb-progress").text))
+    return int(progress.group(2))
+
+
+def move_cards(driver, count: int, timeout: float = 300) -> None:
+    """Move ``count`` unsorted cards with clicks, each to the first destination its "Move to" list offers
+    (the first category of a closed sort; in an open sort a new group, then the first group)."""
+    from selenium.webdriver.common.by import By
+
+    wait = _waiter(driver, timeout)
+    for _ in range(count):
+        before = len(wait(lambda d: d.find_elements(By.CSS_SELECTOR, ".csb-unsorted .csb-card-button")))
+        wait(lambda d: d.find_elements(By.CSS_SELECTOR, ".csb-unsorted .csb-card-button"))[0].click()
         wait(lambda d: d.find_elements(By.XPATH, "//button[normalize-space()='Move']"))[0].click()
-    wait(lambda d: "3 of 3 cards sorted" in d.find_element(By.CSS_SELECTOR, ".csb-progress").text)
-    click_button("I am done sorting")
-    click_button("Submit my sort")
-    wait(lambda d: "Thank you!" in d.find_element(By.TAG_NAME, "body").text)
+        wait(lambda d, before=before: len(d.find_elements(By.CSS_SELECTOR, ".csb-unsorted .csb-card-button"))
+             < before)
+
+
+def finish_sort(driver, cards: int, timeout: float = 300) -> float:
+    """With every card sorted: "I am done sorting", then "Submit my sort" until the thank-you page shows.
+
+    Returns the submission time: from pressing "Submit my sort" to the thank-you page, in seconds.
+    """
+    from selenium.webdriver.common.by import By
+
+    _waiter(driver, timeout)(lambda d: f"{cards} of {cards} cards sorted"
+                             in d.find_element(By.CSS_SELECTOR, ".csb-progress").text)
+    click_until(driver, "I am done sorting", "Submit my sort", timeout)
+    t0 = time.perf_counter()
+    click_until(driver, "Submit my sort", "Thank you!", timeout)
+    return time.perf_counter() - t0
+
+
+def complete_sort_in_browser(driver, url: str, timeout: float = 300) -> float:
+    """Open the participant link and finish a sort with clicks (:func:`move_cards`); returns the submission time."""
+    cards = start_sort(driver, url, timeout)
+    move_cards(driver, cards, timeout)
+    return finish_sort(driver, cards, timeout)
 
 
 def bench_browsers(n: int, workdir: Path, ramp: int = 2) -> dict[str, Any]:
@@ -446,6 +524,108 @@ def bench_browsers(n: int, workdir: Path, ramp: int = 2) -> dict[str, Any]:
             "session_p95_s": round(percentile(per_session, 95), 1)}
 
 
+# --- participants through an existing deployment ------------------------------------------------
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (all its threads), from ``/proc``; 0 when gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def drive_deployment(base_url: str, participant_path: str, n: int, concurrency: int, *,
+                     remote: str | None = None, timeout: float = 300, label: str = "") -> dict[str, Any]:
+    """``n`` participants in headless Chromium against ``base_url``, ``concurrency`` at a time, each opening
+    ``base_url + participant_path + &pid=<new id>`` and completing the sort with clicks
+    (:func:`complete_sort_in_browser`).
+
+    Reported: completed sorts (thank-you page reached), errors, and p50/p95 of the flow time (link opened
+    to thank-you page; the browser's start is not counted) and of the submission time ("Submit my sort"
+    to thank-you page).
+    """
+    from a11y.browser import make_driver
+
+    run_id = uuid.uuid4().hex[:6]
+    flows: list[float] = []
+    submits: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def participant(i: int) -> None:
+        driver = None
+        try:
+            driver = make_driver(remote, window=(1200, 900), page_load_timeout=110)
+            t0 = time.perf_counter()
+            submit = complete_sort_in_browser(driver, f"{base_url}{participant_path}&pid=load-{run_id}-{i:03d}",
+                                              timeout)
+            with lock:
+                flows.append(time.perf_counter() - t0)
+                submits.append(submit)
+        except Exception as exc:  # noqa: BLE001 - reported as a failed participant
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            with lock:
+                errors.append(f"participant {i}: {type(exc).__name__}: {first}")
+        finally:
+            if driver is not None:
+                driver.quit()
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(participant, range(n)))
+    wall = time.perf_counter() - t0
+    return {"setup": label or base_url, "participants": n, "concurrency": concurrency, "completed": len(flows),
+            "errors": errors, "wall_s": round(wall, 1),
+            "flow_p50_s": round(percentile(flows, 50), 1), "flow_p95_s": round(percentile(flows, 95), 1),
+            "submit_p50_s": round(percentile(submits, 50), 2), "submit_p95_s": round(percentile(submits, 95), 2)}
+
+
+def bench_deployment(pg_url: str, n: int, concurrency: int, workdir: Path) -> list[dict[str, Any]]:
+    """The same participants against one replica, then against two replicas behind nginx, on a database of its own.
+
+    Each row adds the replicas' CPU seconds during the run and the machine's load average, which say
+    what limited it (a replica near one CPU second per second is saturated: Streamlit runs a session's
+    script in one process; otherwise the browsers and the neighbours are).
+    """
+    from bench.deployment import Deployment, create_database, drop_database
+    from cardsort import auth
+
+    db_url = create_database(pg_url)
+    engine = store.make_engine(db_url)
+    rows = []
+    try:
+        env = {"DATABASE_URL": db_url, "COOKIE_SECRET": uuid.uuid4().hex * 2,
+               "RESEARCHER_PASSWORD_HASH": auth.hash_password(uuid.uuid4().hex)}
+        for replicas in (1, 2):
+            study = store.create_study(engine, study_from_spec(BROWSER_SPEC, f"dep{replicas}{uuid.uuid4().hex[:6]}"))
+            with Deployment(workdir / f"deployment-{replicas}", env) as dep:
+                dep.start(replicas)
+                base = dep.replicas[0].url if replicas == 1 else dep.url
+                cpu0 = [cpu_seconds(r.proc.pid) for r in dep.replicas]
+                row = drive_deployment(base, study.participant_path, n, concurrency,
+                                       label="1 replica, direct" if replicas == 1 else "2 replicas behind nginx")
+                row["replica_cpu_s"] = [round(cpu_seconds(r.proc.pid) - c, 1) for r, c in zip(dep.replicas, cpu0)]
+                row["load_average"] = [round(x, 1) for x in os.getloadavg()]
+                row["stored"] = len(store.load_sorts(engine, study.id))
+                rows.append(row)
+    finally:
+        engine.dispose()
+        drop_database(db_url)
+    return rows
+
+
+def print_deployment_row(r: dict[str, Any]) -> None:
+    cpu = f", replica CPU {'+'.join(map(str, r['replica_cpu_s']))} s" if "replica_cpu_s" in r else ""
+    load = f", load average {r['load_average'][0]}" if "load_average" in r else ""
+    print(f"{r['setup']:<26} {r['completed']} of {r['participants']} sorts completed "
+          f"({r['concurrency']} at a time, {len(r['errors'])} errors) in {r['wall_s']} s; "
+          f"flow p50 {r['flow_p50_s']} s, p95 {r['flow_p95_s']} s; "
+          f"submission p50 {r['submit_p50_s']} s, p95 {r['submit_p95_s']} s{cpu}{load}")
+    for e in r["errors"]:
+        print("  " + e)
+
+
 # --- audits -----------------------------------------------------------------------------------
 
 def bench_audit(pages: int, workers_list: Sequence[int]) -> list[dict[str, Any]]:
@@ -480,13 +660,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["worker"]:
         return worker_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--participants", type=int, default=200)
+    parser.add_argument("--participants", type=int, default=None,
+                        help="participants (default 200 for the submits; 6 with --url or --deployment)")
+    parser.add_argument("--url", help="drive the deployment at this base URL (https://cardsort.example.org) "
+                        "with browsers; needs --study")
+    parser.add_argument("--study", help="with --url: the study id (a closed or open sort without required "
+                        "questions; every participant adds a real sort to it)")
+    parser.add_argument("--concurrency", type=int, default=3, help="with --url/--deployment: browsers at once")
+    parser.add_argument("--remote", help="with --url: a Selenium Grid for the browsers (default: local Chromium)")
+    parser.add_argument("--deployment", action="store_true",
+                        help="start one replica, then two behind nginx, on a new database on TEST_DATABASE_URL's "
+                        "server, and drive each with --participants browsers")
     parser.add_argument("--browsers", type=int, default=20, help="concurrent browser sessions (0 skips)")
     parser.add_argument("--ramp", type=int, default=2, help="browsers starting at once (default 2)")
     parser.add_argument("--audit-pages", type=int, default=24, help="pages for the audit rate (0 skips)")
     parser.add_argument("--only", choices=("submits", "browsers", "audit"))
     args = parser.parse_args(argv)
     from bench.common import WORK_DIR, write_results
+
+    if args.url or args.deployment:
+        return deployment_main(args, parser)
+    args.participants = args.participants or 200
 
     workdir = WORK_DIR / "load"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -531,6 +725,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = write_results("load", payload)
     print(f"results: {path}")
     return 1 if failed else 0
+
+
+def deployment_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """``--url URL --study ID`` or ``--deployment``: participants in browsers; results under ``deployment``."""
+    from bench.common import RESULTS_DIR, WORK_DIR, BenchError, write_results
+
+    n = args.participants or 6
+    if n < 1 or args.concurrency < 1:
+        parser.error("--participants and --concurrency must be at least 1")
+    if args.url:
+        if args.deployment:
+            parser.error("give --url (an existing deployment) or --deployment (one made here), not both")
+        if not args.study:
+            parser.error("--url needs --study ID (a study of that deployment)")
+        if not re.match(r"^https?://[^/\s]+", args.url):
+            parser.error(f"--url must be an http(s) base URL, got {args.url!r}")
+        base = args.url.rstrip("/")
+        link = f"/sort?study={urllib.parse.quote(args.study)}"
+        rows = [drive_deployment(base, link, n, args.concurrency, remote=args.remote, label=base)]
+    else:
+        pg_url = settings.text("TEST_DATABASE_URL")
+        if not pg_url:
+            raise BenchError("--deployment needs TEST_DATABASE_URL (a PostgreSQL server the replicas share)")
+        workdir = WORK_DIR / "deployment"
+        rows = bench_deployment(pg_url, n, args.concurrency, workdir)
+    for r in rows:
+        print_deployment_row(r)
+    earlier = RESULTS_DIR / "load.json"
+    kept = json.loads(earlier.read_text(encoding="utf-8")) if earlier.is_file() else {}
+    kept.pop("machine", None)
+    path = write_results("load", kept | {"deployment": rows})
+    print(f"results: {path}")
+    return 1 if any(r["completed"] != r["participants"] for r in rows) else 0
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -31,23 +30,8 @@ from .questions import clean_answers as _clean_answers
 
 MAX_ID_LENGTH = 100
 MAX_LABEL_LENGTH = 200
-_PARTICIPANT_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 
 
-def validate_participant_id(participant_id: Any) -> str:
-    """Return ``participant_id`` if it is 1-100 characters of letters, digits and ``_ . @ -``.
-
-    Raises
-    ------
-    ValueError
-        Naming the allowed characters.
-    """
-    if not isinstance(participant_id, str) or not _PARTICIPANT_RE.match(participant_id):
-        raise ValueError(
-            f"participant id {participant_id!r} is not allowed; use 1 to 100 letters, digits, "
-            "'_', '.', '@' or '-'"
-        )
-    return participant_id
 
 
 def participant_seed(study_id: str, participant_id: str) -> int:
@@ -391,5 +375,5 @@ def board_payload(study: Study, state: Any, *, instance: str) -> dict[str, Any]:
 __all__ = [
     "board_payload", "cards_for_participant", "check_requirements", "choose_cards", "clean_answers",
     "initial_state", "participant_seed", "reconcile_state", "shown_cards", "sort_to_state", "state_to_sort",
-    "validate_participant_id", "validate_state",
+    "validate_state",
 ]

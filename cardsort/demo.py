@@ -1,4 +1,9 @@
-"""A realistic demo study: a public library's website, 40 cards, 24 participants' open sorts."""
+"""A realistic demo study: a public library's website, 40 cards, 24 participants' open sorts.
+
+The participants also answered a question before sorting (how they use the library) and the Single Ease
+Question after it, so the demo's Results can be filtered and compared by segment: the students tend to
+fold the children's and research cards into events and online resources.
+"""
 
 from __future__ import annotations
 
@@ -32,18 +37,28 @@ SECTIONS = {
 }
 
 
+QUESTIONS = [
+    {"id": "role", "when": "pre", "type": "single", "text": "How do you mostly use the library?",
+     "options": ["Student", "Resident", "Staff"], "required": True},
+    {"id": "ease", "when": "post", "type": "scale", "text": "Overall, how easy or difficult was this task?",
+     "scale": {"min_label": "Very difficult", "max_label": "Very easy"}},
+]
+
+
 def demo_study(study_id: str) -> Study:
     cards = [card for _, (_, section) in SECTIONS.items() for card in section]
     return study_from_spec({
         "name": "City library website navigation", "kind": "open", "language": "en",
         "cards": [{"label": c} for c in cards],
         "settings": {"randomize": True, "require_all_sorted": True, "require_names": True},
+        "questions": QUESTIONS,
     }, study_id)
 
 
 def demo_sorts(study: Study, n_participants: int = 24, seed: int = 7) -> list[Sort]:
     """Simulated participants: mostly the latent sections, some merges, strays and odd labels."""
     rng = random.Random(seed)
+    answering = random.Random(seed + 1)  # the questionnaire's own draws: the sorts stay as they were
     card_id = {c.label: c.id for c in study.cards}
     names = list(SECTIONS)
     start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -68,6 +83,9 @@ def demo_sorts(study: Study, n_participants: int = 24, seed: int = 7) -> list[So
         sorts.append(Sort(
             participant_id=f"p{p + 1:02d}", groups=tuple(groups), started_at=began,
             finished_at=began + timedelta(seconds=rng.randint(6 * 60, 22 * 60)),
-            answers={"comments": rng.choice(["", "Some cards fit two places.", "Easy enough."])},
+            answers={"comments": rng.choice(["", "Some cards fit two places.", "Easy enough."]),
+                     "role": "Student" if merge and answering.random() < 0.8 else
+                     answering.choice(["Resident", "Resident", "Staff", "Student"]),
+                     "ease": str(answering.randint(3, 7) if not merge else answering.randint(2, 6))},
         ))
     return sorts

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, overload
 
+from .keys import refuse_unknown
 from .panel import Panel, clean_tags, panel_from_dict
 from .questions import Question, questions_from_list
 
@@ -69,9 +70,10 @@ class Settings:
         order of a group's cards, stored as each placement's ``position``, is then the
         participant's ranking (first = top), reported as the cards' average positions.
         Off, the order inside a group carries no meaning.
-    screen_out_url : str or None, default=None
-        Where a participant screened out by a question goes (an http(s) URL, used as-is); without
-        it they read the screen-out text (:class:`Texts`).
+
+    Where a participant screened out by a question goes is the panel's ``screenout_url``
+    (:class:`cardsort.panel.Panel`); :func:`fold_screen_out_url` moves the older
+    ``settings.screen_out_url`` there.
     """
 
     randomize: bool = True
@@ -80,7 +82,6 @@ class Settings:
     require_names: bool = True
     max_groups: int | None = None
     order_within_groups: bool = False
-    screen_out_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,7 @@ class Study:
             "status": self.status,
             "cards": [{k: v for k, v in asdict(c).items() if v is not None} for c in self.cards],
             "categories": [{"id": c.id, "label": c.label} for c in self.categories],
-            "settings": {k: v for k, v in asdict(self.settings).items()
-                         if v is not None or k != "screen_out_url"},  # a spec without it stays as it was
+            "settings": asdict(self.settings),
         }
         if self.texts.any():
             spec["texts"] = {k: v for k, v in asdict(self.texts).items() if v}
@@ -245,32 +245,37 @@ def _positive_int_or_none(value: Any, what: str) -> int | None:
 def settings_from_dict(data: dict[str, Any] | None) -> Settings:
     """Build :class:`Settings`, refusing unknown keys and wrong types."""
     data = dict(data or {})
-    known = set(Settings.__dataclass_fields__)
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ValueError(f"unknown setting {unknown[0]!r}; allowed: {', '.join(sorted(known))}")
+    refuse_unknown(data, sorted(Settings.__dataclass_fields__), "setting")
     for flag in ("randomize", "require_all_sorted", "require_names", "order_within_groups"):
         if flag in data and not isinstance(data[flag], bool):
             raise ValueError(f"settings.{flag} must be true or false, not {data[flag]!r}")
     return replace(
         Settings(),
-        **{k: v for k, v in data.items() if k not in ("subset", "max_groups", "screen_out_url")},
+        **{k: v for k, v in data.items() if k not in ("subset", "max_groups")},
         subset=_positive_int_or_none(data.get("subset"), "subset"),
         max_groups=_positive_int_or_none(data.get("max_groups"), "max_groups"),
-        screen_out_url=_url_or_none(data.get("screen_out_url"), "screen_out_url"),
     )
 
 
-def _url_or_none(value: Any, what: str) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"settings.{what} must be an http(s) URL or null, not {value!r}")
-    url = check_no_nul(value, f"settings.{what}").strip()
-    if not re.match(r"^https?://[^\s]+$", url) or len(url) > 2000:
-        raise ValueError(f"settings.{what} must be an http(s) URL of at most 2,000 characters "
-                         f"without spaces, not {value!r}")
-    return url
+def fold_screen_out_url(settings: Any, panel: Any) -> tuple[Any, Any]:
+    """Move an older spec's ``settings.screen_out_url`` to ``panel.screenout_url``, where it belongs.
+
+    Specs and stored studies from before panels had one link for screened-out participants in their
+    settings; it is the panel's screen-out redirect now (``{pid}`` is substituted, a link without it is
+    used as written). A panel that names its own screen-out redirect keeps it. Anything that is not an
+    object is returned as it is, for the validation to name.
+    """
+    if not isinstance(settings, dict) or "screen_out_url" not in settings:
+        return settings, panel
+    settings = dict(settings)
+    url = settings.pop("screen_out_url")
+    if url is None or (isinstance(url, str) and not url.strip()):
+        return settings, panel
+    if panel is None:
+        panel = {}
+    if isinstance(panel, dict) and panel.get("screenout_url") in (None, ""):
+        panel = {**panel, "screenout_url": url}
+    return settings, panel
 
 
 def texts_from_dict(data: Any) -> Texts:
@@ -283,9 +288,7 @@ def texts_from_dict(data: Any) -> Texts:
         return Texts()
     if not isinstance(data, dict):
         raise ValueError(f"texts must be an object with {', '.join(TEXT_FIELDS)}")
-    unknown = sorted(set(data) - set(TEXT_FIELDS))
-    if unknown:
-        raise ValueError(f"unknown text {unknown[0]!r}; allowed: {', '.join(TEXT_FIELDS)}")
+    refuse_unknown(data, TEXT_FIELDS, "text")
     values = {}
     for name in TEXT_FIELDS:
         value = data.get(name)
@@ -317,9 +320,7 @@ def study_from_spec(spec: Any, study_id: str) -> Study:
     if not isinstance(spec, dict):
         raise ValueError("a study spec must be a JSON object")
     allowed = {"name", "kind", "language", "status", "cards", "categories", "settings", "texts", "panel", "questions"}
-    unknown = sorted(set(spec) - allowed)
-    if unknown:
-        raise ValueError(f"unknown field {unknown[0]!r} in study spec; allowed: {', '.join(sorted(allowed))}")
+    refuse_unknown(spec, sorted(allowed), "field", " in study spec")
     name = _text(spec.get("name"), "study name")
     kind = spec.get("kind")
     if kind not in KINDS:
@@ -377,9 +378,10 @@ def study_from_spec(spec: Any, study_id: str) -> Study:
             raise ValueError(f"category {i}: the id {category_id!r} is used twice")
         categories.append(Category(category_id, label))
 
-    settings = settings_from_dict(spec.get("settings"))
+    raw_settings, raw_panel = fold_screen_out_url(spec.get("settings"), spec.get("panel"))
+    settings = settings_from_dict(raw_settings)
     texts = texts_from_dict(spec.get("texts"))
-    panel = panel_from_dict(spec.get("panel"))
+    panel = panel_from_dict(raw_panel)
     questions = questions_from_list(spec.get("questions"))
     if settings.subset is not None and settings.subset > len(cards):
         raise ValueError(f"settings.subset ({settings.subset}) is larger than the number of cards ({len(cards)})")

@@ -22,6 +22,8 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
+from .keys import refuse_unknown
+
 PANEL_FIELDS = ("id_param", "tag_params", "complete_url", "screenout_url", "quota_full_url", "completion_code",
                 "quota", "closes_at")
 URL_FIELDS = ("complete_url", "screenout_url", "quota_full_url")
@@ -32,6 +34,7 @@ MAX_TAG_VALUE = 200
 MAX_URL = 2000
 MAX_CODE = 100
 _PARAM_RE = re.compile(r"^[A-Za-z0-9_.-]{1,50}$")
+_PARTICIPANT_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 _CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 _UNSAFE_URL = re.compile(r"[\s\x00-\x1f\x7f<>\"'`\\]")
 
@@ -133,9 +136,7 @@ def panel_from_dict(data: Any) -> Panel:
         return Panel()
     if not isinstance(data, Mapping):
         raise ValueError(f"panel must be an object with {', '.join(PANEL_FIELDS)}")
-    unknown = sorted(set(data) - set(PANEL_FIELDS))
-    if unknown:
-        raise ValueError(f"unknown panel setting {unknown[0]!r}; allowed: {', '.join(PANEL_FIELDS)}")
+    refuse_unknown(data, PANEL_FIELDS, "panel setting")
     values = {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()}
     out: dict[str, Any] = {}
     if values.get("id_param") is not None:
@@ -177,14 +178,34 @@ def panel_from_dict(data: Any) -> Panel:
 
 # --- arrival: who the participant is, and their tags ------------------------------------------------
 
-def participant_candidates(panel: Panel, params: Mapping[str, Any]) -> list[str]:
-    """The participant ids the URL offers, to validate in order: the panel's ``id_param``, then ``pid``.
+def validate_participant_id(participant_id: Any) -> str:
+    """Return ``participant_id`` if it is 1-100 characters of letters, digits and ``_ . @ -``.
 
-    The page takes the first valid one (so a malformed panel id falls back to the ``pid`` the page
-    wrote into the address, and a reload keeps the same participant); none valid: it makes one.
+    Raises
+    ------
+    ValueError
+        Naming the allowed characters.
     """
-    return [v for name in dict.fromkeys((panel.id_param, "pid")) if name
-            for v in [params.get(name)] if isinstance(v, str) and v]
+    if not isinstance(participant_id, str) or not _PARTICIPANT_RE.match(participant_id):
+        raise ValueError(
+            f"participant id {participant_id!r} is not allowed; use 1 to 100 letters, digits, "
+            "'_', '.', '@' or '-'"
+        )
+    return participant_id
+
+
+def participant_id(panel: Panel, params: Mapping[str, Any]) -> str | None:
+    """The participant's id from the URL: the panel's ``id_param``, else ``pid``, the first that is valid.
+
+    So a malformed panel id falls back to the ``pid`` the page wrote into the address, and a reload keeps
+    the same participant; ``None`` when neither is valid (the page then makes one).
+    """
+    for name in dict.fromkeys(n for n in (panel.id_param, "pid") if n):
+        try:
+            return validate_participant_id(params.get(name))
+        except ValueError:
+            continue
+    return None
 
 
 def extract_tags(panel: Panel, params: Mapping[str, Any]) -> dict[str, str]:
@@ -275,5 +296,6 @@ def participants_frame(sorts: list[Any], excluded: set[str] | frozenset[str] = f
 
 __all__ = [
     "MAX_TAGS", "PANEL_FIELDS", "Panel", "accepts", "check_redirect_url", "clean_tags", "closed_reason",
-    "extract_tags", "panel_from_dict", "panel_link", "participant_candidates", "participants_frame", "redirect_url",
+    "extract_tags", "panel_from_dict", "panel_link", "participant_id", "participants_frame", "redirect_url",
+    "validate_participant_id",
 ]

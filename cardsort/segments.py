@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .keys import refuse_unknown
 from .model import Sort, parse_time
 from .similarity import count_pairs
 from .table import SortTable
@@ -187,9 +188,7 @@ def segment_from_dict(data: Any) -> Segment:
         return EVERYONE
     if not isinstance(data, dict):
         raise ValueError("a segment must be a JSON object")
-    unknown = sorted(set(data) - set(_KEYS))
-    if unknown:
-        raise ValueError(f"unknown segment key {unknown[0]!r}; allowed: {', '.join(_KEYS)}")
+    refuse_unknown(data, _KEYS, "segment key")
     segment = Segment(
         answers=_conditions(data.get("answers"), "answers"), tags=_conditions(data.get("tags"), "tags"),
         finished_from=parse_time(data.get("finished_from"), "segment finished_from"),

@@ -79,6 +79,14 @@ def _on_off(setting: Setting, raw: object) -> bool:
     raise ValueError(f"{setting.label} must be 1 (on) or 0 (off), got {raw!r}")
 
 
+def _webdriver_url(setting: Setting, raw: object) -> str:
+    url = str(raw).strip()
+    if not url.startswith(("http://", "https://")) or len(url.split("://", 1)[1].strip("/")) == 0:
+        raise ValueError(f"{setting.label} must be the http:// or https:// URL of a WebDriver or Selenium Grid "
+                         f"(e.g. http://grid.internal:4444), got {raw!r}")
+    return url
+
+
 def _hosts(setting: Setting, raw: object) -> frozenset[str] | None:
     hosts = frozenset(h.strip().lower() for h in str(raw).split(",") if h.strip())
     return hosts or None
@@ -144,6 +152,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("A11Y_APP_WORKER", True,
             "1: each app server also runs queued audits itself; 0: only those whose cookies, headers or typed "
             "values it holds, the rest waits for python -m a11y worker", "app audits", parse=_on_off),
+    Setting("A11Y_REMOTE_URL", None,
+            "a remote WebDriver or Selenium Grid (root URL or /wd/hub) every audit browser runs on; unset: "
+            "the local Chromium", "app audits and preview, python -m a11y (--remote overrides), bench",
+            parse=_webdriver_url),
     Setting("TEST_DATABASE_URL", None, "a PostgreSQL database for the PostgreSQL variants of tests and benchmarks",
             "tests, python -m bench load"),
 )}

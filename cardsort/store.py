@@ -2,14 +2,15 @@
 
 All database access of the card-sort side lives here, as plain functions taking an
 :class:`~sqlalchemy.engine.Engine`. Each write is one transaction: it lands whole
-or not at all.
+or not at all. The researcher's writes take ``actor`` (who makes the change) and record
+the change in :mod:`cardsort.changes` inside that same transaction.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,8 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from . import changes as _changes
+from . import migrate
 from . import settings as _settings  # the project's settings, not a study's
 from .model import (
     Card,
@@ -27,6 +30,7 @@ from .model import (
     Settings,
     Sort,
     Study,
+    fold_screen_out_url,
     parse_time,
     questions_from_list,
     settings_from_dict,
@@ -100,7 +104,7 @@ placements = sa.Table(
     sa.Column("group_idx", sa.Integer, nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
 )
-sort_tags = sa.Table(  # a table of its own: old databases get it from create_all, ``sorts`` keeps its columns
+sort_tags = sa.Table(  # a table of its own (tags came after sorts), so ``sorts`` kept its columns
     "sort_tags", metadata,
     sa.Column("sort_id", sa.ForeignKey("sorts.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("name", sa.String(50), primary_key=True),
@@ -126,11 +130,13 @@ def database_url(secrets_file: Path = SECRETS_FILE) -> str:
     return str(_settings.value("DATABASE_URL", secrets=secrets_file))
 
 
-def make_engine(url: str | None = None, *, schema: str | None = None) -> Engine:
-    """Open the database at ``url`` (default :func:`database_url`) and create missing tables.
+def make_engine(url: str | None = None, *, schema: str | None = None, upgrade: bool = True) -> Engine:
+    """Open the database at ``url`` (default :func:`database_url`), brought to the newest schema revision.
 
-    SQLite runs in WAL mode with foreign keys on and its folder is created.
-    ``schema`` (PostgreSQL only) puts the tables in that schema, for isolated tests.
+    :func:`cardsort.migrate.upgrade` runs the migrations, safe when several processes start at once (one query
+    when the database is up to date). SQLite runs in WAL mode with foreign keys on and its folder is created.
+    ``schema`` (PostgreSQL only) puts the tables in that schema, for isolated tests. ``upgrade=False`` leaves
+    the schema as it is (``python -m cardsort db current``).
     """
     url = url or database_url()
     kwargs: dict[str, Any] = {}
@@ -153,7 +159,8 @@ def make_engine(url: str | None = None, *, schema: str | None = None) -> Engine:
     elif schema:
         with engine.begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-    metadata.create_all(engine)
+    if upgrade:
+        migrate.upgrade(engine)
     return engine
 
 
@@ -196,8 +203,6 @@ def _options_json(study: Study) -> str:
     Kept in the one JSON column so that no new column is needed; :func:`_options` reads it back.
     """
     options: dict[str, Any] = asdict(study.settings)
-    if options.get("screen_out_url") is None:
-        options.pop("screen_out_url", None)
     if study.texts.any():
         options["texts"] = asdict(study.texts)
     if study.questions:
@@ -214,13 +219,34 @@ def _options(raw: str) -> dict[str, Any]:
     texts = options.pop("texts", None)
     questions = options.pop("questions", None)
     archived = bool(options.pop("archived", False))
-    panel = panel_from_dict(options.pop("panel", None))
+    options, raw_panel = fold_screen_out_url(options, options.pop("panel", None))
+    panel = panel_from_dict(raw_panel)
     return {"settings": settings_from_dict(options), "texts": texts_from_dict(texts), "archived": archived,
             "panel": panel, "questions": questions_from_list(questions)}
 
 
-def create_study(engine: Engine, study: Study) -> Study:
-    """Store a new study; returns it with its times set."""
+def _plural(n: int, one: str, other: str | None = None) -> str:
+    """``"1 card"``, ``"3 cards"``: the counts of the change summaries (English, as the researcher pages)."""
+    return f"{n:,} {one if n == 1 else (other or one + 's')}"
+
+
+def _listed(items: Collection[str], most: int = 10) -> str:
+    """``“a”, “b” and “c”``; past ``most`` items, ``… and 4 more``."""
+    quoted = [f"“{i}”" for i in list(items)[:most]]
+    rest = len(items) - len(quoted)
+    if rest > 0:
+        quoted.append(f"{rest:,} more")
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+def create_study(engine: Engine, study: Study, *, actor: str | None = None) -> Study:
+    """Store a new study, recording who created it; returns it with its times set."""
+    summary = (f"Created the study “{study.name}” ({study.kind} sort, "
+               f"{_plural(len(study.cards), 'card')})")
+    return _create_study(engine, study, actor, summary, {})
+
+
+def _create_study(engine: Engine, study: Study, actor: str | None, summary: str, detail: dict[str, Any]) -> Study:
     now = utcnow()
     study = replace(study, created_at=now, updated_at=now)
     with engine.begin() as conn:
@@ -230,54 +256,115 @@ def create_study(engine: Engine, study: Study) -> Study:
             created_at=now, updated_at=now,
         ))
         _write_study_rows(conn, study)
+        _changes.record(conn, actor=actor, action="study.created", summary=summary, study_id=study.id,
+                        detail={"name": study.name, "kind": study.kind, "status": study.status,
+                                "cards": len(study.cards), **detail}, at=now)
     return study
 
 
-def update_study(engine: Engine, study: Study) -> Study:
-    """Replace a study's fields, cards and categories.
+EDITED_PARTS = {"name": "name", "kind": "kind of sort", "language": "language", "status": "status",
+                "cards": "cards", "categories": "categories", "settings": "settings", "texts": "participant texts",
+                "questions": "questions", "panel": "panel settings", "archived": "archive"}
+"""What an edit may change, in the order and the words of its summary."""
+STATUS_DONE = {"open": "Opened the study", "closed": "Closed the study", "draft": "Put the study back in draft"}
+
+
+def describe_edit(before: Study, after: Study) -> tuple[str, str, dict[str, Any]] | None:
+    """``(action, summary, detail)`` of the change from ``before`` to ``after``; ``None`` when nothing changed.
+
+    Only a status change is ``study.status`` ("Opened the study"); archiving (with the closing it
+    brings) is ``study.archived`` / ``study.unarchived``; anything else is ``study.edited``,
+    naming each part that changed: "Edited the study: name (“A” → “B”), cards (2 added, 1 removed)
+    and settings".
+    """
+    changed = [part for part in EDITED_PARTS if getattr(before, part) != getattr(after, part)]
+    if not changed:
+        return None
+    detail: dict[str, Any] = {"changed": changed}
+    for part in ("name", "kind", "language", "status"):
+        if part in changed:
+            detail[part] = {"from": getattr(before, part), "to": getattr(after, part)}
+    if "archived" in changed and set(changed) <= {"archived", "status"}:
+        if after.archived:
+            return "study.archived", "Archived the study", detail
+        return "study.unarchived", "Brought the study back from the archive", detail
+    if changed == ["status"]:
+        return "study.status", STATUS_DONE.get(after.status, f"Set the status to {after.status}"), detail
+    words = []
+    for part in changed:
+        word = EDITED_PARTS[part]
+        if part in ("name", "kind", "language", "status"):
+            arrow = "“{from}” → “{to}”" if part == "name" else "{from} → {to}"
+            word += f" ({arrow.format(**detail[part])})"
+        elif part in ("cards", "categories"):
+            old = {c.id for c in getattr(before, part)}
+            new = {c.id for c in getattr(after, part)}
+            added = [c.id for c in getattr(after, part) if c.id not in old]
+            removed = [c.id for c in getattr(before, part) if c.id not in new]
+            detail[part] = {"added": added, "removed": removed}
+            counts = ([f"{len(added):,} added"] if added else []) + ([f"{len(removed):,} removed"] if removed else [])
+            if counts:
+                word += f" ({', '.join(counts)})"
+        words.append(word)
+    listed = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return "study.edited", f"Edited the study: {listed}", detail
+
+
+def update_study(engine: Engine, study: Study, *, actor: str | None = None) -> Study:
+    """Replace a study's fields, cards and categories, recording who changed what (:func:`describe_edit`).
 
     Cards that already have submitted sorts keep their ids, so removing a card
     leaves earlier sorts readable (their placements of it are ignored in analysis).
+    Saving a study unchanged records nothing.
     """
     now = utcnow()
     with engine.begin() as conn:
-        result = conn.execute(studies.update().where(studies.c.id == study.id).values(
+        before = _read_study(conn, study.id, lock=True)
+        conn.execute(studies.update().where(studies.c.id == study.id).values(
             name=study.name, kind=study.kind, language=study.language, status=study.status,
             settings=_options_json(study), updated_at=now,
         ))
-        if result.rowcount == 0:
-            raise NotFound(f"no study with id {study.id!r}")
         _write_study_rows(conn, study)
+        described = describe_edit(before, study)
+        if described is not None:
+            action, summary, detail = described
+            _changes.record(conn, actor=actor, action=action, summary=summary, study_id=study.id, detail=detail,
+                            at=now)
     return replace(study, updated_at=now)
 
 
-def set_status(engine: Engine, study_id: str, status: str) -> None:
+def set_status(engine: Engine, study_id: str, status: str, *, actor: str | None = None) -> None:
     study = get_study(engine, study_id)
-    update_study(engine, replace(study, status=status))
+    update_study(engine, replace(study, status=status), actor=actor)
 
 
-def set_archived(engine: Engine, study_id: str, archived: bool) -> Study:
+def set_archived(engine: Engine, study_id: str, archived: bool, *, actor: str | None = None) -> Study:
     """Archive a study (hidden from the study lists, and closed to participants) or bring it back.
 
     Bringing it back leaves it closed: the researcher opens it again on purpose. Nothing is deleted.
     """
     study = get_study(engine, study_id)
     changed = replace(study, archived=archived, status="closed" if archived else study.status)
-    return update_study(engine, changed)
+    return update_study(engine, changed, actor=actor)
 
 
 def get_study(engine: Engine, study_id: str) -> Study:
     """Load one study; raises :class:`NotFound` for an unknown id."""
     with engine.connect() as conn:
-        row = conn.execute(sa.select(studies).where(studies.c.id == study_id)).mappings().first()
-        if row is None:
-            raise NotFound(f"no study with id {study_id!r}")
-        card_rows = conn.execute(
-            sa.select(cards).where(cards.c.study_id == study_id).order_by(cards.c.position)
-        ).mappings().all()
-        cat_rows = conn.execute(
-            sa.select(categories).where(categories.c.study_id == study_id).order_by(categories.c.position)
-        ).mappings().all()
+        return _read_study(conn, study_id)
+
+
+def _read_study(conn: sa.Connection, study_id: str, *, lock: bool = False) -> Study:
+    query = sa.select(studies).where(studies.c.id == study_id)
+    row = conn.execute(query.with_for_update() if lock else query).mappings().first()
+    if row is None:
+        raise NotFound(f"no study with id {study_id!r}")
+    card_rows = conn.execute(
+        sa.select(cards).where(cards.c.study_id == study_id).order_by(cards.c.position)
+    ).mappings().all()
+    cat_rows = conn.execute(
+        sa.select(categories).where(categories.c.study_id == study_id).order_by(categories.c.position)
+    ).mappings().all()
     return Study(
         id=row["id"], name=row["name"], kind=row["kind"], language=row["language"],
         status=row["status"], **_options(row["settings"]),
@@ -305,11 +392,12 @@ def list_studies(engine: Engine, *, include_archived: bool = False) -> list[dict
     return [r for r in rows if include_archived or not r["archived"]]
 
 
-def duplicate_study(engine: Engine, study_id: str, name: str | None = None) -> Study:
-    """Copy a study's set-up (not its sorts) as a new draft study."""
+def duplicate_study(engine: Engine, study_id: str, name: str | None = None, *, actor: str | None = None) -> Study:
+    """Copy a study's set-up (not its sorts) as a new draft study, recorded on the copy as created by ``actor``."""
     study = get_study(engine, study_id)
     copy = replace(study, id=new_study_id(), name=name or f"{study.name} (copy)", status="draft", archived=False)
-    return create_study(engine, copy)
+    return _create_study(engine, copy, actor, f"Created the study “{copy.name}” as a copy of “{study.name}”",
+                         {"copied_from": study.id})
 
 
 # --- participants: drafts and submissions ----------------------------------------------------
@@ -539,32 +627,71 @@ def _check_open(conn: sa.Connection, study_id: str, panel: Panel, participant_id
         raise StudyClosed(f"study {study_id!r} takes no new sorts: its quota is reached or its closing time passed")
 
 
-def import_sorts(engine: Engine, study_id: str, new_sorts: Iterable[Sort], *, skip_existing: bool = False) -> int:
+MAX_LISTED_IN_DETAIL = 100  # participant ids a change's detail lists (an import of thousands gives counts only)
+
+
+def import_sorts(engine: Engine, study_id: str, new_sorts: Iterable[Sort], *, skip_existing: bool = False,
+                 actor: str | None = None, source: str | None = None) -> int:
     """Store many submitted sorts in one transaction; returns how many were stored.
 
     Every sort is checked against the study first; a participant who already has
     a sort in the study is an error, or, with ``skip_existing``, left out (their
-    stored sort is kept as it is). On any error nothing is stored.
+    stored sort is kept as it is). On any error nothing is stored. An import that stores
+    sorts is recorded (``sorts.imported``) as made by ``actor`` from ``source`` (the file's name).
     """
-    study = get_study(engine, study_id)
     new_sorts = list(new_sorts)
+
+    def describe(stored: list[str], skipped: list[str]) -> tuple[str, str, dict[str, Any]]:
+        summary = f"Imported {_plural(len(stored), 'sort')}" + (f" from {source}" if source else "")
+        if skipped:
+            summary += f"; skipped {_plural(len(skipped), 'participant')} who already had sorts"
+        detail: dict[str, Any] = {"source": source, "imported": len(stored), "skipped": len(skipped)}
+        if len(stored) + len(skipped) <= MAX_LISTED_IN_DETAIL:
+            detail |= {"participants": stored, "skipped_participants": skipped}
+        return "sorts.imported", summary, detail
+
+    return _store_sorts(engine, study_id, new_sorts, skip_existing, actor, describe)
+
+
+def enter_paper_sort(engine: Engine, study_id: str, sort: Sort, *, actor: str | None = None) -> None:
+    """Store one paper sort typed in by a researcher (checked by :func:`cardsort.paper.paper_sort`), recorded as
+    ``sort.paper``; raises ``ValueError``, storing nothing, when the participant already has a sort."""
+    def describe(stored: list[str], skipped: list[str]) -> tuple[str, str, dict[str, Any]]:
+        groups = [g for g in sort.groups if g.cards]
+        placed = sum(len(g.cards) for g in groups)
+        return ("sort.paper", f"Entered the paper sort of participant “{sort.participant_id}” "
+                f"({_plural(len(groups), 'group')}, {_plural(placed, 'card')})",
+                {"participant": sort.participant_id, "groups": len(groups), "cards": placed})
+
+    _store_sorts(engine, study_id, [sort], False, actor, describe)
+
+
+def _store_sorts(engine: Engine, study_id: str, new_sorts: list[Sort], skip_existing: bool, actor: str | None,
+                 describe: Callable[[list[str], list[str]], tuple[str, str, dict[str, Any]]]) -> int:
+    study = get_study(engine, study_id)
     for s in new_sorts:
         check_sort(study, s)
-    stored = 0
+    stored: list[str] = []
+    skipped: list[str] = []
     with engine.begin() as conn:
         existing = set(conn.execute(
             sa.select(sorts.c.participant_id).where(sorts.c.study_id == study_id)).scalars())
         for s in new_sorts:
             if s.participant_id in existing:
                 if skip_existing:
+                    skipped.append(s.participant_id)
                     continue
                 raise ValueError(f"participant {s.participant_id!r} already has a sort in this study")
             existing.add(s.participant_id)
             _insert_sort(conn, study_id, s)
-            stored += 1
+            stored.append(s.participant_id)
         if stored:
-            conn.execute(studies.update().where(studies.c.id == study_id).values(updated_at=utcnow()))
-    return stored
+            now = utcnow()
+            conn.execute(studies.update().where(studies.c.id == study_id).values(updated_at=now))
+            action, summary, detail = describe(stored, skipped)
+            _changes.record(conn, actor=actor, action=action, summary=summary, study_id=study_id, detail=detail,
+                            at=now)
+    return len(stored)
 
 
 def participants_with_sorts(engine: Engine, study_id: str, participant_ids: Iterable[str]) -> list[str]:
@@ -730,9 +857,10 @@ def _has_submitted(table: sa.Table) -> sa.ColumnElement[bool]:
                              sorts.c.participant_id == table.c.participant_id)
 
 
-def set_excluded(engine: Engine, study_id: str, participant_id: str, excluded: bool) -> None:
+def set_excluded(engine: Engine, study_id: str, participant_id: str, excluded: bool, *,
+                 actor: str | None = None) -> None:
     """Exclude or include one participant's sort (see :func:`set_exclusions`)."""
-    set_exclusions(engine, study_id, {participant_id: excluded})
+    set_exclusions(engine, study_id, {participant_id: excluded}, actor=actor)
 
 
 def is_empty(engine: Engine) -> bool:
@@ -774,11 +902,28 @@ def _touch_study(conn: sa.Connection, study_id: str) -> None:
         raise NotFound(f"no study with id {study_id!r}")
 
 
-def save_label_decisions(engine: Engine, study_id: str, decisions: Iterable[dict[str, str]]) -> int:
+def describe_label_decisions(rows: list[dict[str, str]]) -> tuple[str, str, dict[str, Any]]:
+    """``(action, summary, detail)`` of saving these label decisions (see :func:`save_label_decisions`)."""
+    keys = [d["label_key"] for d in rows]
+    statuses = {d["status"] for d in rows}
+    names = list(dict.fromkeys(d["standard_label"] for d in rows))
+    detail: dict[str, Any] = {"labels": keys, "statuses": sorted(statuses), "standard_labels": names}
+    if statuses <= {"accepted", "edited"} and len(names) == 1:
+        edited = " (name or labels edited)" if "edited" in statuses else ""
+        return ("labels.accepted", f"Merged {_plural(len(keys), 'label')} as “{names[0]}”{edited}: {_listed(keys)}",
+                detail)
+    if statuses == {"rejected"}:
+        return "labels.rejected", f"Rejected merging {_plural(len(keys), 'label')}: {_listed(keys)}", detail
+    return "labels.decided", f"Decided on {_plural(len(keys), 'label')}: {_listed(keys)}", detail
+
+
+def save_label_decisions(engine: Engine, study_id: str, decisions: Iterable[dict[str, str]], *,
+                         actor: str | None = None) -> int:
     """Insert or replace label decisions, in one transaction; returns how many.
 
     Each decision is ``{"label_key", "standard_label", "status"}``: ``label_key`` is a
     :func:`cardsort.naming.normalise_label` key, ``status`` one of :data:`DECISION_STATUSES`.
+    Recorded as made by ``actor`` (:func:`describe_label_decisions`).
     """
     rows = list(decisions)
     for d in rows:
@@ -796,17 +941,31 @@ def save_label_decisions(engine: Engine, study_id: str, decisions: Iterable[dict
             conn.execute(label_decisions.insert(), [
                 {"study_id": study_id, "label_key": d["label_key"], "standard_label": d["standard_label"],
                  "status": d["status"], "decided_at": now} for d in rows])
+            action, summary, detail = describe_label_decisions(rows)
+            _changes.record(conn, actor=actor, action=action, summary=summary, study_id=study_id, detail=detail,
+                            at=now)
     return len(rows)
 
 
-def delete_label_decisions(engine: Engine, study_id: str, label_keys: Iterable[str]) -> None:
-    """Forget the decisions on these label keys (undo), so they can be suggested again."""
+def delete_label_decisions(engine: Engine, study_id: str, label_keys: Iterable[str], *,
+                           actor: str | None = None) -> None:
+    """Forget the decisions on these label keys (undo), so they can be suggested again.
+
+    Recorded (``labels.undone``) when a decision was there to forget.
+    """
     keys = list(label_keys)
     with engine.begin() as conn:
         _touch_study(conn, study_id)
         if keys:
-            conn.execute(label_decisions.delete().where(
-                label_decisions.c.study_id == study_id, label_decisions.c.label_key.in_(keys)))
+            mine = sa.and_(label_decisions.c.study_id == study_id, label_decisions.c.label_key.in_(keys))
+            undone = conn.execute(sa.select(label_decisions.c.label_key, label_decisions.c.status).where(mine)
+                                  .order_by(label_decisions.c.label_key)).all()
+            conn.execute(label_decisions.delete().where(mine))
+            if undone:
+                _changes.record(conn, actor=actor, action="labels.undone", study_id=study_id,
+                                summary=f"Undid the decisions on {_plural(len(undone), 'label')}: "
+                                        f"{_listed([k for k, _ in undone])}",
+                                detail={"labels": {k: status for k, status in undone}})
 
 
 def load_label_decisions(engine: Engine, study_id: str) -> list[dict[str, str]]:
@@ -817,14 +976,21 @@ def load_label_decisions(engine: Engine, study_id: str) -> list[dict[str, str]]:
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def save_study_notes(engine: Engine, study_id: str, notes: str) -> None:
-    """Store the UX lead's notes on a study (replacing earlier ones)."""
+def save_study_notes(engine: Engine, study_id: str, notes: str, *, actor: str | None = None) -> None:
+    """Store the UX lead's notes on a study (replacing earlier ones); recorded (``notes.saved``) when they changed."""
     now = utcnow()
     with engine.begin() as conn:
         _touch_study(conn, study_id)
-        if not conn.execute(study_notes.update().where(study_notes.c.study_id == study_id)
-                            .values(notes=notes, updated_at=now)).rowcount:
+        before = conn.execute(sa.select(study_notes.c.notes).where(study_notes.c.study_id == study_id)).scalar()
+        if before is None:
             conn.execute(study_notes.insert().values(study_id=study_id, notes=notes, updated_at=now))
+        else:
+            conn.execute(study_notes.update().where(study_notes.c.study_id == study_id)
+                         .values(notes=notes, updated_at=now))
+        if notes != (before or ""):
+            _changes.record(conn, actor=actor, action="notes.saved", study_id=study_id, at=now,
+                            summary=f"Saved the notes for stakeholders ({_plural(len(notes), 'character')})",
+                            detail={"characters": len(notes), "before": len(before or "")})
 
 
 def load_study_notes(engine: Engine, study_id: str) -> str:
@@ -834,18 +1000,42 @@ def load_study_notes(engine: Engine, study_id: str) -> str:
     return value or ""
 
 
-def set_exclusions(engine: Engine, study_id: str, excluded: dict[str, bool]) -> None:
+def describe_exclusions(excluded: list[str], included: list[str]) -> tuple[str, str, dict[str, Any]]:
+    """``(action, summary, detail)`` of excluding and including these participants (both in the order given)."""
+    detail = {"excluded": excluded, "included": included}
+    if excluded and included:
+        return ("participant.exclusions", f"Excluded {_listed(excluded)} and included {_listed(included)} again",
+                detail)
+    if excluded:
+        who = (f"participant “{excluded[0]}”" if len(excluded) == 1
+               else f"{_plural(len(excluded), 'participant')} ({_listed(excluded)})")
+        return "participant.excluded", f"Excluded {who} from the analyses", detail
+    who = (f"participant “{included[0]}”" if len(included) == 1
+           else f"{_plural(len(included), 'participant')} ({_listed(included)})")
+    return "participant.included", f"Included {who} in the analyses again", detail
+
+
+def set_exclusions(engine: Engine, study_id: str, excluded: dict[str, bool], *, actor: str | None = None) -> None:
     """Exclude (``True``) or include (``False``) many participants' sorts in one transaction.
 
     Raises :class:`NotFound`, changing nothing, when a participant has no sort in the study.
+    The sorts whose flag changed are recorded in one change made by ``actor`` (:func:`describe_exclusions`);
+    nothing is recorded when every flag already was as asked.
     """
+    newly: dict[bool, list[str]] = {True: [], False: []}
     with engine.begin() as conn:
         _touch_study(conn, study_id)
         for participant_id, flag in excluded.items():
-            if not conn.execute(sorts.update().where(
-                sorts.c.study_id == study_id, sorts.c.participant_id == participant_id
-            ).values(excluded=bool(flag))).rowcount:
+            mine = sa.and_(sorts.c.study_id == study_id, sorts.c.participant_id == participant_id)
+            was = conn.execute(sa.select(sorts.c.excluded).where(mine)).scalar()
+            if was is None:
                 raise NotFound(f"no sort by participant {participant_id!r} in study {study_id!r}")
+            if bool(was) != bool(flag):
+                conn.execute(sorts.update().where(mine).values(excluded=bool(flag)))
+                newly[bool(flag)].append(participant_id)
+        if newly[True] or newly[False]:
+            action, summary, detail = describe_exclusions(newly[True], newly[False])
+            _changes.record(conn, actor=actor, action=action, summary=summary, study_id=study_id, detail=detail)
 
 
 def excluded_participants(engine: Engine, study_id: str) -> set[str]:
@@ -879,18 +1069,21 @@ def deletion_counts(engine: Engine, study_id: str) -> dict[str, int]:
                 for name, table in counted.items()}
 
 
-def delete_study(engine: Engine, study_id: str) -> dict[str, int]:
+def delete_study(engine: Engine, study_id: str, *, actor: str | None = None) -> dict[str, int]:
     """Delete a study and everything keyed to it, in one transaction; returns what went (see
     :func:`deletion_counts`).
 
     Its cards, categories, sorts (with their groups and placements, so exclusions go too),
     drafts, label decisions and notes are deleted explicitly rather than left to the
     databases' cascades. Raises :class:`NotFound`, deleting nothing, for an unknown study.
+    The deletion is recorded (``study.deleted``, made by ``actor``); the study's earlier changes stay.
     """
     gone: dict[str, int] = {}
     own_sorts = sa.select(sorts.c.id).where(sorts.c.study_id == study_id)
     with engine.begin() as conn:
-        if conn.execute(sa.select(studies.c.id).where(studies.c.id == study_id).with_for_update()).first() is None:
+        study_name = conn.execute(sa.select(studies.c.name).where(studies.c.id == study_id)
+                                  .with_for_update()).scalar()
+        if study_name is None:
             raise NotFound(f"no study with id {study_id!r}")
         conn.execute(placements.delete().where(placements.c.sort_id.in_(own_sorts)))
         conn.execute(sort_groups.delete().where(sort_groups.c.sort_id.in_(own_sorts)))
@@ -900,7 +1093,12 @@ def delete_study(engine: Engine, study_id: str) -> dict[str, int]:
                             ("notes", study_notes), ("cards", cards), ("categories", categories)):
             gone[name] = conn.execute(table.delete().where(table.c.study_id == study_id)).rowcount
         conn.execute(studies.delete().where(studies.c.id == study_id))
-    return {name: gone[name] for name in ("cards", "categories", "sorts", "drafts", "label_decisions", "notes")}
+        counts = {part: gone[part] for part in ("cards", "categories", "sorts", "drafts", "label_decisions", "notes")}
+        _changes.record(conn, actor=actor, action="study.deleted", study_id=study_id,
+                        detail={"name": study_name, **counts},
+                        summary=f"Deleted the study “{study_name}” with its {_plural(counts['sorts'], 'sort')} and "
+                                f"{_plural(counts['cards'], 'card')}")
+    return counts
 
 
 def participant_ids(engine: Engine, study_id: str) -> list[str]:
@@ -910,11 +1108,12 @@ def participant_ids(engine: Engine, study_id: str) -> list[str]:
                                  .order_by(sorts.c.id)).scalars())
 
 
-def delete_sort(engine: Engine, study_id: str, participant_id: str) -> None:
+def delete_sort(engine: Engine, study_id: str, participant_id: str, *, actor: str | None = None) -> None:
     """Delete one participant's sort (its groups, placements and exclusion) and any draft of theirs.
 
     One transaction; moves the study's ``updated_at`` so analyses recompute. Raises
-    :class:`NotFound`, deleting nothing, when the participant has no sort in the study.
+    :class:`NotFound`, deleting nothing, when the participant has no sort in the study. Recorded
+    (``sort.deleted``) as made by ``actor``.
     """
     with engine.begin() as conn:
         sort_id = conn.execute(sa.select(sorts.c.id).where(
@@ -927,8 +1126,12 @@ def delete_sort(engine: Engine, study_id: str, participant_id: str) -> None:
         conn.execute(sorts.delete().where(sorts.c.id == sort_id))
         conn.execute(drafts.delete().where(drafts.c.study_id == study_id, drafts.c.participant_id == participant_id))
         _touch_study(conn, study_id)
+        _changes.record(conn, actor=actor, action="sort.deleted", study_id=study_id,
+                        summary=f"Deleted the sort of participant “{participant_id}”",
+                        detail={"participant": participant_id})
 
 
 __all__ += ["count_screenouts", "is_screened_out", "load_screenouts", "record_screenout"]
 __all__ += ["delete_sort", "delete_study", "deletion_counts", "participant_ids", "set_archived"]
 __all__ += ["StudyClosed", "completed_count"]
+__all__ += ["describe_edit", "describe_exclusions", "describe_label_decisions", "enter_paper_sort"]

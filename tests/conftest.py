@@ -22,7 +22,8 @@ _DB_PARAMS = [
 
 @pytest.fixture(params=_DB_PARAMS)
 def engine(request, tmp_path):
-    """An empty database with the app's tables: SQLite file, or a throw-away PostgreSQL schema."""
+    """An empty database with the app's tables, made by the migrations (store.make_engine): a SQLite file, or a
+    throw-away PostgreSQL schema."""
     if request.param == "sqlite":
         eng = store.make_engine(f"sqlite:///{tmp_path / 'test.db'}")
         yield eng

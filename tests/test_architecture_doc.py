@@ -13,7 +13,7 @@ from cardsort.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-PACKAGES = ("cardsort", "a11y", "app_pages", "bench")
+PACKAGES = ("cardsort", "a11y", "app_pages", "bench", "deploy")
 
 
 def section(heading: str) -> str:

@@ -9,6 +9,7 @@ starved of CPU on a busy machine never looks dead.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -238,3 +239,49 @@ def test_the_worker_command_runs_what_waits_and_refuses_bad_settings(db, monkeyp
     err = StringIO()
     assert main(["worker", "--poll", "0"], stderr=err) == 2
     assert err.getvalue() == "a11y: error: --poll must be from 0.05 to 3600 seconds, got 0.0\n"
+
+
+SIGNALLED_WORKER = """
+import os, signal
+from a11y import browser, worker
+restore = worker.on_start(lambda signum: print("stop", signal.Signals(signum).name, flush=True))
+held = browser.make_driver()  # opened after the start, as a job's browser is
+signal.raise_signal(signal.SIGTERM)  # the first: the worker stops claiming, its browsers stay open
+print("browser open:", os.path.isdir(held.profile_dir), held.execute_script("return 1 + 1") == 2, flush=True)
+print(held.profile_dir, flush=True)
+signal.raise_signal(signal.SIGTERM)  # the second: the browsers are closed, then the process ends by the signal
+print("still running", flush=True)
+"""
+
+
+@pytest.mark.browser
+def test_a_worker_s_first_sigterm_only_stops_it_and_a_second_closes_its_browsers_and_ends_it():
+    """``on_start`` puts the worker's handler on top of ``a11y.browser.handle_signals``: both run, in that order."""
+    from a11y import browser
+
+    done = subprocess.run([sys.executable, "-c", SIGNALLED_WORKER], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120, start_new_session=True)
+    stop, is_open, folder = done.stdout.splitlines()
+    assert (done.returncode, stop, is_open) == (-signal.SIGTERM, "stop SIGTERM", "browser open: True True")
+    assert folder.startswith(browser.PROFILE_PREFIX, len(os.path.dirname(folder)) + 1)
+    assert not os.path.exists(folder) and browser.processes_using(folder) == []
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_worker_reaps_orphaned_browsers_and_puts_the_signal_handlers_back(db, tmp_path, monkeypatch):
+    import tempfile
+    from io import StringIO
+
+    from a11y import browser
+    from a11y.__main__ import main
+    from tests.a11y.test_browsers import dead_owner
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the temporary folder the reaper looks in
+    folder = tmp_path / f"{browser.PROFILE_PREFIX}left-by-a-killed-worker"
+    folder.mkdir()
+    (folder / browser.OWNER_FILE).write_text(json.dumps(dead_owner()))
+    monkeypatch.setenv("DATABASE_URL", db[1])
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    assert main(["worker", "--once", "--poll", "0.1"], stderr=StringIO()) == 0
+    assert not folder.exists()
+    assert {sig: signal.getsignal(sig) for sig in before} == before

@@ -185,3 +185,15 @@ def test_a_linked_value_nobody_has_stays_chosen(app_db):
     assert json.loads(at.query_params["segment"]) == {"answers": {"age": ["30"], "role": ["alumni"]}}
     at.multiselect(key="segment:s1:answer:age").unselect("30").run()
     assert json.loads(at.query_params["segment"]) == {"answers": {"role": ["alumni"]}}
+
+
+def test_compared_segments_quote_answers_as_participants_gave_them(app_db):
+    store.create_study(app_db, study_from_spec({"name": "Groceries", "kind": "open", "cards": list("ABCD")}, "s1"))
+    store.import_sorts(app_db, "s1", [
+        sort("p1", "Student", 0, 5, ("Fruit", ["c1", "c2"]), ("Veg", ["c3", "c4"])),
+        sort("p2", "Staff", 1, 6, ("Food", ["c1", "c2", "c3"]), ("Other", ["c4"]))])
+    at = open_page("results.py", study="s1", segment=json.dumps({"answers": {"role": ["Student"]}}))
+    tab = next(t for t in at.tabs if t.label == "Compare segments")
+    shown = [m.value for m in tab.markdown]
+    assert "Role is Student: 1 analysed participant." in shown
+    assert "Everyone except: role is Student: 1 analysed participant." in shown

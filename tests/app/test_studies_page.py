@@ -348,13 +348,13 @@ def test_questions_and_screening_are_edited_as_the_spec_json(app_db):
     at.text_area(key=f"{form}:questions").input(
         '[{"id": "role", "when": "pre", "type": "single", "text": "Role?", "options": ["A", "B"], '
         '"screen_out": ["B"], "required": true}]')
-    at.text_input(key=f"{form}:screen_out_url").input("https://panel.example/out")
+    at.text_input(key=f"{form}:panel_screenout_url").input("https://panel.example/out")
     at.text_area(key=f"{form}:text_screen_out").input("Not this time, thank you.")
     at.button(key=f"{form}:save").click().run()
     assert not at.error
     study = store.get_study(app_db, "s1")
     assert [(q.id, q.screen_out, q.required) for q in study.questions] == [("role", ("B",), True)]
-    assert study.settings.screen_out_url == "https://panel.example/out"
+    assert study.panel.screenout_url == "https://panel.example/out"
     assert study.texts.screen_out == "Not this time, thank you."
     assert '"screen_out": [\n      "B"\n    ]' in at.text_area(key=f"{form}:questions").value  # shown as stored
 

@@ -16,8 +16,9 @@ from cardsort.panel import (
     extract_tags,
     panel_from_dict,
     panel_link,
-    participant_candidates,
+    participant_id,
     redirect_url,
+    validate_participant_id,
 )
 
 PROLIFIC = {"id_param": "PROLIFIC_PID", "tag_params": ["STUDY_ID", "SESSION_ID"],
@@ -86,13 +87,26 @@ def test_a_redirect_may_hold_pid_anywhere():
 
 # --- arrival: id and tags --------------------------------------------------------------------------
 
+@pytest.mark.parametrize("pid", ["p1", "PROLIFIC_5f3a", "a.b@c-d", "x" * 100])
+def test_participant_ids_allowed(pid):
+    assert validate_participant_id(pid) == pid
+
+
+@pytest.mark.parametrize("pid", [None, "", "has space", "x" * 101, "<script>", "ü"])
+def test_participant_ids_refused(pid):
+    with pytest.raises(ValueError, match="letters, digits"):
+        validate_participant_id(pid)
+
+
 def test_the_panels_id_parameter_comes_first_then_pid():
     panel = panel_from_dict(PROLIFIC)
     params = {"study": "s1", "PROLIFIC_PID": "abc", "pid": "p9", "STUDY_ID": "st", "SESSION_ID": "se"}
-    assert participant_candidates(panel, params) == ["abc", "p9"]
-    assert participant_candidates(panel, {"study": "s1", "pid": "p9"}) == ["p9"]
-    assert participant_candidates(Panel(), params) == ["p9"]
-    assert participant_candidates(panel, {"PROLIFIC_PID": ""}) == []
+    assert participant_id(panel, params) == "abc"
+    assert participant_id(panel, {**params, "PROLIFIC_PID": "a b"}) == "p9"  # malformed: the page's own pid
+    assert participant_id(panel, {"study": "s1", "pid": "p9"}) == "p9"
+    assert participant_id(Panel(), params) == "p9"
+    assert participant_id(panel, {"PROLIFIC_PID": ""}) is None
+    assert participant_id(Panel(), {"pid": "x" * 101}) is None
 
 
 def test_tags_are_the_named_parameters_or_every_other_one():

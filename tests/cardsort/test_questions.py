@@ -16,6 +16,7 @@ from cardsort import board, formats, store
 from cardsort import questions as qs
 from cardsort.comments import comments_frame, export_comments
 from cardsort.model import Group, Sort, study_from_spec
+from cardsort.panel import Panel
 from cardsort.report import build_report, render
 
 ROLE = {"id": "role", "when": "pre", "type": "single", "text": "What is your role?",
@@ -28,7 +29,7 @@ WHY = {"id": "why", "type": "long", "text": "Why?"}
 NAME = {"id": "nick", "when": "post", "type": "short", "text": "A nickname?"}
 QUESTIONS = [ROLE, TOOLS, EASE, WHY, NAME]
 SPEC = {"name": "Library", "kind": "open", "cards": ["Opening hours", "Borrowing", "Wi-Fi"],
-        "questions": QUESTIONS, "settings": {"screen_out_url": "https://panel.example/out?x=1"},
+        "questions": QUESTIONS, "panel": {"screenout_url": "https://panel.example/out?x=1"},
         "texts": {"screen_out": "Sorry, not this time."}}
 T0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
 
@@ -44,13 +45,25 @@ def test_spec_round_trips_and_old_specs_stay_valid():
     assert [q.id for q in s.questions] == ["role", "tools", "ease", "why", "nick"]
     assert s.questions[2] == qs.Question(id="ease", text=EASE["text"], type="scale", when="post", required=True,
                                          min_label="Very difficult", max_label="Very easy")
-    assert s.settings.screen_out_url == "https://panel.example/out?x=1" and s.texts.screen_out
+    assert s.panel.screenout_url == "https://panel.example/out?x=1" and s.texts.screen_out
     spec = s.to_spec()
     assert study_from_spec(spec, "s1") == s
     assert spec["questions"][0] == ROLE
     old = study_from_spec({"name": "Old", "kind": "open", "cards": ["a", "b"]}, "s2")
     assert old.questions == () and "questions" not in old.to_spec()
-    assert "screen_out_url" not in old.to_spec()["settings"]
+    assert "screen_out_url" not in old.to_spec()["settings"] and "panel" not in old.to_spec()
+
+
+def test_an_older_specs_screen_out_link_becomes_the_panels_screen_out_redirect():
+    older = {**SPEC, "panel": None, "settings": {"randomize": False, "screen_out_url": "https://panel.example/o"}}
+    s = study_from_spec(older, "s1")
+    assert s.panel == Panel(screenout_url="https://panel.example/o") and s.settings.randomize is False
+    assert s.to_spec()["panel"] == {"screenout_url": "https://panel.example/o"}
+    assert "screen_out_url" not in s.to_spec()["settings"]
+    both = {**older, "panel": {"screenout_url": "https://panel.example/{pid}", "completion_code": "C1"}}
+    assert study_from_spec(both, "s1").panel == Panel(screenout_url="https://panel.example/{pid}",
+                                                      completion_code="C1")  # the panel's own redirect wins
+    assert study_from_spec({**older, "settings": {"screen_out_url": " "}}, "s1").panel == Panel()
 
 
 @pytest.mark.parametrize("change, message", [
@@ -75,14 +88,14 @@ def test_bad_questions_name_the_question_and_the_problem(change, message):
         study(questions=[{**ROLE, **change}])
 
 
-def test_duplicate_ids_and_bad_screen_out_url_are_refused():
+def test_duplicate_ids_and_bad_screen_out_urls_are_refused():
     with pytest.raises(ValueError, match="question 2: the id 'role' is used twice"):
         study(questions=[ROLE, {**TOOLS, "id": "role"}])
     with pytest.raises(ValueError, match="must be a list of question objects"):
         study(questions={"id": "x"})
-    with pytest.raises(ValueError, match="settings.screen_out_url must be an http"):
-        study(settings={"screen_out_url": "javascript:alert(1)"})
-    assert study(settings={"screen_out_url": ""}).settings.screen_out_url is None
+    with pytest.raises(ValueError, match="panel.screenout_url must be an http"):
+        study(panel=None, settings={"screen_out_url": "javascript:alert(1)"})
+    assert study(panel=None, settings={"screen_out_url": ""}).panel.screenout_url is None
 
 
 # --- answers --------------------------------------------------------------------------------------

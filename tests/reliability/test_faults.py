@@ -263,7 +263,7 @@ class _HangingSite:
 
 @pytest.mark.browser
 def test_audit_goes_on_when_the_browser_is_killed_and_when_a_page_times_out():
-    from a11y.browser import make_driver
+    from a11y.browser import make_driver, processes_using
     from a11y.engine import audit_urls
 
     made = []
@@ -294,6 +294,8 @@ def test_audit_goes_on_when_the_browser_is_killed_and_when_a_page_times_out():
     assert pages[3].error == "page load timed out"
     # the killed browser was replaced once (a second try when the new one is slow to answer on a busy machine)
     assert len(made) in (2, 3)
+    # the crashed browser and its replacements are gone: no process left, no profile folder
+    assert [(os.path.exists(d.profile_dir), processes_using(d.profile_dir)) for d in made] == [(False, [])] * len(made)
 
 
 # --- audit jobs when several replicas share one database -----------------------------------------
