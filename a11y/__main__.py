@@ -1,4 +1,4 @@
-"""Command line: ``python -m a11y audit URL... | preview URL``.
+"""Command line: ``python -m a11y audit URL... | preview URL | worker``.
 
 Exit codes (docs/architecture.md, Contracts): 0 nothing at or above ``--fail-on``; 1 violations at or
 above it; 2 bad input, a refused URL, or a page that could not be audited.
@@ -151,7 +151,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--remote", metavar="URL", help=REMOTE_HELP)
     p.add_argument("--cookie", action="append", default=[], metavar="C", help="NAME=VALUE (repeatable)")
     p.add_argument("--header", action="append", default=[], metavar="H", help='"Name: value" (repeatable)')
+    p = sub.add_parser("worker", help="run the app's queued audits (any number of workers, any machine)",
+                       description="Claim queued audits from the database (DATABASE_URL) and run them, at "
+                                   "most A11Y_MAX_RUNNING_AUDITS at once across every worker. SIGTERM or "
+                                   "SIGINT: stop claiming, hand the running audits back after the pages under "
+                                   "way, exit 0.")
+    p.add_argument("--concurrency", type=_positive_int, default=1, metavar="N",
+                   help="audits this worker runs at once (default: 1)")
+    p.add_argument("--once", action="store_true", help="exit when no audit is waiting and none runs here")
+    p.add_argument("--poll", type=float, default=1.0, metavar="SECONDS",
+                   help="how often an idle worker looks for queued audits (default: 1)")
     return parser
+
+
+def run_worker(args: argparse.Namespace, stderr: TextIO) -> int:
+    """``worker``: claim and run queued audit jobs until SIGTERM/SIGINT (or, with ``--once``, none is left)."""
+    import signal
+
+    from a11y.worker import Worker
+    from cardsort import store
+
+    if not 0.05 <= args.poll <= 3600:
+        raise ValueError(f"--poll must be from 0.05 to 3600 seconds, got {args.poll}")
+    engine = store.make_engine()
+
+    def say(line: str) -> None:
+        print(f"a11y worker: {line}", file=stderr, flush=True)
+
+    worker = Worker(engine, concurrency=args.concurrency, poll_seconds=args.poll, say=say)
+
+    def stopping(signum: int) -> None:
+        say(f"{signal.Signals(signum).name}: stopping (running audits are handed back)")
+
+    try:
+        worker.run(once=args.once, on_signal=stopping)  # its on_start sets up the signals and puts them back
+    finally:
+        engine.dispose()
+    return EXIT_OK
 
 
 class _Progress:
@@ -295,6 +331,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     try:
         if args.command == "audit":
             return run_audit(args, stdout, stderr, driver)
+        if args.command == "worker":
+            return run_worker(args, stderr)
         return run_preview(args, stdout, driver)
     except (ValueError, OSError, PageLoadError) as exc:
         print(f"a11y: error: {exc}", file=stderr)

@@ -1,23 +1,32 @@
-"""Audits that run in the background: a thread per job, its state in the database.
+"""Audits as jobs in the database, claimed by workers: the app's own, or ``python -m a11y worker`` anywhere.
 
-The app starts an audit with :func:`start_audit` and gets a job id back at once.
-The job's thread finds the pages (sitemap, crawl: links read from the rendered,
-settled page in a browser), audits them (each page settled first, as the request's
-``wait_ms``, ``wait_for``, ``settle_*`` and ``max_scrolls`` say) with
-:func:`a11y.engine.audit_urls`, takes a screenshot of each violation's first
-element, and stores the audit with :func:`a11y.history.save_audit`. Everything a
-page needs to show progress lives in the ``audit_jobs`` table, not in a browser
-session: a reload, another tab or another researcher sees the same job.
+The app starts an audit with :func:`start_audit` and gets a job id back at once: the job
+is a ``queued`` row of the ``audit_jobs`` table. A worker (:class:`a11y.worker.Worker`:
+one inside each app server, and any number of ``python -m a11y worker`` processes on
+any machine sharing the database) claims it with :func:`claim_job`, atomically, then
+finds the pages (sitemap, crawl: links read from the rendered, settled page in a
+browser), audits them (each page settled first, as the request's ``wait_ms``,
+``wait_for``, ``settle_*`` and ``max_scrolls`` say) with :func:`a11y.engine.audit_urls`,
+takes a screenshot of each violation's first element, and stores the audit (in the transaction that ends the job)
+with :func:`a11y.history.insert_audit`. Everything a page needs to show progress lives in the
+table, not in a browser session or a process: a reload, another tab, another replica
+or another researcher sees the same job.
 
 Lifecycle (``status``)::
 
     queued -> discovering -> running -> done | cancelled | failed
+       ^_________________________|  the worker stopped heart-beating: claimed again
 
-``queued`` waits for one of :data:`MAX_RUNNING_JOBS` slots (bounded concurrency,
-each job with at most :data:`MAX_WORKERS` browsers). :func:`cancel_job` sets a flag
-that the job checks between pages (and between the pages its crawl renders); the pages
-under way finish, nothing is stored.
-A job left ``queued``/``discovering``/``running`` by a server that stopped is
+The claim is one locked transaction (PostgreSQL: an advisory transaction lock, then
+``SELECT ... FOR UPDATE SKIP LOCKED``; SQLite: ``BEGIN IMMEDIATE``, one writer): it
+counts the jobs running across every worker and claims nothing when there are
+``A11Y_MAX_RUNNING_AUDITS`` already. A claimed job holds a lease
+(``A11Y_JOB_LEASE_SECONDS``) that its worker renews every sixth of it; a job whose
+lease ran out lost its worker (killed, machine gone) and goes back to ``queued`` for
+another worker, at most ``A11Y_JOB_MAX_ATTEMPTS`` starts, then ``failed`` with the reason.
+:func:`cancel_job` cancels a queued job at once and sets a flag that a running job checks
+between pages (and between the pages its crawl renders); the pages under way finish,
+nothing is stored. A job left active with nobody touching its row (no worker alive) is
 reported as ``interrupted``.
 
 ``done`` counts the pages checked so far, audited or not (the progress bar); what
@@ -25,24 +34,31 @@ each page gave is in the stored audit, and :func:`get_job` reports ``audited`` a
 ``not_audited`` from it (:func:`outcome_text` says it in one line), so a page that
 answered an HTTP error is never counted as audited.
 
-Cookies and headers (often secrets) are kept in memory for the job's thread
-only; the job row stores the rest of the request.
+Cookies, headers and the values ``set`` steps type (often secrets) are never stored:
+a job that has any is *pinned* to the server process that created it (``pinned_to``),
+which keeps them in memory and is the only one to claim it; if that process stops, the
+job fails with the reason (run it again). The job row stores the rest of the request.
 
 Who started a job, who asked it to stop, and how it ended are recorded in
 :mod:`cardsort.changes` (``audit.started``, ``audit.cancelled``, ``audit.finished``), each in the
-transaction that changes the job's row; the end is recorded as the starter's (``actor``).
+transaction that changes the job's row, whichever worker makes the change (a lease that ran out
+included). The end is recorded as the starter's: the actor of the job's ``audit.started`` change,
+read from the database (:func:`starter`), since the worker ending a job is rarely the process that started it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,14 +79,12 @@ from a11y.engine import (
 from a11y.findings import PageResult
 from a11y.report import make_report
 from a11y.screenshots import screenshot_findings
-from a11y.steps import AuditConfig, parse_config_text
-from cardsort import changes
+from a11y.steps import AuditConfig, parse_config, parse_config_text
+from cardsort import changes, settings
 from cardsort.i18n import counted
 
 log = logging.getLogger(__name__)
 
-MAX_RUNNING_JOBS = 2
-"""Jobs auditing at the same time in one server; later ones wait as ``queued``."""
 MAX_WORKERS = 2
 """Most browsers one job may run in parallel."""
 MAX_PAGES = 500
@@ -78,14 +92,44 @@ MAX_PAGES = 500
 MAX_SCREENSHOTS = 200
 """Most screenshots stored with one audit."""
 HEARTBEAT_SECONDS = 10
-"""How often a job's thread touches its row while it waits or runs."""
+"""Longest pause between two heartbeats of a job (shorter when the lease is short: a sixth of it)."""
 STALE_SECONDS = 120
-"""An active job whose row was not touched for this long lost its server: ``interrupted``."""
+"""An active job whose row nobody touched for this long (and twice the lease) has no live worker: ``interrupted``."""
 ACTIVE = ("queued", "discovering", "running")
+RUNNING = ("discovering", "running")
 FINAL = ("done", "cancelled", "failed", "interrupted")
 _PROCESS = uuid.uuid4().hex
-"""This server process, recorded as the job's owner (for people reading the table)."""
-_SLOTS = threading.BoundedSemaphore(MAX_RUNNING_JOBS)
+"""This server process: the owner of the jobs it creates, and of the secrets of the jobs pinned to it."""
+_SECRETS: dict[str, AuditRequest] = {}
+"""Whole requests (cookies, headers, typed values) of the jobs pinned to this process, by job id."""
+_SECRETS_LOCK = threading.Lock()
+_PG_CLAIM_LOCK = 0x61313179  # 'a11y': the advisory lock every claim on PostgreSQL takes
+
+
+def max_running() -> int:
+    """``A11Y_MAX_RUNNING_AUDITS``: most jobs discovering or running at once, across every worker."""
+    return int(settings.value("A11Y_MAX_RUNNING_AUDITS"))  # type: ignore[call-overload]
+
+
+def lease_seconds() -> int:
+    """``A11Y_JOB_LEASE_SECONDS``: how long a claimed job stays its worker's without a heartbeat."""
+    return int(settings.value("A11Y_JOB_LEASE_SECONDS"))  # type: ignore[call-overload]
+
+
+def max_attempts() -> int:
+    """``A11Y_JOB_MAX_ATTEMPTS``: starts of a job before one whose workers keep stopping is failed."""
+    return int(settings.value("A11Y_JOB_MAX_ATTEMPTS"))  # type: ignore[call-overload]
+
+
+def heartbeat_seconds() -> float:
+    """How often a worker renews its jobs' leases: a sixth of the lease, at most :data:`HEARTBEAT_SECONDS`."""
+    return min(HEARTBEAT_SECONDS, lease_seconds() / 6)
+
+
+def worker_name() -> str:
+    """This process as a worker, for people reading the table: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
 
 audit_jobs = sa.Table(
     "audit_jobs", history.metadata,
@@ -102,6 +146,13 @@ audit_jobs = sa.Table(
     sa.Column("owner", sa.String(32), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # claimed by workers (see the module docstring)
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("claimed_by", sa.String(200)),
+    sa.Column("lease_until", sa.DateTime(timezone=True)),
+    sa.Column("pinned_to", sa.String(32)),
+    sa.Column("policy", sa.Text),
+    sa.Index("audit_jobs_status", "status", "created_at"),
 )
 
 
@@ -287,9 +338,33 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _update(engine: Engine, job_id: str, **values: Any) -> None:
+def _update(engine: Engine, job_id: str, worker: str | None = None, **values: Any) -> bool:
+    """Write ``values`` to the job's row; with ``worker``, only while that worker holds the job.
+
+    Returns whether the row was written (``False``: another worker took the job over).
+    """
+    query = audit_jobs.update().where(audit_jobs.c.id == job_id)
+    if worker is not None:
+        query = query.where(audit_jobs.c.claimed_by == worker, audit_jobs.c.status.in_(RUNNING))
     with engine.begin() as conn:
-        conn.execute(audit_jobs.update().where(audit_jobs.c.id == job_id).values(updated_at=_now(), **values))
+        return conn.execute(query.values(updated_at=_now(), **values)).rowcount > 0
+
+
+def holds_secrets(request: AuditRequest) -> bool:
+    """Whether ``request`` has cookies, headers or ``set`` steps: values never written to the database."""
+    typed = request.config is not None and any(s.action == "set" for e in request.config.pages for s in e.steps)
+    return bool(request.cookies or request.headers or typed)
+
+
+def request_from_row(data: dict[str, Any]) -> AuditRequest:
+    """The :class:`AuditRequest` of a job row's ``request`` (a job without secrets: see :func:`holds_secrets`).
+
+    Options a row written by an older version lacks take their defaults.
+    """
+    plain = {f.name for f in fields(AuditRequest)} - {"urls", "cookies", "headers", "config"}
+    config = data.get("config")
+    return AuditRequest(urls=tuple(data["urls"]), config=None if config is None else parse_config(config),
+                        **{k: data[k] for k in plain if k in data})
 
 
 def describe_request(site: str, request: AuditRequest) -> str:
@@ -304,22 +379,34 @@ def describe_request(site: str, request: AuditRequest) -> str:
 MAX_URLS_RECORDED = 20  # the request's first pages kept in the change's detail
 
 
-def create_job(engine: Engine, request: AuditRequest, *, actor: str | None = None) -> str:
-    """Record a new ``queued`` job for ``request`` and return its id (nothing runs yet).
+def create_job(engine: Engine, request: AuditRequest, *, allowed_hosts: Iterable[str] | None = None,
+               allow_private: bool = True, actor: str | None = None) -> str:
+    """Record a new ``queued`` job for ``request`` and return its id (a worker runs it).
 
-    Recorded (``audit.started``) as started by ``actor``, in the same transaction.
+    ``allowed_hosts`` and ``allow_private`` are the URL policy the request was checked with; the
+    worker's browsers and discovery apply it. A request with secrets (:func:`holds_secrets`) is
+    pinned to this process, which keeps it in memory. Recorded (``audit.started``) as started by
+    ``actor``, in the same transaction; the job's end is recorded as theirs too (:func:`starter`).
     """
     history.ensure_tables(engine)
     job_id = uuid.uuid4().hex
     first = request.urls[0] if request.urls else request.sitemap
     assert first is not None, "make_request refuses a request without pages or a sitemap"
+    pinned = holds_secrets(request)
+    if pinned:
+        with _SECRETS_LOCK:
+            _SECRETS[job_id] = request
     now = _now()
+    policy = {"allowed_hosts": None if allowed_hosts is None else sorted(allowed_hosts),
+              "allow_private": bool(allow_private)}
     site = history.site_of(first)
     with engine.begin() as conn:
         conn.execute(audit_jobs.insert().values(
             id=job_id, site=site, status="queued", request=json.dumps(request.public()),
             done=0, total=len(request.urls), current_url=None, cancel_requested=False, error=None,
-            audit_id=None, owner=_PROCESS, created_at=now, updated_at=now))
+            audit_id=None, owner=_PROCESS, created_at=now, updated_at=now, attempts=0, claimed_by=None,
+            lease_until=now + timedelta(seconds=lease_seconds()) if pinned else None,
+            pinned_to=_PROCESS if pinned else None, policy=json.dumps(policy)))
         changes.record(conn, actor=actor, action="audit.started", job_id=job_id, at=now,
                        summary=describe_request(site, request),
                        detail={"site": site, "urls": list(request.urls[:MAX_URLS_RECORDED]),
@@ -328,18 +415,24 @@ def create_job(engine: Engine, request: AuditRequest, *, actor: str | None = Non
     return job_id
 
 
+_INTERNAL = ("lease_until", "pinned_to", "policy")
+
+
 def _job(row: sa.Row) -> dict[str, Any]:
     job = dict(row._mapping)
     pages, errors = job.pop("audit_pages"), job.pop("audit_error_pages")
+    for key in _INTERNAL:
+        job.pop(key, None)
     job["audited"] = None if pages is None else pages - errors
     job["not_audited"] = errors
     job["request"] = json.loads(job["request"])
     for key in ("created_at", "updated_at"):
         job[key] = history._utc(job[key])
     quiet = (_now() - job["updated_at"]).total_seconds()
-    if job["status"] in ACTIVE and quiet > STALE_SECONDS:
+    if job["status"] in ACTIVE and quiet > max(STALE_SECONDS, 2 * lease_seconds()):
         job["status"] = "interrupted"
-        job["error"] = "the server running this audit stopped before it finished; run it again"
+        job["error"] = ("the server running this audit stopped before it finished and no worker took it over; "
+                        "run it again")
     return job
 
 
@@ -358,8 +451,9 @@ def get_job(engine: Engine, job_id: str) -> dict[str, Any]:
     dict
         ``id, site, status, request (dict, without cookie and header values), done,
         total, current_url (the page finished last), cancel_requested, error,
-        audit_id (when done), owner (server process), created_at, updated_at``, and
-        ``audited``, ``not_audited``: pages of the stored audit that were audited and
+        audit_id (when done), owner (the server process that created it), created_at, updated_at,
+        attempts (starts so far), claimed_by (the worker, ``host:pid``, running it or that ran it last)``,
+        and ``audited``, ``not_audited``: pages of the stored audit that were audited and
         that could not be (HTTP errors, timeouts...); both ``None`` until the audit
         is stored. ``done`` counts the pages finished either way, for the progress
         bar: it is never the number of pages audited.
@@ -386,41 +480,76 @@ def list_jobs(engine: Engine, *, limit: int = 20) -> list[dict[str, Any]]:
 
 
 def cancel_job(engine: Engine, job_id: str, *, actor: str | None = None) -> None:
-    """Ask a job to stop; it does so before its next page. Finished jobs, and jobs already asked, are left
-    alone; the request is recorded (``audit.cancelled``) as made by ``actor``."""
+    """Cancel a queued job at once; ask a running one to stop before its next page.
+
+    Finished jobs, and jobs already asked, are left alone. The request is recorded (``audit.cancelled``)
+    as made by ``actor``; a queued job's end (``audit.finished``) in the same transaction, as the starter's.
+    """
     history.ensure_tables(engine)
+    c = audit_jobs.c
     with engine.begin() as conn:
-        asked = conn.execute(audit_jobs.update()
-                             .where(audit_jobs.c.id == job_id, audit_jobs.c.status.in_(ACTIVE),
-                                    audit_jobs.c.cancel_requested.is_(False))
-                             .values(cancel_requested=True, updated_at=_now())).rowcount
+        now = _now()
+        ended = conn.execute(audit_jobs.update().where(c.id == job_id, c.status == "queued").values(
+            cancel_requested=True, status="cancelled", lease_until=None, updated_at=now)).rowcount
+        asked = ended or conn.execute(audit_jobs.update().where(
+            c.id == job_id, c.status.in_(RUNNING), c.cancel_requested.is_(False)).values(
+            cancel_requested=True, updated_at=now)).rowcount
         if asked:
-            site = conn.execute(sa.select(audit_jobs.c.site).where(audit_jobs.c.id == job_id)).scalar_one()
+            site = conn.execute(sa.select(c.site).where(c.id == job_id)).scalar_one()
             changes.record(conn, actor=actor, action="audit.cancelled", job_id=job_id, detail={"site": site},
-                           summary=f"Asked the audit of {site} to stop")
+                           summary=f"Asked the audit of {site} to stop", at=now)
+        if ended:
+            _record_end(conn, job_id, "cancelled")
+    _forget(job_id)
 
 
-def _finish(engine: Engine, job_id: str, status: str, actor: str | None, *, report: dict[str, Any] | None = None,
-            started: datetime | None = None, shots: dict[history.ScreenshotKey, bytes] | None = None,
-            error: str | None = None) -> None:
-    """End a job as ``status`` and record how it ended, in one transaction; a ``done`` job's audit (``report``)
-    is stored in the same transaction."""
+def starter(conn: sa.Connection, job_id: str) -> str | None:
+    """Who started the job: the actor of its ``audit.started`` change (``None`` for a job without one)."""
+    t = changes.changes
+    return conn.execute(sa.select(t.c.actor).where(t.c.job_id == job_id, t.c.action == "audit.started")
+                        .order_by(t.c.id).limit(1)).scalar()
+
+
+def _record_end(conn: sa.Connection, job_id: str, status: str, *, audit_id: int | None = None,
+                report: dict[str, Any] | None = None, error: str | None = None) -> None:
+    """Record (``audit.finished``) how the job ended, as its starter's, on the connection that ended it."""
+    site = conn.execute(sa.select(audit_jobs.c.site).where(audit_jobs.c.id == job_id)).scalar_one()
+    if report is not None:
+        summary = f"Audit of {site} finished: {outcome_text(report['pages'])}; stored as audit {audit_id}"
+    elif status == "cancelled":
+        summary = f"Audit of {site} stopped as asked: nothing stored"
+    else:
+        summary = f"Audit of {site} failed: {error}"
+    changes.record(conn, actor=starter(conn, job_id), action="audit.finished", job_id=job_id, audit_id=audit_id,
+                   summary=summary, detail={"site": site, "status": status})
+
+
+def _finish(engine: Engine, job_id: str, status: str, *, worker: str | None = None,
+            report: dict[str, Any] | None = None, started: datetime | None = None,
+            shots: dict[history.ScreenshotKey, bytes] | None = None, error: str | None = None) -> bool:
+    """End a job as ``status`` and record how it ended (:func:`_record_end`), in one transaction; a ``done``
+    job's audit (``report``) is stored in the same transaction.
+
+    With ``worker``, only while that worker holds the job: returns ``False``, and writes nothing (no audit
+    stored, no change recorded), when another worker took it over.
+    """
+    c = audit_jobs.c
     with engine.begin() as conn:
-        site = conn.execute(sa.select(audit_jobs.c.site).where(audit_jobs.c.id == job_id)).scalar_one()
-        values: dict[str, Any] = {"status": status, "updated_at": _now()}
+        query = audit_jobs.update().where(c.id == job_id)
+        if worker is not None:
+            query = query.where(c.claimed_by == worker, c.status.in_(RUNNING))
+        values: dict[str, Any] = {"status": status, "lease_until": None, "updated_at": _now()}
+        if status == "failed":
+            values["error"] = error
+        if not conn.execute(query.values(**values)).rowcount:
+            return False
         audit_id = None
         if report is not None:
             audit_id = history.insert_audit(conn, report, started_at=started, screenshots=shots)
-            values |= {"audit_id": audit_id, "current_url": None}
-            summary = f"Audit of {site} finished: {outcome_text(report['pages'])}; stored as audit {audit_id}"
-        elif status == "cancelled":
-            summary = f"Audit of {site} stopped as asked: nothing stored"
-        else:
-            values["error"] = error
-            summary = f"Audit of {site} failed: {error}"
-        conn.execute(audit_jobs.update().where(audit_jobs.c.id == job_id).values(**values))
-        changes.record(conn, actor=actor, action="audit.finished", job_id=job_id, audit_id=audit_id,
-                       summary=summary, detail={"site": site, "status": status})
+            conn.execute(audit_jobs.update().where(c.id == job_id).values(
+                audit_id=audit_id, current_url=None, error=None))
+        _record_end(conn, job_id, status, audit_id=audit_id, report=report, error=error)
+    return True
 
 
 def audit_changes(engine: Engine, site: str | None = None, limit: int = 20,
@@ -442,25 +571,193 @@ def _cancel_requested(engine: Engine, job_id: str) -> bool:
                                  .where(audit_jobs.c.id == job_id)).scalar())
 
 
+def has_queued(engine: Engine) -> bool:
+    """Whether any job waits for a worker (however long it has waited)."""
+    history.ensure_tables(engine)
+    with engine.connect() as conn:
+        return conn.execute(sa.select(audit_jobs.c.id).where(audit_jobs.c.status == "queued").limit(1)).first() \
+            is not None
+
+
+def _status(engine: Engine, job_id: str) -> str:
+    """The job's stored status (never ``interrupted``: that is how :func:`get_job` reads a quiet one)."""
+    with engine.connect() as conn:
+        status = conn.execute(sa.select(audit_jobs.c.status).where(audit_jobs.c.id == job_id)).scalar()
+    if status is None:
+        raise LookupError(f"no audit job with id {job_id!r}")
+    return str(status)
+
+
+def _forget(job_id: str) -> None:
+    with _SECRETS_LOCK:
+        _SECRETS.pop(job_id, None)
+
+
+# --- claiming ----------------------------------------------------------------------------------
+
+@contextmanager
+def _claim_transaction(engine: Engine) -> Iterator[sa.Connection]:
+    """One transaction that no other claim runs beside, on any machine.
+
+    PostgreSQL: an advisory transaction lock (claims queue on it; nothing else waits);
+    SQLite: ``BEGIN IMMEDIATE``, the database's one writer until the commit.
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif engine.dialect.name == "postgresql":
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_CLAIM_LOCK)))
+        yield conn
+        conn.commit()
+
+
+def _lock_rows(engine: Engine, query: sa.Select) -> sa.Select:
+    return query.with_for_update(skip_locked=True) if engine.dialect.name == "postgresql" else query
+
+
+def _expire(conn: sa.Connection, engine: Engine, now: datetime, attempts_max: int) -> None:
+    """Jobs whose lease ran out: back to ``queued`` for another worker, or ended (``failed`` with the reason,
+    or ``cancelled`` as asked) and recorded (``audit.finished``) in the claim's transaction."""
+    c = audit_jobs.c
+    lapsed = _lock_rows(engine, sa.select(c.id, c.status, c.claimed_by, c.attempts, c.pinned_to,
+                                          c.cancel_requested).where(
+        c.lease_until < now,
+        sa.or_(c.status.in_(RUNNING), sa.and_(c.status == "queued", c.pinned_to.is_not(None)))))
+    for job in conn.execute(lapsed).all():
+        values: dict[str, Any]
+        if job.status == "queued":
+            values = {"status": "failed", "error": "the server holding this audit's cookies, headers or typed "
+                                                   "values stopped before it ran; run it again"}
+        elif job.cancel_requested:
+            values = {"status": "cancelled"}
+        elif job.pinned_to is not None:
+            values = {"status": "failed", "error": f"worker {job.claimed_by} stopped heart-beating, and this "
+                      "audit's cookies, headers or typed values were only in its memory; run it again"}
+        elif job.attempts >= attempts_max:
+            values = {"status": "failed", "error": f"its worker stopped heart-beating {job.attempts} "
+                      f"{'time' if job.attempts == 1 else 'times'} (last: worker {job.claimed_by}); "
+                      f"gave up after {job.attempts} of {attempts_max} attempts"}
+        else:
+            values = {"status": "queued", "done": 0, "current_url": None, "lease_until": None,
+                      "error": f"worker {job.claimed_by} stopped heart-beating; attempt {job.attempts} of "
+                               f"{attempts_max} lost, waiting for another worker"}
+        log.warning("audit job %s: lease of %s ran out: %s", job.id, job.claimed_by, values["status"])
+        conn.execute(audit_jobs.update().where(c.id == job.id).values(updated_at=now, **values))
+        if values["status"] != "queued":  # the job ended here, in the claiming worker: recorded as its starter's
+            _record_end(conn, job.id, values["status"], error=values.get("error"))
+
+
+def claim_job(engine: Engine, worker: str, *, job_id: str | None = None, shared: bool = True) -> str | None:
+    """Atomically take the oldest queued job for ``worker``, if fewer than :func:`max_running` are running.
+
+    In the same locked transaction, jobs whose lease ran out are handed back or failed first.
+
+    Parameters
+    ----------
+    engine : Engine
+    worker : str
+        Who claims (``host:pid`` and a suffix unique in the process); written to ``claimed_by``.
+    job_id : str or None, default=None
+        Claim only this job.
+    shared : bool, default=True
+        Also claim jobs that are not pinned; ``False``: only those pinned to this process.
+        Jobs pinned to another process are never claimed.
+
+    Returns
+    -------
+    str or None
+        The claimed job's id (now ``discovering``, holding a lease), or ``None``.
+    """
+    history.ensure_tables(engine)
+    c = audit_jobs.c
+    now = _now()
+    limit, lease, attempts_max = max_running(), lease_seconds(), max_attempts()
+    with _claim_transaction(engine) as conn:
+        _expire(conn, engine, now, attempts_max)
+        running = conn.execute(sa.select(sa.func.count()).select_from(audit_jobs)
+                               .where(c.status.in_(RUNNING))).scalar_one()
+        if running >= limit:
+            return None
+        mine = c.pinned_to == _PROCESS
+        query = sa.select(c.id).where(c.status == "queued", sa.or_(c.pinned_to.is_(None), mine) if shared else mine)
+        if job_id is not None:
+            query = query.where(c.id == job_id)
+        chosen = conn.execute(_lock_rows(engine, query.order_by(c.created_at, c.id).limit(1))).scalar()
+        if chosen is None:
+            return None
+        conn.execute(audit_jobs.update().where(c.id == chosen).values(
+            status="discovering", claimed_by=worker, attempts=c.attempts + 1, updated_at=now,
+            lease_until=now + timedelta(seconds=lease)))
+    return str(chosen)
+
+
+def touch_waiting(engine: Engine) -> None:
+    """Keep the queued jobs fresh while a worker is alive: none of them reads as ``interrupted``.
+
+    Jobs pinned to this process also get their lease renewed (their secrets are still here), and
+    the secrets of pinned jobs that ended (cancelled on another replica, say) are dropped.
+    """
+    c = audit_jobs.c
+    now = _now()
+    with engine.begin() as conn:
+        conn.execute(audit_jobs.update().where(c.status == "queued", c.pinned_to.is_(None)).values(updated_at=now))
+        conn.execute(audit_jobs.update().where(c.status == "queued", c.pinned_to == _PROCESS).values(
+            updated_at=now, lease_until=now + timedelta(seconds=lease_seconds())))
+        with _SECRETS_LOCK:
+            held = list(_SECRETS)
+        if held:
+            ended = conn.execute(sa.select(c.id).where(c.id.in_(held), c.status.not_in(ACTIVE))).scalars().all()
+            for job_id in ended:
+                _forget(job_id)
+
+
+def release_job(engine: Engine, job_id: str, worker: str) -> bool:
+    """Give a job ``worker`` holds back to the queue (the worker is stopping); the start does not count."""
+    c = audit_jobs.c
+    with engine.begin() as conn:
+        return conn.execute(audit_jobs.update().where(c.id == job_id, c.claimed_by == worker,
+                                                      c.status.in_(RUNNING)).values(
+            status="queued", done=0, current_url=None, lease_until=None, attempts=c.attempts - 1,
+            updated_at=_now(), error=f"worker {worker} stopped and handed it back")).rowcount > 0
+
+
+def _claimed_request(engine: Engine, job_id: str) -> tuple[AuditRequest, frozenset[str] | None, bool]:
+    """The request and URL policy of a claimed job: from this process's memory when pinned, else the row."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(audit_jobs.c.request, audit_jobs.c.policy, audit_jobs.c.pinned_to)
+                           .where(audit_jobs.c.id == job_id)).one()
+    policy: dict[str, Any] = json.loads(row.policy) if row.policy else {"allowed_hosts": None,
+                                                                        "allow_private": True}
+    hosts = None if policy["allowed_hosts"] is None else frozenset(policy["allowed_hosts"])
+    if row.pinned_to is not None:
+        with _SECRETS_LOCK:
+            request = _SECRETS.get(job_id)
+        if request is None:
+            raise RuntimeError("this audit's cookies, headers or typed values are no longer in memory; run it again")
+        return request, hosts, bool(policy["allow_private"])
+    return request_from_row(json.loads(row.request)), hosts, bool(policy["allow_private"])
+
+
 # --- running -----------------------------------------------------------------------------------
 
-def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
+def run_job(engine: Engine, job_id: str, request: AuditRequest | None = None, *,
             allowed_hosts: Iterable[str] | None = None, screenshots: bool = True,
             driver_factory: Callable[[], WebDriver] | None = None, driver: WebDriver | None = None,
-            allow_private: bool = True, actor: str | None = None) -> str:
-    """Run a created job to its end in the calling thread; return its final status.
+            allow_private: bool = True, worker: str | None = None, halt: threading.Event | None = None) -> str:
+    """Claim one created job and run it to its end in the calling thread; return its final status.
 
-    Waits for a free slot (:data:`MAX_RUNNING_JOBS`), discovers the pages, audits
-    them, and stores the audit; every step is written to the job row. Never raises
-    for a failing audit: the job ends ``failed`` with the reason.
+    Waits (touching the row) until the job can be claimed under the global limit
+    (:func:`max_running`), discovers the pages, audits them, and stores the audit; every
+    step is written to the job row. Never raises for a failing audit: the job ends
+    ``failed`` with the reason.
 
     Parameters
     ----------
     engine : Engine
     job_id : str
         From :func:`create_job`.
-    request : AuditRequest
-        The validated request (with cookies and headers).
+    request : AuditRequest or None, default=None
+        The validated request (with cookies and headers); ``None``: the one the job was created with.
     allowed_hosts : iterable of str or None, default=None
         Host allow-list applied to discovered pages too, and by the job's browsers.
     allow_private : bool, default=True
@@ -474,67 +771,135 @@ def run_job(engine: Engine, job_id: str, request: AuditRequest, *,
     driver : WebDriver or None, default=None
         A browser the caller owns for the first worker (left open; the caller must
         not use it while the job runs).
-    actor : str or None, default=None
-        Who started the job: its end is recorded as theirs (``audit.finished``).
+    worker : str or None
+        Who claims it (default: this process and thread).
+    halt : threading.Event or None
+        Set it to stop: the job goes back to the queue for another worker (``'released'``).
+
+    Its end is recorded (``audit.finished``) as its starter's, whoever runs it (:func:`starter`).
 
     Returns
     -------
     str
-        ``'done'``, ``'cancelled'`` or ``'failed'``.
+        ``'done'``, ``'cancelled'``, ``'failed'``, or ``'released'`` (``halt``), or ``'lost'``
+        (another worker took it over after this one missed its heartbeats).
     """
-    beating = threading.Event()
-    threading.Thread(target=_heartbeat, args=(engine, job_id, beating), name=f"audit-heartbeat-{job_id[:8]}",
-                     daemon=True).start()
-    try:
-        if driver_factory is None:
-            hosts = None if allowed_hosts is None else list(allowed_hosts)
+    worker = worker or f"{worker_name()}:{threading.get_ident()}"
+    halt = halt or threading.Event()
+    while claim_job(engine, worker, job_id=job_id) is None:
+        status = _status(engine, job_id)
+        if status not in ACTIVE:
+            _forget(job_id)
+            return status
+        if status == "queued":
+            touch_waiting(engine)
+        if halt.wait(min(1.0, heartbeat_seconds())):
+            return "released"
+    return run_claimed(engine, job_id, worker, request=request, allowed_hosts=allowed_hosts,
+                       allow_private=allow_private, screenshots=screenshots, driver_factory=driver_factory,
+                       driver=driver, halt=halt)
 
+
+def run_claimed(engine: Engine, job_id: str, worker: str, *, request: AuditRequest | None = None,
+                allowed_hosts: Iterable[str] | None = None, allow_private: bool | None = None,
+                screenshots: bool = True, driver_factory: Callable[[], WebDriver] | None = None,
+                driver: WebDriver | None = None, halt: threading.Event | None = None) -> str:
+    """Run a job ``worker`` claimed (:func:`claim_job`), renewing its lease; see :func:`run_job`.
+
+    Without ``request``, ``allowed_hosts`` or ``allow_private``, they come from the job (its row, or this
+    process's memory for a pinned job).
+    """
+    halt = halt or threading.Event()
+    lost = threading.Event()
+    beating = threading.Event()
+    threading.Thread(target=_heartbeat, args=(engine, job_id, worker, beating, lost),
+                     name=f"audit-heartbeat-{job_id[:8]}", daemon=True).start()
+    try:
+        try:
+            stored, hosts, private = _claimed_request(engine, job_id)
+        except Exception as exc:  # noqa: BLE001 - the job row is where the reason goes
+            return "failed" if _finish(engine, job_id, "failed", worker=worker,
+                                       error=str(exc) or type(exc).__name__) else "lost"
+        request = request or stored
+        hosts = hosts if allowed_hosts is None else frozenset(allowed_hosts)
+        private = private if allow_private is None else allow_private
+        if driver_factory is None:
             def driver_factory() -> WebDriver:
-                return make_driver(allowed_hosts=hosts, allow_private=allow_private)
-        return _run_in_slot(engine, job_id, request, allowed_hosts, allow_private, screenshots, driver_factory,
-                            driver, actor)
+                return make_driver(allowed_hosts=hosts, allow_private=private)
+        status = _run(engine, job_id, worker, request, hosts, private, screenshots, driver_factory, driver,
+                      halt, lost)
+        if status == "released" and not release_job(engine, job_id, worker):
+            status = "lost"
+        return status
     finally:
         beating.set()
-
-
-def _heartbeat(engine: Engine, job_id: str, stop: threading.Event) -> None:
-    """Touch the job's row every :data:`HEARTBEAT_SECONDS` until ``stop`` is set."""
-    while not stop.wait(HEARTBEAT_SECONDS):
         try:
-            _update(engine, job_id, owner=_PROCESS)
+            if _status(engine, job_id) not in ACTIVE:
+                _forget(job_id)
+        except Exception:  # noqa: BLE001 - the database went away; the secrets stay until the next look
+            log.warning("could not read audit job %s after its run", job_id, exc_info=True)
+
+
+def _heartbeat(engine: Engine, job_id: str, worker: str, stop: threading.Event, lost: threading.Event) -> None:
+    """Renew the job's lease every :func:`heartbeat_seconds` until ``stop``; set ``lost`` when it is not ours."""
+    while not stop.wait(heartbeat_seconds()):
+        try:
+            if not _update(engine, job_id, worker, lease_until=_now() + timedelta(seconds=lease_seconds())):
+                if _status(engine, job_id) in ACTIVE:  # taken over, not merely finished
+                    lost.set()
+                return
         except Exception:  # noqa: BLE001 - a database hiccup must not end the job; the next beat retries
             log.warning("heartbeat of audit job %s failed", job_id, exc_info=True)
 
 
-def _run_in_slot(engine: Engine, job_id: str, request: AuditRequest, allowed_hosts: Iterable[str] | None,
-                 allow_private: bool, screenshots: bool, driver_factory: Callable[[], WebDriver] | None,
-                 driver: WebDriver | None, actor: str | None) -> str:
-    with _SLOTS:
-        started = _now()
+def _run(engine: Engine, job_id: str, worker: str, request: AuditRequest, allowed_hosts: Iterable[str] | None,
+         allow_private: bool, screenshots: bool, driver_factory: Callable[[], WebDriver],
+         driver: WebDriver | None, halt: threading.Event, lost: threading.Event) -> str:
+    started = _now()
+
+    def update(**values: Any) -> None:
+        if not _update(engine, job_id, worker, **values):
+            lost.set()
+
+    def stopping() -> str | None:
+        if lost.is_set():
+            return "lost"
+        if halt.is_set():
+            return "released"
+        return "cancelled" if _cancel_requested(engine, job_id) else None
+
+    def end(status: str, **values: Any) -> str:
+        """End the job as ``status`` (``done``, ``cancelled``, ``failed``), recorded; ``'lost'`` when not ours."""
+        return status if _finish(engine, job_id, status, worker=worker, **values) else "lost"
+
+    try:
+        if (why := stopping()) is not None:
+            return end(why) if why == "cancelled" else why
         try:
-            if _cancel_requested(engine, job_id):
-                _finish(engine, job_id, "cancelled", actor)
-                return "cancelled"
-            _update(engine, job_id, status="discovering")
-            try:
-                urls = _discover(request, allowed_hosts, allow_private, driver_factory, driver,
-                                 lambda: _cancel_requested(engine, job_id))
-            except DiscoveryCancelled:
-                _finish(engine, job_id, "cancelled", actor)
-                return "cancelled"
-            _update(engine, job_id, status="running", total=len(urls), done=0)
-            pages = _audit(engine, job_id, request, urls, screenshots, driver_factory, driver)
-            if pages is None:
-                _finish(engine, job_id, "cancelled", actor)
-                return "cancelled"
-            results, shots = pages
-            report = make_report(results, axe_version=load_axe().version, standard=request.standard)
-            _finish(engine, job_id, "done", actor, report=report, started=started, shots=shots)
-            return "done"
-        except Exception as exc:  # noqa: BLE001 - the job row is where the reason goes
-            log.exception("audit job %s failed", job_id)
-            _finish(engine, job_id, "failed", actor, error=str(exc) or type(exc).__name__)
-            return "failed"
+            urls = _discover(request, allowed_hosts, allow_private, driver_factory, driver,
+                             lambda: stopping() is not None)
+        except DiscoveryCancelled:
+            why = stopping() or "cancelled"
+            return end(why) if why == "cancelled" else why
+        update(status="running", total=len(urls), done=0)
+        pages = _audit(engine, job_id, request, urls, screenshots, driver_factory, driver, update,
+                       lambda: stopping() is not None)
+        if pages is None:
+            why = stopping() or "cancelled"
+            return end(why) if why == "cancelled" else why
+        if lost.is_set():
+            return "lost"
+        results, shots = pages
+        report = make_report(results, axe_version=load_axe().version, standard=request.standard)
+        # the audit, the job's end and its record land together, or not at all when another worker holds the job
+        return end("done", report=report, started=started, shots=shots)
+    except Exception as exc:  # noqa: BLE001 - the job row is where the reason goes
+        if lost.is_set():
+            return "lost"
+        if halt.is_set():
+            return "released"
+        log.exception("audit job %s failed", job_id)
+        return end("failed", error=str(exc) or type(exc).__name__)
 
 
 def _discover(request: AuditRequest, allowed_hosts: Iterable[str] | None, allow_private: bool,
@@ -552,16 +917,17 @@ def _discover(request: AuditRequest, allowed_hosts: Iterable[str] | None, allow_
 
 
 def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[str], screenshots: bool,
-           driver_factory: Callable[[], WebDriver] | None, driver: WebDriver | None
+           driver_factory: Callable[[], WebDriver] | None, driver: WebDriver | None,
+           update: Callable[..., None], stopping: Callable[[], bool]
            ) -> tuple[list[PageResult], dict[history.ScreenshotKey, bytes]] | None:
-    """The audit itself, with progress, cancel checks and screenshots; ``None`` when cancelled."""
+    """The audit itself, with progress, stop checks and screenshots; ``None`` when stopped."""
     stop = threading.Event()
     shots: dict[history.ScreenshotKey, bytes] = {}
     lock = threading.Lock()
 
     def progress(done: int, total: int, url: str) -> None:
-        _update(engine, job_id, done=done, total=total, current_url=url)
-        if _cancel_requested(engine, job_id):
+        update(done=done, total=total, current_url=url)
+        if stopping():
             stop.set()
 
     def after_page(browser: WebDriver, page: PageResult) -> None:
@@ -572,7 +938,7 @@ def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[st
             with lock:
                 shots.update(taken)
 
-    if _cancel_requested(engine, job_id):
+    if stopping():
         return None
     results = audit_urls(urls, workers=min(request.workers, len(urls)), standard=request.standard,
                          best_practice=request.best_practice, cookies=request.cookies,
@@ -588,14 +954,22 @@ def _audit(engine: Engine, job_id: str, request: AuditRequest, urls: Sequence[st
 def start_audit(engine: Engine, request: AuditRequest, *, allowed_hosts: Iterable[str] | None = None,
                 screenshots: bool = True, driver_factory: Callable[[], WebDriver] | None = None,
                 driver: WebDriver | None = None, allow_private: bool = True, actor: str | None = None) -> str:
-    """Create a job and run it in a background thread; return the job id at once.
+    """Create a job and make sure a worker of this process will look for it; return the job id at once.
 
-    See :func:`run_job` for the parameters (``actor``: who starts it, recorded with its start and end).
-    The thread is a daemon: it never keeps the server from stopping (the job then shows as ``interrupted``).
+    The job is claimed by whichever worker comes first: this server's own
+    (:func:`a11y.worker.app_worker`: every queued job, or with ``A11Y_APP_WORKER=0`` only the
+    ones pinned to it) or a ``python -m a11y worker``. With ``driver`` or ``driver_factory``
+    (tests), a thread of its own runs this one job with them (see :func:`run_job`). The threads
+    are daemons: they never keep the server from stopping (another worker then takes the job over).
+    ``actor``: who starts it, recorded with its start and, whoever runs it, its end.
     """
-    job_id = create_job(engine, request, actor=actor)
+    job_id = create_job(engine, request, allowed_hosts=allowed_hosts, allow_private=allow_private, actor=actor)
+    if driver is None and driver_factory is None:
+        from a11y import worker  # the worker module builds on this one
+
+        worker.app_worker(engine).wake()
+        return job_id
     threading.Thread(target=run_job, args=(engine, job_id, request), name=f"audit-job-{job_id[:8]}",
                      kwargs={"allowed_hosts": allowed_hosts, "allow_private": allow_private, "screenshots": screenshots,
-                             "driver_factory": driver_factory, "driver": driver, "actor": actor},
-                     daemon=True).start()
+                             "driver_factory": driver_factory, "driver": driver}, daemon=True).start()
     return job_id

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from a11y import crawl, history, jobs, settle
+from a11y import crawl, history, jobs, settle, worker
 from a11y.engine import DEFAULT_STANDARD, STANDARDS
 from app_pages._clock import browser_zone, show, zone_name
 from app_pages._common import audit_policy, current_actor, engine, file_uploader, require_login, requires
@@ -82,6 +82,8 @@ def show_job(job_id: str) -> None:
         st.progress(min(current["done"] / total, 1.0), text=text)
         if current["current_url"]:
             st.caption(f"Last page checked: {current['current_url']}")
+        if current["status"] == "queued" and current["error"]:  # a worker stopped: another one takes it over
+            st.caption(f"Started {current['attempts']} time(s) so far: {current['error']}.")
         if current["status"] in jobs.ACTIVE:
             if current["cancel_requested"]:
                 st.info("Stopping after the page under way…")
@@ -172,6 +174,8 @@ with st.form("audit_form"):
     st.form_submit_button("Start the audit", type="primary", on_click=start, args=(policy,))
 
 recent = jobs.list_jobs(engine(), limit=10)
+if jobs.has_queued(engine()):  # e.g. left waiting by a restart: this server's worker looks for them too
+    worker.app_worker(engine()).wake()
 job_id = st.query_params.get("job")
 if job_id is None:  # after a reload without ?job=: follow the newest audit still running
     job_id = next((j["id"] for j in recent if j["status"] in jobs.ACTIVE), None)

@@ -61,6 +61,26 @@ def _switch(setting: Setting, raw: object) -> bool:
     raise ValueError(f"{setting.label} must be 1 (allow local and private addresses) or 0, got {raw!r}")
 
 
+def _whole(low: int, high: int) -> Callable[[Setting, object], int]:
+    """A parser of a whole number from ``low`` to ``high``, the error naming the setting and the range."""
+    def parse(setting: Setting, raw: object) -> int:
+        try:
+            number = int(str(raw).strip())
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            raise ValueError(f"{setting.label} must be a whole number from {low} to {high}, not {raw!r}")
+        return number
+    return parse
+
+
+def _on_off(setting: Setting, raw: object) -> bool:
+    value = str(raw).strip().lower()
+    if value in _ON or value in _OFF:
+        return value in _ON
+    raise ValueError(f"{setting.label} must be 1 (on) or 0 (off), got {raw!r}")
+
+
 def _webdriver_url(setting: Setting, raw: object) -> str:
     url = str(raw).strip()
     if not url.startswith(("http://", "https://")) or len(url.split("://", 1)[1].strip("/")) == 0:
@@ -153,6 +173,18 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "app audits", parse=_switch),
     Setting("A11Y_CHROMIUM", "/usr/bin/chromium", "the local Chromium binary", "a11y browsers (app, CLI, bench)"),
     Setting("A11Y_CHROMEDRIVER", "/usr/bin/chromedriver", "the local chromedriver", "a11y browsers (app, CLI, bench)"),
+    Setting("A11Y_MAX_RUNNING_AUDITS", 2,
+            "most audits running at once across every app replica and worker (checked when a job is claimed)",
+            "app audits, python -m a11y worker", parse=_whole(1, 1000)),
+    Setting("A11Y_JOB_LEASE_SECONDS", 60,
+            "a running audit whose worker has not renewed its lease for this long is taken over by another "
+            "worker (heartbeat every sixth of it)", "app audits, python -m a11y worker", parse=_whole(3, 3600)),
+    Setting("A11Y_JOB_MAX_ATTEMPTS", 3,
+            "times an audit is started before a job whose workers keep stopping is marked failed",
+            "app audits, python -m a11y worker", parse=_whole(1, 100)),
+    Setting("A11Y_APP_WORKER", True,
+            "1: each app server also runs queued audits itself; 0: only those whose cookies, headers or typed "
+            "values it holds, the rest waits for python -m a11y worker", "app audits", parse=_on_off),
     Setting("A11Y_REMOTE_URL", None,
             "a remote WebDriver or Selenium Grid (root URL or /wd/hub) every audit browser runs on; unset: "
             "the local Chromium", "app audits and preview, python -m a11y (--remote overrides), bench",

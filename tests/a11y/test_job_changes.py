@@ -3,6 +3,8 @@ a11y.history): exactly one change each, in the transaction that changes the job 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from a11y import history, jobs
@@ -35,10 +37,11 @@ def test_starting_a_job_records_who_and_what(engine):
 
 
 def test_cancelling_records_who_asked_once_and_the_end_is_the_starters(engine):
+    """A queued job is cancelled at once: who asked, then its end, as its starter's, in one transaction."""
     job_id = jobs.create_job(engine, request("/never"), actor=ANA)
     jobs.cancel_job(engine, job_id, actor=BO)
     jobs.cancel_job(engine, job_id, actor=ANA)  # asked already: nothing changes, nothing is recorded
-    assert jobs.run_job(engine, job_id, request("/never"), actor=ANA) == "cancelled"
+    assert jobs.run_job(engine, job_id, request("/never")) == "cancelled"
     assert job_changes(engine, job_id) == [
         (ANA, "audit.finished", "Audit of http://127.0.0.1:9 stopped as asked: nothing stored"),
         (BO, "audit.cancelled", "Asked the audit of http://127.0.0.1:9 to stop"),
@@ -50,7 +53,7 @@ def test_cancelling_records_who_asked_once_and_the_end_is_the_starters(engine):
 def test_a_finished_job_stores_its_audit_and_records_the_outcome_together(engine):
     report = v1_report()
     job_id = jobs.create_job(engine, jobs.make_request("\n".join(p["url"] for p in report["pages"])), actor=ANA)
-    jobs._finish(engine, job_id, "done", ANA, report=report)
+    jobs._finish(engine, job_id, "done", report=report)
     job = jobs.get_job(engine, job_id)
     assert (job["status"], job["audited"], job["not_audited"]) == ("done", 4, 1)
     [finished, _] = changes.for_audits(engine, [job_id])
@@ -62,7 +65,7 @@ def test_a_finished_job_stores_its_audit_and_records_the_outcome_together(engine
 
 def test_a_failing_job_records_why(engine):
     job_id = jobs.create_job(engine, request("/a"), actor=ANA)
-    jobs._finish(engine, job_id, "failed", ANA, error="the sitemap lists no pages that may be audited")
+    jobs._finish(engine, job_id, "failed", error="the sitemap lists no pages that may be audited")
     assert job_changes(engine, job_id)[0] == (
         ANA, "audit.finished", "Audit of http://127.0.0.1:9 failed: the sitemap lists no pages that may be audited")
     assert jobs.get_job(engine, job_id)["error"] == "the sitemap lists no pages that may be audited"
@@ -72,10 +75,53 @@ def test_an_audit_that_cannot_be_stored_leaves_the_job_and_its_history_as_they_w
     job_id = jobs.create_job(engine, request("/a"), actor=ANA)
     empty = {**v1_report(), "pages": []}
     with pytest.raises(ValueError, match="cannot store an audit without pages"):
-        jobs._finish(engine, job_id, "done", ANA, report=empty)
+        jobs._finish(engine, job_id, "done", report=empty)
     assert jobs.get_job(engine, job_id)["status"] == "queued"
     assert history.list_audits(engine) == []
     assert [a for _, a, _ in job_changes(engine, job_id)] == ["audit.started"]
+
+
+def expire(engine, job_id: str) -> None:
+    """The job's worker went silent: its lease is over."""
+    with engine.begin() as conn:
+        conn.execute(jobs.audit_jobs.update().where(jobs.audit_jobs.c.id == job_id).values(
+            lease_until=jobs._now() - timedelta(seconds=1)))
+
+
+def test_a_job_another_worker_ends_is_recorded_as_its_starter_s(engine):
+    """No actor is passed to a worker: the end's actor is read from the job's ``audit.started`` change."""
+    report = v1_report()
+    job_id = jobs.create_job(engine, jobs.make_request("\n".join(p["url"] for p in report["pages"])), actor=ANA)
+    jobs.cancel_job(engine, jobs.create_job(engine, request("/other"), actor=BO), actor=BO)  # another starter
+    assert jobs.claim_job(engine, "slow:1") == job_id
+    expire(engine, job_id)
+    assert jobs.claim_job(engine, "fast:2") == job_id  # handed back and claimed again by another worker
+    assert jobs._finish(engine, job_id, "done", worker="slow:1", report=report) is False  # not slow's any more
+    assert history.list_audits(engine) == [] and [a for _, a, _ in job_changes(engine, job_id)] == ["audit.started"]
+    assert jobs._finish(engine, job_id, "done", worker="fast:2", report=report) is True
+    audit_id = jobs.get_job(engine, job_id)["audit_id"]
+    assert [h["id"] for h in history.list_audits(engine)] == [audit_id]
+    assert job_changes(engine, job_id)[0] == (
+        ANA, "audit.finished", f"Audit of http://127.0.0.1:8000 finished: 4 of 5 pages audited; 1 page could not "
+                               f"be audited (HTTP 404 Not Found); stored as audit {audit_id}")
+
+
+def test_a_job_failed_by_another_worker_when_its_lease_ran_out_is_recorded_with_the_reason(engine, monkeypatch):
+    monkeypatch.setenv("A11Y_JOB_MAX_ATTEMPTS", "1")
+    job_id = jobs.create_job(engine, request("/a"), actor=ANA)
+    asked = jobs.create_job(engine, request("/b"), actor=ANA)
+    assert jobs.claim_job(engine, "dead:1") == job_id and jobs.claim_job(engine, "dead:1") == asked
+    jobs.cancel_job(engine, asked, actor=BO)  # running: only asked; its worker dies before it sees it
+    expire(engine, job_id)
+    expire(engine, asked)
+    assert jobs.claim_job(engine, "alive:2") is None  # nothing left to claim: both ended by this claim
+    assert job_changes(engine, job_id) == [
+        (ANA, "audit.finished", "Audit of http://127.0.0.1:9 failed: its worker stopped heart-beating 1 time "
+                                "(last: worker dead:1); gave up after 1 of 1 attempts"),
+        (ANA, "audit.started", "Started an audit of http://127.0.0.1:9: 1 page (wcag22aa)")]
+    assert [(a, action) for a, action, _ in job_changes(engine, asked)] == [
+        (ANA, "audit.finished"), (BO, "audit.cancelled"), (ANA, "audit.started")]
+    assert [jobs.get_job(engine, j)["status"] for j in (job_id, asked)] == ["failed", "cancelled"]
 
 
 def test_deleting_an_audit_is_recorded(engine):
@@ -90,18 +136,20 @@ def test_deleting_an_audit_is_recorded(engine):
 def test_a_sites_audit_changes_leave_other_sites_out(engine):
     ours = jobs.create_job(engine, request("/a"), actor=ANA)
     jobs.create_job(engine, jobs.make_request("http://127.0.0.2:9/a"), actor=BO)
-    jobs.cancel_job(engine, ours, actor=BO)
-    rows, total = jobs.audit_changes(engine, SITE, limit=1)
-    assert total == 2 and [(r["actor"], r["action"]) for r in rows] == [(BO, "audit.cancelled")]
+    jobs.cancel_job(engine, ours, actor=BO)  # queued: cancelled at once, so it also ends (as ANA's)
+    rows, total = jobs.audit_changes(engine, SITE, limit=2)
+    assert total == 3 and [(r["actor"], r["action"]) for r in rows] == [(ANA, "audit.finished"),
+                                                                        (BO, "audit.cancelled")]
     rows, total = jobs.audit_changes(engine)
-    assert total == 3 and [r["action"] for r in rows] == ["audit.cancelled", "audit.started", "audit.started"]
+    assert total == 4 and [r["action"] for r in rows] == ["audit.finished", "audit.cancelled", "audit.started",
+                                                          "audit.started"]
 
 
 @pytest.mark.browser
 def test_a_real_run_records_its_start_and_end(engine, site_url, driver):
     req = jobs.make_request(f"{site_url}/clean/index.html")
     job_id = jobs.create_job(engine, req, actor=ANA)
-    assert jobs.run_job(engine, job_id, req, driver=driver, screenshots=False, actor=ANA) == "done"
+    assert jobs.run_job(engine, job_id, req, driver=driver, screenshots=False) == "done"
     audit_id = jobs.get_job(engine, job_id)["audit_id"]
     assert job_changes(engine, job_id) == [
         (ANA, "audit.finished", f"Audit of {site_url} finished: 1 of 1 page audited; stored as audit {audit_id}"),

@@ -103,27 +103,27 @@ def test_a_new_job_is_queued_and_a_stale_one_is_interrupted(engine):
 
 
 def test_a_waiting_job_keeps_its_row_fresh(engine, monkeypatch):
-    """While a job waits for a free slot, its heartbeat touches the row, so it never looks interrupted."""
+    """While a job waits for the global limit, it is touched, so it never looks interrupted.
+
+    (Before the jobs were claimed by workers, the limit was a semaphore of each process.)"""
     monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setenv("A11Y_MAX_RUNNING_AUDITS", "1")
     request = jobs.make_request("http://127.0.0.1:9/never")
+    busy = jobs.create_job(engine, request)
+    assert jobs.claim_job(engine, "another-host:1") == busy  # the one allowed audit runs elsewhere
     job_id = jobs.create_job(engine, request)
     old = datetime.now(UTC) - timedelta(hours=1)
     with engine.begin() as conn:
-        conn.execute(jobs.audit_jobs.update().values(updated_at=old))
+        conn.execute(jobs.audit_jobs.update().where(jobs.audit_jobs.c.id == job_id).values(updated_at=old))
     assert jobs.get_job(engine, job_id)["status"] == "interrupted"
-    for _ in range(jobs.MAX_RUNNING_JOBS):  # every slot taken
-        jobs._SLOTS.acquire()
-    try:
-        thread = threading.Thread(target=jobs.run_job, args=(engine, job_id, request), daemon=True)
-        thread.start()
-        job = wait_until(lambda: (j := jobs.get_job(engine, job_id))["status"] == "queued" and j, "a heartbeat")
-        assert job["updated_at"] > old
-        jobs.cancel_job(engine, job_id)
-    finally:
-        for _ in range(jobs.MAX_RUNNING_JOBS):
-            jobs._SLOTS.release()
+    thread = threading.Thread(target=jobs.run_job, args=(engine, job_id, request), daemon=True)
+    thread.start()
+    job = wait_until(lambda: (j := jobs.get_job(engine, job_id))["status"] == "queued" and j, "a heartbeat")
+    assert job["updated_at"] > old and job["attempts"] == 0
+    jobs.cancel_job(engine, job_id)
     thread.join(WAIT_SECONDS)
     assert jobs.get_job(engine, job_id)["status"] == "cancelled"
+    assert jobs.get_job(engine, busy)["status"] == "discovering"
 
 
 def test_a_job_cancelled_before_it_starts_runs_nothing(engine):
@@ -283,3 +283,96 @@ def test_a_job_runs_steps_and_states_and_takes_no_screenshot_of_a_closed_state(e
     assert [(f["rule"], f["state"]) for f in pages[1]["violations"]] == [
         ("link-name", "after opening button 'Products' (#nav-products)")]
     assert history.screenshot_keys(engine, job["audit_id"]) == set()  # the menu is closed again: no box on nothing
+
+
+# --- claimed by workers ----------------------------------------------------------------------------
+
+def test_a_job_with_a_cookie_is_pinned_to_its_server_and_fails_when_that_server_is_gone(engine, monkeypatch):
+    """Cookies never reach the database, so only the server that holds them may run the job."""
+    monkeypatch.setenv("A11Y_JOB_LEASE_SECONDS", "3")
+    request = jobs.make_request("http://127.0.0.1:9/private/", cookies="a11y_session=letmein")
+    job_id = jobs.create_job(engine, request)
+    with engine.connect() as conn:
+        row = conn.execute(jobs.audit_jobs.select().where(jobs.audit_jobs.c.id == job_id)).one()
+    assert row.pinned_to == jobs._PROCESS and "letmein" not in row.request
+    plain = jobs.create_job(engine, jobs.make_request("http://127.0.0.1:9/public/"))
+    with engine.begin() as conn:  # as another server sees it: pinned to someone else
+        conn.execute(jobs.audit_jobs.update().where(jobs.audit_jobs.c.id == job_id).values(pinned_to="other"))
+    assert jobs.claim_job(engine, "worker-elsewhere:1") == plain  # the first job is skipped
+    assert jobs.get_job(engine, job_id)["status"] == "queued"
+    with engine.begin() as conn:  # its server stopped renewing it
+        conn.execute(jobs.audit_jobs.update().where(jobs.audit_jobs.c.id == job_id)
+                     .values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
+    assert jobs.claim_job(engine, "worker-elsewhere:1") is None
+    job = jobs.get_job(engine, job_id)
+    assert (job["status"], job["error"]) == (
+        "failed", "the server holding this audit's cookies, headers or typed values stopped before it ran; "
+                  "run it again")
+
+
+def test_a_job_row_gives_back_the_request_it_was_made_from():
+    config = json.dumps({"pages": [{"url": "*", "steps": [{"action": "click", "selector": "#ok"}]}]})
+    request = jobs.make_request("https://a.example/\nhttps://a.example/b", sitemap="https://a.example/sitemap.xml",
+                                crawl_limit=7, standard="wcag21aa", best_practice=False, workers=2, viewport=False,
+                                keyboard=False, wait_ms=500, wait_for="#app", settle_quiet_ms=300,
+                                settle_cap_ms=4000, max_scrolls=3, config=config, states=False)
+    assert not jobs.holds_secrets(request)
+    assert jobs.request_from_row(json.loads(json.dumps(request.public()))) == request
+
+
+@pytest.mark.browser
+def test_the_app_runs_an_audit_with_its_own_worker_and_keeps_the_cookie_in_memory(engine, site_url):
+    """No external worker: the app server's own worker claims the job and runs it, cookie and all."""
+    from a11y import worker
+
+    request = jobs.make_request(f"{site_url}/private/account.html", cookies="a11y_session=letmein",
+                                viewport=False, keyboard=False, states=False)
+    try:
+        job_id = jobs.start_audit(engine, request)
+        job = wait_until(lambda: (j := jobs.get_job(engine, job_id))["status"] in jobs.FINAL and j, "the audit")
+    finally:
+        worker.stop_app_worker(engine)
+    assert (job["status"], job["attempts"], job["claimed_by"], job["audited"], job["not_audited"]) == (
+        "done", 1, f"{jobs.worker_name()}:app", 1, 0)  # 401 without the cookie: it would not be audited
+    assert job_id not in jobs._SECRETS
+
+
+def test_claims_racing_from_many_threads_respect_the_global_limit(engine, monkeypatch):
+    """Eight threads claim at once, again and again: three jobs are claimed (the limit), each by one of them."""
+    monkeypatch.setenv("A11Y_MAX_RUNNING_AUDITS", "3")
+    ids = [jobs.create_job(engine, jobs.make_request(f"http://127.0.0.1:9/{i}")) for i in range(10)]
+    claimed: list[tuple[str, str]] = []
+    start = threading.Barrier(8)
+
+    def claimer(n: int) -> None:
+        start.wait()
+        for _ in range(5):
+            if (job_id := jobs.claim_job(engine, f"thread-{n}")) is not None:
+                claimed.append((job_id, f"thread-{n}"))
+
+    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(WAIT_SECONDS)
+    assert sorted(j for j, _ in claimed) == sorted(ids[:3])  # the oldest three, once each
+    for job_id, who in claimed:
+        job = jobs.get_job(engine, job_id)
+        assert (job["status"], job["claimed_by"], job["attempts"]) == ("discovering", who, 1)
+    assert [jobs.get_job(engine, i)["status"] for i in ids[3:]] == ["queued"] * 7
+
+
+def test_a_worker_whose_lease_ran_out_can_no_longer_write_to_the_job(engine, monkeypatch):
+    monkeypatch.setenv("A11Y_JOB_MAX_ATTEMPTS", "3")
+    job_id = jobs.create_job(engine, jobs.make_request("http://127.0.0.1:9/a"))
+    assert jobs.claim_job(engine, "slow:1") == job_id
+    assert jobs._update(engine, job_id, "slow:1", done=1) is True
+    with engine.begin() as conn:  # slow:1 missed its heartbeats
+        conn.execute(jobs.audit_jobs.update().values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
+    assert jobs.claim_job(engine, "fast:2") == job_id  # handed back and claimed again in one transaction
+    job = jobs.get_job(engine, job_id)
+    assert (job["status"], job["claimed_by"], job["attempts"], job["done"]) == ("discovering", "fast:2", 2, 0)
+    assert job["error"] == "worker slow:1 stopped heart-beating; attempt 1 of 3 lost, waiting for another worker"
+    assert jobs._update(engine, job_id, "slow:1", status="done") is False
+    assert not jobs.release_job(engine, job_id, "slow:1")
+    assert jobs.get_job(engine, job_id)["status"] == "discovering"

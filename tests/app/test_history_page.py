@@ -125,13 +125,14 @@ def test_audit_history_shows_the_sites_audit_runs(app_db):
     report = v1_report()
     job_id = jobs.create_job(app_db, jobs.make_request("\n".join(p["url"] for p in report["pages"])),
                              actor="ana@example.org")
-    jobs._finish(app_db, job_id, "done", "ana@example.org", report=report)
+    jobs._finish(app_db, job_id, "done", report=report)
     other = jobs.create_job(app_db, jobs.make_request("http://127.0.0.1:8000/"), actor="ana@example.org")
-    jobs.cancel_job(app_db, other, actor="rita@example.org")
+    jobs.cancel_job(app_db, other, actor="rita@example.org")  # queued: it ends at once, recorded as its starter's
     at = open_page("audit_history.py")
     assert not at.exception
     audit_id = history.list_audits(app_db)[0]["id"]
     assert [(who, what) for _, who, what in history_rows(at)] == [
+        ("ana@example.org", "Audit of http://127.0.0.1:8000 stopped as asked: nothing stored"),
         ("rita@example.org", "Asked the audit of http://127.0.0.1:8000 to stop"),
         ("ana@example.org", "Started an audit of http://127.0.0.1:8000: 1 page (wcag22aa)"),
         ("ana@example.org", "Audit of http://127.0.0.1:8000 finished: 4 of 5 pages audited; 1 page could not be "
@@ -139,12 +140,13 @@ def test_audit_history_shows_the_sites_audit_runs(app_db):
         ("ana@example.org", "Started an audit of http://127.0.0.1:8000: 5 pages (wcag22aa)")]
 
 
-def test_cancelling_on_the_audit_page_records_the_signed_in_researcher(app_db):
+def test_cancelling_on_the_audit_page_records_the_signed_in_researcher(app_db, monkeypatch):
+    monkeypatch.setenv("A11Y_APP_WORKER", "0")  # the page's worker leaves the job queued: nothing runs it
     job_id = jobs.create_job(app_db, jobs.make_request("http://127.0.0.1:9/a"), actor="ana@example.org")
     at = open_page("audit.py", job=job_id)
     at.button(key=f"cancel:{job_id}").click().run()
     assert [(c["actor"], c["action"]) for c in changes.for_audits(app_db, [job_id])] == [
-        (ADMIN, "audit.cancelled"), ("ana@example.org", "audit.started")]
+        ("ana@example.org", "audit.finished"), (ADMIN, "audit.cancelled"), ("ana@example.org", "audit.started")]
 
 
 # --- the other pages record the signed-in researcher too ------------------------------------------

@@ -26,9 +26,10 @@ from cardsort import migrate, settings, store
 from cardsort.model import Group, Sort, study_from_spec
 from tests.conftest import DATA, ROOT
 
-REVISIONS = ["0001_tables_of_release_0_3.py", "0002_who_changed_what.py", "0003_accounts.py"]
+REVISIONS = ["0001_tables_of_release_0_3.py", "0002_who_changed_what.py", "0003_accounts.py",
+             "0004_audit_workers.py"]
 """The revisions in cardsort/migrations/versions/, oldest first; ``HEAD`` is the newest, ``NEXT`` the one to write."""
-HEAD, NEXT = "0003", "0004"
+HEAD, NEXT = "0004", "0005"
 RELEASE_0_3_TABLES = ["audit_jobs", "audit_screenshots", "audits", "cards", "categories", "drafts", "label_decisions",
                       "placements", "screenouts", "sort_groups", "sort_tags", "sorts", "studies", "study_notes"]
 TABLES = sorted([*RELEASE_0_3_TABLES, "changes", "accounts", "signin_failures"])
@@ -200,6 +201,7 @@ def test_a_database_of_release_0_3_is_adopted_with_every_row(dialect, tmp_path):
         assert history.get_screenshot(engine, 1, page, rule, fp) == b"\x89PNG\r\n\x1a\n\x00\xff"
         [job] = jobs.list_jobs(engine)
         assert (job["site"], job["status"]) == ("https://example.org", "interrupted")  # its server is long gone
+        assert (job["attempts"], job["claimed_by"]) == (0, None)  # 0004: a job made before workers, never claimed
         # the ids go on from where release 0.3 left them
         assert store.submit_sort(engine, study.id, Sort("p5", (Group("All", ("c1", "c2", "c3")),))) == (3, True)
         assert migrate.upgrade(engine) == migrate.Upgrade(HEAD, HEAD)

@@ -20,8 +20,8 @@ def test_every_setting_is_declared_with_help_and_who_reads_it():
     assert list(settings.SETTINGS) == [
         "DATABASE_URL", "RESEARCHER_PASSWORD_HASH", "RESEARCHER_PASSWORD", "COOKIE_SECRET", "SESSION_HOURS",
         "OIDC_SERVER_METADATA_URL", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_REDIRECT_URI", "OIDC_PROVIDER_NAME",
-        "A11Y_ALLOWED_HOSTS", "A11Y_ALLOW_PRIVATE", "A11Y_CHROMIUM", "A11Y_CHROMEDRIVER", "A11Y_REMOTE_URL",
-        "TEST_DATABASE_URL"]
+        "A11Y_ALLOWED_HOSTS", "A11Y_ALLOW_PRIVATE", "A11Y_CHROMIUM", "A11Y_CHROMEDRIVER", "A11Y_MAX_RUNNING_AUDITS",
+        "A11Y_JOB_LEASE_SECONDS", "A11Y_JOB_MAX_ATTEMPTS", "A11Y_APP_WORKER", "A11Y_REMOTE_URL", "TEST_DATABASE_URL"]
     for name, setting in settings.SETTINGS.items():
         assert setting.name == name and setting.help and setting.used_by, name
     assert {n: s.secrets_key for n, s in settings.SETTINGS.items() if s.secrets_key} == {
@@ -39,7 +39,9 @@ def test_defaults_when_nothing_is_set(tmp_path):
         "COOKIE_SECRET": None, "SESSION_HOURS": 12.0, "OIDC_SERVER_METADATA_URL": None, "OIDC_CLIENT_ID": None,
         "OIDC_CLIENT_SECRET": None, "OIDC_REDIRECT_URI": None, "OIDC_PROVIDER_NAME": "your organisation",
         "A11Y_ALLOWED_HOSTS": None, "A11Y_ALLOW_PRIVATE": False,
-        "A11Y_CHROMIUM": "/usr/bin/chromium", "A11Y_CHROMEDRIVER": "/usr/bin/chromedriver", "A11Y_REMOTE_URL": None,
+        "A11Y_CHROMIUM": "/usr/bin/chromium", "A11Y_CHROMEDRIVER": "/usr/bin/chromedriver",
+        "A11Y_MAX_RUNNING_AUDITS": 2, "A11Y_JOB_LEASE_SECONDS": 60, "A11Y_JOB_MAX_ATTEMPTS": 3, "A11Y_APP_WORKER": True,
+        "A11Y_REMOTE_URL": None,
         "TEST_DATABASE_URL": None}
 
 

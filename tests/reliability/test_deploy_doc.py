@@ -89,3 +89,12 @@ def test_the_load_commands_use_options_the_benchmark_has():
         assert f" {VENV_PYTHON} -m bench load " in f" {command} "
         for option in re.findall(r"(--[a-z-]+)", command):
             assert option in help_text, option
+
+
+def test_the_worker_commands_use_options_the_worker_has():
+    help_text = run(f"{VENV_PYTHON} -m a11y worker --help")
+    documented = [c.split("#")[0].strip() for c in commands("Audit workers") if not c.startswith("#")]
+    assert documented == [f"{VENV_PYTHON} -m a11y worker --concurrency 2", f"{VENV_PYTHON} -m a11y worker --once"]
+    for command in documented:
+        for option in re.findall(r"(--[a-z-]+)", command):
+            assert option in help_text, option
