@@ -14,8 +14,6 @@ site's audits never parses reports. Screenshots are PNG bytes keyed by
 from __future__ import annotations
 
 import json
-import threading
-import weakref
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,20 +53,9 @@ audit_screenshots = sa.Table(
     sa.Column("png", sa.LargeBinary, nullable=False),
 )
 
-_READY: weakref.WeakSet[Engine] = weakref.WeakSet()
-_READY_LOCK = threading.Lock()
-
-
 def ensure_tables(engine: Engine) -> Engine:
-    """Make sure ``engine``'s database is at the newest schema revision (once per engine); return it.
-
-    ``store.make_engine`` already did it; an engine made otherwise gets the migrations here."""
-    if engine not in _READY:
-        with _READY_LOCK:
-            if engine not in _READY:
-                migrate.upgrade(engine)
-                _READY.add(engine)
-    return engine
+    """Make sure ``engine``'s database is at the newest schema revision (once per engine); return it."""
+    return migrate.ensure(engine)
 
 
 def _utc(t: datetime) -> datetime:

@@ -25,9 +25,7 @@ import hmac
 import math
 import re
 import secrets
-import threading
 import time
-import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -75,20 +73,9 @@ signin_failures = sa.Table(
     sa.Index("signin_failures_by_subject", "kind", "subject", "at"),
 )
 
-_READY: weakref.WeakSet[Engine] = weakref.WeakSet()
-_READY_LOCK = threading.Lock()
-
-
 def ensure_tables(engine: Engine) -> Engine:
-    """Make sure ``engine``'s database is at the newest schema revision (once per engine); return it.
-
-    ``store.make_engine`` already did it; an engine made otherwise gets the migrations here."""
-    if engine not in _READY:
-        with _READY_LOCK:
-            if engine not in _READY:
-                migrate.upgrade(engine)
-                _READY.add(engine)
-    return engine
+    """Make sure ``engine``'s database is at the newest schema revision (once per engine); return it."""
+    return migrate.ensure(engine)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ import functools
 import hashlib
 import re
 import tempfile
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -117,6 +119,23 @@ def upgrade(engine: Engine, revision: str = "head") -> Upgrade:
             command.upgrade(config(conn), revision)
         after = _current(conn)
     return Upgrade(before, after, adopted)
+
+
+_READY: weakref.WeakSet[Engine] = weakref.WeakSet()
+_READY_LOCK = threading.Lock()
+
+
+def ensure(engine: Engine) -> Engine:
+    """:func:`upgrade` ``engine``'s database once per engine (later calls cost nothing); return the engine.
+
+    For modules that take an engine someone else made (``a11y.history``, ``cardsort.accounts``);
+    ``store.make_engine`` upgrades the engines it makes itself."""
+    if engine not in _READY:
+        with _READY_LOCK:
+            if engine not in _READY:
+                upgrade(engine)
+                _READY.add(engine)
+    return engine
 
 
 def _check_known(revision: str | None) -> None:
