@@ -30,6 +30,7 @@ from typing import ParamSpec
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from app_pages._db import engine
 from cardsort import accounts, auth, settings
 from cardsort.accounts import Account
 
@@ -125,7 +126,6 @@ def configured_hash() -> str | None:
 
 
 def _engine():
-    from app_pages._common import engine  # _common imports this module: import at call time
     return accounts.ensure_tables(engine())
 
 

@@ -46,7 +46,7 @@ def _invite() -> None:
         return
     token = accounts.invite_token(_cookie_settings()[0], account)
     form["accounts_message"] = f"Invited {account.label} as {account.role}."
-    form["accounts_invite"] = f"{_base_url()}/login?{INVITE_PARAM}={token}"
+    form["accounts_invite"] = f"{_base_url()}/?{INVITE_PARAM}={token}"  # home: the sign-in page when signed out
 
 
 @requires("admin")

@@ -348,7 +348,7 @@ def test_the_accounts_page_shows_no_hash_and_an_invite_link_only_once(app_db):
     at.selectbox(key="acc_new_role").select("viewer")
     at.button[0].click().run()
     [link] = [c.value for c in at.code]
-    assert link.startswith("http://localhost:8501/login?invite=")
+    assert link.startswith("http://localhost:8501/?invite=")
     text = all_text(at)
     assert "scrypt$" not in text and _password_hash(app_db).split("$")[2] not in text
     at.run()
