@@ -262,6 +262,15 @@ def _start_session(account: Account, binding: str) -> None:
     st.session_state.pop("login_error", None)
 
 
+def sign_in_as(account: Account) -> bool:
+    """Start a session of ``account`` signed in some other way (single sign-on): ``False`` if it is not active."""
+    bound = _binding(account.id)
+    if bound is None:
+        return False
+    _start_session(*bound)
+    return True
+
+
 def _check_password() -> None:
     email = str(st.session_state.get(EMAIL_KEY, "")).strip()
     password = st.session_state.get(PASSWORD_KEY, "")

@@ -168,3 +168,33 @@ def test_failures_are_counted_in_the_apps_database_per_email_and_per_address(app
         kinds = sorted(conn.execute(sa.select(accounts.signin_failures.c.kind)).scalars())
     assert kinds == ["account", "address"]
     assert store.database_url() == str(app_db.url)
+
+
+def _single_sign_on_script():
+    import streamlit as st
+
+    from app_pages._signin import current_account, sign_in_as
+    from cardsort import accounts
+    from cardsort.accounts import Account
+
+    if st.button("Single sign-on"):
+        st.session_state["result"] = sign_in_as(Account(int(st.query_params["id"]), "", "", ""))
+    account = current_account()
+    st.text(f"{account.email} {account.role}" if account else "nobody")
+    del accounts
+
+
+def test_sign_in_as_starts_a_session_of_an_active_account_only(app_db):
+    account("admin")
+    viewer = account("viewer")
+    at = AppTest.from_function(_single_sign_on_script, default_timeout=TIMEOUT)
+    at.query_params["id"] = str(viewer.id)
+    at.run()
+    assert [t.value for t in at.text] == ["nobody"]
+    at.button[0].click().run()
+    assert at.session_state["result"] is True and [t.value for t in at.text] == ["vic@example.org viewer"]
+    accounts.disable(app_db, viewer.id)
+    at.run()
+    assert [t.value for t in at.text] == ["nobody"]  # disabled: signed out
+    at.button[0].click().run()
+    assert at.session_state["result"] is False
