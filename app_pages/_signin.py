@@ -195,16 +195,21 @@ def _token_expiry(token: str | None, binding: str) -> int | None:
     return session_expiry(token, secret, binding, lifetime)
 
 
-def client_address() -> str | None:
-    """The browser's address, for counting failed sign-ins: ``st.context.ip_address``; behind a proxy on a
-    loopback or private address, the last ``X-Forwarded-For`` entry (the one that proxy added)."""
-    address = st.context.ip_address
-    forwarded = [a.strip() for a in (st.context.headers.get("X-Forwarded-For") or "").split(",") if a.strip()]
+def pick_address(address: str | None, forwarded: str | None) -> str | None:
+    """Whose failed sign-ins to count: the connection's ``address``; when that is unknown (a local connection) or
+    a loopback or private address (a proxy in front), the last ``X-Forwarded-For`` entry, the one that proxy added
+    (a client can forge the entries before it, not that one)."""
+    entries = [a.strip() for a in (forwarded or "").split(",") if a.strip()]
     try:
         behind_proxy = address is None or ipaddress.ip_address(address).is_private
     except ValueError:
         behind_proxy = False
-    return forwarded[-1] if forwarded and behind_proxy else address
+    return entries[-1] if entries and behind_proxy else address
+
+
+def client_address() -> str | None:
+    """The browser's address, for counting failed sign-ins (:func:`pick_address`)."""
+    return pick_address(st.context.ip_address, st.context.headers.get("X-Forwarded-For"))
 
 
 # --- the session, roles and the forms -----------------------------------------------------------
