@@ -86,7 +86,7 @@ def test_the_session_lasts_the_hours_set_and_at_least_a_minute():
 
 def test_failed_sign_ins_are_counted_for_the_address_the_nearest_proxy_saw():
     assert pick_address("93.184.216.34", None) == "93.184.216.34"
-    assert pick_address("93.184.216.34", "151.101.1.69") == "93.184.216.34"  # a public client: its header is not trusted
+    assert pick_address("93.184.216.34", "151.101.1.69") == "93.184.216.34"  # a public client: header not trusted
     assert pick_address("10.0.0.2", "1.2.3.4, 151.101.1.69") == "151.101.1.69"  # the proxy's own entry, not forged ones
     assert pick_address(None, "151.101.1.69") == "151.101.1.69"
     assert pick_address("127.0.0.1", None) == "127.0.0.1" and pick_address(None, None) is None
