@@ -41,7 +41,7 @@ VIEW_KEYS = re.compile("|".join([
     r"preview_url|FormSubmitter:preview_form-Show the preview",  # a screen-reader preview of a page
 ]))
 WRITES = {"trust": ["editable table", "exclude_flagged", "notes:demo1", "save_exclusions", "save_notes"]}
-UI_CALLBACKS = {"_add_rows", "_load_cards_csv", "_ask", "_cancel"}  # change only what the form shows
+UI_CALLBACKS = {"_add_rows", "_load_cards_csv", "_ask", "_cancel"}  # change only what a form shows
 WIDGETS = ("button", "checkbox", "toggle", "text_input", "text_area", "number_input", "selectbox", "multiselect",
            "radio", "slider", "select_slider", "date_input", "time_input", "color_picker", "chat_input")
 ROLES = (None, "viewer", "researcher", "admin")
