@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from a11y import crawl
+from app_pages._db import engine as engine  # the database engine, re-exported: pages import it from here
 from app_pages._signin import can as can  # re-exported: pages import these from here
 from app_pages._signin import current_actor as current_actor
 from app_pages._signin import refuse_unless as refuse_unless
@@ -32,18 +32,6 @@ from cardsort.model import Sort, Study
 from cardsort.panel import participants_frame
 from cardsort.segments import EVERYONE, Segment, compare_pairs, options, overlap, segment_from_json
 from cardsort.table import SortTable
-
-# --- database ----------------------------------------------------------------------------------
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _engine_for(url: str) -> Engine:
-    return store.make_engine(url)
-
-
-def engine() -> Engine:
-    """The app's database engine (``DATABASE_URL``), one per URL for the whole server."""
-    return _engine_for(store.database_url())
-
 
 # --- audits ------------------------------------------------------------------------------------
 

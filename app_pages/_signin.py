@@ -31,6 +31,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from app_pages import _oidc
+from app_pages._db import engine
 from cardsort import accounts, auth, settings
 from cardsort.accounts import Account
 
@@ -126,7 +127,6 @@ def configured_hash() -> str | None:
 
 
 def _engine():
-    from app_pages._common import engine  # _common imports this module: import at call time
     return accounts.ensure_tables(engine())
 
 
@@ -196,16 +196,21 @@ def _token_expiry(token: str | None, binding: str) -> int | None:
     return session_expiry(token, secret, binding, lifetime)
 
 
-def client_address() -> str | None:
-    """The browser's address, for counting failed sign-ins: ``st.context.ip_address``; behind a proxy on a
-    loopback or private address, the last ``X-Forwarded-For`` entry (the one that proxy added)."""
-    address = st.context.ip_address
-    forwarded = [a.strip() for a in (st.context.headers.get("X-Forwarded-For") or "").split(",") if a.strip()]
+def pick_address(address: str | None, forwarded: str | None) -> str | None:
+    """Whose failed sign-ins to count: the connection's ``address``; when that is unknown (a local connection) or
+    a loopback or private address (a proxy in front), the last ``X-Forwarded-For`` entry, the one that proxy added
+    (a client can forge the entries before it, not that one)."""
+    entries = [a.strip() for a in (forwarded or "").split(",") if a.strip()]
     try:
         behind_proxy = address is None or ipaddress.ip_address(address).is_private
     except ValueError:
         behind_proxy = False
-    return forwarded[-1] if forwarded and behind_proxy else address
+    return entries[-1] if entries and behind_proxy else address
+
+
+def client_address() -> str | None:
+    """The browser's address, for counting failed sign-ins (:func:`pick_address`)."""
+    return pick_address(st.context.ip_address, st.context.headers.get("X-Forwarded-For"))
 
 
 # --- the session, roles and the forms -----------------------------------------------------------
@@ -261,6 +266,15 @@ def _start_session(account: Account, binding: str) -> None:
     st.session_state[SESSION_ACCOUNT] = account.id
     st.session_state.pop(SIGNED_OUT, None)
     st.session_state.pop("login_error", None)
+
+
+def sign_in_as(account: Account) -> bool:
+    """Start a session of ``account`` signed in some other way (single sign-on): ``False`` if it is not active."""
+    bound = _binding(account.id)
+    if bound is None:
+        return False
+    _start_session(*bound)
+    return True
 
 
 def _check_password() -> None:

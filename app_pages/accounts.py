@@ -46,7 +46,7 @@ def _invite() -> None:
         return
     token = accounts.invite_token(_cookie_settings()[0], account)
     form["accounts_message"] = f"Invited {account.label} as {account.role}."
-    form["accounts_invite"] = f"{_base_url()}/login?{INVITE_PARAM}={token}"
+    form["accounts_invite"] = f"{_base_url()}/?{INVITE_PARAM}={token}"  # home: the sign-in page when signed out
 
 
 @requires("admin")
@@ -61,8 +61,14 @@ def _set_role(account_id: int, email: str) -> None:
     st.session_state["accounts_message"] = f"{email} is now {role}."
 
 
+def _ask(key: str, asking: bool) -> None:
+    """Ask before disabling (or stop asking): changes only what the page shows."""
+    st.session_state[key] = asking
+
+
 @requires("admin")
 def _disable(account_id: int, email: str) -> None:
+    st.session_state.pop(f"acc_disable_asked:{account_id}", None)
     try:
         accounts.disable(engine(), account_id)
         forget_account_of_this_run()
@@ -111,5 +117,13 @@ if active:
                  format_func=ROLE_HELP.__getitem__)
     left, right = st.columns(2)
     left.button("Change the role", key=f"acc_set_role:{chosen}", on_click=_set_role, args=(chosen, row["email"]))
-    right.button(f"Disable {row['email']}", key=f"acc_disable:{chosen}", on_click=_disable,
-                 args=(chosen, row["email"]), disabled=chosen == me.id)
+    asked = f"acc_disable_asked:{chosen}"
+    right.button(f"Disable {row['email']}…", key=f"acc_disable:{chosen}", disabled=chosen == me.id,
+                 on_click=_ask, args=(asked, True),
+                 help="You cannot disable your own account." if chosen == me.id else None)
+    if st.session_state.get(asked) and chosen != me.id:
+        st.warning(f"Disable {row['email']}? It can no longer sign in, and its sessions end at once.")
+        yes, no = st.columns(2)
+        yes.button(f"Yes, disable {row['email']}", type="primary", key=f"acc_disable_yes:{chosen}",
+                   on_click=_disable, args=(chosen, row["email"]))
+        no.button("Cancel", key=f"acc_disable_no:{chosen}", on_click=_ask, args=(asked, False))

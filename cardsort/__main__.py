@@ -303,7 +303,7 @@ def _account(args) -> int:
             account = accounts.create(engine, args.email, args.role, name=args.name)
             print(f"Invited {account.email} as {account.role}. Send this link (it works once, for "
                   f"{accounts.INVITE_DAYS} days):")
-            print(f"{args.url.rstrip('/')}/login?invite={accounts.invite_token(secret, account)}")
+            print(f"{args.url.rstrip('/')}/?invite={accounts.invite_token(secret, account)}")
             return 0
         accounts.check_role(args.role)
         accounts.normalise_email(args.email)

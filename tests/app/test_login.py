@@ -168,3 +168,63 @@ def test_failures_are_counted_in_the_apps_database_per_email_and_per_address(app
         kinds = sorted(conn.execute(sa.select(accounts.signin_failures.c.kind)).scalars())
     assert kinds == ["account", "address"]
     assert store.database_url() == str(app_db.url)
+
+
+def _single_sign_on_script():
+    import streamlit as st
+
+    from app_pages._signin import current_account, sign_in_as
+    from cardsort import accounts
+    from cardsort.accounts import Account
+
+    if st.button("Single sign-on"):
+        st.session_state["result"] = sign_in_as(Account(int(st.query_params["id"]), "", "", ""))
+    account = current_account()
+    st.text(f"{account.email} {account.role}" if account else "nobody")
+    del accounts
+
+
+def test_sign_in_as_starts_a_session_of_an_active_account_only(app_db):
+    account("admin")
+    viewer = account("viewer")
+    at = AppTest.from_function(_single_sign_on_script, default_timeout=TIMEOUT)
+    at.query_params["id"] = str(viewer.id)
+    at.run()
+    assert [t.value for t in at.text] == ["nobody"]
+    at.button[0].click().run()
+    assert at.session_state["result"] is True and [t.value for t in at.text] == ["vic@example.org viewer"]
+    accounts.disable(app_db, viewer.id)
+    at.run()
+    assert [t.value for t in at.text] == ["nobody"]  # disabled: signed out
+    at.button[0].click().run()
+    assert at.session_state["result"] is False
+
+
+def test_the_accounts_page_changes_roles_keeps_an_admin_and_asks_before_disabling(app_db):
+    viewer = account("viewer")
+    at = app(signed_in=True, role="admin").run()
+    at.switch_page("app_pages/accounts.py").run()
+    assert [t.value for t in at.title] == ["Accounts"]
+    table = at.dataframe[0].value
+    assert table["Email"].tolist() == ["ada@example.org", "vic@example.org"]
+    assert table["Status"].tolist() == ["active", "active"]
+    at.selectbox(key="acc_chosen").select(account("admin").id).run()
+    at.selectbox(key=f"acc_role:{account('admin').id}").select("viewer").run()
+    at.button(key=f"acc_set_role:{account('admin').id}").click().run()
+    assert [e.value for e in at.error] == ["Not changed: ada@example.org is the last admin and cannot be made viewer; "
+                                           "make another account admin first."]
+    assert at.button(key=f"acc_disable:{account('admin').id}").disabled  # not one's own account
+
+    at.selectbox(key="acc_chosen").select(viewer.id).run()
+    at.selectbox(key=f"acc_role:{viewer.id}").select("researcher").run()
+    at.button(key=f"acc_set_role:{viewer.id}").click().run()
+    assert [s.value for s in at.success] == ["vic@example.org is now researcher."]
+    at.button(key=f"acc_disable:{viewer.id}").click().run()
+    assert [w.value for w in at.warning] == [
+        "Disable vic@example.org? It can no longer sign in, and its sessions end at once."]
+    assert accounts.get(app_db, viewer.id) is not None  # only asked
+    at.button(key=f"acc_disable_yes:{viewer.id}").click().run()
+    assert [s.value for s in at.success] == [
+        "Disabled vic@example.org: it can no longer sign in, and its sessions ended."]
+    assert accounts.get(app_db, viewer.id) is None
+    assert at.dataframe[0].value["Status"].tolist()[1].startswith("disabled ")

@@ -62,6 +62,7 @@ def sign_in_by_keyboard(driver: WebDriver, url: str) -> None:
 
 def type_password_by_keyboard(driver: WebDriver) -> None:
     """Tab from the top of the page to the email field, type the email, Tab to the password, type it, press Enter."""
+    WebDriverWait(driver, TIMEOUT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[autocomplete=username]"))
     for _ in range(20):
         active = driver.switch_to.active_element
         if active.get_attribute("autocomplete") == "username":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 
 from app_pages import _signin
-from app_pages._signin import make_session_token, session_expiry, session_seconds, token_account
+from app_pages._signin import make_session_token, pick_address, session_expiry, session_seconds, token_account
 from cardsort import auth
 
 SECRET = "test-cookie-secret-0123456789abcdefghij"
@@ -82,3 +82,11 @@ def test_the_session_lasts_the_hours_set_and_at_least_a_minute():
     assert session_seconds(12.0) == 12 * HOUR
     assert session_seconds(0.5) == HOUR // 2
     assert session_seconds(0.001) == 60
+
+
+def test_failed_sign_ins_are_counted_for_the_address_the_nearest_proxy_saw():
+    assert pick_address("93.184.216.34", None) == "93.184.216.34"
+    assert pick_address("93.184.216.34", "151.101.1.69") == "93.184.216.34"  # a public client: header not trusted
+    assert pick_address("10.0.0.2", "1.2.3.4, 151.101.1.69") == "151.101.1.69"  # the proxy's own entry, not forged ones
+    assert pick_address(None, "151.101.1.69") == "151.101.1.69"
+    assert pick_address("127.0.0.1", None) == "127.0.0.1" and pick_address(None, None) is None

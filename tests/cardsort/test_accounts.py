@@ -184,7 +184,7 @@ def test_the_command_line_adds_lists_changes_and_disables_accounts(tmp_path):
                    "https://cards.example.org/")
     assert invited.returncode == 0
     link = invited.stdout.splitlines()[-1]
-    assert link.startswith("https://cards.example.org/login?invite=")
+    assert link.startswith("https://cards.example.org/?invite=")
     from cardsort import store
     engine = store.make_engine(f"sqlite:///{tmp_path / 'app.db'}")
     token = link.split("invite=")[1]
