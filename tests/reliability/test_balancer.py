@@ -321,9 +321,14 @@ def test_an_audit_queued_on_the_shared_database_is_run_by_the_worker_and_read_on
             driver.get(f"{dep.url}/audit-results?audit={job['audit_id']}")
             body = wait_until(lambda: (t := driver.find_element(By.TAG_NAME, "body").text)
                               and "Pages audited" in t and t, what=f"the audit on {replica.url}")
-            assert f"1 of 1 page audited (audit {job['audit_id']})" in body
-            served = {u.split(", ")[-1] for r, u, k in dep.nginx.upstreams()
-                      if k == key and r.startswith("GET /_stcore/stream")}
-            assert served == {replica.address}
+            assert "Pages audited\n1 of 1\n" in body  # the only audit of this database: the worker's
+            assert "1 of 1 page audited.\n" in body and "No violations found on the 1 audited page." in body
+            assert {u.split(", ")[-1] for _r, u, k in dep.nginx.upstreams() if k == key} == {replica.address}
     finally:
         driver.quit()
+
+    def streams() -> dict[str, set[str]]:  # a WebSocket's line is logged once it closes
+        return {key: {u.split(", ")[-1] for r, u, k in dep.nginx.upstreams()
+                      if k == key and r.startswith("GET /_stcore/stream")} for [key] in keys.values()}
+    wait_until(lambda: all(streams().values()), timeout=30, what="the WebSockets' lines in nginx's log")
+    assert streams() == {key: {replica.address} for replica in dep.replicas for key in keys[replica.url]}
