@@ -3,8 +3,10 @@
 Participants sort in real Chromium through the balancer; one replica is killed with SIGKILL while
 they are mid-sort. Those on it reconnect to the other replica, finish, and their sorts are in the
 database, whole; a researcher signed in on the killed replica is still signed in on the other (the
-replicas share COOKIE_SECRET). The configuration itself: sticky by browser, every request of a
-browser to one replica, WebSocket upgrade, and refusals of bad values.
+replicas share COOKIE_SECRET). An audit queued on the shared database is run by the one
+``python -m a11y worker`` (the replicas have ``A11Y_APP_WORKER=0``) and read on both replicas.
+The configuration itself: sticky by browser, every request of a browser to one replica, WebSocket
+upgrade, and refusals of bad values.
 """
 
 from __future__ import annotations
