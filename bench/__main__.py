@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from bench.common import BenchError
 
 BENCHMARKS = {"cardsort": "bench.cardsort_bench", "a11y": "bench.a11y_bench", "trust": "bench.trust_bench",
-              "load": "bench.load_bench", "loading": "bench.loading_bench"}
+              "load": "bench.load_bench", "loading": "bench.loading_bench",
+              "workers": "bench.workers_bench"}
 
 
 def run(name: str, argv: list[str]) -> int:

@@ -3,13 +3,16 @@
 Participants sort in real Chromium through the balancer; one replica is killed with SIGKILL while
 they are mid-sort. Those on it reconnect to the other replica, finish, and their sorts are in the
 database, whole; a researcher signed in on the killed replica is still signed in on the other (the
-replicas share COOKIE_SECRET). The configuration itself: sticky by browser, every request of a
-browser to one replica, WebSocket upgrade, and refusals of bad values.
+replicas share COOKIE_SECRET). An audit queued on the shared database is run by the one
+``python -m a11y worker`` (the replicas have ``A11Y_APP_WORKER=0``) and read on both replicas.
+The configuration itself: sticky by browser, every request of a browser to one replica, WebSocket
+upgrade, and refusals of bad values.
 """
 
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -146,7 +149,9 @@ def test_nginx_keeps_each_browser_on_one_replica_and_sets_its_cookie_once(tmp_pa
 
 @pytest.fixture
 def deployment(tmp_path):
-    """A fresh database of its own on TEST_DATABASE_URL's server, a closed 3-card study, two replicas, nginx."""
+    """A fresh database of its own on TEST_DATABASE_URL's server, a closed 3-card study, two replicas, nginx,
+    and one audit worker (``python -m a11y worker``; the replicas leave audits to it: ``A11Y_APP_WORKER=0``).
+    At teardown the worker is stopped with SIGTERM and must exit 0."""
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL not set: the replicas share one PostgreSQL database (.ci/run sets it)")
     if not HAS_NGINX:
@@ -154,19 +159,18 @@ def deployment(tmp_path):
     db_url = create_database(PG_URL)
     engine = store.make_engine(db_url)
     env = {"DATABASE_URL": db_url, "COOKIE_SECRET": "shared-cookie-secret-" + uuid.uuid4().hex,
-           "RESEARCHER_PASSWORD_HASH": auth.hash_password(PASSWORD)}
+           "RESEARCHER_PASSWORD_HASH": auth.hash_password(PASSWORD), "A11Y_ALLOW_PRIVATE": "1"}
     deployment = Deployment(tmp_path / "deployment", env)
+    codes = None
     try:
-        deployment.start(2)
-        # AUDIT WORKERS: start the audit worker process(es) on the same DATABASE_URL here, once
-        # `python -m a11y worker` (another change) exists, and check in a test below that an audit
-        # queued through the balancer completes after a replica is killed.
+        deployment.start(2, workers=1)
         study = store.create_study(engine, study_from_spec(BROWSER_SPEC, f"lb{uuid.uuid4().hex[:8]}"))
         yield deployment, engine, study
     finally:
-        deployment.stop()
+        codes = deployment.stop()
         engine.dispose()
         drop_database(db_url)
+    assert codes == [0], f"the audit worker did not stop cleanly on SIGTERM: {deployment.workers[0].log.read_text()}"
 
 
 def keys_for(deployment: Deployment, per_replica: int) -> dict[str, list[str]]:
@@ -201,6 +205,20 @@ def wait_until(condition, timeout: float = TIMEOUT, what: str = ""):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+def sign_in(driver, base_url: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver.get(f"{base_url}/")
+    password = wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "input[type=password]"),
+                          what="the sign-in form")[0]
+    # no admin account yet: the bootstrap sign-in, email "admin" and the researcher password
+    driver.find_element(By.CSS_SELECTOR, "input[autocomplete=username]").send_keys("admin")
+    password.send_keys(PASSWORD, Keys.ENTER)
+    wait_until(lambda: "Study to work on" in driver.find_element(By.TAG_NAME, "body").text,
+               what="the signed-in researcher page")
+
+
 def sorted_in_draft(engine, study_id: str, pid: str) -> int:
     draft = store.get_draft(engine, study_id, pid)
     return 0 if draft is None else sum(len(g["cards"]) for g in draft["state"]["groups"])
@@ -210,7 +228,6 @@ def sorted_in_draft(engine, study_id: str, pid: str) -> int:
 @pytest.mark.postgres
 def test_participants_finish_on_the_other_replica_when_theirs_is_killed_mid_sort(deployment):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     dep, engine, study = deployment
     doomed, survivor = dep.replicas
@@ -223,12 +240,7 @@ def test_participants_finish_on_the_other_replica_when_theirs_is_killed_mid_sort
         while dep.replica_for(researcher_key) is not doomed:
             researcher_key += "x"
         researcher = drivers["researcher"] = browser_with_key(dep.url, researcher_key)
-        researcher.get(f"{dep.url}/")
-        password = wait_until(lambda: researcher.find_elements(By.CSS_SELECTOR, "input[type=password]"),
-                              what="the sign-in form")[0]
-        password.send_keys(PASSWORD, Keys.ENTER)
-        wait_until(lambda: "Study to work on" in researcher.find_element(By.TAG_NAME, "body").text,
-                   what="the signed-in researcher page")
+        sign_in(researcher, dep.url)
 
         # Four participants (two on each replica) start, and each moves one card of three.
         for key, pid in participants.items():
@@ -268,3 +280,57 @@ def test_participants_finish_on_the_other_replica_when_theirs_is_killed_mid_sort
         assert log and [u.split(", ")[-1] for _r, u, k in log if k == key][-1] == survivor.address
     assert any(r.startswith("GET /_stcore/stream") and u.split(", ")[-1] == survivor.address
                for r, u, k in log if k in moved), "the moved browsers' WebSocket went to the survivor"
+
+
+@pytest.mark.browser
+@pytest.mark.postgres
+def test_an_audit_queued_on_the_shared_database_is_run_by_the_worker_and_read_on_both_replicas(deployment):
+    """The replicas run no audit themselves (``A11Y_APP_WORKER=0``): the one ``python -m a11y worker`` claims the
+    job, audits the local page and stores the audit; a researcher reads it through nginx on each replica."""
+    from selenium.webdriver.common.by import By
+
+    from a11y import jobs
+    from tests.httpd import Handler, serve
+
+    dep, engine, _study = deployment
+    [worker] = dep.workers
+
+    class Page(Handler):
+        def do_GET(self):  # noqa: N802 - the handler's name in http.server
+            self.send_html()
+
+    site = serve(Page)
+    try:
+        url = f"http://127.0.0.1:{site.server_address[1]}/"
+        request = jobs.make_request([url], viewport=False, keyboard=False, states=False)
+        job_id = jobs.create_job(engine, request, allow_private=True)
+        job = wait_until(lambda: (j := jobs.get_job(engine, job_id))["status"] in jobs.FINAL and j,
+                         timeout=150, what="the worker to finish the audit")
+    finally:
+        site.shutdown()
+    assert job["status"] == "done", job["error"]
+    assert job["claimed_by"] == f"{socket.gethostname()}:{worker.proc.pid}"  # the worker, not a replica
+    assert (job["attempts"], job["audited"], job["not_audited"]) == (1, 1, 0)
+    assert f"job {job_id}: done" in worker.log.read_text()
+
+    keys = keys_for(dep, per_replica=1)
+    driver = browser_with_key(dep.url, keys[dep.replicas[0].url][0])
+    try:
+        sign_in(driver, dep.url)
+        for replica in dep.replicas:  # the same browser, sent to each replica in turn by its sticky key
+            [key] = keys[replica.url]
+            driver.add_cookie({"name": "cardsort_lb", "value": key, "path": "/"})
+            driver.get(f"{dep.url}/audit-results?audit={job['audit_id']}")
+            body = wait_until(lambda: (t := driver.find_element(By.TAG_NAME, "body").text)
+                              and "Pages audited" in t and t, what=f"the audit on {replica.url}")
+            assert "Pages audited\n1 of 1\n" in body  # the only audit of this database: the worker's
+            assert "1 of 1 page audited.\n" in body and "No violations found on the 1 audited page." in body
+            assert {u.split(", ")[-1] for _r, u, k in dep.nginx.upstreams() if k == key} == {replica.address}
+    finally:
+        driver.quit()
+
+    def streams() -> dict[str, set[str]]:  # a WebSocket's line is logged once it closes
+        return {key: {u.split(", ")[-1] for r, u, k in dep.nginx.upstreams()
+                      if k == key and r.startswith("GET /_stcore/stream")} for [key] in keys.values()}
+    wait_until(lambda: all(streams().values()), timeout=30, what="the WebSockets' lines in nginx's log")
+    assert streams() == {key: {replica.address} for replica in dep.replicas for key in keys[replica.url]}
