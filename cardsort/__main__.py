@@ -11,15 +11,14 @@ from typing import TYPE_CHECKING
 from . import formats
 from .analysis import analyze
 from .clustering import METHODS
-from .model import study_from_spec
 from .table import SortTable
 
 if TYPE_CHECKING:
     from .aam import AAMAnalysis
     from .analysis import Analysis
 
-# The store (SQLAlchemy) and auth are imported by the commands that use them, so that
-# `analyze` starts fast.
+# The store (SQLAlchemy), auth and the study model are imported by the commands that use them,
+# so that `analyze` starts fast.
 
 EXIT_BAD_INPUT = 2
 SEGMENT_HELP = ('only the sorts of this segment, e.g. \'{"answers": {"role": ["student"]}, "min_seconds": 60}\' '
@@ -144,6 +143,7 @@ def _study(args) -> int:
     from . import store
     engine = store.make_engine()
     if args.study_command == "create":
+        from .model import study_from_spec
         try:
             spec = json.loads(args.spec.read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError) as err:
