@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+# Before NumPy is imported: its OpenBLAS starts a thread per core, which then spins waiting for
+# work that these commands' small matrix products never give it; importing NumPy and pyarrow took
+# 0.205 CPU s with it and 0.110 s without (medians of 8, load 6). A value the user set is kept.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from . import formats
 from .analysis import analyze
