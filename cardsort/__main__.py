@@ -107,32 +107,7 @@ def _summary(result, source: str) -> str:
     return "\n".join(lines)
 
 
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
-
-
-def _keep_freed_memory() -> None:
-    """Let glibc reuse the memory of freed arrays instead of handing it back to the kernel.
-
-    By default glibc maps each allocation above its threshold (128 KiB, rising to at most 32 MiB
-    as mapped blocks are freed) and unmaps it on free, so most of analyze's many temporary arrays
-    of one int64 per placement (16 MB on 2 million) came as fresh pages, each a fault the kernel
-    zeroes. With mapping from 32 MiB up and no trimming, whole-process CPU on 10,000 x 200 fell
-    from 0.97 to 0.88 s and from 1.04 to 0.94 s (system time halved; medians of 11 interleaved
-    runs, load 5-7). Only for this short-lived command; where the C library has no mallopt
-    (macOS, Windows) nothing changes.
-    """
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
-        libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)
-    except (OSError, AttributeError, TypeError):  # no C library to load, or one without mallopt
-        pass
-
-
 def _analyze(args) -> int:
-    _keep_freed_memory()
     parsed = formats.read_file(args.file, args.format)
     table = parsed.table([(c.id, c.label) for c in parsed.study.cards] if parsed.study else None)
     if args.k is not None and not 1 <= args.k <= table.n_cards:
