@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# Before NumPy is imported: its OpenBLAS starts a thread per core, which then spins waiting for
-# work that these commands' small matrix products never give it; importing NumPy and pyarrow took
-# 0.205 CPU s with it and 0.110 s without (medians of 8, load 6). A value the user set is kept.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from .settings import one_blas_thread
 
-from . import formats
-from .analysis import analyze
-from .clustering import METHODS
-from .table import SortTable
+one_blas_thread()  # before NumPy is imported (by the modules below): its idle threads would spin
+
+from . import formats  # noqa: E402
+from .analysis import analyze  # noqa: E402
+from .clustering import METHODS  # noqa: E402
+from .table import SortTable  # noqa: E402
 
 if TYPE_CHECKING:
     from .aam import AAMAnalysis
