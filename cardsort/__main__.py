@@ -9,18 +9,21 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import formats
-from .analysis import analyze
-from .clustering import METHODS
-from .model import study_from_spec
-from .table import SortTable
+from .settings import one_blas_thread
+
+one_blas_thread()  # before NumPy is imported (by the modules below): its idle threads would spin
+
+from . import formats  # noqa: E402
+from .analysis import analyze  # noqa: E402
+from .clustering import METHODS  # noqa: E402
+from .table import SortTable  # noqa: E402
 
 if TYPE_CHECKING:
     from .aam import AAMAnalysis
     from .analysis import Analysis
 
-# The store (SQLAlchemy) and auth are imported by the commands that use them, so that
-# `analyze` starts fast.
+# The store (SQLAlchemy), auth and the study model are imported by the commands that use them,
+# so that `analyze` starts fast.
 
 EXIT_BAD_INPUT = 2
 SEGMENT_HELP = ('only the sorts of this segment, e.g. \'{"answers": {"role": ["student"]}, "min_seconds": 60}\' '
@@ -192,6 +195,7 @@ def _study(args) -> int:
     from . import store
     engine = store.make_engine()
     if args.study_command == "create":
+        from .model import study_from_spec
         try:
             spec = json.loads(args.spec.read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError) as err:

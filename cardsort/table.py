@@ -180,10 +180,13 @@ def _first_rows_if_numbered(keys: np.ndarray) -> np.ndarray | None:
     Otherwise None."""
     if keys[0] != 0 or keys.min() < 0:
         return None
-    steps = np.diff(np.maximum.accumulate(keys))
-    if (steps > 1).any():
+    # The running maximum rises at each new key; it ends at the number of rises exactly when every
+    # rise is by one (a rise is at least one). No np.diff: it costs an int64 array as long as the keys.
+    top = np.maximum.accumulate(keys)
+    rises = np.flatnonzero(top[1:] != top[:-1]) + 1
+    if int(top[-1]) != len(rises):
         return None
-    return np.concatenate(([0], np.flatnonzero(steps) + 1))
+    return np.concatenate(([0], rises))
 
 
 def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
