@@ -58,12 +58,13 @@ pages = [st.Page(path, title=title, url_path=url, visibility=visibility[i])
 
 
 def _landing() -> None:
-    """The app's address "/": on to the account's first page, or to the sign-in.
+    """The app's address "/": on to the account's first page, or to the sign-in (also for an invite link).
 
     No real page is the default, because Streamlit serves its default page only at "/": a link to
     that page's own address ("/studies?study=...", a bookmark) would say "Page not found".
     """
-    st.switch_page(pages[home] if researcher else login)
+    target = login if not researcher or st.query_params.get("invite") else pages[home]
+    st.switch_page(target, query_params=st.query_params.to_dict())  # an invite link's token goes along
 
 
 landing = st.Page(_landing, title="Card sorting", url_path="start", default=True, visibility="hidden")
