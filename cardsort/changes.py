@@ -35,6 +35,7 @@ ACTIONS = {
     "study.status": "a study was opened, closed or put back in draft",
     "study.archived": "a study was archived",
     "study.unarchived": "a study was brought back from the archive",
+    "study.sharing": "a study was shared with the team or made private to its owner",
     "study.deleted": "a study was deleted with everything keyed to it",
     "sort.deleted": "one participant's sort was deleted",
     "participant.excluded": "participants' sorts were left out of the analyses",

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from . import changes as _changes
 from . import migrate
 from . import settings as _settings  # the project's settings, not a study's
+from .accounts import Account
 from .model import (
     Card,
     Category,
@@ -118,6 +119,14 @@ screenouts = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("question_id", sa.String(40), nullable=False),
     sa.Column("answers", sa.Text, nullable=False, default="{}"),
+)
+
+
+study_owners = sa.Table(  # who owns a study and whether the team sees it; no row: a team study, visible to all
+    "study_owners", metadata,
+    sa.Column("study_id", sa.ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("owner_account_id", sa.Integer),  # cardsort.accounts' id (another metadata, so no foreign key)
+    sa.Column("shared", sa.Boolean, nullable=False, default=True),
 )
 
 
@@ -239,14 +248,19 @@ def _listed(items: Collection[str], most: int = 10) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
-def create_study(engine: Engine, study: Study, *, actor: str | None = None) -> Study:
-    """Store a new study, recording who created it; returns it with its times set."""
+def create_study(engine: Engine, study: Study, *, actor: str | None = None, owner: int | None = None) -> Study:
+    """Store a new study, recording who created it; returns it with its times set.
+
+    With ``owner`` (an account id) the study is that account's, shared with the team (see :func:`set_shared`);
+    without, it is a team study that every account sees (the command line, the demo).
+    """
     summary = (f"Created the study “{study.name}” ({study.kind} sort, "
                f"{_plural(len(study.cards), 'card')})")
-    return _create_study(engine, study, actor, summary, {})
+    return _create_study(engine, study, actor, summary, {}, owner)
 
 
-def _create_study(engine: Engine, study: Study, actor: str | None, summary: str, detail: dict[str, Any]) -> Study:
+def _create_study(engine: Engine, study: Study, actor: str | None, summary: str, detail: dict[str, Any],
+                  owner: int | None = None) -> Study:
     now = utcnow()
     study = replace(study, created_at=now, updated_at=now)
     with engine.begin() as conn:
@@ -256,6 +270,8 @@ def _create_study(engine: Engine, study: Study, actor: str | None, summary: str,
             created_at=now, updated_at=now,
         ))
         _write_study_rows(conn, study)
+        if owner is not None:
+            conn.execute(study_owners.insert().values(study_id=study.id, owner_account_id=owner, shared=True))
         _changes.record(conn, actor=actor, action="study.created", summary=summary, study_id=study.id,
                         detail={"name": study.name, "kind": study.kind, "status": study.status,
                                 "cards": len(study.cards), **detail}, at=now)
@@ -392,12 +408,111 @@ def list_studies(engine: Engine, *, include_archived: bool = False) -> list[dict
     return [r for r in rows if include_archived or not r["archived"]]
 
 
-def duplicate_study(engine: Engine, study_id: str, name: str | None = None, *, actor: str | None = None) -> Study:
-    """Copy a study's set-up (not its sorts) as a new draft study, recorded on the copy as created by ``actor``."""
+def duplicate_study(engine: Engine, study_id: str, name: str | None = None, *, actor: str | None = None,
+                    owner: int | None = None) -> Study:
+    """Copy a study's set-up (not its sorts) as a new draft study, recorded on the copy as created by ``actor``;
+    ``owner`` as :func:`create_study` (the copy is the copier's, shared, whoever owned the original)."""
     study = get_study(engine, study_id)
     copy = replace(study, id=new_study_id(), name=name or f"{study.name} (copy)", status="draft", archived=False)
     return _create_study(engine, copy, actor, f"Created the study “{copy.name}” as a copy of “{study.name}”",
-                         {"copied_from": study.id})
+                         {"copied_from": study.id}, owner)
+
+
+# --- who sees a study ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sharing:
+    """A study's owner (an account id; ``None`` for a team study) and whether the team sees it."""
+
+    owner_account_id: int | None
+    shared: bool
+
+    @property
+    def team(self) -> bool:
+        """A study nobody owns (made before accounts, by the command line or the demo): everyone's."""
+        return self.owner_account_id is None
+
+
+TEAM = Sharing(None, True)
+
+
+def _visible_to(account: Account | None) -> sa.ColumnElement[bool]:
+    """Which ``studies`` rows ``account`` sees (outer-joined with ``study_owners``): an admin every study; a
+    researcher or a viewer the team studies and the shared ones, a researcher also their own; nobody, nothing."""
+    if account is None:
+        return sa.false()
+    if account.role == "admin":
+        return sa.true()
+    seen = [study_owners.c.study_id.is_(None), study_owners.c.owner_account_id.is_(None),
+            study_owners.c.shared.is_(True)]
+    if account.role == "researcher":
+        seen.append(study_owners.c.owner_account_id == account.id)
+    return sa.or_(*seen)
+
+
+def visible_studies(engine: Engine, account: Account | None, *,
+                    include_archived: bool = False) -> list[dict[str, Any]]:
+    """:func:`list_studies`' rows of the studies ``account`` may see (:func:`can_see`), with their ``owner``
+    (account id or ``None``) and ``shared``."""
+    query = (sa.select(studies.c.id, study_owners.c.owner_account_id, study_owners.c.shared)
+             .select_from(studies.outerjoin(study_owners, study_owners.c.study_id == studies.c.id))
+             .where(_visible_to(account)))
+    with engine.connect() as conn:
+        seen = {r.id: (r.owner_account_id, True if r.shared is None else bool(r.shared)) for r in conn.execute(query)}
+    return [row | {"owner": seen[row["id"]][0], "shared": seen[row["id"]][1]}
+            for row in list_studies(engine, include_archived=include_archived) if row["id"] in seen]
+
+
+def can_see(engine: Engine, account: Account | None, study_id: str) -> bool:
+    """Whether ``account`` may open the study ``study_id``: an admin any study; a researcher or a viewer a team
+    study (no owner) or a shared one, a researcher also their own private ones. ``False`` for an unknown id,
+    so the answer never tells whether a study exists."""
+    query = (sa.select(studies.c.id)
+             .select_from(studies.outerjoin(study_owners, study_owners.c.study_id == studies.c.id))
+             .where(studies.c.id == study_id, _visible_to(account)))
+    with engine.connect() as conn:
+        return conn.execute(query).first() is not None
+
+
+def sharing(engine: Engine, study_id: str) -> Sharing:
+    """Who owns the study and whether it is shared (:data:`TEAM` for a study without an owner)."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(study_owners).where(study_owners.c.study_id == study_id)).first()
+    return TEAM if row is None else Sharing(row.owner_account_id, bool(row.shared))
+
+
+def may_share(account: Account | None, owned: Sharing) -> bool:
+    """Whether ``account`` may switch a study's sharing: its owner (a researcher) or an admin; nobody for a team
+    study, which has no owner and is everyone's."""
+    if account is None or owned.team:
+        return False
+    return account.role == "admin" or (account.role == "researcher" and account.id == owned.owner_account_id)
+
+
+def set_shared(engine: Engine, study_id: str, shared: bool, *, account: Account, actor: str | None = None) -> None:
+    """Share the study with the team or make it private to its owner (and the admins), as ``account`` asks
+    (recorded as ``study.sharing`` made by ``actor``, default the account's email, in the same transaction).
+
+    Raises :class:`NotFound` for an unknown study, :class:`PermissionError` (changing nothing) when ``account``
+    is neither the owner nor an admin, and :class:`ValueError` for a team study (it has no owner to keep it).
+    """
+    with engine.begin() as conn:
+        name = conn.execute(sa.select(studies.c.name).where(studies.c.id == study_id).with_for_update()).scalar()
+        if name is None:
+            raise NotFound(f"no study with id {study_id!r}")
+        row = conn.execute(sa.select(study_owners).where(study_owners.c.study_id == study_id)).first()
+        owned = TEAM if row is None else Sharing(row.owner_account_id, bool(row.shared))
+        if owned.team:
+            raise ValueError(f"“{name}” is a team study: it has no owner, so everyone sees it")
+        if not may_share(account, owned):
+            raise PermissionError("only the study's owner or an admin can change who sees it")
+        if owned.shared == shared:
+            return
+        conn.execute(study_owners.update().where(study_owners.c.study_id == study_id).values(shared=shared))
+        summary = (f"Shared the study “{name}” with the team" if shared
+                   else f"Made the study “{name}” private to its owner")
+        _changes.record(conn, actor=actor or account.email, action="study.sharing", study_id=study_id,
+                        summary=summary, detail={"shared": shared, "owner": owned.owner_account_id})
 
 
 # --- participants: drafts and submissions ----------------------------------------------------
@@ -1089,6 +1204,7 @@ def delete_study(engine: Engine, study_id: str, *, actor: str | None = None) -> 
         conn.execute(sort_groups.delete().where(sort_groups.c.sort_id.in_(own_sorts)))
         conn.execute(sort_tags.delete().where(sort_tags.c.sort_id.in_(own_sorts)))
         conn.execute(screenouts.delete().where(screenouts.c.study_id == study_id))
+        conn.execute(study_owners.delete().where(study_owners.c.study_id == study_id))
         for name, table in (("sorts", sorts), ("drafts", drafts), ("label_decisions", label_decisions),
                             ("notes", study_notes), ("cards", cards), ("categories", categories)):
             gone[name] = conn.execute(table.delete().where(table.c.study_id == study_id)).rowcount

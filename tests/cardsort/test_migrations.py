@@ -29,12 +29,13 @@ from cardsort.model import Group, Sort, study_from_spec
 from tests.conftest import DATA, ROOT
 
 REVISIONS = ["0001_tables_of_release_0_3.py", "0002_who_changed_what.py", "0003_accounts.py",
-             "0004_audit_workers.py"]
+             "0004_audit_workers.py", "0005_study_sharing.py"]
 """The revisions in cardsort/migrations/versions/, oldest first; ``HEAD`` is the newest, ``NEXT`` the one to write."""
-HEAD, NEXT = "0004", "0005"
+HEAD, NEXT = "0005", "0006"
 RELEASE_0_3_TABLES = ["audit_jobs", "audit_screenshots", "audits", "cards", "categories", "drafts", "label_decisions",
                       "placements", "screenouts", "sort_groups", "sort_tags", "sorts", "studies", "study_notes"]
-TABLES = sorted([*RELEASE_0_3_TABLES, "changes", "accounts", "signin_failures"])
+TABLES = sorted([*RELEASE_0_3_TABLES, "changes", "accounts", "signin_failures",
+                 "study_owners"])
 """Every table of the head revision."""
 DIALECTS = [
     pytest.param("sqlite", id="sqlite"),
