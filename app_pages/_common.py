@@ -18,6 +18,7 @@ import streamlit as st
 from a11y import crawl
 from app_pages._db import engine as engine  # the database engine, re-exported: pages import it from here
 from app_pages._signin import can as can  # re-exported: pages import these from here
+from app_pages._signin import current_account as current_account
 from app_pages._signin import current_actor as current_actor
 from app_pages._signin import refuse_unless as refuse_unless
 from app_pages._signin import require_login as require_login
@@ -102,15 +103,36 @@ def _commit(chosen: str, *, widget_key: str, shared_key: str, param: str, defaul
     st.session_state[f"{shared_key}:in_address"] = in_address
 
 
+NO_SUCH_STUDY = "There is no study with this id that you can open."
+
+
+def studies_to_choose(*, include_archived: bool = False) -> list[dict]:
+    """The studies the signed-in account may see (``store.visible_studies``), for the pickers."""
+    return store.visible_studies(engine(), current_account(), include_archived=include_archived)
+
+
+def owner_id() -> int | None:
+    """Who owns a study made now: the signed-in account's id; ``None`` (a team study) for the built-in admin
+    of ``RESEARCHER_PASSWORD``, which is no account of the database."""
+    account = current_account()
+    return account.id if account is not None and account.id else None
+
+
 def choose_study_id(rows: list[dict], *, new_label: str | None = None, key: str = "edit_study",
                     label: str = "Study") -> str | None:
-    """A study picker over ``store.list_studies`` rows, remembered in the URL as ``?study=<id>``.
+    """A study picker over ``store.visible_studies`` rows (:func:`studies_to_choose`), remembered in the URL as
+    ``?study=<id>``.
 
     The study follows the researcher from page to page (one session value for all pages); a URL
-    with ``?study=`` wins over it. With ``new_label``, the first option creates a new study and returns
-    :data:`NEW_STUDY`. Returns ``None`` when there is nothing to choose.
+    with ``?study=`` wins over it. A link to a study the account may not see (or to none) says so, in the same
+    words either way, and the picker shows another. With ``new_label``, the first option creates a new study
+    and returns :data:`NEW_STUDY`. Returns ``None`` when there is nothing to choose.
     """
     ids = ([NEW_STUDY] if new_label else []) + [r["id"] for r in rows]
+    wanted = st.query_params.get("study")
+    if (wanted and wanted not in ids and wanted != st.session_state.get(f"{STUDY_KEY}:in_address")
+            and not store.can_see(engine(), current_account(), wanted)):
+        st.error(NO_SUCH_STUDY)
     if not ids:
         return None
     names = {NEW_STUDY: new_label} | {
@@ -124,7 +146,7 @@ def choose_study_id(rows: list[dict], *, new_label: str | None = None, key: str 
 
 def choose_study(*, key: str = "study_choice") -> Study | None:
     """Pick one existing study (see :func:`choose_study_id`); ``None``, with a hint, when there is none."""
-    rows = store.list_studies(engine())
+    rows = studies_to_choose()
     if not rows:
         st.info("There is no study yet. Create one on the Studies page.")
         return None

@@ -14,16 +14,19 @@ from app_pages._common import (
     NEW_STUDY,
     choose_study_id,
     copy_button,
+    current_account,
     current_actor,
     engine,
     file_uploader,
+    owner_id,
     participant_link,
     preview_board,
     require_login,
     requires,
+    studies_to_choose,
 )
 from app_pages._history import history_table
-from cardsort import board, changes, editing, panel, store
+from cardsort import accounts, board, changes, editing, panel, store
 from cardsort.formats import FormatError
 from cardsort.i18n import counted, direction, resolve_language, translate
 from cardsort.model import KINDS, STATUSES, TEXT_FIELDS, TEXT_LIMITS, Settings, Study, Texts, study_from_spec, utcnow
@@ -132,7 +135,7 @@ def _save(prefix: str, study_id: str | None) -> None:
         _flash("success", f"Saved “{study.name}”.")
         _reload_form(study.id)
     else:
-        store.create_study(engine(), study, actor=current_actor())
+        store.create_study(engine(), study, actor=current_actor(), owner=owner_id())
         _flash("success", f"Created “{study.name}”. Open it when you are ready for participants.")
         _reload_form(study.id)  # show the stored study's form
 
@@ -320,9 +323,40 @@ def _set_status(study_id: str, status: str) -> None:
 
 @requires("edit")
 def _duplicate(study_id: str) -> None:
-    copy = store.duplicate_study(engine(), study_id, actor=current_actor())
+    copy = store.duplicate_study(engine(), study_id, actor=current_actor(), owner=owner_id())
     st.session_state["edit_study"] = copy.id
     _flash("success", f"Made “{copy.name}”, a draft with the same cards, categories and settings (no sorts).")
+
+
+@requires("edit")
+def _set_shared(study_id: str) -> None:
+    shared = bool(st.session_state.get(f"shared:{study_id}"))
+    account = current_account()
+    try:
+        if account is None:
+            raise PermissionError("only the study's owner or an admin can change who sees it")
+        store.set_shared(engine(), study_id, shared, account=account, actor=current_actor())
+    except (PermissionError, ValueError, store.NotFound) as err:
+        st.session_state.pop(f"shared:{study_id}", None)  # show the stored sharing again
+        _flash("error", f"The sharing did not change: {err}.")
+        return
+    _flash("success", "The study is shared with the team." if shared
+           else "The study is private: only you and the admins see it.")
+
+
+def sharing_panel(study: Study) -> None:
+    """Who sees the study: its owner, and (for the owner or an admin) the switch sharing it with the team."""
+    owned = store.sharing(engine(), study.id)
+    if owned.team:
+        st.write("**Who sees it:** the whole team (a team study: it has no owner).")
+        return
+    owner = accounts.get(engine(), owned.owner_account_id) if owned.owner_account_id is not None else None
+    who = owner.label if owner else "a disabled account"
+    seen = "the whole team" if owned.shared else "only its owner and the admins"
+    st.write(f"**Owner:** {_markdown_text(who)}. **Who sees it:** {seen}.")
+    if store.may_share(current_account(), owned):
+        st.toggle("Shared with the team", value=owned.shared, key=f"shared:{study.id}", on_change=_set_shared,
+                  args=(study.id,), help="Off: only the owner and the admins see the study and its results.")
 
 
 SORTS = {"one": "sort", "other": "sorts"}
@@ -489,7 +523,7 @@ def preview(study: Study) -> None:
 st.title("Studies")
 _show_flash()
 show_archived = st.checkbox("Show archived studies", key="show_archived")
-rows = store.list_studies(engine(), include_archived=show_archived)
+rows = studies_to_choose(include_archived=show_archived)
 if rows:
     table = pd.DataFrame(rows)[["name", "status", "kind", "language", "cards", "participants", "updated_at",
                                 "archived"]]
@@ -506,6 +540,7 @@ if study:
     st.header(study.name, anchor=False)
     if study.archived:
         st.info("This study is archived: closed to participants and hidden from the study lists.")
+    sharing_panel(study)
     share_panel(study)
     with st.expander("Preview: what participants see first"):
         preview(study)

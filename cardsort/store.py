@@ -443,8 +443,8 @@ def _visible_to(account: Account | None) -> sa.ColumnElement[bool]:
         return sa.false()
     if account.role == "admin":
         return sa.true()
-    seen = [study_owners.c.study_id.is_(None), study_owners.c.owner_account_id.is_(None),
-            study_owners.c.shared.is_(True)]
+    seen: list[sa.ColumnElement[bool]] = [
+        study_owners.c.study_id.is_(None), study_owners.c.owner_account_id.is_(None), study_owners.c.shared.is_(True)]
     if account.role == "researcher":
         seen.append(study_owners.c.owner_account_id == account.id)
     return sa.or_(*seen)
