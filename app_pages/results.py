@@ -11,9 +11,11 @@ import streamlit as st
 
 from app_pages._common import (
     COMPARE_PARAM,
+    NO_SUCH_STUDY,
     choose_method,
     choose_study,
     comparison,
+    current_account,
     current_method,
     engine,
     method_name,
@@ -256,6 +258,9 @@ def _compare(study: Study, method: str, segment: Segment, choices, stem: str) ->
 
 
 def show_results(study_id: str) -> None:
+    if not store.can_see(engine(), current_account(), study_id):  # made private or deleted since it was picked
+        st.error(NO_SUCH_STUDY)
+        return
     study: Study = store.get_study(engine(), study_id)
     counts = store.participant_counts(engine(), study.id)
     st.button("Refresh now", key="refresh")

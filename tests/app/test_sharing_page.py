@@ -113,3 +113,16 @@ def test_a_team_study_has_no_switch_and_says_the_whole_team_sees_it(app_db):
     at = open_page("studies.py", role="researcher", study="team")
     assert "**Who sees it:** the whole team (a team study: it has no owner)." in texts(at)
     assert "shared:team" not in [t.key for t in at.toggle]
+
+
+def test_results_left_open_move_off_a_study_made_private_meanwhile(app_db):
+    study_id, rita_at = make_private_study(app_db)
+    rita_at.toggle(key=f"shared:{study_id}").set_value(True).run()
+    remy = accounts.create(app_db, REMY, "researcher", name="Remy")
+    results = as_account(remy.id, "results.py", study=study_id)
+    assert not results.error and results.selectbox(key="study_choice").value == study_id
+    rita_at.toggle(key=f"shared:{study_id}").set_value(False).run()
+    results.button(key="refresh").click().run()
+    assert not results.exception
+    assert results.selectbox(key="study_choice").value == "team" and picker(results, "study_choice") == [TEAM]
+    assert "Staff intranet" not in texts(results)
