@@ -14,8 +14,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from cardsort import store
-from cardsort.model import Group, Sort
+from cardsort import accounts, store
+from cardsort.model import Group, Sort, study_from_spec
+from tests.app.conftest import RESEARCHER_EMAIL
 from tests.app.test_researcher_browser import TIMEOUT, go, settle, sign_in_by_keyboard, violations, wait_for_text
 
 pytestmark = pytest.mark.browser
@@ -156,4 +157,22 @@ def test_archive_and_delete_controls_pass_axe_and_work_by_keyboard(app_server, b
     wait_for_text(browser, "Deleted “Alpha library” with its 1 sort and 2 cards.")
     assert a.id not in {r["id"] for r in store.list_studies(app_server.engine, include_archived=True)}
     assert store.get_study(app_server.engine, b.id).name == "Beta shop"
+    assert {page: v for page, v in found.items() if v} == {}
+
+
+def test_the_sharing_switch_passes_axe_and_works_by_keyboard(app_server, browser):
+    admin = accounts.find_by_email(app_server.engine, RESEARCHER_EMAIL)
+    assert admin is not None
+    study = store.create_study(app_server.engine, study_from_spec(
+        {"name": "Gamma intranet", "kind": "open", "status": "draft", "cards": ["Payslips"]}, store.new_study_id()),
+        owner=admin.id)
+    sign_in_by_keyboard(browser, app_server.url)
+    go(browser, f"/studies?study={study.id}", "Who sees it")
+    wait_for_text(browser, "Who sees it: the whole team.")
+    found = {"studies, with the sharing switch": settled_violations(browser)}
+    switch = browser.find_element(By.XPATH, "//label[.//p[text()='Shared with the team']]//input")
+    switch.send_keys(Keys.SPACE)
+    wait_for_text(browser, "The study is private: only you and the admins see it.")
+    assert store.sharing(app_server.engine, study.id) == store.Sharing(admin.id, False)
+    found["studies, a private study"] = settled_violations(browser)
     assert {page: v for page, v in found.items() if v} == {}
