@@ -168,7 +168,8 @@ def _everything_of(engine, study_id: str) -> dict[str, int]:
 
 
 def _busy_study(engine):
-    """A hybrid study with 2 sorts (one excluded), a draft, a label decision, notes and a screened-out participant."""
+    """A hybrid study with 2 sorts (one excluded), a draft, a label decision, notes, a screened-out participant and
+    a private owner."""
     study = make_study(engine, kind="hybrid")
     store.import_sorts(engine, study.id, [
         Sort("p1", (Group("Visit", ("c1",), "k1"), Group("Mine", ("c2", "c3"))), tags={"STUDY_ID": "s9"}),
@@ -180,6 +181,8 @@ def _busy_study(engine):
                                                    "status": "accepted"}])
     store.save_study_notes(engine, study.id, "look again")
     store.record_screenout(engine, study.id, "p9", "role", {"role": "Visitor"})
+    with engine.begin() as conn:  # an owner who keeps it private (as the Studies page's switch does)
+        conn.execute(store.study_owners.insert().values(study_id=study.id, owner_account_id=7, shared=False))
     return study
 
 
@@ -193,7 +196,8 @@ def test_delete_study_removes_everything_keyed_to_it_and_nothing_else(engine):
     assert set(_everything_of(engine, doomed.id).values()) == {0}
     assert _everything_of(engine, kept.id) == before
     assert before == {"studies": 1, "cards": 3, "categories": 2, "drafts": 1, "sorts": 2, "sort_groups": 3,
-                      "placements": 6, "label_decisions": 1, "study_notes": 1, "sort_tags": 1, "screenouts": 1}
+                      "placements": 6, "label_decisions": 1, "study_notes": 1, "sort_tags": 1, "screenouts": 1,
+                      "study_owners": 1}
     assert [r["id"] for r in store.list_studies(engine)] == [kept.id]
     with pytest.raises(store.NotFound):
         store.get_study(engine, doomed.id)
