@@ -341,7 +341,7 @@ def _set_shared(study_id: str) -> None:
         _flash("error", f"The sharing did not change: {err}.")
         return
     _flash("success", "The study is shared with the team." if shared
-           else "The study is private: only you and the admins see it.")
+           else "The study is private: only its owner and the admins see it.")
 
 
 def sharing_panel(study: Study) -> None:

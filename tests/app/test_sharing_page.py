@@ -51,7 +51,7 @@ def make_private_study(app_db) -> tuple[str, AppTest]:
     toggle.set_value(False).run()
     assert not at.exception
     assert store.sharing(app_db, study_id) == store.Sharing(rita.id, False)
-    assert "The study is private: only you and the admins see it." in [s.value for s in at.success]
+    assert "The study is private: only its owner and the admins see it." in [s.value for s in at.success]
     [change] = changes.for_study(app_db, study_id, limit=1)
     assert (change["actor"], change["action"]) == (EMAILS["researcher"], "study.sharing")
     return study_id, at

@@ -172,7 +172,7 @@ def test_the_sharing_switch_passes_axe_and_works_by_keyboard(app_server, browser
     found = {"studies, with the sharing switch": settled_violations(browser)}
     switch = browser.find_element(By.XPATH, "//label[.//p[text()='Shared with the team']]//input")
     switch.send_keys(Keys.SPACE)
-    wait_for_text(browser, "The study is private: only you and the admins see it.")
+    wait_for_text(browser, "The study is private: only its owner and the admins see it.")
     assert store.sharing(app_server.engine, study.id) == store.Sharing(admin.id, False)
     found["studies, a private study"] = settled_violations(browser)
     assert {page: v for page, v in found.items() if v} == {}
