@@ -549,6 +549,7 @@ def _finish(engine: Engine, job_id: str, status: str, *, worker: str | None = No
             conn.execute(audit_jobs.update().where(c.id == job_id).values(
                 audit_id=audit_id, current_url=None, error=None))
         _record_end(conn, job_id, status, audit_id=audit_id, report=report, error=error)
+        _forget(job_id)  # before the commit: once anyone can read the job as ended, its secrets are gone
     return True
 
 

@@ -214,6 +214,7 @@ def test_only_folders_whose_owner_is_surely_dead_are_reaped(tmp_path):
 
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")  # the child only exits
 def test_a_forked_child_never_closes_its_parent_s_browsers():
+    before = browser.owned()["profiles"]  # the suite's own session browsers, if any
     folder = browser._new_profile()  # a profile folder this process owns, as a local browser's
     try:
         child = os.fork()
@@ -221,10 +222,11 @@ def test_a_forked_child_never_closes_its_parent_s_browsers():
             browser.close_all()
             os._exit(0)
         assert os.waitpid(child, 0)[1] == 0
-        assert os.path.isdir(folder) and browser.owned()["profiles"] == [folder]
+        assert os.path.isdir(folder) and browser.owned()["profiles"] == sorted([*before, folder])
+        assert all(os.path.isdir(p) for p in before)
     finally:
         browser._release_profile(folder)
-    assert not os.path.exists(folder) and browser.owned()["profiles"] == []
+    assert not os.path.exists(folder) and browser.owned()["profiles"] == before
 
 
 def test_the_command_line_reaps_orphaned_browsers_when_it_starts(tmp_path):
