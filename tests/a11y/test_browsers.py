@@ -202,9 +202,10 @@ def test_only_folders_whose_owner_is_surely_dead_are_reaped(tmp_path):
         wait_for_command_lines(*folders.values())
         assert browser.reap_orphans(str(tmp_path)) == [str(folders["dead"]), str(folders["reused-pid"])]
         assert [n for n, f in folders.items() if f.exists()] == ["live", "other-container", "unmarked"]
-        assert {n: p.poll() for n, p in processes.items()} == {
-            "dead": -signal.SIGKILL, "reused-pid": -signal.SIGKILL, "live": None, "other-container": None,
-            "unmarked": None}
+        killed = {n: processes[n].wait(10) for n in ("dead", "reused-pid")}  # a SIGKILL lands in its own time
+        assert killed == {"dead": -signal.SIGKILL, "reused-pid": -signal.SIGKILL}
+        assert {n: processes[n].poll() for n in ("live", "other-container", "unmarked")} == {
+            "live": None, "other-container": None, "unmarked": None}
     finally:
         for process in processes.values():
             if process.poll() is None:
