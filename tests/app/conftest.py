@@ -52,6 +52,16 @@ def wait_for_health(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"streamlit did not become healthy in {STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}")
 
 
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server the tests started: SIGTERM, then SIGKILL if it has not gone within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @dataclass
 class AppServer:
     """The running app: its base URL and an engine on the same database."""
@@ -95,12 +105,7 @@ def app_server(tmp_path_factory):
         wait_for_health(url, process, log)
         yield AppServer(url=url, engine=engine)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         engine.dispose()
 
 

@@ -23,7 +23,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from cardsort import accounts, store
-from tests.app.conftest import ROOT, free_port, wait_for_health
+from tests.app.conftest import ROOT, free_port, stop, wait_for_health
 from tests.app.test_researcher_browser import body_text, settle, violations, wait_for_text
 
 pytestmark = pytest.mark.browser
@@ -86,12 +86,7 @@ def oidc_app(identity_provider, tmp_path_factory):
         wait_for_health(url, process, log)
         yield url, ada, log
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         engine.dispose()
 
 
